@@ -1,0 +1,3 @@
+from tasklist.cli import main
+
+main()

@@ -1,0 +1,42 @@
+"""The command line: wiring only. Each command group lives in its own module."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from . import common
+
+app = typer.Typer(
+    name="tasklist",
+    help="Track who owes what, by when, under a published work plan (default: 闽政〔2021〕5号).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+@app.callback()
+def _root(
+    db: Annotated[Optional[str], typer.Option("--db", envvar="TASKLIST_DB", show_default=False,
+                                              help="Database URL or SQLite path (default: the embedded SQLite file).")] = None,
+    lang: Annotated[Optional[str], typer.Option("--lang", envvar="TASKLIST_LANG", show_default=False,
+                                                help="Labels in zh or en (default: from the locale).")] = None,
+) -> None:
+    if lang is not None and lang not in ("zh", "en"):
+        common.fail(f"--lang must be zh or en, not {lang!r}")
+    common.settings.db = db
+    common.settings.lang = lang
+
+
+from . import registry_cmds, report_cmds, tracking_cmds  # noqa: E402  (commands register on app)
+
+registry_cmds.register(app)
+tracking_cmds.register(app)
+report_cmds.register(app)
+
+
+def main() -> None:
+    app()

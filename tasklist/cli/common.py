@@ -1,0 +1,117 @@
+"""What every command shares: options, opening the database, the as-of date, output and errors."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import shutil
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import Annotated, Any, Optional
+
+import typer
+
+from ..errors import TasklistError
+
+AsOf = Annotated[
+    Optional[str],
+    typer.Option("--as-of", envvar="TASKLIST_AS_OF", help="Report as on this date (default: today in the plan's time zone).",
+                 show_default=False),
+]
+Json = Annotated[bool, typer.Option("--json", help="Print JSON (every row, stable field names; see docs/json.md).")]
+ShowAll = Annotated[bool, typer.Option("--all", help="Show every row instead of one screenful.")]
+AgencyOpt = Annotated[Optional[str], typer.Option("--agency", "-a", help="Agency: short name, full name or any alias.",
+                                                  show_default=False)]
+
+
+class Settings:
+    db: str | None = None
+    lang: str | None = None
+
+
+settings = Settings()
+
+
+def fail(message: str, *, hint: str | None = None, code: int = 2) -> None:
+    err = sys.stderr
+    err.write(f"error: {message}\n")
+    if hint:
+        err.write(f"  hint: {hint}\n")
+    raise typer.Exit(code)
+
+
+def command(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn library errors into one line on stderr and the right exit code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except TasklistError as exc:
+            problems = getattr(exc, "problems", None)
+            if problems:
+                for problem in problems:
+                    sys.stderr.write(f"{problem}\n")
+            fail(exc.message, hint=exc.hint, code=exc.exit_code)
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except BrokenPipeError:
+            os._exit(0)  # output piped into `head`: not an error
+        except Exception as exc:  # an unexpected failure: one line, the traceback only on request
+            if os.environ.get("TASKLIST_DEBUG") == "1":
+                raise
+            fail(f"unexpected {type(exc).__name__}: {exc}", hint="run again with TASKLIST_DEBUG=1 for the traceback", code=1)
+
+    return wrapper
+
+
+@contextmanager
+def database(*, setup: bool = True) -> Iterator[Any]:
+    from ..store import open_db
+
+    conn = open_db(settings.db, setup=setup)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def resolve_as_of(text: str | None, conn: Any) -> date:
+    from ..dates import DEFAULT_TIMEZONE, parse_date, today
+
+    if text:
+        return parse_date(text)
+    row = conn.one("SELECT timezone FROM plan ORDER BY id LIMIT 1")
+    return today(row[0] if row else DEFAULT_TIMEZONE)
+
+
+def labels() -> Any:
+    from ..i18n import Labels, detect_lang
+
+    return Labels(detect_lang(settings.lang))
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def console() -> Any:
+    from rich.console import Console
+
+    return Console()
+
+
+def screen_limit(show_all: bool) -> int | None:
+    """Rows that fit one screen of human output (None: everything)."""
+    if show_all:
+        return None
+    return max(10, shutil.get_terminal_size((80, 24)).lines - 6)
+
+
+def parse_day(text: str | None) -> date | None:
+    from ..dates import parse_date
+
+    return parse_date(text) if text else None

@@ -1,0 +1,142 @@
+"""Commands on the registry: load, list, show, agencies."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from .common import AgencyOpt, AsOf, Json, ShowAll, command, console, database, labels, parse_day, print_json, \
+    resolve_as_of, screen_limit
+
+
+def register(app: typer.Typer) -> None:
+    app.command("load")(load)
+    app.command("list")(list_items)
+    app.command("show")(show)
+    app.command("agencies")(agencies)
+
+
+@command
+def load(
+    paths: Annotated[Optional[list[str]], typer.Argument(help="Registry files or directories (default: the bundled Fujian registry).",
+                                                          show_default=False)] = None,
+    check: Annotated[bool, typer.Option("--check", help="Only validate the files; touch no database.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change, change nothing.")] = False,
+    json_: Json = False,
+) -> None:
+    """Validate a registry and load it into the database (idempotent; removed items are archived)."""
+    from ..registry import read_registry
+
+    registry = read_registry(paths or None)
+    if check:
+        if json_:
+            print_json({"ok": True, "files": registry.files, "plan": registry.plan.id, "items": len(registry.items),
+                        "agencies": len(registry.agencies)})
+        else:
+            typer.echo(f"ok: {', '.join(registry.files)}: plan {registry.plan.id}, {len(registry.items)} items, "
+                       f"{len(registry.agencies)} agencies")
+        return
+    from ..store import apply_registry
+    from ..render import load_report
+
+    with database(setup=False) as conn:
+        from .. import migrations
+
+        migrations.upgrade(conn)
+        report = _load_with_progress(conn, registry, dry_run)
+    if json_:
+        print_json(report.as_dict())
+    else:
+        console().print(load_report(report, labels()))
+
+
+def _load_with_progress(conn, registry, dry_run):  # type: ignore[no-untyped-def]
+    from ..store import apply_registry
+
+    if len(registry.items) < 2000:
+        return apply_registry(conn, registry, dry_run=dry_run)
+    from rich.progress import Progress
+
+    with Progress(transient=True, console=__import__("rich.console").console.Console(stderr=True)) as bar:
+        task = bar.add_task("loading", total=len(registry.items))
+        return apply_registry(conn, registry, dry_run=dry_run,
+                              progress=lambda done, total: bar.update(task, completed=done))
+
+
+@command
+def list_items(
+    kind: Annotated[Optional[str], typer.Option("--kind", help="task or outcome.", show_default=False)] = None,
+    agency: AgencyOpt = None,
+    status: Annotated[Optional[str], typer.Option("--status", help="Only items with this status.", show_default=False)] = None,
+    overdue: Annotated[bool, typer.Option("--overdue", help="Only overdue items.")] = False,
+    due_before: Annotated[Optional[str], typer.Option("--due-before", help="Only items due before this date.",
+                                                      show_default=False)] = None,
+    as_of: AsOf = None,
+    json_: Json = False,
+    show_all: ShowAll = False,
+) -> None:
+    """List the plan's items (tasks and outcomes) with their status."""
+    from ..errors import BadInput
+    from ..reports import filter_items, snapshot
+    from ..rules import parse_status
+    from ..store import resolve_agency
+
+    if kind is not None and kind not in ("task", "outcome"):
+        raise BadInput(f"--kind must be task or outcome, not {kind!r}")
+    status_key = None
+    if status is not None:
+        status_key = parse_status(status)
+        if status_key is None:
+            raise BadInput(f"unknown status {status!r}", hint="use not_started, in_progress, done or blocked (或 未启动/推进中/已完成/受阻)")
+    before = parse_day(due_before)
+    with database() as conn:
+        day = resolve_as_of(as_of, conn)
+        who = resolve_agency(conn, agency) if agency else None
+        items = filter_items(snapshot(conn, day), kind=kind, agency=who, status=status_key, overdue=overdue, due_before=before)
+    if json_:
+        print_json([item.as_dict(assignments=False) for item in items])
+        return
+    from ..render import items_table
+
+    console().print(items_table(items, labels(), day.isoformat(), limit=screen_limit(show_all)))
+
+
+@command
+def show(
+    item_id: Annotated[str, typer.Argument(metavar="ID", help="Item id, e.g. T1 or o32.")],
+    as_of: AsOf = None,
+    json_: Json = False,
+) -> None:
+    """Show one item: its text, every agency's status, extensions and history."""
+    from ..reports import extensions, history, snapshot
+    from ..store import resolve_item
+
+    with database() as conn:
+        day = resolve_as_of(as_of, conn)
+        ref = resolve_item(conn, item_id)
+        (item,) = snapshot(conn, day, item_ids=[ref.id], include_archived=True)
+        rows = history(conn, item=ref)
+        exts = extensions(conn, ref)
+    if json_:
+        print_json(item.as_dict() | {"as_of": day.isoformat(), "extension_log": exts,
+                                     "history": [r.as_dict() for r in rows]})
+        return
+    from ..render import item_detail
+
+    console().print(item_detail(item, rows, exts, labels()))
+
+
+@command
+def agencies(json_: Json = False, show_all: ShowAll = False) -> None:
+    """List the agencies with their full names, kinds and how many items they carry."""
+    from ..reports import agencies as agency_rows
+
+    with database() as conn:
+        rows = agency_rows(conn)
+    if json_:
+        print_json(rows)
+        return
+    from ..render import agencies_table
+
+    console().print(agencies_table(rows, labels(), limit=screen_limit(show_all)))

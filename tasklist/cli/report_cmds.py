@@ -1,0 +1,86 @@
+"""Reports: status and overdue."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .common import AgencyOpt, AsOf, Json, ShowAll, command, console, database, labels, print_json, resolve_as_of, \
+    screen_limit
+
+WarnDays = Annotated[int, typer.Option("--warn-days", min=0, help="Days ahead that count as due soon.")]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("status")(status)
+    app.command("overdue")(overdue)
+
+
+@command
+def overdue(agency: AgencyOpt = None, as_of: AsOf = None, json_: Json = False, show_all: ShowAll = False) -> None:
+    """Overdue assignments grouped by agency (an agency that finished its part is not listed)."""
+    from ..reports import overdue_groups, snapshot
+    from ..store import resolve_agency
+
+    with database() as conn:
+        day = resolve_as_of(as_of, conn)
+        who = resolve_agency(conn, agency) if agency else None
+        items = snapshot(conn, day)
+        groups = overdue_groups(conn, items, who)
+    late_items = {a.item.code for rows in groups.values() for a in rows}
+    count = sum(len(rows) for rows in groups.values())
+    if json_:
+        print_json({
+            "as_of": day.isoformat(),
+            "summary": {"items": len(late_items), "assignments": count, "agencies": len(groups)},
+            "agencies": [
+                {"agency": name, "items": [a.as_dict() | {"id": a.item.code, "title": a.item.title} for a in rows]}
+                for name, rows in groups.items()
+            ],
+        })
+        return
+    from ..render import overdue_tables
+
+    lab = labels()
+    out = console()
+    out.print(overdue_tables(groups, lab, day.isoformat(), limit=screen_limit(show_all)))
+    if groups:
+        out.print(lab("overdue_summary", items=len(late_items), assignments=count, agencies=len(groups), as_of=day.isoformat()))
+
+
+@command
+def status(
+    agency: AgencyOpt = None,
+    summary: Annotated[bool, typer.Option("--summary", help="Only the table of agencies.")] = False,
+    warn_days: WarnDays = 30,
+    as_of: AsOf = None,
+    json_: Json = False,
+    show_all: ShowAll = False,
+) -> None:
+    """Where every agency stands: a summary table, then each agency's items with their lights."""
+    from ..reports import agency_assignments, snapshot, summarize
+    from ..store import resolve_agency
+
+    with database() as conn:
+        day = resolve_as_of(as_of, conn)
+        who = resolve_agency(conn, agency) if agency else None
+        items = snapshot(conn, day, warn_days=warn_days)
+        groups = agency_assignments(items, who)
+        rows = summarize(conn, groups)
+    if json_:
+        out = {"as_of": day.isoformat(), "warn_days": warn_days, "agencies": [r.as_dict() for r in rows]}
+        if not summary:
+            out["items"] = {r.agency: [a.as_dict() | {"id": a.item.code, "title": a.item.title} for a in groups[r.agency]]
+                            for r in rows}
+        print_json(out)
+        return
+    from ..render import agency_items_table, summary_table
+
+    lab = labels()
+    con = console()
+    con.print(summary_table(rows, lab, day.isoformat()))
+    if not summary:
+        limit = screen_limit(show_all)
+        for r in rows:
+            con.print(agency_items_table(r.agency, groups[r.agency], lab, day.isoformat(), limit=limit))

@@ -1,0 +1,152 @@
+"""Commands that record progress: update, done, undo, extend, history."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from .common import AgencyOpt, AsOf, Json, ShowAll, command, console, database, labels, parse_day, print_json, \
+    resolve_as_of, screen_limit
+
+AllAgencies = Annotated[bool, typer.Option("--all", help="Record the same update for every responsible agency.")]
+Note = Annotated[Optional[str], typer.Option("--note", help="Progress note (进展情况).", show_default=False)]
+On = Annotated[Optional[str], typer.Option("--on", help="Date the progress was reported (default: the as-of date).",
+                                           show_default=False)]
+By = Annotated[Optional[str], typer.Option("--by", help="Who records this (default: the OS user).", show_default=False)]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("update")(update)
+    app.command("done")(done)
+    app.command("undo")(undo)
+    app.command("extend")(extend)
+    app.command("history")(history)
+
+
+def _record(item_id, status, agency, all_, progress, note, on, by, as_of, json_):  # type: ignore[no-untyped-def]
+    from ..store import resolve_agency, resolve_item
+    from ..tracking import record_update
+
+    reported = parse_day(on)
+    with database() as conn:
+        day = resolve_as_of(as_of, conn)
+        ref = resolve_item(conn, item_id)
+        who = resolve_agency(conn, agency) if agency else None
+        ids = record_update(conn, ref, status=status, as_of=day, agency=who, all_agencies=all_, progress=progress,
+                            note=note, reported_on=reported, recorded_by=by)
+        rows = [r for r in __import__("tasklist.reports", fromlist=["history"]).history(conn, item=ref) if r.id in ids]
+    if json_:
+        print_json([r.as_dict() for r in rows])
+        return
+    lab = labels()
+    for r in rows:
+        typer.echo(f"#{r.id} {r.item} {r.agency}: {lab.status(r.status)} ({r.reported_on})", err=True)
+
+
+@command
+def update(
+    item_id: Annotated[str, typer.Argument(metavar="ID")],
+    status: Annotated[str, typer.Option("--status", "-s", help="not_started/in_progress/done/blocked or 未启动/推进中/已完成/受阻.")],
+    agency: AgencyOpt = None,
+    all_: AllAgencies = False,
+    progress: Annotated[Optional[int], typer.Option("--progress", help="Progress 0-100.", show_default=False)] = None,
+    note: Note = None,
+    on: On = None,
+    by: By = None,
+    as_of: AsOf = None,
+    json_: Json = False,
+) -> None:
+    """Record a status update for one agency's part of an item (appended; nothing is overwritten)."""
+    _record(item_id, status, agency, all_, progress, note, on, by, as_of, json_)
+
+
+@command
+def done(
+    item_id: Annotated[str, typer.Argument(metavar="ID")],
+    agency: AgencyOpt = None,
+    all_: AllAgencies = False,
+    note: Note = None,
+    on: On = None,
+    by: By = None,
+    as_of: AsOf = None,
+    json_: Json = False,
+) -> None:
+    """Mark an agency's part of an item done (shorthand for update --status done)."""
+    _record(item_id, "done", agency, all_, None, note, on, by, as_of, json_)
+
+
+@command
+def undo(
+    update_id: Annotated[int, typer.Argument(metavar="UPDATE_ID", help="The # shown by history.")],
+    by: By = None,
+    json_: Json = False,
+) -> None:
+    """Reverse an update by appending its reversal (history keeps both)."""
+    from ..reports import history as history_rows
+    from ..tracking import undo as undo_update
+
+    with database() as conn:
+        ids = undo_update(conn, update_id, recorded_by=by)
+        rows = [r for r in history_rows(conn) if r.id in ids]
+    if json_:
+        print_json([r.as_dict() for r in rows])
+        return
+    lab = labels()
+    for r in rows:
+        typer.echo(f"#{r.id} {r.item} {r.agency}: {lab.status(r.status)} (undoes #{r.reverses})", err=True)
+
+
+@command
+def extend(
+    item_id: Annotated[str, typer.Argument(metavar="ID")],
+    to: Annotated[str, typer.Option("--to", help="The new due date.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why the deadline moves.")],
+    approved_by: Annotated[Optional[str], typer.Option("--approved-by", show_default=False)] = None,
+    agency: AgencyOpt = None,
+    by: By = None,
+    as_of: AsOf = None,
+    json_: Json = False,
+) -> None:
+    """Grant a deadline extension (延期) for an item or one agency's part; the original due date is kept."""
+    from ..dates import parse_date
+    from ..store import resolve_agency, resolve_item
+    from ..tracking import extend as grant
+
+    new_due = parse_date(to)
+    with database() as conn:
+        day = resolve_as_of(as_of, conn)
+        ref = resolve_item(conn, item_id)
+        who = resolve_agency(conn, agency) if agency else None
+        ext_id = grant(conn, ref, to=new_due, reason=reason, as_of=day, agency=who, approved_by=approved_by, recorded_by=by)
+    if json_:
+        print_json({"id": ext_id, "item": ref.code, "agency": who.name if who else None, "new_due": new_due.isoformat(),
+                    "granted_on": day.isoformat()})
+        return
+    typer.echo(f"extension #{ext_id}: {ref.code}{' ' + who.name if who else ''} due {new_due.isoformat()}", err=True)
+
+
+@command
+def history(
+    item_id: Annotated[Optional[str], typer.Argument(metavar="[ID]", show_default=False)] = None,
+    agency: AgencyOpt = None,
+    since: Annotated[Optional[str], typer.Option("--since", help="Only updates reported on or after this date.",
+                                                 show_default=False)] = None,
+    json_: Json = False,
+    show_all: ShowAll = False,
+) -> None:
+    """List recorded updates, oldest first."""
+    from ..reports import history as history_rows
+    from ..store import resolve_agency, resolve_item
+
+    start = parse_day(since)
+    with database() as conn:
+        ref = resolve_item(conn, item_id) if item_id else None
+        who = resolve_agency(conn, agency) if agency else None
+        rows = history_rows(conn, item=ref, agency=who, since=start)
+    if json_:
+        print_json([r.as_dict() for r in rows])
+        return
+    from ..render import history_table
+
+    console().print(history_table(rows, labels(), limit=screen_limit(show_all)))

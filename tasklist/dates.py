@@ -1,0 +1,83 @@
+"""Dates: parsing what users type, reading the annexes' due texts, and "today" in the plan's zone."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import InvalidDate
+
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+_CN_DATE = re.compile(r"^\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?\s*$")
+_ISO_DATE = re.compile(r"^\s*(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\s*$")
+
+# Due texts as the annexes write them. A year alone means the end of that year.
+_DUE_YEAR = re.compile(r"^(\d{4})年(?:前|底|内|末)?$")
+_DUE_MONTH = re.compile(r"^(\d{4})年(\d{1,2})月(?:前|底|末)?$")
+_DUE_DAY = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日(?:前)?$")
+ONGOING_TEXTS = ("持续推进", "长期坚持", "持续", "长期", "ongoing")
+
+
+def today(timezone: str = DEFAULT_TIMEZONE) -> date:
+    """The calendar date now in ``timezone`` (the plan's, not the machine's)."""
+    return datetime.now(ZoneInfo(timezone)).date()
+
+
+def valid_timezone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _checked(year: int, month: int, day: int, text: str) -> date:
+    try:
+        return date(year, month, day)
+    except ValueError as exc:
+        raise InvalidDate(f"not a real date: {text!r} ({exc})") from None
+
+
+def parse_date(text: str) -> date:
+    """Parse a date a user typed: ISO, 2026/11/23, 23 Nov 2026, 2026年11月23日."""
+    if isinstance(text, date):
+        return text
+    raw = str(text)
+    if m := (_ISO_DATE.match(raw) or _CN_DATE.match(raw)):
+        return _checked(int(m[1]), int(m[2]), int(m[3]), raw)
+    if not raw.strip() or not re.search(r"[A-Za-z]", raw) or re.search(r"[^\x00-\x7f]", raw):
+        raise InvalidDate(f"cannot read {raw!r} as a date", hint="use YYYY-MM-DD, e.g. 2026-11-23")
+    from dateutil import parser  # only for the rarer English forms (costs ~50 ms to import)
+
+    try:
+        # Two different defaults expose parts the text did not give (a month alone is not a date).
+        first = parser.parse(raw, default=datetime(2000, 1, 1), dayfirst=False)
+        second = parser.parse(raw, default=datetime(2001, 2, 2), dayfirst=False)
+    except (ValueError, OverflowError):
+        raise InvalidDate(f"cannot read {raw!r} as a date", hint="use YYYY-MM-DD, e.g. 2026-11-23") from None
+    if first.date() != second.date():
+        raise InvalidDate(f"{raw!r} is not a whole date (year, month and day)", hint="use YYYY-MM-DD")
+    return first.date()
+
+
+def due_from_text(due_text: str) -> tuple[bool, date | None]:
+    """What a due text such as 2022年前 or 持续推进 says. Returns (understood, due)."""
+    text = due_text.strip().replace(" ", "")
+    if text in ONGOING_TEXTS:
+        return True, None
+    if m := _DUE_YEAR.match(text):
+        return True, date(int(m[1]), 12, 31)
+    if m := _DUE_MONTH.match(text):
+        year, month = int(m[1]), int(m[2])
+        if 1 <= month <= 12:
+            return True, date(year, month, calendar.monthrange(year, month)[1])
+        return False, None
+    if m := _DUE_DAY.match(text):
+        try:
+            return True, date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            return False, None
+    return False, None

@@ -1,0 +1,268 @@
+"""Rows -> Rich renderables. The only module that imports rich; it never queries the database.
+
+Tables are built for 80 columns with Chinese text (two cells a character): titles are cut with an
+ellipsis rather than wrapped, so the grid never breaks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from .i18n import Labels
+from .reports import AgencySummary, AssignmentState, HistoryRow, ItemState
+
+LIGHT_STYLE = {"red": "bold red", "yellow": "yellow", "green": "green"}
+STATUS_STYLE = {"done": "green", "in_progress": "cyan", "blocked": "magenta", "not_started": "dim"}
+
+
+def _table(title: str | None = None, *, gap: int = 3) -> Table:
+    """A table whose columns are ``gap`` cells apart (padding either side of a blank divider)."""
+    return Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, (gap - 1) // 2),
+                 title_justify="left", expand=False)
+
+
+def _fixed(table: Table, header: str, width: int, **kw: Any) -> None:
+    table.add_column(header, no_wrap=True, overflow="ellipsis", width=width, **kw)
+
+
+def _id_column(table: Table, labels: Labels) -> None:
+    _fixed(table, labels("id"), 4)
+
+
+def _title_column(table: Table, labels: Labels) -> None:
+    # The one column that gives way to the screen's width: cut with an ellipsis, never wrapped.
+    table.add_column(labels("title"), no_wrap=True, overflow="ellipsis")
+
+
+def _fit(table: Table, width: int) -> Table:
+    """Give the title column whatever the fixed columns leave of ``width`` (CJK counts two cells)."""
+    fixed = sum(c.width or 0 for c in table.columns)
+    gaps = (1 + 2 * table.padding[1]) * (len(table.columns) - 1)
+    for column in table.columns:
+        if column.width is None:
+            column.width = max(8, width - fixed - gaps)
+    return table
+
+
+def _due_status_light(table: Table, labels: Labels) -> None:
+    _fixed(table, labels("due"), 10)
+    _fixed(table, labels("status"), 11 if labels.lang == "en" else 6)
+    _fixed(table, labels("light"), 8 if labels.lang == "en" else 4)
+
+
+def _light(labels: Labels, key: str) -> Text:
+    return Text("● " + labels.light(key), style=LIGHT_STYLE[key])
+
+
+def _status(labels: Labels, key: str) -> Text:
+    return Text(labels.status(key), style=STATUS_STYLE.get(key, ""))
+
+
+def _more(labels: Labels, hidden: int) -> Text | None:
+    return Text(labels("more_rows", n=hidden), style="dim") if hidden > 0 else None
+
+
+def _with_more(table: Table, labels: Labels, hidden: int) -> RenderableType:
+    more = _more(labels, hidden)
+    return Group(table, more) if more else table
+
+
+def items_table(items: Sequence[ItemState], labels: Labels, as_of: str, *, limit: int | None, width: int = 80) -> RenderableType:
+    table = _table(labels("items_title", as_of=as_of))
+    _id_column(table, labels)
+    _title_column(table, labels)
+    _fixed(table, labels("lead"), 10)
+    _due_status_light(table, labels)
+    shown = items if limit is None else items[:limit]
+    for item in shown:
+        table.add_row(
+            item.code + ("*" if item.archived else ""), item.title, item.lead or "",
+            item.due.isoformat() if item.due else (item.due_text or ""),
+            _status(labels, item.status), _light(labels, item.light),
+        )
+    return _with_more(_fit(table, width), labels, len(items) - len(shown))
+
+
+def item_detail(item: ItemState, history: Sequence[HistoryRow], extensions: Sequence[dict[str, Any]], labels: Labels) -> RenderableType:
+    head = Table.grid(padding=(0, 2))
+    head.add_column(style="bold", no_wrap=True)
+    head.add_column(overflow="fold")
+    head.add_row(labels("id"), f"{item.code}  ({labels(item.kind)} {item.no})" + (f"  [{labels('archived')}]" if item.archived else ""))
+    head.add_row(labels("title"), item.title)
+    if item.group:
+        head.add_row(labels("group"), item.group)
+    if item.content:
+        head.add_row(labels("content"), item.content)
+    head.add_row(labels("agencies"), "、".join(item.agencies_listed))
+    head.add_row(labels("due_text"), item.due_text or "")
+    if item.extensions:
+        head.add_row(labels("original_due"), item.due_original.isoformat() if item.due_original else "—")
+        head.add_row(labels("current_due"), f"{item.due.isoformat() if item.due else '—'}  ({labels('extensions')} ×{item.extensions})")
+    else:
+        head.add_row(labels("due"), item.due.isoformat() if item.due else "—")
+    head.add_row(labels("status"), Text.assemble(_status(labels, item.status), "  ", _light(labels, item.light)))
+    parts: list[RenderableType] = [head, assignments_table(item.assignments, labels)]
+    if extensions:
+        ext = _table(labels("extensions"))
+        for key in ("granted_on", "agency", "new_due", "reason", "approved_by"):
+            ext.add_column(key, overflow="fold")
+        for e in extensions:
+            ext.add_row(e["granted_on"], e["agency"] or labels("total"), e["new_due"], e["reason"], e["approved_by"] or "")
+        parts.append(ext)
+    parts.append(history_table(history, labels, limit=None))
+    return Group(*parts)
+
+
+def assignments_table(assignments: Sequence[AssignmentState], labels: Labels) -> Table:
+    table = _table()
+    table.add_column(labels("agency"), no_wrap=True, max_width=16, overflow="ellipsis")
+    table.add_column(labels("role"), no_wrap=True)
+    table.add_column(labels("status"), no_wrap=True)
+    table.add_column(labels("progress"), justify="right", no_wrap=True)
+    table.add_column(labels("last_report"), no_wrap=True)
+    table.add_column(labels("light"), no_wrap=True)
+    for a in assignments:
+        table.add_row(
+            a.agency, labels("lead_mark") if a.role == "lead" else labels("co_mark"), _status(labels, a.status),
+            "" if a.progress is None else str(a.progress), a.last_report.isoformat() if a.last_report else "—",
+            _light(labels, a.light),
+        )
+    return table
+
+
+def history_table(rows: Sequence[HistoryRow], labels: Labels, *, limit: int | None) -> RenderableType:
+    if not rows:
+        return Text(labels("no_history"), style="dim")
+    table = _table(labels("history_title"))
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column(labels("id"), no_wrap=True)
+    table.add_column(labels("agency"), no_wrap=True, max_width=12, overflow="ellipsis")
+    table.add_column(labels("status"), no_wrap=True)
+    table.add_column(labels("reported_on"), no_wrap=True)
+    table.add_column(labels("note"), overflow="fold", ratio=1)
+    table.add_column(labels("recorded_by"), no_wrap=True, max_width=10, overflow="ellipsis")
+    shown = rows if limit is None else rows[-limit:]
+    for r in shown:
+        status = _status(labels, r.status)
+        if r.reverses:
+            status = Text.assemble(status, Text(f" ↶#{r.reverses}", style="dim"))
+        note = (r.note or "") if len(r.note or "") <= 300 else r.note[:300] + "…"
+        table.add_row(str(r.id), r.item, r.agency, status, r.reported_on, Text(note), r.recorded_by)
+    return _with_more(table, labels, len(rows) - len(shown))
+
+
+def overdue_tables(groups: dict[str, list[AssignmentState]], labels: Labels, as_of: str, *, limit: int | None, width: int = 80) -> RenderableType:
+    if not groups:
+        return Text(labels("no_overdue", as_of=as_of), style="green")
+    parts: list[RenderableType] = [Text(labels("overdue_title", as_of=as_of), style="bold")]
+    budget = limit
+    hidden = 0
+    for agency, rows in groups.items():
+        if budget is not None and budget <= 0:
+            hidden += len(rows)
+            continue
+        table = _table(f"{agency} ({len(rows)})")
+        _id_column(table, labels)
+        _title_column(table, labels)
+        _fixed(table, labels("due"), 10)
+        _fixed(table, labels("days_overdue"), 5, justify="right")
+        _fixed(table, labels("status"), 11 if labels.lang == "en" else 6)
+        _fixed(table, labels("last_report"), 11)
+        _fixed(table, labels("role"), 4)
+        shown = rows if budget is None else rows[:budget]
+        for a in shown:
+            item = a.item
+            table.add_row(
+                item.code, item.title, a.due.isoformat() if a.due else "", str(a.days_overdue),
+                _status(labels, a.status), a.last_report.isoformat() if a.last_report else "—",
+                labels("lead_mark") if a.role == "lead" else labels("co_mark"),
+            )
+        hidden += len(rows) - len(shown)
+        if budget is not None:
+            budget -= len(shown)
+        parts.append(_fit(table, width))
+    if more := _more(labels, hidden):
+        parts.append(more)
+    return Group(*parts)
+
+
+SUMMARY_KEYS = ("assigned", "done", "in_progress", "not_started", "blocked", "overdue", "due_soon", "stale")
+
+
+def summary_table(rows: Sequence[AgencySummary], labels: Labels, as_of: str) -> Table:
+    # Nine numbers and a name in 80 columns: short headers, one cell between columns.
+    table = _table(labels("status_title", as_of=as_of), gap=1)
+    _fixed(table, labels("agency"), 12)
+    for key in SUMMARY_KEYS:
+        _fixed(table, labels("short_" + key), 5, justify="right")
+    _fixed(table, labels("last_report"), 11, justify="right")
+    total = AgencySummary(labels("total"))
+    for r in rows:
+        styles = {"overdue": "bold red", "due_soon": "yellow", "stale": "yellow"}
+        cells = [Text(str(getattr(r, k)), style=styles.get(k, "") if getattr(r, k) else "") for k in SUMMARY_KEYS]
+        table.add_row(r.agency, *cells, r.last_report.isoformat() if r.last_report else "—")
+        for key in SUMMARY_KEYS:
+            setattr(total, key, getattr(total, key) + getattr(r, key))
+    table.add_section()
+    table.add_row(total.agency, *(str(getattr(total, k)) for k in SUMMARY_KEYS), "")
+    return table
+
+
+def agency_items_table(agency: str, rows: Sequence[AssignmentState], labels: Labels, as_of: str, *, limit: int | None, width: int = 80) -> RenderableType:
+    table = _table(labels("agency_title", agency=agency, as_of=as_of))
+    _id_column(table, labels)
+    _title_column(table, labels)
+    _fixed(table, labels("role"), 4)
+    _due_status_light(table, labels)
+    shown = rows if limit is None else rows[:limit]
+    for a in shown:
+        item = a.item
+        table.add_row(
+            item.code, item.title, labels("lead_mark") if a.role == "lead" else labels("co_mark"),
+            a.due.isoformat() if a.due else (item.due_text or ""), _status(labels, a.status), _light(labels, a.light),
+        )
+    return _with_more(_fit(table, width), labels, len(rows) - len(shown))
+
+
+def agencies_table(rows: Sequence[dict[str, Any]], labels: Labels, *, limit: int | None) -> RenderableType:
+    table = _table()
+    table.add_column(labels("agency"), no_wrap=True)
+    table.add_column(labels("full_name"), overflow="fold", max_width=30)
+    table.add_column(labels("kind"), no_wrap=True, max_width=12, overflow="ellipsis")
+    table.add_column(labels("assigned"), justify="right", no_wrap=True)
+    table.add_column(labels("lead"), justify="right", no_wrap=True)
+    shown = rows if limit is None else rows[:limit]
+    for r in shown:
+        kind = r["kind"] + (f" ({len(r['members'])})" if r["members"] else "")
+        table.add_row(r["name"], r["full_name"], kind, str(r["assignments"]), str(r["leads"]))
+    return _with_more(table, labels, len(rows) - len(shown))
+
+
+def load_report(report: Any, labels: Labels) -> RenderableType:
+    lines: list[str] = []
+    verb = "would " if report.dry_run else ""
+    if not report.changed:
+        return Text(f"{report.plan}: no changes ({report.items_total} items)", style="green")
+    if report.plan_added:
+        lines.append(f"plan {report.plan}: {verb}add")
+    if report.plan_changed:
+        lines.append(f"plan {report.plan}: {verb}update {', '.join(report.plan_changed)}")
+    for label, values in (("agencies added", report.agencies_added), ("items added", report.items_added),
+                          ("items archived", report.items_archived), ("items restored", report.items_restored),
+                          ("assignments added", report.assignments_added), ("assignments changed", report.assignments_changed),
+                          ("assignments archived", report.assignments_archived)):
+        if values:
+            shown = ", ".join(values[:12]) + (f", … (+{len(values) - 12})" if len(values) > 12 else "")
+            lines.append(f"{verb}{label} ({len(values)}): {shown}")
+    for label, changes in (("agency", report.agencies_changed), ("item", report.items_changed)):
+        for key, fields in list(changes.items())[:20]:
+            lines.append(f"{verb}update {label} {key}: {', '.join(fields)}")
+        if len(changes) > 20:
+            lines.append(f"… {len(changes) - 20} more {label} updates")
+    return Text("\n".join(lines))

@@ -1,0 +1,367 @@
+"""Reports as data: the state of every item and assignment on an as-of date, and the rows of the
+list / show / status / overdue / history commands. Nothing here prints."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from . import rules
+from .db import Connection
+from .store import AgencyRef, ItemRef
+
+_d = date.fromisoformat
+
+
+def _date(text: str | None) -> date | None:
+    return _d(text) if text else None
+
+
+@dataclass
+class AssignmentState:
+    assignment_id: int
+    agency_id: int
+    agency: str
+    role: str  # lead | co
+    via_group: str | None
+    status: str
+    progress: int | None
+    note: str | None
+    last_report: date | None
+    due: date | None
+    extended: bool
+    overdue: bool
+    days_overdue: int
+    due_soon: bool
+    stale: bool
+    light: str
+    item: ItemState | None = field(default=None, repr=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "agency": self.agency, "role": self.role, "lead": self.role == "lead", "via_group": self.via_group,
+            "status": self.status, "progress": self.progress, "note": self.note,
+            "last_report": _iso(self.last_report), "due": _iso(self.due), "overdue": self.overdue,
+            "days_overdue": self.days_overdue, "due_soon": self.due_soon, "stale": self.stale, "light": self.light,
+        }
+
+
+@dataclass
+class ItemState:
+    id: int
+    code: str
+    plan_id: str
+    kind: str
+    no: int
+    group: str | None
+    title: str
+    content: str | None
+    due_original: date | None
+    due: date | None
+    due_text: str | None
+    extensions: int
+    archived: bool
+    assignments: list[AssignmentState] = field(default_factory=list)
+    status: str = rules.NOT_STARTED
+    overdue: bool = False
+    days_overdue: int = 0
+    due_soon: bool = False
+    stale: bool = False
+    light: str = rules.GREEN
+
+    @property
+    def agencies_listed(self) -> list[str]:
+        """Agencies as the registry lists them: a group's members collapse back into the group."""
+        out: list[str] = []
+        for a in self.assignments:
+            name = a.via_group or a.agency
+            if name not in out:
+                out.append(name)
+        return out
+
+    @property
+    def lead(self) -> str | None:
+        return self.agencies_listed[0] if self.assignments else None
+
+    def as_dict(self, *, assignments: bool = True) -> dict[str, Any]:
+        out = {
+            "id": self.code, "plan": self.plan_id, "kind": self.kind, "no": self.no, "group": self.group,
+            "title": self.title, "content": self.content, "agencies": self.agencies_listed, "lead": self.lead,
+            "assignees": [a.agency for a in self.assignments], "due": _iso(self.due), "due_text": self.due_text,
+            "due_original": _iso(self.due_original), "extensions": self.extensions, "status": self.status,
+            "overdue": self.overdue, "days_overdue": self.days_overdue, "due_soon": self.due_soon,
+            "stale": self.stale, "light": self.light, "archived": self.archived,
+        }
+        if assignments:
+            out["assignments"] = [a.as_dict() for a in self.assignments]
+        return out
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+_LATEST = (
+    "(SELECT u.id FROM status_update u WHERE u.assignment_id = a.id AND u.reported_on <= ? "
+    "ORDER BY u.reported_on DESC, u.recorded_at DESC, u.id DESC LIMIT 1)"
+)
+
+
+def snapshot(
+    conn: Connection,
+    as_of: date,
+    *,
+    warn_days: int = rules.DEFAULT_WARN_DAYS,
+    item_ids: Iterable[int] | None = None,
+    include_archived: bool = False,
+) -> list[ItemState]:
+    """Every item (with its assignments) as it stood on ``as_of``, in registry order."""
+    where, params = ["1=1"], []
+    if not include_archived:
+        where.append("i.archived = 0")
+    if item_ids is not None:
+        ids = list(item_ids)
+        where.append(f"i.id IN ({','.join('?' * len(ids))})" if ids else "1=0")
+        params += ids
+    plans = {
+        r[0]: (json.loads(r[1]), _date(r[2]))
+        for r in conn.all("SELECT id, reporting, issued FROM plan")
+    }
+    items: dict[int, ItemState] = {}
+    for r in conn.all(
+        "SELECT i.id, i.code, i.plan_id, i.kind, i.no, i.grp, i.title, i.content, i.due, i.due_text, i.archived "
+        f"FROM item i WHERE {' AND '.join(where)} ORDER BY i.plan_id, i.position, i.id",
+        params,
+    ):
+        due = _date(r[8])
+        items[r[0]] = ItemState(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], due, due, r[9], 0, bool(r[10]))
+    if not items:
+        return []
+    item_ext: dict[int, list] = {}
+    assignment_ext: dict[int, list] = {}
+    for item_id, assignment_id, new_due, granted_on, recorded_at in conn.all(
+        "SELECT item_id, assignment_id, new_due, granted_on, recorded_at FROM extension WHERE granted_on <= ?",
+        (as_of.isoformat(),),
+    ):
+        target = assignment_ext.setdefault(assignment_id, []) if assignment_id else item_ext.setdefault(item_id, [])
+        target.append((_d(new_due), _d(granted_on), recorded_at))
+    for item_id, exts in item_ext.items():
+        if item_id in items:
+            state = items[item_id]
+            state.due = rules.current_due(state.due_original, exts, as_of)
+            state.extensions = len(exts)
+    rows = conn.all(
+        "SELECT a.id, a.item_id, a.agency_id, g.name, a.role, grp.name, u.status, u.progress, u.note, u.reported_on "
+        f"FROM (SELECT a.id AS aid, {_LATEST} AS uid FROM assignment a WHERE a.archived = 0) latest "
+        "JOIN assignment a ON a.id = latest.aid JOIN agency g ON g.id = a.agency_id "
+        "LEFT JOIN agency grp ON grp.id = a.via_group_id LEFT JOIN status_update u ON u.id = latest.uid "
+        "ORDER BY a.item_id, a.position",
+        (as_of.isoformat(),),
+    )
+    for aid, item_id, agency_id, agency, role, via, status, progress, note, reported_on in rows:
+        item = items.get(item_id)
+        if item is None:
+            continue
+        reporting, issued = plans[item.plan_id]
+        status = status or rules.NOT_STARTED
+        exts = assignment_ext.get(aid, [])
+        due = rules.current_due(item.due, exts, as_of)
+        last_report = _date(reported_on)
+        overdue = rules.is_overdue(due, status, as_of)
+        due_soon = rules.is_due_soon(due, status, as_of, warn_days)
+        stale = rules.is_stale(status, last_report, reporting, as_of, since=issued)
+        item.extensions += len(exts)
+        item.assignments.append(AssignmentState(
+            aid, agency_id, agency, role, via, status, progress, note, last_report, due, bool(exts) or item.extensions > 0,
+            overdue, rules.days_overdue(due, as_of) if overdue else 0, due_soon, stale,
+            rules.light(overdue, due_soon, stale, status), item,
+        ))
+    for item in items.values():
+        statuses = [a.status for a in item.assignments]
+        item.status = rules.item_status(statuses)
+        item.overdue = any(a.overdue for a in item.assignments)
+        item.days_overdue = max((a.days_overdue for a in item.assignments), default=0)
+        item.due_soon = rules.is_due_soon(item.due, item.status, as_of, warn_days)
+        item.stale = any(a.stale for a in item.assignments)
+        item.light = rules.light(item.overdue, item.due_soon, item.stale, item.status)
+    return list(items.values())
+
+
+# --------------------------------------------------------------------------- listings
+
+
+def filter_items(
+    items: list[ItemState],
+    *,
+    kind: str | None = None,
+    agency: AgencyRef | None = None,
+    status: str | None = None,
+    overdue: bool = False,
+    due_before: date | None = None,
+) -> list[ItemState]:
+    out = []
+    for item in items:
+        if kind and item.kind != kind:
+            continue
+        if agency and not any(a.agency_id == agency.id or a.via_group == agency.name for a in item.assignments):
+            continue
+        if status and item.status != status:
+            continue
+        if overdue and not item.overdue:
+            continue
+        if due_before and not (item.due and item.due < due_before):
+            continue
+        out.append(item)
+    return out
+
+
+def agency_assignments(items: list[ItemState], agency: AgencyRef | None = None) -> dict[str, list[AssignmentState]]:
+    """Assignments grouped by agency, agencies in registry order, items in registry order."""
+    groups: dict[str, list[AssignmentState]] = {}
+    for item in items:
+        for a in item.assignments:
+            if agency is None or a.agency_id == agency.id or a.via_group == agency.name:
+                groups.setdefault(a.agency, []).append(a)
+    return groups
+
+
+def ordered_agencies(conn: Connection) -> list[str]:
+    return [r[0] for r in conn.all("SELECT name FROM agency ORDER BY position, id")]
+
+
+@dataclass
+class AgencySummary:
+    agency: str
+    assigned: int = 0
+    done: int = 0
+    in_progress: int = 0
+    not_started: int = 0
+    blocked: int = 0
+    overdue: int = 0
+    due_soon: int = 0
+    stale: int = 0
+    last_report: date | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        out = dict(self.__dict__)
+        out["last_report"] = _iso(self.last_report)
+        return out
+
+
+def summarize(conn: Connection, groups: dict[str, list[AssignmentState]]) -> list[AgencySummary]:
+    order = {name: i for i, name in enumerate(ordered_agencies(conn))}
+    out = []
+    for name in sorted(groups, key=lambda n: order.get(n, len(order))):
+        s = AgencySummary(name)
+        for a in groups[name]:
+            s.assigned += 1
+            setattr(s, a.status, getattr(s, a.status) + 1)
+            s.overdue += a.overdue
+            s.due_soon += a.due_soon
+            s.stale += a.stale
+            if a.last_report and (s.last_report is None or a.last_report > s.last_report):
+                s.last_report = a.last_report
+        out.append(s)
+    return out
+
+
+def overdue_groups(conn: Connection, items: list[ItemState], agency: AgencyRef | None = None) -> dict[str, list[AssignmentState]]:
+    """Overdue assignments by agency (registry order), most overdue first within an agency."""
+    groups = agency_assignments(items, agency)
+    order = {name: i for i, name in enumerate(ordered_agencies(conn))}
+    out = {}
+    for name in sorted(groups, key=lambda n: order.get(n, len(order))):
+        late = sorted((a for a in groups[name] if a.overdue), key=lambda a: (-a.days_overdue, a.item.no if a.item else 0))
+        if late:
+            out[name] = late
+    return out
+
+
+# --------------------------------------------------------------------------- history
+
+
+@dataclass
+class HistoryRow:
+    id: int
+    item: str
+    agency: str
+    status: str
+    progress: int | None
+    note: str | None
+    reported_on: str
+    recorded_at: str
+    recorded_by: str
+    source: str
+    batch: str | None
+    reverses: int | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def history(
+    conn: Connection,
+    *,
+    item: ItemRef | None = None,
+    agency: AgencyRef | None = None,
+    since: date | None = None,
+) -> list[HistoryRow]:
+    where, params = ["1=1"], []
+    if item is not None:
+        where.append("i.id = ?")
+        params.append(item.id)
+    if agency is not None:
+        where.append("a.agency_id = ?")
+        params.append(agency.id)
+    if since is not None:
+        where.append("u.reported_on >= ?")
+        params.append(since.isoformat())
+    rows = conn.all(
+        "SELECT u.id, i.code, g.name, u.status, u.progress, u.note, u.reported_on, u.recorded_at, u.recorded_by, "
+        "u.source, u.batch, u.reverses_id FROM status_update u JOIN assignment a ON a.id = u.assignment_id "
+        "JOIN item i ON i.id = a.item_id JOIN agency g ON g.id = a.agency_id "
+        f"WHERE {' AND '.join(where)} ORDER BY u.reported_on, u.recorded_at, u.id",
+        params,
+    )
+    return [HistoryRow(*r) for r in rows]
+
+
+def extensions(conn: Connection, item: ItemRef) -> list[dict[str, Any]]:
+    rows = conn.all(
+        "SELECT e.id, g.name, e.new_due, e.reason, e.approved_by, e.granted_on, e.recorded_by FROM extension e "
+        "LEFT JOIN assignment a ON a.id = e.assignment_id LEFT JOIN agency g ON g.id = a.agency_id "
+        "WHERE e.item_id = ? ORDER BY e.granted_on, e.recorded_at, e.id",
+        (item.id,),
+    )
+    keys = ("id", "agency", "new_due", "reason", "approved_by", "granted_on", "recorded_by")
+    return [dict(zip(keys, r)) for r in rows]
+
+
+def agencies(conn: Connection) -> list[dict[str, Any]]:
+    aliases: dict[int, list[str]] = {}
+    for agency_id, alias in conn.all("SELECT agency_id, alias FROM agency_alias ORDER BY alias"):
+        aliases.setdefault(agency_id, []).append(alias)
+    members: dict[int, list[str]] = {}
+    for group_id, name in conn.all(
+        "SELECT m.group_id, g.name FROM agency_member m JOIN agency g ON g.id = m.member_id ORDER BY m.group_id, m.position"
+    ):
+        members.setdefault(group_id, []).append(name)
+    counts = dict(conn.all(
+        "SELECT a.agency_id, count(*) FROM assignment a JOIN item i ON i.id = a.item_id "
+        "WHERE a.archived = 0 AND i.archived = 0 GROUP BY a.agency_id"
+    ))
+    leads = dict(conn.all(
+        "SELECT a.agency_id, count(*) FROM assignment a JOIN item i ON i.id = a.item_id "
+        "WHERE a.archived = 0 AND i.archived = 0 AND a.role = 'lead' GROUP BY a.agency_id"
+    ))
+    out = []
+    for r in conn.all("SELECT id, name, full_name, kind, name_en, email FROM agency ORDER BY position, id"):
+        out.append({
+            "name": r[1], "full_name": r[2], "kind": r[3], "name_en": r[4],
+            "email": r[5].split(",") if r[5] else [], "aliases": aliases.get(r[0], []),
+            "members": members.get(r[0], []), "assignments": counts.get(r[0], 0), "leads": leads.get(r[0], 0),
+        })
+    return out

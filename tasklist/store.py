@@ -1,0 +1,318 @@
+"""Storage: opening (and setting up) the database, loading a registry, resolving names.
+
+Functions take the connection first and keep to SQL and plain data; they never print.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from . import migrations
+from .db import Connection, connect, resolve_url
+from .errors import Ambiguous, NotFound
+from .registry import Registry, normalize_code, read_registry
+
+
+def now_utc() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def open_db(url: str | None = None, *, setup: bool = True) -> Connection:
+    """Open the database; with ``setup`` bring its schema up to date and, if it holds no plan
+    yet, load the bundled Fujian registry (the embedded default needs no set-up step)."""
+    conn = connect(url)
+    try:
+        if setup:
+            ensure_ready(conn)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def ensure_ready(conn: Connection) -> None:
+    if migrations.pending(conn):
+        migrations.upgrade(conn)
+    if conn.one("SELECT 1 FROM plan LIMIT 1") is None:
+        apply_registry(conn, read_registry(None))
+
+
+# --------------------------------------------------------------------------- loading a registry
+
+
+@dataclass
+class LoadReport:
+    """What a load changed (or, for a dry run, would change)."""
+
+    plan: str
+    plan_added: bool = False
+    plan_changed: list[str] = field(default_factory=list)
+    agencies_added: list[str] = field(default_factory=list)
+    agencies_changed: dict[str, list[str]] = field(default_factory=dict)
+    items_added: list[str] = field(default_factory=list)
+    items_changed: dict[str, list[str]] = field(default_factory=dict)
+    items_archived: list[str] = field(default_factory=list)
+    items_restored: list[str] = field(default_factory=list)
+    assignments_added: list[str] = field(default_factory=list)
+    assignments_changed: list[str] = field(default_factory=list)
+    assignments_archived: list[str] = field(default_factory=list)
+    items_total: int = 0
+    dry_run: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return any(
+            (self.plan_added, self.plan_changed, self.agencies_added, self.agencies_changed, self.items_added,
+             self.items_changed, self.items_archived, self.items_restored, self.assignments_added,
+             self.assignments_changed, self.assignments_archived)
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items()} | {"changed": self.changed}
+
+
+class _DryRun(Exception):
+    pass
+
+
+def apply_registry(conn: Connection, registry: Registry, *, dry_run: bool = False, progress: Any = None) -> LoadReport:
+    """Bring the database in line with ``registry`` in one transaction.
+
+    Idempotent: a second load changes nothing. Items that left the registry are archived, never
+    deleted, and their updates stay. ``dry_run`` computes the same report and rolls back.
+    """
+    report = LoadReport(plan=registry.plan.id, dry_run=dry_run, items_total=len(registry.items))
+    try:
+        with conn.transaction():
+            _apply_plan(conn, registry, report)
+            agency_ids = _apply_agencies(conn, registry, report)
+            _apply_items(conn, registry, agency_ids, report, progress)
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+    return report
+
+
+def _apply_plan(conn: Connection, reg: Registry, report: LoadReport) -> None:
+    p = reg.plan
+    values = {
+        "title": p.title, "doc_no": p.doc_no, "issued": p.issued.isoformat() if p.issued else None,
+        "issuer": p.issuer, "timezone": p.timezone, "reporting": json.dumps(p.reporting, sort_keys=True),
+    }
+    row = conn.one("SELECT title, doc_no, issued, issuer, timezone, reporting FROM plan WHERE id = ?", (p.id,))
+    if row is None:
+        report.plan_added = True
+        conn.execute(
+            "INSERT INTO plan (id, title, doc_no, issued, issuer, timezone, reporting, loaded_at) VALUES (?,?,?,?,?,?,?,?)",
+            (p.id, *values.values(), now_utc()),
+        )
+        return
+    report.plan_changed = [k for k, old in zip(values, row) if values[k] != old]
+    if report.plan_changed:
+        sets = ", ".join(f"{k} = ?" for k in values)
+        conn.execute(f"UPDATE plan SET {sets}, loaded_at = ? WHERE id = ?", (*values.values(), now_utc(), p.id))
+
+
+def _apply_agencies(conn: Connection, reg: Registry, report: LoadReport) -> dict[str, int]:
+    existing = {r[0]: r for r in conn.all("SELECT name, id, full_name, kind, name_en, email, position FROM agency")}
+    ids: dict[str, int] = {}
+    for a in reg.agencies:
+        email = ",".join(a.email) or None
+        row = existing.get(a.name)
+        if row is None:
+            ids[a.name] = conn.insert(
+                "INSERT INTO agency (name, full_name, kind, name_en, email, position, archived) VALUES (?,?,?,?,?,?,0)",
+                (a.name, a.full_name, a.kind, a.name_en, email, a.position),
+            )
+            report.agencies_added.append(a.name)
+            continue
+        ids[a.name] = row[1]
+        # An address set with `agencies set-email` is kept when the registry gives none.
+        new = {"full_name": a.full_name, "kind": a.kind, "name_en": a.name_en, "email": email or row[5], "position": a.position}
+        old = dict(zip(new, row[2:]))
+        changed = [k for k in new if new[k] != old[k]]
+        if changed:
+            conn.execute(
+                "UPDATE agency SET full_name=?, kind=?, name_en=?, email=?, position=?, archived=0 WHERE id=?",
+                (*new.values(), row[1]),
+            )
+            report.agencies_changed[a.name] = changed
+    # Aliases and group members are derived from the registry and simply replaced.
+    wanted_alias = {alias: ids[a.name] for a in reg.agencies for alias in a.aliases}
+    have_alias = dict(conn.all("SELECT alias, agency_id FROM agency_alias"))
+    ours = set(ids.values())
+    stale = [(k,) for k, v in have_alias.items() if wanted_alias.get(k, v if v not in ours else None) != v]
+    conn.executemany("DELETE FROM agency_alias WHERE alias = ?", stale)
+    conn.executemany(
+        "INSERT INTO agency_alias (alias, agency_id) VALUES (?, ?)",
+        [(k, v) for k, v in wanted_alias.items() if have_alias.get(k) != v],
+    )
+    for a in reg.agencies:
+        members = [(ids[a.name], ids[m], i) for i, m in enumerate(a.members)]
+        have = conn.all("SELECT group_id, member_id, position FROM agency_member WHERE group_id = ? ORDER BY position", (ids[a.name],))
+        if [tuple(r) for r in have] != members:
+            conn.execute("DELETE FROM agency_member WHERE group_id = ?", (ids[a.name],))
+            conn.executemany("INSERT INTO agency_member (group_id, member_id, position) VALUES (?,?,?)", members)
+            if have:
+                report.agencies_changed.setdefault(a.name, []).append("members")
+    return ids
+
+
+def _expand(reg: Registry, names: list[str], ids: dict[str, int]) -> list[tuple[int, str, int | None]]:
+    """(agency id, role, via group id) per assignment: a group with members gives one per member.
+    The first agency listed leads; when that is a group, each of its members leads its own part."""
+    kinds = {a.name: a for a in reg.agencies}
+    out: list[tuple[int, str, int | None]] = []
+    seen: set[int] = set()
+    for position, name in enumerate(names):
+        role = "lead" if position == 0 else "co"
+        spec = kinds[name]
+        targets = [(ids[m], ids[name]) for m in spec.members] if spec.members else [(ids[name], None)]
+        for agency_id, via in targets:
+            if agency_id not in seen:
+                seen.add(agency_id)
+                out.append((agency_id, role, via))
+    return out
+
+
+def _apply_items(conn: Connection, reg: Registry, ids: dict[str, int], report: LoadReport, progress: Any) -> None:
+    plan_id = reg.plan.id
+    names = {v: k for k, v in ids.items()}
+    cols = ("kind", "no", "grp", "title", "content", "due", "due_text", "position")
+    existing = {
+        r[0]: r for r in conn.all(f"SELECT code, id, archived, {', '.join(cols)} FROM item WHERE plan_id = ?", (plan_id,))
+    }
+    assignments: dict[int, dict[int, tuple]] = {}
+    for r in conn.all(
+        "SELECT a.item_id, a.agency_id, a.id, a.role, a.position, a.via_group_id, a.archived "
+        "FROM assignment a JOIN item i ON i.id = a.item_id WHERE i.plan_id = ?",
+        (plan_id,),
+    ):
+        assignments.setdefault(r[0], {})[r[1]] = r
+    new_assignments: list[tuple] = []
+    for n, spec in enumerate(reg.items):
+        values = (spec.kind, spec.no, spec.group, spec.title, spec.content,
+                  spec.due.isoformat() if spec.due else None, spec.due_text, spec.position)
+        row = existing.pop(spec.code, None)
+        if row is None:
+            item_id = conn.insert(
+                f"INSERT INTO item (plan_id, code, {', '.join(cols)}, archived) VALUES (?,?,?,?,?,?,?,?,?,?,0)",
+                (plan_id, spec.code, *values),
+            )
+            report.items_added.append(spec.code)
+        else:
+            item_id = row[1]
+            changed = [c for c, new, old in zip(cols, values, row[3:]) if new != old and c != "position"]
+            if row[2]:
+                report.items_restored.append(spec.code)
+            if changed:
+                report.items_changed[spec.code] = changed
+            if changed or row[2] or values[-1] != row[-1]:
+                conn.execute(
+                    f"UPDATE item SET {', '.join(c + ' = ?' for c in cols)}, archived = 0 WHERE id = ?",
+                    (*values, item_id),
+                )
+        have = assignments.get(item_id, {})
+        for position, (agency_id, role, via) in enumerate(_expand(reg, spec.agencies, ids)):
+            old = have.pop(agency_id, None)
+            label = f"{spec.code}/{names[agency_id]}"
+            if old is None:
+                new_assignments.append((item_id, agency_id, role, position, via))
+                if row is not None:
+                    report.assignments_added.append(label)
+            elif (old[3], old[4], old[5], old[6]) != (role, position, via, 0):
+                conn.execute(
+                    "UPDATE assignment SET role=?, position=?, via_group_id=?, archived=0 WHERE id=?",
+                    (role, position, via, old[2]),
+                )
+                if (old[3], old[6]) != (role, 0):
+                    report.assignments_changed.append(label)
+        for agency_id, old in have.items():
+            if not old[6]:
+                conn.execute("UPDATE assignment SET archived = 1 WHERE id = ?", (old[2],))
+                report.assignments_archived.append(f"{spec.code}/{names.get(agency_id, agency_id)}")
+        if progress is not None:
+            progress(n + 1, len(reg.items))
+    conn.executemany(
+        "INSERT INTO assignment (item_id, agency_id, role, position, via_group_id, archived) VALUES (?,?,?,?,?,0)",
+        new_assignments,
+    )
+    for code, row in existing.items():  # left the registry: archived, history kept
+        if not row[2]:
+            conn.execute("UPDATE item SET archived = 1 WHERE id = ?", (row[1],))
+            report.items_archived.append(code)
+
+
+# --------------------------------------------------------------------------- resolving names
+
+
+@dataclass(frozen=True)
+class AgencyRef:
+    id: int
+    name: str
+    full_name: str
+    kind: str
+
+
+def resolve_agency(conn: Connection, text: str) -> AgencyRef:
+    """An agency from its short name, full name or any alias; unknown or ambiguous input lists candidates."""
+    wanted = text.strip()
+    rows = conn.all(
+        "SELECT a.id, a.name, a.full_name, a.kind FROM agency a WHERE a.name = ? OR a.full_name = ? "
+        "UNION SELECT a.id, a.name, a.full_name, a.kind FROM agency a JOIN agency_alias x ON x.agency_id = a.id "
+        "WHERE x.alias = ?",
+        (wanted, wanted, wanted),
+    )
+    if len(rows) == 1:
+        return AgencyRef(*rows[0])
+    every = conn.all(
+        "SELECT a.id, a.name, a.full_name, a.kind, x.alias FROM agency a LEFT JOIN agency_alias x ON x.agency_id = a.id"
+    )
+    if not rows:
+        rows = list({r[0]: r[:4] for r in every if wanted and any(wanted in (s or "") for s in (r[1], r[2], r[4]))}.values())
+        if len(rows) == 1:
+            return AgencyRef(*rows[0])
+    if rows:
+        names = "、".join(sorted({r[1] for r in rows}))
+        raise Ambiguous(f"agency {text!r} is ambiguous: {names}", hint="give the name as listed")
+    by_label = {}
+    for r in every:
+        for label in (r[1], r[2], r[4]):
+            if label:
+                by_label[label] = r[1]
+    close = difflib.get_close_matches(wanted, list(by_label), n=5, cutoff=0.4)
+    guess = list(dict.fromkeys(by_label[c] for c in close))
+    hint = f"did you mean {'、'.join(guess)}?" if guess else "`tasklist agencies` lists them"
+    raise NotFound(f"unknown agency {text!r}", hint=hint)
+
+
+@dataclass(frozen=True)
+class ItemRef:
+    id: int
+    code: str
+    plan_id: str
+    title: str
+    archived: bool
+
+
+def resolve_item(conn: Connection, text: str, *, include_archived: bool = True) -> ItemRef:
+    """An item by id, case-insensitive and tolerant of zero padding (t1, T01 -> T1)."""
+    code = normalize_code(text)
+    rows = conn.all("SELECT id, code, plan_id, title, archived FROM item WHERE code = ?", (code,))
+    if not include_archived:
+        rows = [r for r in rows if not r[4]]
+    if not rows:
+        raise NotFound(f"no item {text!r}", hint="`tasklist list` shows the ids")
+    if len(rows) > 1:
+        raise Ambiguous(f"item {code} exists in several plans: {', '.join(r[2] for r in rows)}")
+    r = rows[0]
+    return ItemRef(r[0], r[1], r[2], r[3], bool(r[4]))
+
+
+def database_label(url: str | None) -> str:
+    return resolve_url(url)
