@@ -129,7 +129,7 @@ def _connect_sqlite(path: Path, url: str, *, create: bool) -> Connection:
     if not path.exists():
         if not create:
             raise DatabaseError(f"database {path} does not exist")
-        if path.parent == default_home() or os.environ.get("TASKLIST_HOME"):
+        if path.parent == default_home():  # the default home is ours to create; elsewhere, no
             path.parent.mkdir(parents=True, exist_ok=True)
         elif not path.parent.is_dir():
             raise DatabaseError(f"cannot create database {path}: directory {path.parent} does not exist")

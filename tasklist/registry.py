@@ -521,7 +521,7 @@ def _read_items(nodes: list[tuple[_Reader, str, Any]], agencies: list[AgencySpec
             reader.add(node, key, f"must be a list, not {_kind(node)}")
             continue
         for index, entry in enumerate(node.value):
-            label = f"{key}[{index}]"
+            label = f"{key}[{_peek_id(entry) or index}]"
             required = {"id", "no", "title", "agencies", "due", "due_text"}
             fields = reader.mapping(entry, label, required, {group_field, "content"})
             if fields is None:
@@ -532,7 +532,7 @@ def _read_items(nodes: list[tuple[_Reader, str, Any]], agencies: list[AgencySpec
                     reader.add(fields["id"], f"{label}.id", f"{code!r} must be capital letters then a number without leading zeros, e.g. T1")
                     code = None
                 elif code in codes:
-                    reader.add(fields["id"], f"{key}[{code}].id", f"duplicate id {code} (first defined at {codes[code]})")
+                    reader.add(fields["id"], f"{label}.id", f"duplicate id {code} (first defined at {codes[code]})")
                     code = None
                 else:
                     codes[code] = reader.where(fields["id"])
@@ -560,6 +560,15 @@ def _read_items(nodes: list[tuple[_Reader, str, Any]], agencies: list[AgencySpec
                 continue
             items.append(ItemSpec(code, kind, no, group, title, content, names, due, due_text, len(items), reader.where(entry)))
     return items
+
+
+def _peek_id(entry: Any) -> str | None:
+    """The entry's id as written, to name it in messages before it is validated."""
+    if entry.tag.endswith(":map"):
+        for key, value in entry.value:
+            if key.value == "id" and isinstance(value.value, str) and CODE_RE.match(value.value):
+                return value.value
+    return None
 
 
 def _item_agencies(reader: _Reader, node: Any, label: str, owner: dict[str, str]) -> list[str] | None:

@@ -171,7 +171,7 @@ def overdue_tables(groups: dict[str, list[AssignmentState]], labels: Labels, as_
         _id_column(table, labels)
         _title_column(table, labels)
         _fixed(table, labels("due"), 10)
-        _fixed(table, labels("days_overdue"), 5, justify="right")
+        _fixed(table, labels("days_overdue"), 8 if labels.lang == "zh" else 5, justify="right")
         _fixed(table, labels("status"), 11 if labels.lang == "en" else 6)
         _fixed(table, labels("last_report"), 11)
         _fixed(table, labels("role"), 4)

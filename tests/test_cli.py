@@ -1,0 +1,177 @@
+"""Round trips through the command line on a real SQLite file."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+
+def test_update_status_overdue_history_undo_round_trip(cli):
+    as_of = ["--as-of", "2023-01-15"]
+    late = cli.json("overdue", *as_of)
+    t6 = [a for g in late["agencies"] if g["agency"] == "省农业农村厅" for a in g["items"] if a["id"] == "T6"]
+    assert t6 and t6[0]["days_overdue"] == 15 and t6[0]["lead"] is True
+
+    (recorded,) = cli.json("done", "T6", "--note", "智慧园已创建", "--on", "2023-01-10", *as_of)
+    assert recorded["status"] == "done" and recorded["reported_on"] == "2023-01-10" and recorded["source"] == "cli"
+
+    late = cli.json("overdue", *as_of)
+    assert not any(a["id"] == "T6" for g in late["agencies"] for a in g["items"])
+    status = cli.json("status", "--agency", "省农业农村厅", "--summary", *as_of)
+    (row,) = status["agencies"]
+    assert row["done"] == 1 and row["last_report"] == "2023-01-10"
+
+    history = cli.json("history", "T6")
+    assert [h["status"] for h in history] == ["done"]
+    cli("undo", str(history[0]["id"]))
+    history = cli.json("history", "T6")
+    assert [h["status"] for h in history] == ["done", "not_started"]
+    assert history[1]["reverses"] == history[0]["id"]
+    assert any(a["id"] == "T6" for g in cli.json("overdue", *as_of)["agencies"] for a in g["items"])
+    result = cli("undo", str(history[0]["id"]), code=2)
+    assert "already been undone" in result.stderr
+
+
+def test_lead_that_finished_is_not_chased_for_the_others(cli):
+    cli("done", "T1", "--agency", "省科技厅", "--as-of", "2023-01-02")
+    late = cli.json("overdue", "--as-of", "2023-01-02")
+    chased = {g["agency"] for g in late["agencies"] for a in g["items"] if a["id"] == "T1"}
+    assert chased == {"省发改委", "省数字办", "省工信厅"}
+    assert cli.json("show", "T1", "--as-of", "2023-01-02")["status"] == "in_progress"
+
+
+def test_done_for_all_closes_the_item_and_undo_reverses_the_whole_batch(cli):
+    recorded = cli.json("done", "T1", "--all", "--as-of", "2022-12-01")
+    assert len(recorded) == 4
+    assert cli.json("show", "T1", "--as-of", "2022-12-01")["status"] == "done"
+    cli("undo", str(recorded[2]["id"]))
+    assert cli.json("show", "T1", "--as-of", "2022-12-01")["status"] == "not_started"
+    assert len(cli.json("history", "T1")) == 8
+
+
+def test_update_needs_agency_on_a_multi_agency_item_and_not_on_a_single_one(cli):
+    result = cli("update", "T1", "--status", "in_progress", code=2)
+    assert "省科技厅、省发改委、省数字办、省工信厅" in result.stderr
+    cli("update", "T6", "--status", "in_progress")  # single agency: no --agency needed
+    result = cli("update", "T6", "--status", "done", "--agency", "省发改委", code=2)
+    assert "省发改委 is not assigned to T6; assigned: 省农业农村厅" in result.stderr
+
+
+def test_group_member_can_report_its_own_part(cli):
+    cli("update", "O17", "--agency", "福州市政府", "--status", "in_progress")
+    assignments = cli.json("show", "O17")["assignments"]
+    assert [a["status"] for a in assignments if a["agency"] == "福州市人民政府"] == ["in_progress"]
+    assert sum(a["status"] == "in_progress" for a in assignments) == 1
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["update", "T99", "--status", "done"], "no item 'T99'"),
+        (["update", "T6", "--status", "finished"], "unknown status 'finished'"),
+        (["update", "T6", "--status", "in_progress", "--progress", "120"], "progress must be 0 to 100, not 120"),
+        (["update", "T6", "--status", "done", "--on", "2026-02-30"], "not a real date: '2026-02-30'"),
+        (["update", "T6", "--status", "done", "--on", "2030-01-01", "--as-of", "2026-11-23"], "after the as-of date"),
+        (["update", "T1", "--status", "done", "--agency", "外交部"], "unknown agency '外交部'"),
+        (["overdue", "--as-of", "someday"], "cannot read 'someday' as a date"),
+        (["list", "--agency", "福州"], "ambiguous"),
+        (["list", "--kind", "project"], "--kind must be task or outcome"),
+    ],
+)
+def test_bad_input_gets_one_clear_line_exit_2_and_records_nothing(cli, isolated_home, args, message):
+    cli("list")
+    result = cli(*args, code=2)
+    assert result.stderr.startswith("error: ") and message in result.stderr.splitlines()[0]
+    with sqlite3.connect(isolated_home / "tasklist.db") as conn:
+        assert conn.execute("SELECT count(*) FROM status_update").fetchone()[0] == 0
+
+
+HOSTILE = [
+    'say "hi" and \'bye\'',
+    "line one\nline two\r\nline three",
+    "'; DROP TABLE status_update; --",
+    "进展" * 5000,  # 10 000 characters
+    "🚀✅ emoji 🇨🇳",
+    "\u202eright-to-left\u202c and \u200fmark",
+    "[bold red]not markup[/]",
+]
+
+
+@pytest.mark.parametrize("note", HOSTILE)
+def test_hostile_notes_are_stored_and_shown_verbatim(cli, note):
+    cli("update", "T6", "--status", "in_progress", "--note", note)
+    assert cli.json("history", "T6")[0]["note"] == note
+    assert cli.json("show", "T6")["assignments"][0]["note"] == note
+    cli("history", "T6")  # renders without error
+
+
+def test_ids_are_case_insensitive_and_tolerate_zero_padding(cli):
+    assert cli.json("show", "t01")["id"] == "T1"
+    assert cli.json("show", "o032")["id"] == "O32"
+
+
+@pytest.mark.parametrize("name", ["省发改委", "发改委", "省發改委", "福建省发展和改革委员会"])
+def test_agency_accepted_by_short_full_alias_or_traditional_name(cli, name):
+    items = cli.json("list", "--agency", name)
+    assert len(items) == 37  # every item it carries, however it is named
+    assert all("省发改委" in i["assignees"] for i in items)
+
+
+def test_extension_moves_the_due_date_and_keeps_the_original(cli):
+    cli("extend", "T5", "--to", "2023-06-30", "--reason", "卫星数据中心建设延期", "--approved-by", "省政府办公厅",
+        "--as-of", "2022-12-20")
+    t5 = cli.json("show", "T5", "--as-of", "2023-01-15")
+    assert t5["due_original"] == "2022-12-31" and t5["due"] == "2023-06-30" and t5["extensions"] == 1
+    assert t5["overdue"] is False
+    assert cli.json("show", "T5", "--as-of", "2023-07-01")["overdue"] is True
+    # before the extension was granted, the original date stood
+    assert cli.json("show", "T5", "--as-of", "2022-12-19")["due"] == "2022-12-31"
+
+
+def test_extension_for_one_agency_only(cli):
+    cli("extend", "T7", "--agency", "福州市人民政府", "--to", "2023-12-31", "--reason", "待国家批复", "--as-of", "2022-12-01")
+    late = cli.json("overdue", "--as-of", "2023-02-01")
+    chased = {g["agency"] for g in late["agencies"] for a in g["items"] if a["id"] == "T7"}
+    assert chased == {"省工信厅", "省通信管理局"}
+
+
+def test_as_of_from_the_environment(cli, monkeypatch):
+    monkeypatch.setenv("TASKLIST_AS_OF", "2020-06-01")
+    assert cli.json("overdue")["as_of"] == "2020-06-01"
+    assert cli.json("overdue")["summary"]["items"] == 0
+
+
+def test_status_lists_every_agency_and_its_lights(cli):
+    cli("update", "O28", "--status", "blocked", "--note", "选址受阻", "--as-of", "2022-06-01")
+    status = cli.json("status", "--as-of", "2022-06-01")
+    row = next(r for r in status["agencies"] if r["agency"] == "省通信管理局")
+    assert row["blocked"] == 1 and row["assigned"] == 7
+    o28 = next(a for a in status["items"]["省通信管理局"] if a["id"] == "O28")
+    assert o28["light"] == "yellow"
+
+
+def test_human_tables_fit_80_columns_with_chinese_text(cli, monkeypatch):
+    from rich.cells import cell_len
+
+    for lang in ("zh", "en"):
+        monkeypatch.setenv("TASKLIST_LANG", lang)
+        for args in (["list", "--all"], ["overdue", "--all"], ["status", "--all"], ["show", "T9"], ["agencies"]):
+            out = cli(*args, "--as-of", "2026-11-23") if args[0] != "agencies" else cli(*args)
+            widths = [cell_len(line) for line in out.stdout.splitlines()]
+            assert max(widths) <= 80, (lang, args, max(widths))
+
+
+def test_long_listing_shows_a_screenful_and_says_how_many_more(cli):
+    out = cli("list").stdout
+    assert "more rows (--all shows everything)" in out
+    assert "more rows" not in cli("list", "--all").stdout
+
+
+def test_no_colour_codes_when_piped(cli):
+    assert "\x1b[" not in cli("status", "--as-of", "2026-11-23").stdout
+
+
+def test_json_output_is_valid_for_every_listing(cli):
+    for args in (["list"], ["agencies"], ["history"], ["status"], ["overdue"], ["show", "T1"]):
+        assert cli.json(*args) is not None

@@ -1,0 +1,101 @@
+"""Loading the registry: first use, idempotent reload, edits in place, archive-not-delete, history kept."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from test_registry_validation import edit
+
+
+def counts(db):
+    with sqlite3.connect(db) as conn:
+        return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                for t in ("plan", "agency", "item", "assignment", "status_update")}
+
+
+def test_first_command_creates_database_and_loads_bundled_registry(cli, isolated_home):
+    items = cli.json("list")
+    assert (isolated_home / "tasklist.db").is_file()
+    assert len(items) == 54
+    assert [i["id"] for i in items[:3]] == ["T1", "T2", "T3"] and items[-1]["id"] == "O32"
+    assert sum(i["kind"] == "task" for i in items) == 22
+
+
+def test_list_json_has_the_documented_fields(cli):
+    t1 = cli.json("list")[0]
+    assert {"id", "kind", "no", "group", "title", "agencies", "lead", "due", "due_text"} <= t1.keys()
+    assert t1["agencies"] == ["省科技厅", "省发改委", "省数字办", "省工信厅"] and t1["lead"] == "省科技厅"
+    assert t1["due"] == "2022-12-31" and t1["due_text"] == "2022年前"
+    assert t1["group"].startswith("一、加快提升数字产业化")
+    t2 = cli.json("list")[1]
+    assert t2["due"] is None and t2["due_text"] == "持续推进"
+
+
+def test_group_with_members_becomes_one_assignment_per_member(cli):
+    o17 = cli.json("show", "O17")
+    assert o17["agencies"] == ["各设区市人民政府", "平潭综合实验区管委会"]
+    assert len(o17["assignments"]) == 10
+    assert {a["via_group"] for a in o17["assignments"][:9]} == {"各设区市人民政府"}
+    assert all(a["role"] == "lead" for a in o17["assignments"][:9])
+    # 省直有关部门 has no fixed members: it is assigned as itself
+    assert cli.json("show", "T11")["assignees"] == ["省发改委", "省数字办", "省直有关部门"]
+
+
+def test_second_load_changes_nothing(cli, isolated_home):
+    cli("list")
+    before = counts(isolated_home / "tasklist.db")
+    report = cli.json("load")
+    assert report["changed"] is False
+    assert counts(isolated_home / "tasklist.db") == before
+
+
+def test_edited_entry_is_updated_in_place_and_keeps_its_history(cli, registry_copy, isolated_home):
+    cli("load", registry_copy)
+    cli("update", "T6", "--status", "in_progress", "--note", "已启动", "--as-of", "2026-01-05")
+    edit(registry_copy / "tasks.yaml", "title: 大力发展数字农业", "title: 大力发展数字农业(修订)")
+    report = cli.json("load", registry_copy)
+    assert report["items_changed"] == {"T6": ["title"]}
+    t6 = cli.json("show", "T6", "--as-of", "2026-01-05")
+    assert t6["title"] == "大力发展数字农业(修订)"
+    assert [h["note"] for h in t6["history"]] == ["已启动"]
+    assert t6["status"] == "in_progress"
+
+
+def test_removed_entry_is_archived_not_deleted_and_restored_when_it_returns(cli, registry_copy, isolated_home):
+    cli("load", registry_copy)
+    cli("done", "T10", "--as-of", "2022-06-01")
+    original = (registry_copy / "tasks.yaml").read_text(encoding="utf-8")
+    start = original.index("  - id: T10\n")
+    end = original.index("  - id: T11\n")
+    (registry_copy / "tasks.yaml").write_text(original[:start] + original[end:], encoding="utf-8")
+    assert cli.json("load", registry_copy)["items_archived"] == ["T10"]
+    assert "T10" not in [i["id"] for i in cli.json("list")]
+    archived = cli.json("show", "T10")
+    assert archived["archived"] is True and len(archived["history"]) == 1
+    result = cli("update", "T10", "--status", "done", code=2)
+    assert "archived" in result.stderr
+    (registry_copy / "tasks.yaml").write_text(original, encoding="utf-8")
+    assert cli.json("load", registry_copy)["items_restored"] == ["T10"]
+    assert cli.json("show", "T10", "--as-of", "2022-06-01")["status"] == "done"
+
+
+def test_changed_agency_list_archives_the_dropped_assignment_and_keeps_its_updates(cli, registry_copy, isolated_home):
+    cli("load", registry_copy)
+    cli("update", "T7", "--agency", "省通信管理局", "--status", "in_progress")
+    edit(registry_copy / "tasks.yaml", "agencies: [省工信厅, 省通信管理局, 福州市人民政府]", "agencies: [省工信厅, 福州市人民政府]")
+    report = cli.json("load", registry_copy)
+    assert report["assignments_archived"] == ["T7/省通信管理局"]
+    assert cli.json("show", "T7")["assignees"] == ["省工信厅", "福州市人民政府"]
+    assert len(cli.json("history", "--agency", "省通信管理局")) == 1
+
+
+def test_dry_run_reports_changes_but_writes_nothing(cli, registry_copy, isolated_home):
+    cli("load", registry_copy)
+    edit(registry_copy / "outcomes.yaml", "title: 建成福建省区块链主干网", "title: 建成福建省区块链主干网络")
+    before = counts(isolated_home / "tasklist.db")
+    report = cli.json("load", registry_copy, "--dry-run")
+    assert report["dry_run"] is True and report["items_changed"] == {"O30": ["title"]}
+    assert cli.json("show", "O30")["title"] == "建成福建省区块链主干网"
+    assert counts(isolated_home / "tasklist.db") == before
+    human = cli("load", registry_copy, "--dry-run").stdout
+    assert "would update item O30: title" in human

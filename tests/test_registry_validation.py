@@ -1,0 +1,144 @@
+"""Bad registry files are refused: every problem as file:line:col: field: message, exit 2, database untouched."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from tasklist.errors import RegistryError
+from tasklist.registry import read_registry
+
+
+def edit(path, old, new, count=1):
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+def position(path, needle, at=None, occurrence=0):
+    """1-based (line, column) of ``at`` (default: the needle itself) on the line holding ``needle``."""
+    hits = [
+        (number, line.index(at if at is not None else needle) + 1)
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if needle in line
+    ]
+    assert hits, f"{needle!r} not found in {path}"
+    return hits[occurrence]
+
+
+def problems_of(directory):
+    with pytest.raises(RegistryError) as exc:
+        read_registry([directory])
+    return [str(p) for p in exc.value.problems]
+
+
+CASES = {
+    # name: (file, old, new, field, message, needle, at)
+    "impossible_date": ("tasks.yaml", "due: 2022-12-31\n    due_text: 2022年前", "due: 2022-02-30\n    due_text: 2022年前",
+                        "tasks[T1].due", "impossible date '2022-02-30'", "due: 2022-02-30", "2022-02-30"),
+    "due_contradicts_text": ("tasks.yaml", "due: 2022-12-31\n    due_text: 2022年前", "due: 2022-06-30\n    due_text: 2022年前",
+                             "tasks[T1].due", "contradicts due_text '2022年前', which means 2022-12-31", "due: 2022-06-30", "2022-06-30"),
+    "ongoing_with_a_date": ("tasks.yaml", "due: null\n    due_text: 持续推进", "due: 2023-01-01\n    due_text: 持续推进",
+                            "tasks[T2].due", "which means no due date (ongoing)", "due: 2023-01-01", "2023-01-01"),
+    "unknown_agency": ("tasks.yaml", "agencies: [省科技厅, 省发改委, 省数字办, 省工信厅]", "agencies: [省科技厅, 省发改委员, 省数字办, 省工信厅]",
+                       "tasks[T1].agencies", "unknown agency '省发改委员' (did you mean '省发改委'", "省发改委员", "省发改委员"),
+    "empty_agencies": ("outcomes.yaml", "agencies: [省发改委, 省数字办, 省司法厅]", "agencies: []",
+                       "outcomes[O1].agencies", "must name at least one responsible agency", "agencies: []", "[]"),
+    "duplicate_id": ("tasks.yaml", "id: T2\n", "id: T1\n", "tasks[T1].id", "duplicate id T1 (first defined at", "id: T1", "T1", 1),
+    "unknown_field": ("outcomes.yaml", "  - id: O3\n", "  - id: O3\n    owner: 张三\n", "outcomes[O3].owner",
+                      "unknown field", "owner: 张三", "owner"),
+    "missing_field": ("outcomes.yaml", "    due_text: 2021年\n", "", "outcomes[O7].due_text", "missing required field",
+                      "id: O7", "id"),
+    "wrong_type": ("tasks.yaml", "no: 5\n", "no: five\n", "tasks[T5].no", "must be a whole number", "no: five", "five"),
+    "unsafe_tag": ("tasks.yaml", "title: 推动数字经济集聚发展", "title: !!python/object/apply:os.system [echo pwned]",
+                   "document", "tag '!!python/object/apply:os.system' is not allowed", "!!python", "!!python"),
+    "unknown_kind": ("agencies.yaml", "kind: central_bank_branch", "kind: bank", "agencies[人行福州中心支行].kind",
+                     "must be one of", "kind: bank", "bank"),
+    # the first agency to list an alias keeps it; the second is told
+    "alias_collision": ("agencies.yaml", "aliases: [省科技廳,", "aliases: [发改委, 省科技廳,", "agencies[省发改委].aliases",
+                        "alias '发改委' already names '省科技厅'", "aliases: [省發改委, 发改委", "发改委"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_each_bad_registry_is_reported_with_file_line_column_and_field(case, registry_copy):
+    filename, old, new, field, message, needle, at, *occurrence = CASES[case]
+    path = registry_copy / filename
+    edit(path, old, new)
+    line, col = position(path, needle, at, *occurrence)
+    found = problems_of(registry_copy)
+    expected_prefix = f"{path}:{line}:{col}: {field}: "
+    assert any(p.startswith(expected_prefix) and message in p for p in found), (expected_prefix, message, found)
+
+
+def test_duplicate_no_is_reported(registry_copy):
+    path = registry_copy / "outcomes.yaml"
+    edit(path, "  - id: O2\n    no: 2\n", "  - id: O2\n    no: 1\n")
+    line, col = position(path, "no: 1", "1")
+    found = problems_of(registry_copy)
+    assert any(p.startswith(f"{path}:") and "outcomes[O2].no: duplicate no 1 among outcomes" in p for p in found), found
+
+
+def test_yaml_syntax_error_names_line(registry_copy):
+    path = registry_copy / "tasks.yaml"
+    edit(path, "  - id: T3\n", "  - id: T3\n   broken: [\n")
+    (problem,) = problems_of(registry_copy)
+    assert problem.startswith(f"{path}:") and ": yaml: syntax error" in problem
+    assert int(problem.split(":")[1]) > 1
+
+
+def test_non_utf8_file_is_refused_with_position(registry_copy):
+    path = registry_copy / "outcomes.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_bytes(text.encode("gb18030"))
+    (problem,) = problems_of(registry_copy)
+    assert problem.startswith(f"{path}:1:") and "not UTF-8 text" in problem
+
+
+def test_all_problems_are_reported_at_once(registry_copy):
+    edit(registry_copy / "tasks.yaml", "due: 2022-12-31", "due: 2022-02-30")
+    edit(registry_copy / "outcomes.yaml", "agencies: [省发改委, 省数字办, 省司法厅]", "agencies: [省发该委]")
+    edit(registry_copy / "agencies.yaml", "kind: group", "kind: club")
+    found = problems_of(registry_copy)
+    assert len(found) >= 3
+    assert any("impossible date" in p for p in found)
+    assert any("unknown agency '省发该委'" in p for p in found)
+    assert any("must be one of" in p for p in found)
+
+
+def test_member_of_a_group_must_be_a_known_agency(registry_copy):
+    edit(registry_copy / "agencies.yaml", "members: [福州市人民政府,", "members: [福洲市人民政府,")
+    found = problems_of(registry_copy)
+    assert any("members: unknown agency '福洲市人民政府' (did you mean '福州市人民政府'" in p for p in found), found
+
+
+def _digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("case", ["impossible_date", "unknown_agency", "unsafe_tag"])
+def test_cli_refuses_bad_registry_with_exit_2_and_leaves_database_untouched(case, cli, registry_copy, isolated_home):
+    cli("list")  # creates the database with the bundled registry
+    db = isolated_home / "tasklist.db"
+    cli("update", "T6", "--status", "done")
+    before = cli.json("list")
+    digest = _digest(db)
+    filename, old, new, field, message, *_ = CASES[case]
+    edit(registry_copy / filename, old, new)
+    for args in (["load", "--check", str(registry_copy)], ["load", str(registry_copy)]):
+        result = cli(*args, code=2)
+        assert message in result.stderr
+        assert result.stderr.strip().splitlines()[-1].startswith("error: registry refused")
+    assert _digest(db) == digest
+    assert cli.json("list") == before
+
+
+def test_check_accepts_the_bundled_registry(cli):
+    result = cli("load", "--check")
+    assert "54 items" in result.stdout and "37 agencies" in result.stdout
+
+
+def test_missing_file_is_reported(cli, tmp_path):
+    result = cli("load", "--check", str(tmp_path / "nope.yaml"), code=2)
+    assert "nope.yaml:0:0: file: does not exist" in result.stderr
