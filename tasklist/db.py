@@ -59,7 +59,10 @@ class Connection:
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         try:
             cur = self.raw.cursor()
-            cur.execute(self._sql(sql), tuple(params))
+            if params:
+                cur.execute(self._sql(sql), tuple(params))
+            else:  # no placeholders to adapt: the SQL goes as written (it may hold a literal %)
+                cur.execute(sql)
             return cur
         except sqlite3.OperationalError as exc:
             raise _operational(exc, self.url) from exc

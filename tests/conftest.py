@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import uuid
 from pathlib import Path
 
 import pytest
@@ -50,3 +52,38 @@ def registry_copy(tmp_path):
     target = tmp_path / "registry"
     shutil.copytree(DATA, target)
     return target
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """One PostgreSQL cluster for the session. Skipped where none can start, except in CI, where it fails."""
+    from pgserver import Server
+
+    try:
+        server = Server().start()
+    except Exception as exc:  # no server binaries, or they would not start
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is required in CI and could not be started: {exc}")
+        pytest.skip(f"PostgreSQL not available: {exc}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request, monkeypatch, isolated_home):
+    """Run the test against SQLite (a file in tmp_path) and against a fresh PostgreSQL database."""
+    if request.param == "postgresql":
+        server = request.getfixturevalue("pg_server")
+        monkeypatch.setenv("TASKLIST_DB", server.create_database(f"t_{uuid.uuid4().hex[:16]}"))
+    return request.param
+
+
+def query(sql, params=()):
+    """Run SQL on the database the CLI is using (whichever engine)."""
+    from tasklist.db import connect
+
+    conn = connect()
+    try:
+        return conn.all(sql, params)
+    finally:
+        conn.close()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
+from conftest import query
+
+pytestmark = pytest.mark.usefixtures("engine")
 
 
 def test_update_status_overdue_history_undo_round_trip(cli):
@@ -83,8 +84,7 @@ def test_bad_input_gets_one_clear_line_exit_2_and_records_nothing(cli, isolated_
     cli("list")
     result = cli(*args, code=2)
     assert result.stderr.startswith("error: ") and message in result.stderr.splitlines()[0]
-    with sqlite3.connect(isolated_home / "tasklist.db") as conn:
-        assert conn.execute("SELECT count(*) FROM status_update").fetchone()[0] == 0
+    assert query("SELECT count(*) FROM status_update") == [(0,)]
 
 
 HOSTILE = [

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import sqlite3
-
+import pytest
+from conftest import query
 from test_registry_validation import edit
 
-
-def counts(db):
-    with sqlite3.connect(db) as conn:
-        return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-                for t in ("plan", "agency", "item", "assignment", "status_update")}
+pytestmark = pytest.mark.usefixtures("engine")
 
 
-def test_first_command_creates_database_and_loads_bundled_registry(cli, isolated_home):
+def counts(_db=None):
+    return {t: query(f"SELECT count(*) FROM {t}")[0][0] for t in ("plan", "agency", "item", "assignment", "status_update")}
+
+
+def test_first_command_creates_database_and_loads_bundled_registry(cli, isolated_home, engine):
     items = cli.json("list")
-    assert (isolated_home / "tasklist.db").is_file()
+    assert (isolated_home / "tasklist.db").is_file() == (engine == "sqlite")
     assert len(items) == 54
     assert [i["id"] for i in items[:3]] == ["T1", "T2", "T3"] and items[-1]["id"] == "O32"
     assert sum(i["kind"] == "task" for i in items) == 22

@@ -83,3 +83,23 @@ def test_locked_database_waits_then_reports_busy(cli, isolated_home, monkeypatch
         holder.execute("ROLLBACK")
         holder.close()
     assert cli.json("history") == []
+
+
+def test_status_updates_are_append_only_on_postgresql_too(pg_server):
+    import psycopg
+
+    url = pg_server.create_database("append_only_check")
+    conn = connect(url)
+    migrations.upgrade(conn)
+    conn.close()
+    dsn = f"host={pg_server.socket_dir} user=postgres dbname=append_only_check"
+    with psycopg.connect(dsn, autocommit=True) as raw:
+        raw.execute("INSERT INTO plan VALUES ('p', 't', NULL, NULL, NULL, 'Asia/Shanghai', '{}', 'now')")
+        raw.execute("INSERT INTO agency (name, full_name, kind) VALUES ('a', 'a', 'group')")
+        raw.execute("INSERT INTO item (plan_id, code, kind, no, title) VALUES ('p', 'T1', 'task', 1, 't')")
+        raw.execute("INSERT INTO assignment (item_id, agency_id, role, position) VALUES (1, 1, 'lead', 0)")
+        raw.execute("INSERT INTO status_update (assignment_id, status, reported_on, recorded_at, recorded_by, source) "
+                    "VALUES (1, 'done', '2026-01-01', 'x', 'me', 'test')")
+        for sql in ("UPDATE status_update SET status = 'blocked'", "DELETE FROM status_update"):
+            with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
+                raw.execute(sql)
