@@ -15,10 +15,10 @@ _CN_DATE = re.compile(r"^\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日�
 _ISO_DATE = re.compile(r"^\s*(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\s*$")
 
 # Due texts as the annexes write them. A year alone means the end of that year.
-_DUE_YEAR = re.compile(r"^(\d{4})年(?:前|底|内|末)?$")
+_DUE_YEAR = re.compile(r"^(\d{4})年(?:前|底|底前|内|末)?$")
 _DUE_MONTH = re.compile(r"^(\d{4})年(\d{1,2})月(?:前|底|末)?$")
 _DUE_DAY = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日(?:前)?$")
-ONGOING_TEXTS = ("持续推进", "长期坚持", "持续", "长期", "ongoing")
+ONGOING_TEXTS = ("持续推进", "持續推進", "长期坚持", "持续", "长期", "ongoing")
 
 
 def today(timezone: str = DEFAULT_TIMEZONE) -> date:

@@ -76,8 +76,20 @@ def m001_initial(conn: Connection) -> None:
             )
 
 
+def m002_load_log(conn: Connection) -> None:
+    """Who loaded which registry when (the registry itself changes over the years); and an index
+    for finding whether an update was undone, which every report asks."""
+    conn.execute("CREATE INDEX ix_update_reverses ON status_update (reverses_id)")
+    conn.execute(
+        f"""CREATE TABLE load_log (
+            id {_pk(conn)}, plan_id TEXT NOT NULL REFERENCES plan(id), loaded_at TEXT NOT NULL,
+            loaded_by TEXT NOT NULL, files TEXT NOT NULL, summary TEXT NOT NULL)"""
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("m001_initial", m001_initial),
+    ("m002_load_log", m002_load_log),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -101,8 +113,9 @@ def pending(conn: Connection) -> list[str]:
     return [name for name in known if name not in done]
 
 
-def upgrade(conn: Connection) -> list[str]:
-    """Apply every pending migration, each in its own transaction. Returns the names applied."""
+def upgrade(conn: Connection, *, to: str | None = None) -> list[str]:
+    """Apply pending migrations (all, or up to and including ``to``), each in its own transaction.
+    Returns the names applied."""
     if not conn.table_exists("tasklist_migrations"):
         with conn.transaction():
             if not conn.table_exists("tasklist_migrations"):
@@ -122,4 +135,6 @@ def upgrade(conn: Connection) -> list[str]:
                 (index, name, datetime.now(timezone.utc).isoformat(timespec="seconds")),
             )
             ran.append(name)
+        if name == to:
+            break
     return ran

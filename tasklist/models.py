@@ -104,3 +104,13 @@ class Extension(SQLModel, table=True):
     granted_on: str
     recorded_at: str
     recorded_by: str
+
+
+class LoadLog(SQLModel, table=True):
+    __tablename__ = "load_log"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    plan_id: str = Field(foreign_key="plan.id")
+    loaded_at: str
+    loaded_by: str
+    files: str  # JSON list
+    summary: str  # JSON: what the load changed

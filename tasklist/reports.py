@@ -108,6 +108,11 @@ _LATEST = (
     "(SELECT u.id FROM status_update u WHERE u.assignment_id = a.id AND u.reported_on <= ? "
     "ORDER BY u.reported_on DESC, u.recorded_at DESC, u.id DESC LIMIT 1)"
 )
+# The last real report: an undo, and the update it undid, are not reports from the agency.
+_LAST_REPORT = (
+    "(SELECT max(r.reported_on) FROM status_update r WHERE r.assignment_id = a.id AND r.reported_on <= ? "
+    "AND r.reverses_id IS NULL AND NOT EXISTS (SELECT 1 FROM status_update x WHERE x.reverses_id = r.id))"
+)
 
 
 def snapshot(
@@ -154,12 +159,13 @@ def snapshot(
             state.due = rules.current_due(state.due_original, exts, as_of)
             state.extensions = len(exts)
     rows = conn.all(
-        "SELECT a.id, a.item_id, a.agency_id, g.name, a.role, grp.name, u.status, u.progress, u.note, u.reported_on "
-        f"FROM (SELECT a.id AS aid, {_LATEST} AS uid FROM assignment a WHERE a.archived = 0) latest "
+        "SELECT a.id, a.item_id, a.agency_id, g.name, a.role, grp.name, u.status, u.progress, u.note, latest.last_report "
+        f"FROM (SELECT a.id AS aid, {_LATEST} AS uid, {_LAST_REPORT} AS last_report "
+        "FROM assignment a WHERE a.archived = 0) latest "
         "JOIN assignment a ON a.id = latest.aid JOIN agency g ON g.id = a.agency_id "
         "LEFT JOIN agency grp ON grp.id = a.via_group_id LEFT JOIN status_update u ON u.id = latest.uid "
         "ORDER BY a.item_id, a.position",
-        (as_of.isoformat(),),
+        (as_of.isoformat(), as_of.isoformat()),
     )
     for aid, item_id, agency_id, agency, role, via, status, progress, note, reported_on in rows:
         item = items.get(item_id)

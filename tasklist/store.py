@@ -13,7 +13,7 @@ from typing import Any
 
 from . import migrations
 from .db import Connection, connect, resolve_url
-from .errors import Ambiguous, NotFound
+from .errors import Ambiguous, DatabaseError, NotFound
 from .registry import Registry, normalize_code, read_registry
 
 
@@ -35,7 +35,17 @@ def open_db(url: str | None = None, *, setup: bool = True) -> Connection:
 
 
 def ensure_ready(conn: Connection) -> None:
-    if migrations.pending(conn):
+    """Schema policy: a new database is created; the embedded SQLite file is upgraded in place; a
+    shared PostgreSQL database is upgraded only by `tasklist db upgrade`, which its administrator
+    runs once, so that no user's command changes the schema under everyone else."""
+    todo = migrations.pending(conn)
+    if todo:
+        fresh = not migrations.applied(conn)
+        if conn.dialect == "postgresql" and not fresh:
+            raise DatabaseError(
+                f"database schema is out of date ({len(todo)} migration{'s' if len(todo) > 1 else ''} pending: {', '.join(todo)})",
+                hint="run `tasklist db upgrade` once for this database",
+            )
         migrations.upgrade(conn)
     if conn.one("SELECT 1 FROM plan LIMIT 1") is None:
         apply_registry(conn, read_registry(None))
@@ -93,9 +103,22 @@ def apply_registry(conn: Connection, registry: Registry, *, dry_run: bool = Fals
             _apply_items(conn, registry, agency_ids, report, progress)
             if dry_run:
                 raise _DryRun
+            if report.changed:
+                _log_load(conn, registry, report)
     except _DryRun:
         pass
     return report
+
+
+def _log_load(conn: Connection, registry: Registry, report: LoadReport) -> None:
+    from .tracking import current_user
+
+    summary = {k: len(v) for k, v in report.as_dict().items() if isinstance(v, (list, dict))}
+    conn.execute(
+        "INSERT INTO load_log (plan_id, loaded_at, loaded_by, files, summary) VALUES (?,?,?,?,?)",
+        (registry.plan.id, now_utc(), current_user(), json.dumps(registry.files, ensure_ascii=False),
+         json.dumps(summary, sort_keys=True)),
+    )
 
 
 def _apply_plan(conn: Connection, reg: Registry, report: LoadReport) -> None:
@@ -182,7 +205,7 @@ def _expand(reg: Registry, names: list[str], ids: dict[str, int]) -> list[tuple[
 
 def _apply_items(conn: Connection, reg: Registry, ids: dict[str, int], report: LoadReport, progress: Any) -> None:
     plan_id = reg.plan.id
-    names = {v: k for k, v in ids.items()}
+    names = dict(conn.all("SELECT id, name FROM agency"))
     cols = ("kind", "no", "grp", "title", "content", "due", "due_text", "position")
     existing = {
         r[0]: r for r in conn.all(f"SELECT code, id, archived, {', '.join(cols)} FROM item WHERE plan_id = ?", (plan_id,))
@@ -208,6 +231,7 @@ def _apply_items(conn: Connection, reg: Registry, ids: dict[str, int], report: L
         else:
             item_id = row[1]
             changed = [c for c, new, old in zip(cols, values, row[3:]) if new != old and c != "position"]
+            changed = [("section" if spec.kind == "task" else "category") if c == "grp" else c for c in changed]
             if row[2]:
                 report.items_restored.append(spec.code)
             if changed:

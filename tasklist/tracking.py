@@ -177,14 +177,20 @@ def extend(
     if len(reason) > MAX_NOTE:
         raise BadInput(f"reason is too long ({len(reason)} characters, at most {MAX_NOTE})")
     with conn.transaction():
-        assignment_id = None
         if agency is not None:
-            assignment_id = _targets(conn, item, agency, False)[0].id
+            # one agency's part, or each member's part when a group named on the item is given
+            targets: list[int | None] = [t.id for t in _targets(conn, item, agency, False)]
         elif item.archived:
             raise BadInput(f"{item.code} has been removed from the registry (archived)")
-        return conn.insert(
-            "INSERT INTO extension (item_id, assignment_id, new_due, reason, approved_by, granted_on, recorded_at, recorded_by) "
-            "VALUES (?,?,?,?,?,?,?,?)",
-            (item.id, assignment_id, to.isoformat(), reason.strip(), approved_by, as_of.isoformat(), now_utc(),
-             recorded_by or current_user()),
-        )
+        else:
+            targets = [None]
+        stamp, by = now_utc(), recorded_by or current_user()
+        ids = [
+            conn.insert(
+                "INSERT INTO extension (item_id, assignment_id, new_due, reason, approved_by, granted_on, recorded_at, "
+                "recorded_by) VALUES (?,?,?,?,?,?,?,?)",
+                (item.id, assignment_id, to.isoformat(), reason.strip(), approved_by, as_of.isoformat(), stamp, by),
+            )
+            for assignment_id in targets
+        ]
+        return ids[0]

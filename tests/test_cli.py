@@ -175,3 +175,28 @@ def test_no_colour_codes_when_piped(cli):
 def test_json_output_is_valid_for_every_listing(cli):
     for args in (["list"], ["agencies"], ["history"], ["status"], ["overdue"], ["show", "T1"]):
         assert cli.json(*args) is not None
+
+
+def test_an_undone_update_is_not_a_report(cli):
+    (first,) = cli.json("update", "T6", "--status", "in_progress", "--as-of", "2026-08-01")
+    (second,) = cli.json("done", "T6", "--as-of", "2026-10-10")
+    cli("undo", str(second["id"]))
+    t6 = cli.json("show", "T6", "--as-of", "2026-11-23")["assignments"][0]
+    assert t6["status"] == "in_progress" and t6["last_report"] == "2026-08-01"
+    cli("undo", str(first["id"]), code=2)  # no longer the latest: the reversal came after it
+
+
+def test_extension_for_a_group_covers_every_member(cli):
+    cli("extend", "T9", "--agency", "各设区市人民政府", "--to", "2023-12-31", "--reason", "统一延期", "--as-of", "2022-12-01")
+    dues = {a["agency"]: a["due"] for a in cli.json("show", "T9", "--as-of", "2023-01-05")["assignments"]}
+    assert sum(d == "2023-12-31" for d in dues.values()) == 9
+    assert dues["省发改委"] == "2022-12-31"
+
+
+def test_list_filters_by_status_overdue_and_due_date(cli):
+    cli("done", "O28", "--as-of", "2022-06-01")
+    assert [i["id"] for i in cli.json("list", "--status", "已完成", "--as-of", "2022-06-01")] == ["O28"]
+    early = cli.json("list", "--due-before", "2021-01-01", "--as-of", "2022-06-01")
+    assert [i["id"] for i in early] == ["O2", "O3", "O4", "O5", "O6", "O30"]
+    late = cli.json("list", "--overdue", "--as-of", "2022-06-01")
+    assert {i["id"] for i in late} == {"O2", "O3", "O4", "O5", "O6", "O7", "O8", "O30"}
