@@ -31,11 +31,12 @@ def _root(
     common.settings.lang = lang
 
 
-from . import registry_cmds, report_cmds, tracking_cmds  # noqa: E402  (commands register on app)
+from . import db_cmds, registry_cmds, report_cmds, tracking_cmds  # noqa: E402  (commands register on app)
 
 registry_cmds.register(app)
 tracking_cmds.register(app)
 report_cmds.register(app)
+db_cmds.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,63 @@
+"""tasklist db: upgrade, backup, check."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .common import Json, command, database, print_json
+
+app = typer.Typer(help="Database upkeep: schema upgrade, backup, integrity check.", no_args_is_help=True)
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="db")
+
+
+@app.command("upgrade")
+@command
+def upgrade(json_: Json = False) -> None:
+    """Apply pending schema migrations (each in its own transaction)."""
+    from .. import migrations
+
+    with database(setup=False) as conn:
+        ran = migrations.upgrade(conn)
+        current = migrations.applied(conn)
+    if json_:
+        print_json({"applied": ran, "schema": current})
+    else:
+        typer.echo(f"applied {', '.join(ran)}" if ran else f"schema is up to date ({current[-1]})", err=True)
+
+
+@app.command("backup")
+@command
+def backup(target: Annotated[str, typer.Argument(metavar="FILE", help="New file to write (never overwritten).")]) -> None:
+    """Back the database up to FILE (SQLite online backup; pg_dump for PostgreSQL)."""
+    from ..maintenance import backup as run_backup
+
+    with database(setup=False) as conn:
+        path = run_backup(conn, target)
+    typer.echo(f"backup written to {path}", err=True)
+
+
+@app.command("check")
+@command
+def check(json_: Json = False) -> None:
+    """Check the database: schema version, integrity, foreign keys. Exit 1 when something is wrong."""
+    from ..maintenance import check as run_check
+
+    with database(setup=False) as conn:
+        report = run_check(conn)
+    if json_:
+        print_json(report.as_dict())
+    else:
+        typer.echo(f"{report.engine}: schema {report.schema[-1] if report.schema else 'none'}"
+                   + (f", pending {', '.join(report.pending)}" if report.pending else ""))
+        for name, count in report.counts.items():
+            typer.echo(f"  {name}: {count}")
+        for problem in report.problems:
+            typer.echo(f"problem: {problem}", err=True)
+        typer.echo("ok" if report.ok else "NOT OK")
+    if not report.ok:
+        raise typer.Exit(1)

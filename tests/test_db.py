@@ -1,0 +1,191 @@
+"""Shared use: concurrent writers, crash safety, schema upgrades and backups, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import DATA, ROOT, query
+
+from tasklist import migrations
+from tasklist.db import connect, resolve_url
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+WORKER = r"""
+import sys, time
+from datetime import date
+from pathlib import Path
+from tasklist.store import open_db, resolve_item
+from tasklist.tracking import record_update
+
+url, go, worker = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
+while not go.exists():
+    time.sleep(0.002)
+conn = open_db(url)
+item = resolve_item(conn, "T6")
+for n in range(25):
+    record_update(conn, item, status="in_progress", as_of=date(2026, 11, 23), progress=n,
+                  note=f"w{worker}-{n}", recorded_by=f"worker{worker}")
+"""
+
+RELOADER = r"""
+import sys, time
+from pathlib import Path
+from tasklist.registry import read_registry
+from tasklist.store import open_db, apply_registry
+
+url, go, edited = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
+while not go.exists():
+    time.sleep(0.002)
+conn = open_db(url)
+for n in range(6):
+    apply_registry(conn, read_registry([edited] if n % 2 == 0 else None))
+"""
+
+
+def _spawn(code: str, *args: str) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen([sys.executable, "-c", code, *args], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+@pytest.mark.usefixtures("engine")
+def test_eight_writers_and_a_reload_at_once_lose_nothing(cli, tmp_path, registry_copy):
+    cli("list")  # create and load
+    url = resolve_url()
+    edited = registry_copy / "tasks.yaml"
+    edited.write_text(edited.read_text(encoding="utf-8").replace("title: 推动数字经济集聚发展", "title: 推动数字经济集聚发展(修订)"),
+                      encoding="utf-8")
+    go = tmp_path / "go"
+    procs = [_spawn(WORKER, url, str(go), str(w)) for w in range(8)]
+    procs.append(_spawn(RELOADER, url, str(go), str(registry_copy)))
+    time.sleep(0.5)  # let every process start and wait at the line
+    go.touch()
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+        assert "locked" not in err and "busy" not in err
+    notes = {row[0] for row in query("SELECT note FROM status_update")}
+    assert notes == {f"w{w}-{n}" for w in range(8) for n in range(25)}
+    assert len(cli.json("history", "T6")) == 200
+
+
+KILLED_LOADER = r"""
+import sys, time
+from pathlib import Path
+from tasklist.registry import read_registry
+from tasklist.store import open_db, apply_registry
+
+url, registry, marker = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+conn = open_db(url)
+
+def progress(done, total):
+    if done == total // 2:
+        marker.touch()   # half the items are written, inside the transaction
+        time.sleep(60)   # and here the process is killed
+
+apply_registry(conn, read_registry([registry]), progress=progress)
+"""
+
+
+def _big_registry(directory: Path, items: int) -> Path:
+    directory.mkdir()
+    shutil.copy(DATA / "agencies.yaml", directory / "agencies.yaml")
+    header = (DATA / "tasks.yaml").read_text(encoding="utf-8").split("tasks:")[0]
+    lines = [header, "tasks:\n"]
+    for n in range(1, items + 1):
+        lines.append(f"  - id: T{n}\n    no: {n}\n    title: 任务{n}\n    agencies: [省发改委, 各设区市人民政府]\n"
+                     f"    due: 2025-12-31\n    due_text: 2025年\n")
+    (directory / "tasks.yaml").write_text("".join(lines), encoding="utf-8")
+    return directory
+
+
+@pytest.mark.usefixtures("engine")
+def test_sigkill_in_the_middle_of_a_load_leaves_the_database_as_it_was(cli, tmp_path):
+    cli("update", "T6", "--status", "in_progress", "--note", "before the crash")
+    before = {t: query(f"SELECT count(*) FROM {t}")[0][0] for t in ("item", "assignment", "status_update", "agency")}
+    registry = _big_registry(tmp_path / "big", 3000)
+    marker = tmp_path / "half-way"
+    proc = _spawn(KILLED_LOADER, resolve_url(), str(registry), str(marker))
+    deadline = time.time() + 120
+    while not marker.exists():
+        assert proc.poll() is None, proc.communicate()[1]
+        assert time.time() < deadline, "the loader never reached half-way"
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    time.sleep(0.2)  # PostgreSQL notices the dead client and rolls its transaction back
+    after = {t: query(f"SELECT count(*) FROM {t}")[0][0] for t in ("item", "assignment", "status_update", "agency")}
+    assert after == before
+    assert cli.json("history", "T6")[0]["note"] == "before the crash"
+    assert cli("db", "check").stdout.strip().endswith("ok")
+
+
+def test_database_from_the_first_schema_upgrades_keeping_every_update(cli, tmp_path):
+    db = tmp_path / "old.db"
+    shutil.copy(FIXTURES / "schema_m001.db", db)
+    with sqlite3.connect(db) as old:
+        assert [r[0] for r in old.execute("SELECT name FROM tasklist_migrations")] == ["m001_initial"]
+        updates = old.execute("SELECT * FROM status_update ORDER BY id").fetchall()
+        extensions = old.execute("SELECT * FROM extension ORDER BY id").fetchall()
+    assert len(updates) == 10
+    history = cli.json("--db", str(db), "history")  # the embedded database upgrades itself
+    assert sorted(h["id"] for h in history) == [u[0] for u in updates]
+    with sqlite3.connect(db) as new:
+        assert [r[0] for r in new.execute("SELECT name FROM tasklist_migrations")] == [n for n, _ in migrations.MIGRATIONS]
+        assert new.execute("SELECT * FROM status_update ORDER BY id").fetchall() == updates
+        assert new.execute("SELECT * FROM extension ORDER BY id").fetchall() == extensions
+    t6 = cli.json("--db", str(db), "show", "T6", "--as-of", "2022-03-02")
+    assert t6["status"] == "in_progress" and t6["history"][0]["note"] == "首版数据库中的更新"
+    assert cli.json("--db", str(db), "show", "T5", "--as-of", "2023-01-01")["due"] == "2023-06-30"
+
+
+def test_shared_postgresql_database_is_upgraded_only_on_request(cli, pg_server, monkeypatch):
+    url = pg_server.create_database("old_schema")
+    monkeypatch.setenv("TASKLIST_DB", url)
+    conn = connect(url)
+    migrations.upgrade(conn, to="m001_initial")
+    conn.execute("INSERT INTO plan VALUES ('p', '旧方案', NULL, NULL, NULL, 'Asia/Shanghai', '{\"cadence\": \"quarterly\"}', 'x')")
+    conn.raw.commit()
+    conn.close()
+    result = cli("list", code=1)
+    assert "schema is out of date" in result.stderr and "tasklist db upgrade" in result.stderr
+    assert cli("db", "check", code=1).stdout.strip().endswith("NOT OK")
+    cli("db", "upgrade")
+    assert query("SELECT title FROM plan") == [("旧方案",)]
+    assert cli("db", "check").stdout.strip().endswith("ok")
+
+
+@pytest.mark.usefixtures("engine")
+def test_backup_is_a_complete_copy_and_never_overwrites(cli, tmp_path, engine):
+    cli("done", "T6", "--note", "备份前")
+    target = tmp_path / "backup.db"
+    if engine == "postgresql" and shutil.which("pg_dump") is None:
+        result = cli("db", "backup", str(target), code=1)
+        assert "pg_dump is not on PATH" in result.stderr
+        return
+    cli("db", "backup", str(target))
+    assert target.stat().st_size > 0
+    if engine == "sqlite":
+        assert cli.json("--db", str(target), "history")[0]["note"] == "备份前"
+    result = cli("db", "backup", str(target), code=2)
+    assert "already exists" in result.stderr
+
+
+def test_check_reports_a_damaged_database(cli, isolated_home):
+    cli("done", "T6")
+    db = isolated_home / "tasklist.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("PRAGMA foreign_keys=OFF")
+        conn.execute("DROP TRIGGER status_update_no_delete")
+        conn.execute("DELETE FROM assignment WHERE id = (SELECT assignment_id FROM status_update)")
+    result = cli("db", "check", code=1)
+    assert "foreign key: status_update" in result.stderr
