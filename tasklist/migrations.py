@@ -87,9 +87,21 @@ def m002_load_log(conn: Connection) -> None:
     )
 
 
+def m003_reminder_log(conn: Connection) -> None:
+    """Every reminder e-mail sent, so that the next one escalates and none is sent twice by mistake."""
+    conn.execute(
+        f"""CREATE TABLE reminder_log (
+            id {_pk(conn)}, agency_id INTEGER NOT NULL REFERENCES agency(id), items TEXT NOT NULL,
+            level INTEGER NOT NULL, as_of TEXT NOT NULL, sent_at TEXT NOT NULL, message_id TEXT NOT NULL,
+            recipients TEXT NOT NULL, sent_by TEXT NOT NULL)"""
+    )
+    conn.execute("CREATE INDEX ix_reminder_agency ON reminder_log (agency_id)")
+
+
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("m001_initial", m001_initial),
     ("m002_load_log", m002_load_log),
+    ("m003_reminder_log", m003_reminder_log),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

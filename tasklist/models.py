@@ -114,3 +114,16 @@ class LoadLog(SQLModel, table=True):
     loaded_by: str
     files: str  # JSON list
     summary: str  # JSON: what the load changed
+
+
+class ReminderLog(SQLModel, table=True):
+    __tablename__ = "reminder_log"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    agency_id: int = Field(foreign_key="agency.id")
+    items: str  # JSON list of item ids
+    level: int  # 1 提醒, 2 催办, 3 通报
+    as_of: str
+    sent_at: str
+    message_id: str
+    recipients: str  # comma-separated
+    sent_by: str

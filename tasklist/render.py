@@ -266,3 +266,35 @@ def load_report(report: Any, labels: Labels) -> RenderableType:
         if len(changes) > 20:
             lines.append(f"… {len(changes) - 20} more {label} updates")
     return Text("\n".join(lines))
+
+
+def plain_table(table: Any, *, width: int = 80, limit: int | None = None) -> RenderableType:
+    """Any export Table in the terminal: the title column gives way, the others keep their width."""
+    from rich.cells import cell_len
+
+    out = _table(table.title)
+    shown = table.rows if limit is None else table.rows[:limit]
+    for i, column in enumerate(table.columns):
+        if column.key == "title":
+            out.add_column(column.label, no_wrap=True, overflow="ellipsis")
+            continue
+        natural = max([cell_len(column.label)] + [cell_len(_plain(row[i])) for row in shown] or [4])
+        _fixed(out, column.label, min(natural, 16), justify="right" if column.kind == "int" else "left")
+    for row in shown:
+        out.add_row(*(_styled(column, value) for column, value in zip(table.columns, row)))
+    return _with_more(_fit(out, width), Labels("en"), len(table.rows) - len(shown)) if table.rows else Group(
+        Text(table.title, style="bold"), Text("—", style="dim"))
+
+
+def _plain(value: Any) -> str:
+    if value is None:
+        return ""
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def _styled(column: Any, value: Any) -> Text:
+    text = _plain(value).replace("\n", " ")
+    if column.kind == "light":
+        key = {"红": "red", "黄": "yellow", "绿": "green"}.get(text, text)
+        return Text("● " + text, style=LIGHT_STYLE.get(key, ""))
+    return Text(text)

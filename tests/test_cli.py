@@ -156,7 +156,8 @@ def test_human_tables_fit_80_columns_with_chinese_text(cli, monkeypatch):
 
     for lang in ("zh", "en"):
         monkeypatch.setenv("TASKLIST_LANG", lang)
-        for args in (["list", "--all"], ["overdue", "--all"], ["status", "--all"], ["show", "T9"], ["agencies"]):
+        for args in (["list", "--all"], ["overdue", "--all"], ["status", "--all"], ["show", "T9"], ["weekly", "--all"],
+                     ["agencies"]):
             out = cli(*args, "--as-of", "2026-11-23") if args[0] != "agencies" else cli(*args)
             widths = [cell_len(line) for line in out.stdout.splitlines()]
             assert max(widths) <= 80, (lang, args, max(widths))

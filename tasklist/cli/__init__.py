@@ -31,11 +31,13 @@ def _root(
     common.settings.lang = lang
 
 
-from . import db_cmds, registry_cmds, report_cmds, tracking_cmds  # noqa: E402  (commands register on app)
+from . import db_cmds, export_cmds, registry_cmds, report_cmds, tracking_cmds  # noqa: E402  (register on app)
 
 registry_cmds.register(app)
 tracking_cmds.register(app)
 report_cmds.register(app)
+export_cmds.register(app)
+export_cmds.register_reminders(app)
 db_cmds.register(app)
 
 

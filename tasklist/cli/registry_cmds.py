@@ -14,7 +14,10 @@ def register(app: typer.Typer) -> None:
     app.command("load")(load)
     app.command("list")(list_items)
     app.command("show")(show)
-    app.command("agencies")(agencies)
+    agencies_app = typer.Typer(help="Agencies: list them, or set their contact addresses.", invoke_without_command=True)
+    agencies_app.callback(invoke_without_command=True)(agencies)
+    agencies_app.command("set-email")(set_email)
+    app.add_typer(agencies_app, name="agencies")
 
 
 @command
@@ -128,8 +131,25 @@ def show(
 
 
 @command
-def agencies(json_: Json = False, show_all: ShowAll = False) -> None:
+def set_email(
+    agency: Annotated[str, typer.Argument(metavar="AGENCY")],
+    addresses: Annotated[list[str], typer.Argument(metavar="ADDR...", help="One or more e-mail addresses.")],
+) -> None:
+    """Set an agency's e-mail addresses (they replace any set before)."""
+    from ..exports.email import set_email as store_email
+    from ..store import resolve_agency
+
+    with database() as conn:
+        who = resolve_agency(conn, agency)
+        store_email(conn, who, addresses)
+    typer.echo(f"{who.name}: {', '.join(addresses)}", err=True)
+
+
+@command
+def agencies(ctx: typer.Context, json_: Json = False, show_all: ShowAll = False) -> None:
     """List the agencies with their full names, kinds and how many items they carry."""
+    if ctx.invoked_subcommand is not None:
+        return
     from ..reports import agencies as agency_rows
 
     with database() as conn:

@@ -1,0 +1,224 @@
+"""Reports for others: weekly, export."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .common import AgencyOpt, AsOf, Json, ShowAll, command, console, database, labels, print_json, resolve_as_of, \
+    screen_limit
+
+Out = Annotated[Optional[str], typer.Option("--out", "-o", help="Write to this file (default: standard output).",
+                                            show_default=False)]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("weekly")(weekly)
+    app.command("export")(export)
+
+
+def write_output(data: bytes, out: str | None, *, binary: bool = False) -> None:
+    """To --out atomically (a file is whole or absent), else to stdout."""
+    from ..errors import BadInput
+
+    if out is None:
+        if binary:
+            raise BadInput("this format is binary: give --out FILE")
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    path = Path(out)
+    if not path.parent.is_dir():
+        raise BadInput(f"cannot write {path}: directory {path.parent} does not exist")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    typer.echo(f"wrote {path}", err=True)
+
+
+@command
+def weekly(
+    days: Annotated[int, typer.Option("--days", min=1, help="Length of the period, ending on the as-of date.")] = 7,
+    fmt: Annotated[Optional[str], typer.Option("--format", help="md or html instead of the terminal.", show_default=False)] = None,
+    out: Out = None,
+    as_of: AsOf = None,
+    json_: Json = False,
+    show_all: ShowAll = False,
+) -> None:
+    """The weekly report: overall, by agency, what changed in the period, the overdue list."""
+    from ..errors import BadInput
+    from ..exports.formats import render
+    from ..exports.tables import weekly_tables
+    from ..weekly import weekly_report
+
+    if fmt not in (None, "md", "html"):
+        raise BadInput(f"--format must be md or html, not {fmt!r}")
+    with database() as conn:
+        day = resolve_as_of(as_of, conn)
+        report = weekly_report(conn, day, days=days)
+    lab = labels()
+    title = lab("weekly_title", plan=report.plan.get("doc_no") or report.plan.get("title", ""),
+                start=(report.start.isoformat()), end=day.isoformat())
+    if json_:
+        import json
+
+        write_output((json.dumps(report.as_dict(), ensure_ascii=False, indent=2) + "\n").encode(), out)
+        return
+    tables = weekly_tables(report, lab)
+    if fmt:
+        write_output(render(tables, fmt, title=f"{title} · {lab('weekly_generated', at=report.generated_at)}"), out)
+        return
+    from rich.text import Text
+
+    from ..render import plain_table
+
+    con = console()
+    con.print(Text(title, style="bold"))
+    con.print(Text(lab("weekly_generated", at=report.generated_at), style="dim"))
+    limit = screen_limit(show_all)
+    from ..render import overdue_tables
+
+    for table in tables:
+        if table.name == "overdue":  # the overdue list has its own 80-column layout
+            con.print(overdue_tables(report.overdue, lab, day.isoformat(), limit=limit, width=con.width))
+        else:
+            con.print(plain_table(table, width=con.width, limit=limit))
+
+
+@command
+def export(
+    report: Annotated[str, typer.Argument(metavar="REPORT", help="overdue, status, items or history.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="csv, xlsx, json, md or html.")] = "csv",
+    agency: AgencyOpt = None,
+    out: Out = None,
+    encoding: Annotated[str, typer.Option("--encoding", help="CSV encoding: utf-8 (with BOM) or gb18030.")] = "utf-8",
+    by_agency: Annotated[bool, typer.Option("--by-agency", help="XLSX: one sheet per agency.")] = False,
+    as_of: AsOf = None,
+) -> None:
+    """Export a report as CSV, XLSX, JSON, Markdown or HTML (same rows, same order in every format)."""
+    from ..errors import BadInput
+    from ..exports import formats, tables
+    from ..reports import agency_assignments, history, overdue_groups, snapshot
+    from ..store import resolve_agency
+
+    if report not in ("overdue", "status", "items", "history"):
+        raise BadInput(f"unknown report {report!r}", hint="overdue, status, items or history")
+    if fmt not in formats.FORMATS:
+        raise BadInput(f"unknown format {fmt!r}", hint=", ".join(formats.FORMATS))
+    if encoding.lower().replace("-", "") not in ("utf8", "gb18030"):
+        raise BadInput(f"--encoding must be utf-8 or gb18030, not {encoding!r}")
+    lab = labels()
+    with database() as conn:
+        day = resolve_as_of(as_of, conn)
+        who = resolve_agency(conn, agency) if agency else None
+        if report == "history":
+            table = tables.history_table(history(conn, agency=who), lab)
+        else:
+            items = snapshot(conn, day)
+            if report == "overdue":
+                table = tables.overdue_table(overdue_groups(conn, items, who), lab, day)
+            elif report == "status":
+                table = tables.status_table(agency_assignments(items, who), lab, day)
+            else:
+                from ..reports import filter_items
+
+                table = tables.items_table(filter_items(items, agency=who), lab, day)
+    parts = list(table.split().values()) if by_agency and fmt == "xlsx" else [table]
+    if by_agency and fmt != "xlsx":
+        raise BadInput("--by-agency goes with --format xlsx")
+    write_output(formats.render(parts, fmt, title=table.title, encoding=encoding), out, binary=fmt == "xlsx")
+
+
+def register_reminders(app: typer.Typer) -> None:
+    app.command("remind")(remind)
+    app.command("reminders")(reminders)
+
+
+@command
+def remind(
+    out_dir: Annotated[Optional[str], typer.Option("--out-dir", help="Write one .eml per agency here.", show_default=False)] = None,
+    agency: AgencyOpt = None,
+    include_due_soon: Annotated[bool, typer.Option("--include-due-soon", help="Also list items due soon.")] = False,
+    send: Annotated[bool, typer.Option("--send", help="Deliver through SMTP.")] = False,
+    smtp_host: Annotated[str, typer.Option("--smtp-host")] = "localhost",
+    smtp_port: Annotated[Optional[int], typer.Option("--smtp-port", show_default=False, help="Default 25, 465 with --ssl.")] = None,
+    starttls: Annotated[bool, typer.Option("--starttls")] = False,
+    use_ssl: Annotated[bool, typer.Option("--ssl")] = False,
+    sender: Annotated[str, typer.Option("--from", envvar="TASKLIST_FROM", help="Sender address.")] = "tasklist@localhost.localdomain",
+    force: Annotated[bool, typer.Option("--force", help="Send again what was already sent today for the same items.")] = False,
+    as_of: AsOf = None,
+    json_: Json = False,
+) -> None:
+    """Reminders (催办): one e-mail per agency with overdue items, as .eml files and/or sent by SMTP.
+
+    SMTP user and password come only from TASKLIST_SMTP_USER / TASKLIST_SMTP_PASSWORD."""
+    from ..errors import BadInput
+    from ..exports.email import SmtpSettings, build_reminders, send as deliver, write_eml
+    from ..store import resolve_agency
+    from ..tracking import current_user
+
+    if not out_dir and not send:
+        raise BadInput("give --out-dir DIR to write the messages, --send to deliver them, or both")
+    if starttls and use_ssl:
+        raise BadInput("--starttls and --ssl exclude each other")
+    with database() as conn:
+        day = resolve_as_of(as_of, conn)
+        who = resolve_agency(conn, agency) if agency else None
+        msgs = build_reminders(conn, day, sender=sender, agency=who, include_due_soon=include_due_soon)
+        if out_dir:
+            write_eml(msgs, Path(out_dir))
+        if send:
+            settings = SmtpSettings(smtp_host, smtp_port or (465 if use_ssl else 25), starttls=starttls, use_ssl=use_ssl,
+                                    user=os.environ.get("TASKLIST_SMTP_USER"), password=os.environ.get("TASKLIST_SMTP_PASSWORD"))
+            deliver(conn, msgs, settings, day, sent_by=current_user(), force=force)
+    failed = [m for m in msgs if m.status == "failed"]
+    if json_:
+        print_json({"as_of": day.isoformat(), "messages": [m.as_dict() for m in msgs],
+                    "summary": {s: sum(m.status == s for m in msgs) for s in ("written", "sent", "failed", "skipped", "no address")}})
+    else:
+        from rich.table import Table as RichTable
+
+        table = RichTable(title=f"催办 / reminders ({day.isoformat()})", title_justify="left")
+        for header in ("agency", "level", "items", "status", "to / file"):
+            table.add_column(header, overflow="fold")
+        for m in msgs:
+            where = ", ".join(m.recipients) or "—"
+            detail = m.error or (m.path.name if m.path and m.status != "sent" else where)
+            table.add_row(m.agency, f"{m.level} {m.as_dict()['level_name']}", str(len(m.items)), m.status, detail)
+        console().print(table if msgs else "nothing is overdue: no reminders")
+    if failed:
+        raise typer.Exit(1)
+
+
+@command
+def reminders(agency: AgencyOpt = None, json_: Json = False, show_all: ShowAll = False) -> None:
+    """The log of reminder e-mails sent."""
+    from ..exports.email import reminder_log
+    from ..store import resolve_agency
+
+    with database() as conn:
+        who = resolve_agency(conn, agency) if agency else None
+        rows = reminder_log(conn, who)
+    if json_:
+        print_json(rows)
+        return
+    from rich.table import Table as RichTable
+
+    table = RichTable(title_justify="left")
+    for header in ("#", "agency", "level", "items", "as of", "sent at", "to"):
+        table.add_column(header, overflow="fold")
+    limit = screen_limit(show_all)
+    for r in rows[-limit:] if limit else rows:
+        table.add_row(str(r["id"]), r["agency"], r["level_name"], " ".join(r["items"]), r["as_of"], r["sent_at"][:19],
+                      ", ".join(r["recipients"]))
+    console().print(table)

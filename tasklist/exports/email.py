@@ -1,0 +1,270 @@
+"""Reminders (催办) by e-mail: one RFC 5322 message per agency with overdue assignments.
+
+Messages are built with the standard library's ``email`` package (default policy): Chinese
+headers are encoded, and no text from the registry or a note reaches a header with a line break.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import smtplib
+import ssl
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from ..db import Connection
+from ..errors import BadInput
+from ..i18n import Labels
+from ..reports import AssignmentState, overdue_groups, snapshot
+from ..store import AgencyRef, now_utc
+from .formats import html_document, html_table, to_xlsx
+from .tables import Table, overdue_table
+
+LEVELS = {1: "督办提醒", 2: "催办", 3: "通报"}
+EMAIL_RE = re.compile(r"^[^@\s<>,;\"()\[\]\\]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
+
+
+def valid_email(address: str) -> bool:
+    return bool(EMAIL_RE.match(address))
+
+
+def one_line(text: str) -> str:
+    """Header-safe: every run of white space (CR and LF included) becomes one space."""
+    return " ".join(str(text).split())
+
+
+@dataclass
+class Reminder:
+    agency: str
+    agency_id: int
+    full_name: str
+    recipients: list[str]
+    level: int
+    sequence: int  # this is the n-th reminder for these items
+    overdue: list[AssignmentState]
+    due_soon: list[AssignmentState]
+    message: EmailMessage
+    filename: str
+    path: Path | None = None
+    status: str = "written"  # written | sent | failed | skipped | no address
+    error: str | None = None
+
+    @property
+    def items(self) -> list[str]:
+        return [a.item.code for a in self.overdue]
+
+    def as_dict(self) -> dict:
+        return {"agency": self.agency, "recipients": self.recipients, "level": self.level, "level_name": LEVELS[self.level],
+                "sequence": self.sequence, "items": self.items, "due_soon": [a.item.code for a in self.due_soon],
+                "subject": str(self.message["Subject"]), "message_id": str(self.message["Message-ID"]),
+                "file": str(self.path) if self.path else None, "status": self.status, "error": self.error}
+
+
+def safe_filename(name: str) -> str:
+    """A file name from any agency name: letters (CJK included), digits, '-' and '_' only."""
+    cleaned = re.sub(r"[^\w-]+", "_", name, flags=re.UNICODE).strip("._") or "agency"
+    return cleaned[:60]
+
+
+def _prior(conn: Connection, agency_id: int) -> list[tuple[set[str], str, str]]:
+    rows = conn.all("SELECT items, as_of, sent_at FROM reminder_log WHERE agency_id = ? ORDER BY id", (agency_id,))
+    return [(set(json.loads(r[0])), r[1], r[2]) for r in rows]
+
+
+def build_reminders(
+    conn: Connection,
+    as_of: date,
+    *,
+    sender: str,
+    agency: AgencyRef | None = None,
+    include_due_soon: bool = False,
+    warn_days: int = 30,
+) -> list[Reminder]:
+    """One message per agency that has overdue assignments (never an empty reminder)."""
+    if not valid_email(sender):
+        raise BadInput(f"--from {sender!r} is not an e-mail address")
+    items = snapshot(conn, as_of, warn_days=warn_days)
+    groups = overdue_groups(conn, items, agency)
+    soon: dict[str, list[AssignmentState]] = {}
+    if include_due_soon:
+        for item in items:
+            for a in item.assignments:
+                if a.due_soon and (agency is None or a.agency_id == agency.id or a.via_group == agency.name):
+                    soon.setdefault(a.agency, []).append(a)
+    agencies = {r[1]: r for r in conn.all("SELECT id, name, full_name, email FROM agency")}
+    tz = conn.one("SELECT timezone FROM plan ORDER BY id LIMIT 1")
+    zone = ZoneInfo(tz[0] if tz else "Asia/Shanghai")
+    labels = Labels("zh")
+    out = []
+    for seq, (name, late) in enumerate(groups.items(), start=1):
+        agency_id, _, full_name, emails = agencies[name]
+        codes = {a.item.code for a in late}
+        prior = _prior(conn, agency_id)
+        times = max((sum(code in p[0] for p in prior) for code in codes), default=0)
+        level = min(3, times + 1)
+        recipients = [e for e in (emails or "").split(",") if e]
+        message = _message(name, full_name, recipients, sender, level, times + 1, late, soon.get(name, []), as_of, zone, labels)
+        filename = f"{as_of.isoformat()}_{seq:02d}_{safe_filename(name)}.eml"
+        out.append(Reminder(name, agency_id, full_name, recipients, level, times + 1, late, soon.get(name, []), message,
+                            filename, status="written" if recipients else "no address"))
+    return out
+
+
+def _message(name: str, full_name: str, recipients: list[str], sender: str, level: int, nth: int,
+             late: list[AssignmentState], soon: list[AssignmentState], as_of: date, zone: ZoneInfo, labels: Labels) -> EmailMessage:
+    msg = EmailMessage()
+    level_name = LEVELS[level]
+    subject = f"【{level_name}】{name}：{len(late)}项任务已逾期（截至{as_of.isoformat()}）"
+    if soon:
+        subject += f"，{len(soon)}项即将到期"
+    msg["Subject"] = one_line(subject)
+    msg["From"] = Address(display_name="任务督办", addr_spec=sender)
+    if recipients:
+        msg["To"] = [Address(display_name=one_line(full_name), addr_spec=r) for r in recipients]
+    msg["Date"] = format_datetime(datetime.now(zone))
+    msg["Message-ID"] = make_msgid(idstring="tasklist", domain=sender.split("@", 1)[1])
+    table = overdue_table({name: late}, labels, as_of)
+    table.title = f"{name} 逾期事项(截至 {as_of.isoformat()})"
+    soon_table = None
+    if soon:
+        soon_table = Table("due_soon", f"{name} 即将到期事项", table.columns[:4], group_key="agency")
+        soon_table.rows = [[a.agency, a.item.code, a.item.title, a.due] for a in soon]
+    intro = (f"{one_line(full_name)}：\n\n这是第{nth}次{'提醒' if level == 1 else level_name}。"
+             f"截至{as_of.isoformat()}，贵单位承担的以下{len(late)}项任务已超过完成时间，请抓紧推进并及时报送进展情况。\n")
+    msg.set_content(intro + "\n" + _plain_table(table) + ("\n\n" + _plain_table(soon_table) if soon_table else "")
+                    + "\n\n逾期清单见附件(可填写后回传)。\n")
+    body = f"<p>{_esc(one_line(full_name))}：</p><p>{_esc(intro.split(chr(10), 2)[2].strip())}</p>" + html_table(table)
+    if soon_table:
+        body += html_table(soon_table)
+    msg.add_alternative(html_document(str(msg["Subject"]), body).decode("utf-8"), subtype="html")
+    msg.add_attachment(to_xlsx([table]), maintype="application",
+                       subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       filename=f"{safe_filename(name)}_逾期清单_{as_of.isoformat()}.xlsx")
+    return msg
+
+
+def _esc(text: str) -> str:
+    import html
+
+    return html.escape(text)
+
+
+def _plain_table(table: Table) -> str:
+    lines = [table.title, "\t".join(c.label for c in table.columns)]
+    for row in table.rows:
+        lines.append("\t".join("" if v is None else (v.isoformat() if isinstance(v, date) else one_line(str(v))) for v in row))
+    return "\n".join(lines)
+
+
+def write_eml(reminders: list[Reminder], out_dir: Path) -> None:
+    if not out_dir.is_dir():
+        raise BadInput(f"--out-dir {out_dir} is not a directory")
+    for r in reminders:
+        r.path = out_dir / r.filename
+        tmp = r.path.with_name("." + r.filename + ".tmp")
+        tmp.write_bytes(r.message.as_bytes())
+        tmp.replace(r.path)
+
+
+@dataclass
+class SmtpSettings:
+    host: str
+    port: int
+    starttls: bool = False
+    use_ssl: bool = False
+    user: str | None = None
+    password: str | None = None
+    timeout: float = 30.0
+    extra: dict = field(default_factory=dict)
+
+
+def already_sent(conn: Connection, r: Reminder, as_of: date) -> bool:
+    return any(p[0] == set(r.items) and p[1] == as_of.isoformat() for p in _prior(conn, r.agency_id))
+
+
+def send(conn: Connection, reminders: list[Reminder], settings: SmtpSettings, as_of: date, *, sent_by: str,
+         force: bool = False) -> None:
+    """Deliver each message; a refused recipient fails that message only. Sent ones are logged."""
+    todo = []
+    for r in reminders:
+        if not r.recipients:
+            continue
+        if not force and already_sent(conn, r, as_of):
+            r.status, r.error = "skipped", "already sent for these items on this date (--force to send again)"
+            continue
+        todo.append(r)
+    if not todo:
+        return
+    try:
+        if settings.use_ssl:
+            smtp = smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout,
+                                    context=ssl.create_default_context())
+        else:
+            smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+    except (OSError, smtplib.SMTPException) as exc:
+        for r in todo:
+            r.status, r.error = "failed", f"cannot connect to {settings.host}:{settings.port}: {exc}"
+        return
+    with smtp:
+        try:
+            if settings.starttls:
+                smtp.starttls(context=ssl.create_default_context())
+            if settings.user:
+                smtp.login(settings.user, settings.password or "")
+        except smtplib.SMTPException as exc:
+            for r in todo:
+                r.status, r.error = "failed", f"SMTP session refused: {exc}"
+            return
+        for r in todo:
+            try:
+                refused = smtp.send_message(r.message)
+            except smtplib.SMTPRecipientsRefused as exc:
+                r.status, r.error = "failed", "refused: " + ", ".join(f"{k} ({v[0]})" for k, v in exc.recipients.items())
+                continue
+            except (smtplib.SMTPException, OSError) as exc:
+                r.status, r.error = "failed", str(exc)
+                continue
+            r.status = "sent"
+            if refused:
+                r.error = "some recipients refused: " + ", ".join(refused)
+            accepted = [x for x in r.recipients if x not in refused]
+            with conn.transaction():
+                conn.execute(
+                    "INSERT INTO reminder_log (agency_id, items, level, as_of, sent_at, message_id, recipients, sent_by) "
+                    "VALUES (?,?,?,?,?,?,?,?)",
+                    (r.agency_id, json.dumps(r.items), r.level, as_of.isoformat(), now_utc(), str(r.message["Message-ID"]),
+                     ",".join(accepted), sent_by),
+                )
+
+
+def reminder_log(conn: Connection, agency: AgencyRef | None = None) -> list[dict]:
+    where, params = ("WHERE l.agency_id = ?", (agency.id,)) if agency else ("", ())
+    rows = conn.all(
+        "SELECT l.id, g.name, l.items, l.level, l.as_of, l.sent_at, l.message_id, l.recipients, l.sent_by "
+        f"FROM reminder_log l JOIN agency g ON g.id = l.agency_id {where} ORDER BY l.id",
+        params,
+    )
+    keys = ("id", "agency", "items", "level", "as_of", "sent_at", "message_id", "recipients", "sent_by")
+    out = []
+    for r in rows:
+        d = dict(zip(keys, r))
+        d["items"] = json.loads(d["items"])
+        d["level_name"] = LEVELS[d["level"]]
+        d["recipients"] = d["recipients"].split(",") if d["recipients"] else []
+        out.append(d)
+    return out
+
+
+def set_email(conn: Connection, agency: AgencyRef, addresses: list[str]) -> list[str]:
+    bad = [a for a in addresses if not valid_email(a)]
+    if bad:
+        raise BadInput(f"not an e-mail address: {', '.join(repr(b) for b in bad)}")
+    with conn.transaction():
+        conn.execute("UPDATE agency SET email = ? WHERE id = ?", (",".join(addresses) or None, agency.id))
+    return addresses

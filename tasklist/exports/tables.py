@@ -1,0 +1,137 @@
+"""Flat tables built from report data: one definition of each export's columns and rows."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from ..i18n import Labels
+from ..reports import AssignmentState, HistoryRow, ItemState
+
+
+@dataclass
+class Column:
+    key: str
+    label: str
+    kind: str = "text"  # text | date | int | light | status
+
+
+@dataclass
+class Table:
+    name: str
+    title: str
+    columns: list[Column]
+    rows: list[list[Any]] = field(default_factory=list)
+    group_key: str | None = "agency"  # the column --by-agency splits on
+
+    def records(self) -> list[dict[str, Any]]:
+        keys = [c.key for c in self.columns]
+        return [dict(zip(keys, (v.isoformat() if isinstance(v, date) else v for v in row))) for row in self.rows]
+
+    def split(self) -> dict[str, Table]:
+        """One table per value of the group column (registry order kept)."""
+        index = next(i for i, c in enumerate(self.columns) if c.key == self.group_key)
+        parts: dict[str, Table] = {}
+        for row in self.rows:
+            part = parts.setdefault(str(row[index]), Table(self.name, f"{self.title} — {row[index]}", self.columns))
+            part.rows.append(row)
+        return parts
+
+
+def _c(labels: Labels, key: str, kind: str = "text", label_key: str | None = None) -> Column:
+    return Column(key, labels(label_key or key), kind)
+
+
+def overdue_table(groups: dict[str, Sequence[AssignmentState]], labels: Labels, as_of: date) -> Table:
+    columns = [
+        _c(labels, "agency"), _c(labels, "id"), _c(labels, "title"), _c(labels, "due", "date"),
+        _c(labels, "days_overdue", "int"), _c(labels, "status", "status"), _c(labels, "last_report", "date"),
+        _c(labels, "lead"), _c(labels, "note"),
+    ]
+    columns[7] = Column("lead", labels("lead_mark"))
+    table = Table("overdue", labels("overdue_title", as_of=as_of.isoformat()), columns)
+    for agency, rows in groups.items():
+        for a in rows:
+            table.rows.append([agency, a.item.code, a.item.title, a.due, a.days_overdue, labels.status(a.status),
+                               a.last_report, labels("lead_mark") if a.role == "lead" else "", a.note or ""])
+    return table
+
+
+def status_table(groups: dict[str, Sequence[AssignmentState]], labels: Labels, as_of: date) -> Table:
+    columns = [
+        _c(labels, "agency"), _c(labels, "id"), _c(labels, "title"), Column("lead", labels("lead_mark")),
+        _c(labels, "due", "date"), _c(labels, "status", "status"), _c(labels, "progress", "int"),
+        _c(labels, "last_report", "date"), _c(labels, "light", "light"), _c(labels, "note"),
+    ]
+    table = Table("status", labels("status_title", as_of=as_of.isoformat()), columns)
+    for agency, rows in groups.items():
+        for a in rows:
+            table.rows.append([agency, a.item.code, a.item.title, labels("lead_mark") if a.role == "lead" else "", a.due,
+                               labels.status(a.status), a.progress, a.last_report, labels.light(a.light), a.note or ""])
+    return table
+
+
+def items_table(items: Sequence[ItemState], labels: Labels, as_of: date) -> Table:
+    columns = [
+        _c(labels, "id"), _c(labels, "kind"), _c(labels, "no", "int"), _c(labels, "group"), _c(labels, "title"),
+        _c(labels, "agencies"), _c(labels, "lead"), _c(labels, "due", "date"), _c(labels, "due_text"),
+        _c(labels, "status", "status"), _c(labels, "light", "light"),
+    ]
+    table = Table("items", labels("items_title", as_of=as_of.isoformat()), columns, group_key="lead")
+    for i in items:
+        table.rows.append([i.code, labels(i.kind), i.no, i.group or "", i.title, "、".join(i.agencies_listed), i.lead or "",
+                           i.due, i.due_text or "", labels.status(i.status), labels.light(i.light)])
+    return table
+
+
+def history_table(rows: Sequence[HistoryRow], labels: Labels) -> Table:
+    columns = [
+        Column("update", "#", "int"), _c(labels, "id"), _c(labels, "agency"), _c(labels, "status", "status"),
+        _c(labels, "progress", "int"), _c(labels, "reported_on", "date"), _c(labels, "note"),
+        _c(labels, "recorded_by"), _c(labels, "source"), Column("reverses", "↶", "int"),
+    ]
+    table = Table("history", labels("history_title"), columns)
+    for r in rows:
+        table.rows.append([r.id, r.item, r.agency, labels.status(r.status), r.progress, date.fromisoformat(r.reported_on),
+                           r.note or "", r.recorded_by, r.source, r.reverses])
+    return table
+
+
+def weekly_tables(report: Any, labels: Labels) -> list[Table]:
+    """The weekly report as tables, in reading order (the same for terminal, Markdown, HTML)."""
+    now, before, change = report.overall, report.previous, report.change()
+    overall = Table("overall", labels("weekly_overall"), [
+        Column("metric", labels("weekly_metric")), Column("now", labels("weekly_now"), "int"),
+        Column("previous", labels("weekly_previous"), "int"), Column("change", labels("weekly_change"), "int"),
+    ], group_key=None)
+    for key in ("done", "in_progress", "not_started", "blocked"):
+        overall.rows.append([labels.status(key), now.by_status[key], before.by_status[key], _signed(change["by_status"][key])])
+    for key in ("overdue", "due_soon", "stale"):
+        overall.rows.append([labels(key), getattr(now, key), getattr(before, key), _signed(change[key])])
+    overall.rows.append([labels("weekly_completion"), f"{now.completion_rate:.1%}", f"{before.completion_rate:.1%}",
+                         f"{change['completion_rate'] * 100:+.1f} pt"])
+    agencies = Table("agencies", labels("weekly_agencies"), [
+        _c(labels, "agency"), _c(labels, "assigned", "int"), _c(labels, "done", "int"), _c(labels, "overdue", "int"),
+        _c(labels, "due_soon", "int"), _c(labels, "stale", "int"), _c(labels, "last_report", "date"),
+        Column("reported", labels("weekly_reported")),
+    ])
+    for a in report.agencies:
+        agencies.rows.append([a["agency"], a["assigned"], a["done"], a["overdue"], a["due_soon"], a["stale"],
+                              date.fromisoformat(a["last_report"]) if a["last_report"] else None,
+                              labels("weekly_yes", n=a["updates_in_period"]) if a["reported_in_period"] else labels("weekly_no")])
+    updates = Table("updates", labels("weekly_updates", n=report.updates_in_period),
+                    [_c(labels, "agency"), Column("count", labels("weekly_count"), "int")])
+    updates.rows = [[name, n] for name, n in report.updates_by_agency.items()]
+    completed = Table("completed", labels("weekly_completed"), [_c(labels, "id"), _c(labels, "title"), _c(labels, "lead")],
+                      group_key="lead")
+    completed.rows = [[i.code, i.title, i.lead] for i in report.completed]
+    late = Table("became_overdue", labels("weekly_became_overdue"),
+                 [_c(labels, "id"), _c(labels, "title"), _c(labels, "lead"), _c(labels, "due", "date")], group_key="lead")
+    late.rows = [[i.code, i.title, i.lead, i.due] for i in report.became_overdue]
+    return [overall, agencies, updates, completed, late, overdue_table(report.overdue, labels, report.as_of)]
+
+
+def _signed(n: int) -> str:
+    return f"{n:+d}" if n else "0"
