@@ -98,10 +98,21 @@ def m003_reminder_log(conn: Connection) -> None:
     conn.execute("CREATE INDEX ix_reminder_agency ON reminder_log (agency_id)")
 
 
+def m004_import_log(conn: Connection) -> None:
+    """Feedback files imported, by content: the same file imported twice records nothing."""
+    conn.execute(
+        f"""CREATE TABLE import_log (
+            id {_pk(conn)}, agency_id INTEGER NOT NULL REFERENCES agency(id), file_name TEXT NOT NULL,
+            content_key TEXT NOT NULL UNIQUE, rows INTEGER NOT NULL, imported_at TEXT NOT NULL,
+            imported_by TEXT NOT NULL)"""
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("m001_initial", m001_initial),
     ("m002_load_log", m002_load_log),
     ("m003_reminder_log", m003_reminder_log),
+    ("m004_import_log", m004_import_log),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

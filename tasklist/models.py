@@ -127,3 +127,14 @@ class ReminderLog(SQLModel, table=True):
     message_id: str
     recipients: str  # comma-separated
     sent_by: str
+
+
+class ImportLog(SQLModel, table=True):
+    __tablename__ = "import_log"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    agency_id: int = Field(foreign_key="agency.id")
+    file_name: str
+    content_key: str = Field(unique=True)  # sha256 of the agency and the filled rows
+    rows: int
+    imported_at: str
+    imported_by: str

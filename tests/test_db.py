@@ -189,3 +189,56 @@ def test_check_reports_a_damaged_database(cli, isolated_home):
         conn.execute("DELETE FROM assignment WHERE id = (SELECT assignment_id FROM status_update)")
     result = cli("db", "check", code=1)
     assert "foreign key: status_update" in result.stderr
+
+
+KILLED_IMPORT = r"""
+import sys, time
+from datetime import date
+from pathlib import Path
+from tasklist import db
+from tasklist.feedback import import_feedback
+from tasklist.store import open_db
+
+url, file, marker = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+real_insert = db.Connection.insert
+calls = 0
+
+def insert_then_stall(self, sql, params):
+    global calls
+    calls += 1
+    if calls == 10:          # ten updates written inside the import's transaction
+        marker.touch()
+        time.sleep(60)       # and here the process is killed
+    return real_insert(self, sql, params)
+
+db.Connection.insert = insert_then_stall
+import_feedback(open_db(url), file, as_of=date(2026, 11, 23), recorded_by="test")
+"""
+
+
+@pytest.mark.usefixtures("engine")
+def test_sigkill_in_the_middle_of_a_feedback_import_records_nothing(cli, tmp_path):
+    from openpyxl import load_workbook
+
+    path = tmp_path / "fgw.xlsx"
+    cli("feedback", "export", "--agency", "省发改委", "--out", path, "--as-of", "2026-11-23")
+    book = load_workbook(path)
+    ws = book["反馈表"]
+    for row in range(2, ws.max_row + 1):
+        ws.cell(row=row, column=7, value="推进中")
+    book.save(path)
+    assert ws.max_row > 20
+    marker = tmp_path / "half-way"
+    proc = _spawn(KILLED_IMPORT, resolve_url(), str(path), str(marker))
+    deadline = time.time() + 60
+    while not marker.exists():
+        assert proc.poll() is None, proc.communicate()[1]
+        assert time.time() < deadline
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    time.sleep(0.2)
+    assert query("SELECT count(*) FROM status_update") == [(0,)]
+    assert query("SELECT count(*) FROM import_log") == [(0,)]
+    result = cli.json("feedback", "import", path, "--as-of", "2026-11-23")  # the real import still goes through
+    assert len(result["recorded"]) == ws.max_row - 1

@@ -43,9 +43,9 @@ def test_status_updates_cannot_be_changed_or_deleted(cli, isolated_home):
 def test_upgrade_is_idempotent_and_recorded(tmp_path):
     conn = connect(f"sqlite:///{tmp_path / 'm.db'}")
     assert migrations.upgrade(conn, to="m001_initial") == ["m001_initial"]
-    assert migrations.upgrade(conn) == ["m002_load_log", "m003_reminder_log"]
+    assert migrations.upgrade(conn) == ["m002_load_log", "m003_reminder_log", "m004_import_log"]
     assert migrations.upgrade(conn) == []
-    assert migrations.applied(conn) == ["m001_initial", "m002_load_log", "m003_reminder_log"]
+    assert migrations.applied(conn) == [name for name, _ in migrations.MIGRATIONS]
 
 
 def test_database_from_a_newer_tasklist_is_refused(cli, isolated_home):

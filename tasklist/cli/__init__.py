@@ -31,13 +31,14 @@ def _root(
     common.settings.lang = lang
 
 
-from . import db_cmds, export_cmds, registry_cmds, report_cmds, tracking_cmds  # noqa: E402  (register on app)
+from . import db_cmds, export_cmds, feedback_cmds, registry_cmds, report_cmds, tracking_cmds  # noqa: E402
 
 registry_cmds.register(app)
 tracking_cmds.register(app)
 report_cmds.register(app)
 export_cmds.register(app)
 export_cmds.register_reminders(app)
+feedback_cmds.register(app)
 db_cmds.register(app)
 
 

@@ -51,10 +51,8 @@ def command(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(*args, **kwargs)
         except TasklistError as exc:
-            problems = getattr(exc, "problems", None)
-            if problems:
-                for problem in problems:
-                    sys.stderr.write(f"{problem}\n")
+            for problem in getattr(exc, "problems", None) or ():
+                sys.stderr.write(f"{problem}\n")
             fail(exc.message, hint=exc.hint, code=exc.exit_code)
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise

@@ -1,0 +1,99 @@
+"""tasklist feedback: the agencies' spreadsheet (台账) loop — export a workbook, import it back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .common import AgencyOpt, AsOf, Json, command, console, database, print_json, resolve_as_of
+from .export_cmds import write_output
+
+app = typer.Typer(help="Feedback workbooks: export one per agency, import what they send back.", no_args_is_help=True)
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="feedback")
+
+
+@app.command("export")
+@command
+def export(
+    agency: AgencyOpt = None,
+    all_: Annotated[bool, typer.Option("--all", help="One file per agency with open items (needs --out-dir).")] = False,
+    out: Annotated[Optional[str], typer.Option("--out", "-o", show_default=False, help="The file to write.")] = None,
+    out_dir: Annotated[Optional[str], typer.Option("--out-dir", show_default=False)] = None,
+    fmt: Annotated[str, typer.Option("--format", help="xlsx or csv.")] = "xlsx",
+    as_of: AsOf = None,
+) -> None:
+    """Export a feedback workbook listing an agency's open items, to fill in and send back."""
+    from ..errors import BadInput
+    from ..exports.email import safe_filename
+    from ..feedback import export_csv, export_xlsx, open_rows
+    from ..store import AgencyRef, resolve_agency
+
+    if fmt not in ("xlsx", "csv"):
+        raise BadInput(f"--format must be xlsx or csv, not {fmt!r}")
+    if all_ == bool(agency):
+        raise BadInput("give --agency A (with --out FILE) or --all (with --out-dir DIR)")
+    if agency and not out:
+        raise BadInput("give --out FILE")
+    if all_ and not out_dir:
+        raise BadInput("--all needs --out-dir DIR")
+    if out_dir and not Path(out_dir).is_dir():
+        raise BadInput(f"--out-dir {out_dir} is not a directory")
+    writer = export_xlsx if fmt == "xlsx" else export_csv
+    with database() as conn:
+        day = resolve_as_of(as_of, conn)
+        if agency:
+            write_output(writer(conn, resolve_agency(conn, agency), day), out)
+            return
+        for agency_id, name, full_name, kind in conn.all("SELECT id, name, full_name, kind FROM agency ORDER BY position, id"):
+            ref = AgencyRef(agency_id, name, full_name, kind)
+            if open_rows(conn, ref, day):
+                target = Path(out_dir) / f"{day.isoformat()}_{safe_filename(name)}_反馈表.{fmt}"
+                write_output(writer(conn, ref, day), str(target))
+
+
+@app.command("import")
+@command
+def import_(
+    file: Annotated[str, typer.Argument(metavar="FILE", help="A filled-in feedback workbook (.xlsx) or .csv.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be recorded; record nothing.")] = False,
+    agency: AgencyOpt = None,
+    by: Annotated[Optional[str], typer.Option("--by", show_default=False, help="Who records (default: the OS user).")] = None,
+    as_of: AsOf = None,
+    json_: Json = False,
+) -> None:
+    """Import a filled-in feedback file: every row checked, all recorded in one transaction or none."""
+    from ..feedback import import_feedback
+    from ..store import resolve_agency
+    from ..tracking import current_user
+
+    with database() as conn:
+        day = resolve_as_of(as_of, conn)
+        expected = resolve_agency(conn, agency) if agency else None
+        result = import_feedback(conn, file, as_of=day, recorded_by=by or current_user(), dry_run=dry_run,
+                                 expected_agency=expected)
+    if json_:
+        print_json(result.as_dict())
+        return
+    if result.duplicate:
+        typer.echo(f"{result.file}: already imported; nothing recorded", err=True)
+        return
+    from rich.table import Table
+
+    from ..i18n import Labels
+
+    lab = Labels("zh")
+    table = Table(title=f"{result.agency} · {result.file}" + (" (dry run: nothing recorded)" if dry_run else ""),
+                  title_justify="left")
+    for header in ("row", "id", "status", "%", "reported", "note"):
+        table.add_column(header, overflow="fold")
+    for u in result.updates:
+        table.add_row(str(u.row), u.code, lab.status(u.status), "" if u.progress is None else str(u.progress),
+                      u.reported_on.isoformat(), (u.note or "")[:60])
+    console().print(table)
+    verb = "would record" if dry_run else "recorded"
+    typer.echo(f"{verb} {len(result.updates)} update{'s' if len(result.updates) != 1 else ''}", err=True)
