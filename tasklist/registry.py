@@ -155,7 +155,8 @@ class _Reader:
             )
             return None
         try:
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
+            # libyaml's parser when present: same nodes and positions, ~10x faster on a big registry
+            node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
