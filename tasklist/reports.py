@@ -20,7 +20,7 @@ def _date(text: str | None) -> date | None:
     return _d(text) if text else None
 
 
-@dataclass
+@dataclass(slots=True)
 class AssignmentState:
     assignment_id: int
     agency_id: int
@@ -49,7 +49,7 @@ class AssignmentState:
         }
 
 
-@dataclass
+@dataclass(slots=True)
 class ItemState:
     id: int
     code: str
@@ -108,10 +108,12 @@ _LATEST = (
     "(SELECT u.id FROM status_update u WHERE u.assignment_id = a.id AND u.reported_on <= ? "
     "ORDER BY u.reported_on DESC, u.recorded_at DESC, u.id DESC LIMIT 1)"
 )
-# The last real report: an undo, and the update it undid, are not reports from the agency.
+# The last real report: an undo, and the update it undid, are not reports from the agency. Only
+# needed where the update in force is itself an undo (the undone update always sorts before it).
 _LAST_REPORT = (
-    "(SELECT max(r.reported_on) FROM status_update r WHERE r.assignment_id = a.id AND r.reported_on <= ? "
-    "AND r.reverses_id IS NULL AND NOT EXISTS (SELECT 1 FROM status_update x WHERE x.reverses_id = r.id))"
+    "SELECT r.assignment_id, max(r.reported_on) FROM status_update r WHERE r.assignment_id IN ({ids}) "
+    "AND r.reported_on <= ? AND r.reverses_id IS NULL "
+    "AND NOT EXISTS (SELECT 1 FROM status_update x WHERE x.reverses_id = r.id) GROUP BY r.assignment_id"
 )
 
 
@@ -122,8 +124,15 @@ def snapshot(
     warn_days: int = rules.DEFAULT_WARN_DAYS,
     item_ids: Iterable[int] | None = None,
     include_archived: bool = False,
+    overdue_only: bool = False,
 ) -> list[ItemState]:
-    """Every item (with its assignments) as it stood on ``as_of``, in registry order."""
+    """Every item (with its assignments) as it stood on ``as_of``, in registry order.
+
+    ``overdue_only`` skips items that cannot be overdue on ``as_of`` (due on or after it, or
+    ongoing, and never extended): a fast path for the overdue report on a large plan; the items
+    returned are judged by the same rules.
+    """
+    day = as_of.isoformat()
     where, params = ["1=1"], []
     if not include_archived:
         where.append("i.archived = 0")
@@ -131,14 +140,18 @@ def snapshot(
         ids = list(item_ids)
         where.append(f"i.id IN ({','.join('?' * len(ids))})" if ids else "1=0")
         params += ids
+    if overdue_only:
+        where.append("(i.due < ? OR EXISTS (SELECT 1 FROM extension e WHERE e.item_id = i.id))")
+        params.append(day)
+    item_filter = " AND ".join(where)
     plans = {
-        r[0]: (json.loads(r[1]), _date(r[2]))
+        r[0]: (rules.reporting_deadlines(json.loads(r[1]), as_of), _date(r[2]))
         for r in conn.all("SELECT id, reporting, issued FROM plan")
     }
     items: dict[int, ItemState] = {}
     for r in conn.all(
         "SELECT i.id, i.code, i.plan_id, i.kind, i.no, i.grp, i.title, i.content, i.due, i.due_text, i.archived "
-        f"FROM item i WHERE {' AND '.join(where)} ORDER BY i.plan_id, i.position, i.id",
+        f"FROM item i WHERE {item_filter} ORDER BY i.plan_id, i.position, i.id",
         params,
     ):
         due = _date(r[8])
@@ -148,8 +161,7 @@ def snapshot(
     item_ext: dict[int, list] = {}
     assignment_ext: dict[int, list] = {}
     for item_id, assignment_id, new_due, granted_on, recorded_at in conn.all(
-        "SELECT item_id, assignment_id, new_due, granted_on, recorded_at FROM extension WHERE granted_on <= ?",
-        (as_of.isoformat(),),
+        "SELECT item_id, assignment_id, new_due, granted_on, recorded_at FROM extension WHERE granted_on <= ?", (day,),
     ):
         target = assignment_ext.setdefault(assignment_id, []) if assignment_id else item_ext.setdefault(item_id, [])
         target.append((_d(new_due), _d(granted_on), recorded_at))
@@ -159,27 +171,34 @@ def snapshot(
             state.due = rules.current_due(state.due_original, exts, as_of)
             state.extensions = len(exts)
     rows = conn.all(
-        "SELECT a.id, a.item_id, a.agency_id, g.name, a.role, grp.name, u.status, u.progress, u.note, latest.last_report "
-        f"FROM (SELECT a.id AS aid, {_LATEST} AS uid, {_LAST_REPORT} AS last_report "
-        "FROM assignment a WHERE a.archived = 0) latest "
+        "SELECT a.id, a.item_id, a.agency_id, g.name, a.role, grp.name, u.status, u.progress, u.note, u.reported_on, "
+        "u.reverses_id "
+        f"FROM (SELECT a.id AS aid, {_LATEST} AS uid FROM assignment a JOIN item i ON i.id = a.item_id "
+        f"WHERE a.archived = 0 AND {item_filter}) latest "
         "JOIN assignment a ON a.id = latest.aid JOIN agency g ON g.id = a.agency_id "
         "LEFT JOIN agency grp ON grp.id = a.via_group_id LEFT JOIN status_update u ON u.id = latest.uid "
         "ORDER BY a.item_id, a.position",
-        (as_of.isoformat(), as_of.isoformat()),
+        (day, *params),
     )
-    for aid, item_id, agency_id, agency, role, via, status, progress, note, reported_on in rows:
+    undone = [r[0] for r in rows if r[10] is not None]  # the update in force is an undo
+    real_report: dict[int, str] = {}
+    for start in range(0, len(undone), 500):
+        chunk = undone[start:start + 500]
+        real_report.update(conn.all(_LAST_REPORT.format(ids=",".join("?" * len(chunk))), (*chunk, day)))
+    for aid, item_id, agency_id, agency, role, via, status, progress, note, reported_on, reverses in rows:
         item = items.get(item_id)
         if item is None:
             continue
-        reporting, issued = plans[item.plan_id]
+        deadlines, issued = plans[item.plan_id]
         status = status or rules.NOT_STARTED
-        exts = assignment_ext.get(aid, [])
-        due = rules.current_due(item.due, exts, as_of)
-        last_report = _date(reported_on)
+        exts = assignment_ext.get(aid)
+        due = rules.current_due(item.due, exts, as_of) if exts else item.due
+        last_report = _date(real_report.get(aid) if reverses is not None else reported_on)
         overdue = rules.is_overdue(due, status, as_of)
         due_soon = rules.is_due_soon(due, status, as_of, warn_days)
-        stale = rules.is_stale(status, last_report, reporting, as_of, since=issued)
-        item.extensions += len(exts)
+        stale = rules.stale_against(status, last_report, deadlines, since=issued)
+        if exts:
+            item.extensions += len(exts)
         item.assignments.append(AssignmentState(
             aid, agency_id, agency, role, via, status, progress, note, last_report, due, bool(exts) or item.extensions > 0,
             overdue, rules.days_overdue(due, as_of) if overdue else 0, due_soon, stale,

@@ -6,6 +6,7 @@ Nothing here touches a database or a clock; every caller passes ``as_of``.
 from __future__ import annotations
 
 import calendar
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -101,14 +102,18 @@ def reporting_deadlines(reporting: dict, as_of: date) -> tuple[date, date]:
     A report is owed for the period that ended at ``last``; an assignment whose latest update was
     reported on or before ``previous`` missed it (it is stale).
     """
-    cadence = reporting.get("cadence", "quarterly")
+    return _deadlines(reporting.get("cadence", "quarterly"), reporting.get("day"), as_of)
+
+
+@functools.lru_cache(maxsize=64)
+def _deadlines(cadence: str, day: int | None, as_of: date) -> tuple[date, date]:
     if cadence == "weekly":
-        weekday = reporting.get("day", 5) - 1  # ISO weekday 1-7, default Friday
+        weekday = (day or 5) - 1  # ISO weekday 1-7, default Friday
         last = as_of - timedelta(days=1)
         last -= timedelta(days=(last.weekday() - weekday) % 7)
         return last - timedelta(days=7), last
     if cadence == "monthly":
-        day = reporting.get("day", 31)
+        day = day or 31
 
         def deadline(year: int, month: int) -> date:
             return date(year, month, min(day, calendar.monthrange(year, month)[1]))
@@ -133,9 +138,14 @@ def is_stale(status: str, last_report: date | None, reporting: dict, as_of: date
     ``since``: when the obligation began (the plan's issue date); nothing is owed for periods
     that ended before it.
     """
+    return stale_against(status, last_report, reporting_deadlines(reporting, as_of), since)
+
+
+def stale_against(status: str, last_report: date | None, deadlines: tuple[date, date], since: date | None = None) -> bool:
+    """:func:`is_stale` with the period's deadlines already worked out (a report asks once per plan)."""
     if status == DONE:
         return False
-    previous, last = reporting_deadlines(reporting, as_of)
+    previous, last = deadlines
     if since is not None and last < since:
         return False
     return last_report is None or last_report <= previous

@@ -124,7 +124,7 @@ def export(
         if report == "history":
             table = tables.history_table(history(conn, agency=who), lab)
         else:
-            items = snapshot(conn, day)
+            items = snapshot(conn, day, overdue_only=report == "overdue")
             if report == "overdue":
                 table = tables.overdue_table(overdue_groups(conn, items, who), lab, day)
             elif report == "status":

@@ -96,7 +96,7 @@ def list_items(
     with database() as conn:
         day = resolve_as_of(as_of, conn)
         who = resolve_agency(conn, agency) if agency else None
-        items = filter_items(snapshot(conn, day), kind=kind, agency=who, status=status_key, overdue=overdue, due_before=before)
+        items = filter_items(snapshot(conn, day, overdue_only=overdue), kind=kind, agency=who, status=status_key, overdue=overdue, due_before=before)
     if json_:
         print_json([item.as_dict(assignments=False) for item in items])
         return

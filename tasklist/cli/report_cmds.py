@@ -26,7 +26,7 @@ def overdue(agency: AgencyOpt = None, as_of: AsOf = None, json_: Json = False, s
     with database() as conn:
         day = resolve_as_of(as_of, conn)
         who = resolve_agency(conn, agency) if agency else None
-        items = snapshot(conn, day)
+        items = snapshot(conn, day, overdue_only=True)
         groups = overdue_groups(conn, items, who)
     late_items = {a.item.code for rows in groups.values() for a in rows}
     count = sum(len(rows) for rows in groups.values())

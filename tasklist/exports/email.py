@@ -89,7 +89,7 @@ def build_reminders(
     """One message per agency that has overdue assignments (never an empty reminder)."""
     if not valid_email(sender):
         raise BadInput(f"--from {sender!r} is not an e-mail address")
-    items = snapshot(conn, as_of, warn_days=warn_days)
+    items = snapshot(conn, as_of, warn_days=warn_days, overdue_only=not include_due_soon)
     groups = overdue_groups(conn, items, agency)
     soon: dict[str, list[AssignmentState]] = {}
     if include_due_soon:
