@@ -157,17 +157,21 @@ def history_table(rows: Sequence[HistoryRow], labels: Labels, *, limit: int | No
     return _with_more(table, labels, len(rows) - len(shown))
 
 
-def overdue_tables(groups: dict[str, list[AssignmentState]], labels: Labels, as_of: str, *, limit: int | None, width: int = 80) -> RenderableType:
-    if not groups:
+def overdue_tables(groups: dict[str, list[AssignmentState]], labels: Labels, as_of: str, *, limit: int | None,
+                   width: int = 80, totals: dict[str, int] | None = None) -> RenderableType:
+    """``totals``: overdue rows per agency when ``groups`` holds only the first of them."""
+    totals = totals or {name: len(rows) for name, rows in groups.items()}
+    if not totals:
         return Text(labels("no_overdue", as_of=as_of), style="green")
     parts: list[RenderableType] = [Text(labels("overdue_title", as_of=as_of), style="bold")]
     budget = limit
     hidden = 0
-    for agency, rows in groups.items():
-        if budget is not None and budget <= 0:
-            hidden += len(rows)
+    for agency, total in totals.items():
+        rows = groups.get(agency, [])
+        if not rows or (budget is not None and budget <= 0):
+            hidden += total
             continue
-        table = _table(f"{agency} ({len(rows)})")
+        table = _table(f"{agency} ({total})")
         _id_column(table, labels)
         _title_column(table, labels)
         _fixed(table, labels("due"), 10)
@@ -183,7 +187,7 @@ def overdue_tables(groups: dict[str, list[AssignmentState]], labels: Labels, as_
                 _status(labels, a.status), a.last_report.isoformat() if a.last_report else "—",
                 labels("lead_mark") if a.role == "lead" else labels("co_mark"),
             )
-        hidden += len(rows) - len(shown)
+        hidden += total - len(shown)
         if budget is not None:
             budget -= len(shown)
         parts.append(_fit(table, width))

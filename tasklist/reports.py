@@ -299,10 +299,46 @@ def overdue_groups(conn: Connection, items: list[ItemState], agency: AgencyRef |
     order = {name: i for i, name in enumerate(ordered_agencies(conn))}
     out = {}
     for name in sorted(groups, key=lambda n: order.get(n, len(order))):
-        late = sorted((a for a in groups[name] if a.overdue), key=lambda a: (-a.days_overdue, a.item.no if a.item else 0))
+        # most overdue first; the sort is stable, so equal ones stay in registry order
+        late = sorted((a for a in groups[name] if a.overdue), key=lambda a: -a.days_overdue)
         if late:
             out[name] = late
     return out
+
+
+@dataclass
+class OverdueView:
+    """The overdue report: its rows (all, or the first ``limit``) and the totals of all of them."""
+
+    groups: dict[str, list[AssignmentState]]
+    totals: dict[str, int]  # overdue assignments per agency, every one counted
+    items: int
+    assignments: int
+
+
+def overdue_view(conn: Connection, as_of: date, *, agency: AgencyRef | None = None, limit: int | None = None) -> OverdueView:
+    """Overdue assignments by agency. With ``limit``, only the first rows are judged in full; the
+    totals come from the database (see :mod:`tasklist.aggregates`), which keeps a screenful of a
+    100 000-item plan fast."""
+    if limit is None:
+        groups = overdue_groups(conn, snapshot(conn, as_of, overdue_only=True), agency)
+        totals = {name: len(rows) for name, rows in groups.items()}
+        items = len({a.item.id for rows in groups.values() for a in rows})
+        return OverdueView(groups, totals, items, sum(totals.values()))
+    from .aggregates import overdue_facts
+
+    facts = overdue_facts(conn, as_of, agency=agency)
+    totals: dict[str, int] = {}
+    for name, _ in facts:
+        totals[name] = totals.get(name, 0) + 1
+    top = set(facts[:limit])
+    states = snapshot(conn, as_of, item_ids={item_id for _, item_id in top})
+    groups = {}
+    for name, rows in overdue_groups(conn, states, agency).items():
+        kept = [a for a in rows if (name, a.item.id) in top]
+        if kept:
+            groups[name] = kept
+    return OverdueView(groups, totals, len({item_id for _, item_id in facts}), len(facts))
 
 
 # --------------------------------------------------------------------------- history

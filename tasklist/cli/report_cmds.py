@@ -20,23 +20,21 @@ def register(app: typer.Typer) -> None:
 @command
 def overdue(agency: AgencyOpt = None, as_of: AsOf = None, json_: Json = False, show_all: ShowAll = False) -> None:
     """Overdue assignments grouped by agency (an agency that finished its part is not listed)."""
-    from ..reports import overdue_groups, snapshot
+    from ..reports import overdue_view
     from ..store import resolve_agency
 
+    limit = None if json_ else screen_limit(show_all)
     with database() as conn:
         day = resolve_as_of(as_of, conn)
         who = resolve_agency(conn, agency) if agency else None
-        items = snapshot(conn, day, overdue_only=True)
-        groups = overdue_groups(conn, items, who)
-    late_items = {a.item.code for rows in groups.values() for a in rows}
-    count = sum(len(rows) for rows in groups.values())
+        view = overdue_view(conn, day, agency=who, limit=limit)
     if json_:
         print_json({
             "as_of": day.isoformat(),
-            "summary": {"items": len(late_items), "assignments": count, "agencies": len(groups)},
+            "summary": {"items": view.items, "assignments": view.assignments, "agencies": len(view.totals)},
             "agencies": [
                 {"agency": name, "items": [a.as_dict() | {"id": a.item.code, "title": a.item.title} for a in rows]}
-                for name, rows in groups.items()
+                for name, rows in view.groups.items()
             ],
         })
         return
@@ -44,9 +42,10 @@ def overdue(agency: AgencyOpt = None, as_of: AsOf = None, json_: Json = False, s
 
     lab = labels()
     out = console()
-    out.print(overdue_tables(groups, lab, day.isoformat(), limit=screen_limit(show_all)))
-    if groups:
-        out.print(lab("overdue_summary", items=len(late_items), assignments=count, agencies=len(groups), as_of=day.isoformat()))
+    out.print(overdue_tables(view.groups, lab, day.isoformat(), limit=limit, width=out.width, totals=view.totals))
+    if view.totals:
+        out.print(lab("overdue_summary", items=view.items, assignments=view.assignments, agencies=len(view.totals),
+                      as_of=day.isoformat()))
 
 
 @command
@@ -59,15 +58,18 @@ def status(
     show_all: ShowAll = False,
 ) -> None:
     """Where every agency stands: a summary table, then each agency's items with their lights."""
+    from ..aggregates import agency_summary
     from ..reports import agency_assignments, snapshot, summarize
     from ..store import resolve_agency
 
     with database() as conn:
         day = resolve_as_of(as_of, conn)
         who = resolve_agency(conn, agency) if agency else None
-        items = snapshot(conn, day, warn_days=warn_days)
-        groups = agency_assignments(items, who)
-        rows = summarize(conn, groups)
+        if summary:  # the figures alone: counted in the database, fast on any size of plan
+            groups, rows = {}, agency_summary(conn, day, warn_days=warn_days, agency=who)
+        else:
+            groups = agency_assignments(snapshot(conn, day, warn_days=warn_days), who)
+            rows = summarize(conn, groups)
     if json_:
         out = {"as_of": day.isoformat(), "warn_days": warn_days, "agencies": [r.as_dict() for r in rows]}
         if not summary:
