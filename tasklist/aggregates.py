@@ -106,3 +106,19 @@ def overdue_facts(conn: Connection, as_of: date, *, agency: AgencyRef | None = N
         "ORDER BY ag.position, ag.id, g.due, i.plan_id, i.position, i.id"
     )
     return [(r[0], r[1]) for r in conn.all(sql, [*params, day])]
+
+
+def first_items_per_agency(conn: Connection, limit: int, *, agency: AgencyRef | None = None) -> set[int]:
+    """Ids of the items behind each agency's first ``limit`` live assignments, in registry order."""
+    where = "a.archived = 0 AND i.archived = 0"
+    params: list = []
+    if agency is not None:
+        where += " AND (a.agency_id = ? OR a.via_group_id = ?)"
+        params = [agency.id, agency.id]
+    rows = conn.all(
+        "SELECT item_id FROM (SELECT a.item_id, ROW_NUMBER() OVER (PARTITION BY a.agency_id "
+        "ORDER BY i.plan_id, i.position, i.id) AS n FROM assignment a JOIN item i ON i.id = a.item_id "
+        f"WHERE {where}) ranked WHERE n <= ?",
+        [*params, limit],
+    )
+    return {r[0] for r in rows}

@@ -31,8 +31,8 @@ def _fixed(table: Table, header: str, width: int, **kw: Any) -> None:
     table.add_column(header, no_wrap=True, overflow="ellipsis", width=width, **kw)
 
 
-def _id_column(table: Table, labels: Labels) -> None:
-    _fixed(table, labels("id"), 4)
+def _id_column(table: Table, labels: Labels, codes: Any = ()) -> None:
+    _fixed(table, labels("id"), max([4, *(len(code) + 1 for code in codes)]))  # +1 for an archived mark
 
 
 def _title_column(table: Table, labels: Labels) -> None:
@@ -75,11 +75,11 @@ def _with_more(table: Table, labels: Labels, hidden: int) -> RenderableType:
 
 def items_table(items: Sequence[ItemState], labels: Labels, as_of: str, *, limit: int | None, width: int = 80) -> RenderableType:
     table = _table(labels("items_title", as_of=as_of))
-    _id_column(table, labels)
+    shown = items if limit is None else items[:limit]
+    _id_column(table, labels, (i.code for i in shown))
     _title_column(table, labels)
     _fixed(table, labels("lead"), 10)
     _due_status_light(table, labels)
-    shown = items if limit is None else items[:limit]
     for item in shown:
         table.add_row(
             item.code + ("*" if item.archived else ""), item.title, item.lead or "",
@@ -172,14 +172,14 @@ def overdue_tables(groups: dict[str, list[AssignmentState]], labels: Labels, as_
             hidden += total
             continue
         table = _table(f"{agency} ({total})")
-        _id_column(table, labels)
+        shown = rows if budget is None else rows[:budget]
+        _id_column(table, labels, (a.item.code for a in shown))
         _title_column(table, labels)
         _fixed(table, labels("due"), 10)
         _fixed(table, labels("days_overdue"), 8 if labels.lang == "zh" else 5, justify="right")
         _fixed(table, labels("status"), 11 if labels.lang == "en" else 6)
         _fixed(table, labels("last_report"), 11)
         _fixed(table, labels("role"), 4)
-        shown = rows if budget is None else rows[:budget]
         for a in shown:
             item = a.item
             table.add_row(
@@ -218,20 +218,22 @@ def summary_table(rows: Sequence[AgencySummary], labels: Labels, as_of: str) -> 
     return table
 
 
-def agency_items_table(agency: str, rows: Sequence[AssignmentState], labels: Labels, as_of: str, *, limit: int | None, width: int = 80) -> RenderableType:
+def agency_items_table(agency: str, rows: Sequence[AssignmentState], labels: Labels, as_of: str, *, limit: int | None,
+                       width: int = 80, total: int | None = None) -> RenderableType:
+    """``total``: the agency's assignments when ``rows`` holds only the first of them."""
     table = _table(labels("agency_title", agency=agency, as_of=as_of))
-    _id_column(table, labels)
+    shown = rows if limit is None else rows[:limit]
+    _id_column(table, labels, (a.item.code for a in shown))
     _title_column(table, labels)
     _fixed(table, labels("role"), 4)
     _due_status_light(table, labels)
-    shown = rows if limit is None else rows[:limit]
     for a in shown:
         item = a.item
         table.add_row(
             item.code, item.title, labels("lead_mark") if a.role == "lead" else labels("co_mark"),
             a.due.isoformat() if a.due else (item.due_text or ""), _status(labels, a.status), _light(labels, a.light),
         )
-    return _with_more(_fit(table, width), labels, len(rows) - len(shown))
+    return _with_more(_fit(table, width), labels, (len(rows) if total is None else total) - len(shown))
 
 
 def agencies_table(rows: Sequence[dict[str, Any]], labels: Labels, *, limit: int | None) -> RenderableType:

@@ -341,6 +341,31 @@ def overdue_view(conn: Connection, as_of: date, *, agency: AgencyRef | None = No
     return OverdueView(groups, totals, len({item_id for _, item_id in facts}), len(facts))
 
 
+@dataclass
+class StatusView:
+    """The status report: one summary row per agency, and each agency's assignments (all, or the
+    first ``limit``: the summary's ``assigned`` says how many there are)."""
+
+    summary: list[AgencySummary]
+    groups: dict[str, list[AssignmentState]]
+
+
+def status_view(conn: Connection, as_of: date, *, warn_days: int = rules.DEFAULT_WARN_DAYS,
+                agency: AgencyRef | None = None, limit: int | None = None, summary_only: bool = False) -> StatusView:
+    """Figures from the database (fast on any size of plan); rows judged in full only where shown."""
+    from .aggregates import agency_summary, first_items_per_agency
+
+    if limit is None and not summary_only:
+        groups = agency_assignments(snapshot(conn, as_of, warn_days=warn_days), agency)
+        return StatusView(summarize(conn, groups), groups)
+    rows = agency_summary(conn, as_of, warn_days=warn_days, agency=agency)
+    if summary_only:
+        return StatusView(rows, {})
+    wanted = first_items_per_agency(conn, limit, agency=agency)
+    groups = agency_assignments(snapshot(conn, as_of, warn_days=warn_days, item_ids=wanted), agency)
+    return StatusView(rows, {name: group[:limit] for name, group in groups.items()})
+
+
 # --------------------------------------------------------------------------- history
 
 

@@ -76,3 +76,19 @@ def test_overdue_facts_are_the_overdue_rows_in_report_order(cli):
             assert shown == [(n, a.item.code) for n, rows in full.groups.items() for a in rows][:7]
     finally:
         conn.close()
+
+
+def test_status_view_shows_the_first_rows_of_each_agency_with_full_figures(cli):
+    cli("list")
+    conn = open_db()
+    try:
+        random_history(conn, 4)
+        for as_of in AS_OFS:
+            full = reports.status_view(conn, as_of)
+            first = reports.status_view(conn, as_of, limit=3)
+            assert first.summary == full.summary
+            for name, rows in full.groups.items():
+                assert [(a.item.code, a.status, a.light) for a in first.groups[name]] == \
+                    [(a.item.code, a.status, a.light) for a in rows[:3]]
+    finally:
+        conn.close()

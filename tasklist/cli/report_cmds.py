@@ -58,18 +58,15 @@ def status(
     show_all: ShowAll = False,
 ) -> None:
     """Where every agency stands: a summary table, then each agency's items with their lights."""
-    from ..aggregates import agency_summary
-    from ..reports import agency_assignments, snapshot, summarize
+    from ..reports import status_view
     from ..store import resolve_agency
 
+    limit = None if json_ else screen_limit(show_all)
     with database() as conn:
         day = resolve_as_of(as_of, conn)
         who = resolve_agency(conn, agency) if agency else None
-        if summary:  # the figures alone: counted in the database, fast on any size of plan
-            groups, rows = {}, agency_summary(conn, day, warn_days=warn_days, agency=who)
-        else:
-            groups = agency_assignments(snapshot(conn, day, warn_days=warn_days), who)
-            rows = summarize(conn, groups)
+        view = status_view(conn, day, warn_days=warn_days, agency=who, limit=limit, summary_only=summary)
+    rows, groups = view.summary, view.groups
     if json_:
         out = {"as_of": day.isoformat(), "warn_days": warn_days, "agencies": [r.as_dict() for r in rows]}
         if not summary:
@@ -83,6 +80,6 @@ def status(
     con = console()
     con.print(summary_table(rows, lab, day.isoformat()))
     if not summary:
-        limit = screen_limit(show_all)
         for r in rows:
-            con.print(agency_items_table(r.agency, groups[r.agency], lab, day.isoformat(), limit=limit))
+            con.print(agency_items_table(r.agency, groups.get(r.agency, []), lab, day.isoformat(), limit=limit,
+                                         width=con.width, total=r.assigned))
