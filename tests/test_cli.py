@@ -201,3 +201,13 @@ def test_list_filters_by_status_overdue_and_due_date(cli):
     assert [i["id"] for i in early] == ["O2", "O3", "O4", "O5", "O6", "O30"]
     late = cli.json("list", "--overdue", "--as-of", "2022-06-01")
     assert {i["id"] for i in late} == {"O2", "O3", "O4", "O5", "O6", "O7", "O8", "O30"}
+
+
+@pytest.mark.parametrize("rows", [[], [{"a": 1, "b": [1, 2], "c": "x\ny"}], [{"a": {"b": []}}, 2, "中文"]])
+def test_streamed_json_is_the_same_text_as_one_dump(rows, capsys):
+    import json
+
+    from tasklist.cli.common import print_json_list
+
+    print_json_list(iter(rows))
+    assert capsys.readouterr().out == json.dumps(rows, ensure_ascii=False, indent=2) + "\n"

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from .common import AgencyOpt, AsOf, Json, ShowAll, command, console, database, labels, parse_day, print_json, \
-    resolve_as_of, screen_limit
+    print_json_list, resolve_as_of, screen_limit
 
 
 def register(app: typer.Typer) -> None:
@@ -98,7 +98,7 @@ def list_items(
         who = resolve_agency(conn, agency) if agency else None
         items = filter_items(snapshot(conn, day, overdue_only=overdue), kind=kind, agency=who, status=status_key, overdue=overdue, due_before=before)
     if json_:
-        print_json([item.as_dict(assignments=False) for item in items])
+        print_json_list(item.as_dict(assignments=False) for item in items)
         return
     from ..render import items_table
 

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from .common import AgencyOpt, AsOf, Json, ShowAll, command, console, database, labels, parse_day, print_json, \
-    resolve_as_of, screen_limit
+    print_json_list, resolve_as_of, screen_limit
 
 AllAgencies = Annotated[bool, typer.Option("--all", help="Record the same update for every responsible agency.")]
 Note = Annotated[Optional[str], typer.Option("--note", help="Progress note (进展情况).", show_default=False)]
@@ -145,7 +145,7 @@ def history(
         who = resolve_agency(conn, agency) if agency else None
         rows = history_rows(conn, item=ref, agency=who, since=start)
     if json_:
-        print_json([r.as_dict() for r in rows])
+        print_json_list(r.as_dict() for r in rows)
         return
     from ..render import history_table
 
