@@ -25,7 +25,7 @@ _LATEST = (
 )
 _REAL_REPORT = (
     "(SELECT max(r.reported_on) FROM status_update r WHERE r.assignment_id = f.aid AND r.reported_on <= ? "
-    "AND r.reverses_id IS NULL AND NOT EXISTS (SELECT 1 FROM status_update x WHERE x.reverses_id = r.id))"
+    "AND +r.reverses_id IS NULL AND NOT EXISTS (SELECT 1 FROM status_update x WHERE x.reverses_id = r.id))"
 )
 
 

@@ -320,6 +320,21 @@ def _shown(path: Path) -> str:
 
 def read_registry(paths: Iterable[str | Path] | None = None) -> Registry:
     """Read and validate a registry. Raises RegistryError listing every problem found."""
+    # Reading builds millions of small objects that all stay alive until the end: the cyclic
+    # garbage collector would walk them again and again for nothing (a 100k-item registry: 19 s
+    # with it, 7 s without).
+    import gc
+
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _read_registry(paths)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _read_registry(paths: Iterable[str | Path] | None) -> Registry:
     problems: list[Problem] = []
     plan_nodes: list[tuple[_Reader, Any]] = []
     agency_nodes: list[tuple[_Reader, Any]] = []

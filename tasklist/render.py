@@ -218,22 +218,29 @@ def summary_table(rows: Sequence[AgencySummary], labels: Labels, as_of: str) -> 
     return table
 
 
-def agency_items_table(agency: str, rows: Sequence[AssignmentState], labels: Labels, as_of: str, *, limit: int | None,
-                       width: int = 80, total: int | None = None) -> RenderableType:
-    """``total``: the agency's assignments when ``rows`` holds only the first of them."""
-    table = _table(labels("agency_title", agency=agency, as_of=as_of))
-    shown = rows if limit is None else rows[:limit]
-    _id_column(table, labels, (a.item.code for a in shown))
+def agency_items_tables(groups: dict[str, Sequence[AssignmentState]], totals: dict[str, int], labels: Labels, as_of: str,
+                        *, limit: int | None, width: int = 80) -> RenderableType:
+    """Every agency's items in one table, each agency under a heading row: one table to lay out
+    instead of one per agency (37 of them for the Fujian plan) keeps `status` quick."""
+    table = _table(labels("items_title", as_of=as_of))
+    shown_rows = {name: list(rows if limit is None else rows[:limit]) for name, rows in groups.items()}
+    _id_column(table, labels, (a.item.code for rows in shown_rows.values() for a in rows))
     _title_column(table, labels)
     _fixed(table, labels("role"), 4)
     _due_status_light(table, labels)
-    for a in shown:
-        item = a.item
-        table.add_row(
-            item.code, item.title, labels("lead_mark") if a.role == "lead" else labels("co_mark"),
-            a.due.isoformat() if a.due else (item.due_text or ""), _status(labels, a.status), _light(labels, a.light),
-        )
-    return _with_more(_fit(table, width), labels, (len(rows) if total is None else total) - len(shown))
+    for name, total in totals.items():
+        rows = shown_rows.get(name, [])
+        table.add_row("", Text(f"{name} ({total})", style="bold"), end_section=False)
+        for a in rows:
+            item = a.item
+            table.add_row(
+                item.code, item.title, labels("lead_mark") if a.role == "lead" else labels("co_mark"),
+                a.due.isoformat() if a.due else (item.due_text or ""), _status(labels, a.status), _light(labels, a.light),
+            )
+        if total > len(rows):
+            table.add_row("", Text(labels("more_rows", n=total - len(rows)), style="dim"))
+        table.rows[-1].end_section = True
+    return _fit(table, width)
 
 
 def agencies_table(rows: Sequence[dict[str, Any]], labels: Labels, *, limit: int | None) -> RenderableType:

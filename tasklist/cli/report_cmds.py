@@ -74,12 +74,11 @@ def status(
                             for r in rows}
         print_json(out)
         return
-    from ..render import agency_items_table, summary_table
+    from ..render import agency_items_tables, summary_table
 
     lab = labels()
     con = console()
     con.print(summary_table(rows, lab, day.isoformat()))
     if not summary:
-        for r in rows:
-            con.print(agency_items_table(r.agency, groups.get(r.agency, []), lab, day.isoformat(), limit=limit,
-                                         width=con.width, total=r.assigned))
+        con.print(agency_items_tables(groups, {r.agency: r.assigned for r in rows}, lab, day.isoformat(), limit=limit,
+                                      width=con.width))
