@@ -32,7 +32,6 @@ class AssignmentState:
     note: str | None
     last_report: date | None
     due: date | None
-    extended: bool
     overdue: bool
     days_overdue: int
     due_soon: bool
@@ -202,9 +201,9 @@ def snapshot(
         if exts:
             item.extensions += len(exts)
         item.assignments.append(AssignmentState(
-            aid, agency_id, agency, role, via, status, progress, note, last_report, due, bool(exts) or item.extensions > 0,
-            overdue, rules.days_overdue(due, as_of) if overdue else 0, due_soon, stale,
-            rules.light(overdue, due_soon, stale, status), item,
+            aid, agency_id, agency, role, via, status, progress, note, last_report, due, overdue,
+            rules.days_overdue(due, as_of) if overdue else 0, due_soon, stale, rules.light(overdue, due_soon, stale, status),
+            item,
         ))
     for item in items.values():
         statuses = [a.status for a in item.assignments]

@@ -35,20 +35,25 @@ def open_db(url: str | None = None, *, setup: bool = True) -> Connection:
 
 
 def ensure_ready(conn: Connection) -> None:
+    """The schema up to date (see :func:`ensure_schema`) and, in an empty database, the bundled registry."""
+    ensure_schema(conn)
+    if conn.one("SELECT 1 FROM plan LIMIT 1") is None:
+        apply_registry(conn, read_registry(None))
+
+
+def ensure_schema(conn: Connection) -> None:
     """Schema policy: a new database is created; the embedded SQLite file is upgraded in place; a
     shared PostgreSQL database is upgraded only by `tasklist db upgrade`, which its administrator
     runs once, so that no user's command changes the schema under everyone else."""
     todo = migrations.pending(conn)
-    if todo:
-        fresh = not migrations.applied(conn)
-        if conn.dialect == "postgresql" and not fresh:
-            raise DatabaseError(
-                f"database schema is out of date ({len(todo)} migration{'s' if len(todo) > 1 else ''} pending: {', '.join(todo)})",
-                hint="run `tasklist db upgrade` once for this database",
-            )
-        migrations.upgrade(conn)
-    if conn.one("SELECT 1 FROM plan LIMIT 1") is None:
-        apply_registry(conn, read_registry(None))
+    if not todo:
+        return
+    if conn.dialect == "postgresql" and migrations.applied(conn):
+        raise DatabaseError(
+            f"database schema is out of date ({len(todo)} migration{'s' if len(todo) > 1 else ''} pending: {', '.join(todo)})",
+            hint="run `tasklist db upgrade` once for this database",
+        )
+    migrations.upgrade(conn)
 
 
 # --------------------------------------------------------------------------- loading a registry

@@ -242,3 +242,13 @@ def test_sigkill_in_the_middle_of_a_feedback_import_records_nothing(cli, tmp_pat
     assert query("SELECT count(*) FROM import_log") == [(0,)]
     result = cli.json("feedback", "import", path, "--as-of", "2026-11-23")  # the real import still goes through
     assert len(result["recorded"]) == ws.max_row - 1
+
+
+def test_load_does_not_upgrade_a_shared_database_behind_the_administrators_back(cli, pg_server, monkeypatch):
+    url = pg_server.create_database("old_schema_load")
+    monkeypatch.setenv("TASKLIST_DB", url)
+    conn = connect(url)
+    migrations.upgrade(conn, to="m001_initial")
+    conn.close()
+    assert "tasklist db upgrade" in cli("load", code=1).stderr
+    assert query("SELECT name FROM tasklist_migrations") == [("m001_initial",)]

@@ -40,13 +40,11 @@ def load(
             typer.echo(f"ok: {', '.join(registry.files)}: plan {registry.plan.id}, {len(registry.items)} items, "
                        f"{len(registry.agencies)} agencies")
         return
-    from ..store import apply_registry
     from ..render import load_report
+    from ..store import ensure_schema
 
     with database(setup=False) as conn:
-        from .. import migrations
-
-        migrations.upgrade(conn)
+        ensure_schema(conn)
         report = _load_with_progress(conn, registry, dry_run)
     if json_:
         print_json(report.as_dict())
@@ -59,9 +57,10 @@ def _load_with_progress(conn, registry, dry_run):  # type: ignore[no-untyped-def
 
     if len(registry.items) < 2000:
         return apply_registry(conn, registry, dry_run=dry_run)
+    from rich.console import Console
     from rich.progress import Progress
 
-    with Progress(transient=True, console=__import__("rich.console").console.Console(stderr=True)) as bar:
+    with Progress(transient=True, console=Console(stderr=True)) as bar:
         task = bar.add_task("loading", total=len(registry.items))
         return apply_registry(conn, registry, dry_run=dry_run,
                               progress=lambda done, total: bar.update(task, completed=done))

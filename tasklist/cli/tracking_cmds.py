@@ -25,6 +25,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _record(item_id, status, agency, all_, progress, note, on, by, as_of, json_):  # type: ignore[no-untyped-def]
+    from ..reports import history as history_rows
     from ..store import resolve_agency, resolve_item
     from ..tracking import record_update
 
@@ -35,7 +36,7 @@ def _record(item_id, status, agency, all_, progress, note, on, by, as_of, json_)
         who = resolve_agency(conn, agency) if agency else None
         ids = record_update(conn, ref, status=status, as_of=day, agency=who, all_agencies=all_, progress=progress,
                             note=note, reported_on=reported, recorded_by=by)
-        rows = [r for r in __import__("tasklist.reports", fromlist=["history"]).history(conn, item=ref) if r.id in ids]
+        rows = [r for r in history_rows(conn, item=ref) if r.id in ids]
     if json_:
         print_json([r.as_dict() for r in rows])
         return
