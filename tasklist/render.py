@@ -220,27 +220,35 @@ def summary_table(rows: Sequence[AgencySummary], labels: Labels, as_of: str) -> 
 
 def agency_items_tables(groups: dict[str, Sequence[AssignmentState]], totals: dict[str, int], labels: Labels, as_of: str,
                         *, limit: int | None, width: int = 80) -> RenderableType:
-    """Every agency's items in one table, each agency under a heading row: one table to lay out
-    instead of one per agency (37 of them for the Fujian plan) keeps `status` quick."""
+    """Every agency's items in one table, each agency under a heading row (one table to lay out,
+    not one per agency). Like every listing, one screenful (``limit`` rows) unless --all."""
     table = _table(labels("items_title", as_of=as_of))
-    shown_rows = {name: list(rows if limit is None else rows[:limit]) for name, rows in groups.items()}
+    budget = limit
+    shown_rows: dict[str, list[AssignmentState]] = {}
+    for name in totals:
+        rows = list(groups.get(name, []))
+        shown_rows[name] = rows if budget is None else rows[:max(budget, 0)]
+        if budget is not None:
+            budget -= len(shown_rows[name])
     _id_column(table, labels, (a.item.code for rows in shown_rows.values() for a in rows))
     _title_column(table, labels)
     _fixed(table, labels("role"), 4)
     _due_status_light(table, labels)
+    hidden = 0
     for name, total in totals.items():
-        rows = shown_rows.get(name, [])
-        table.add_row("", Text(f"{name} ({total})", style="bold"), end_section=False)
+        rows = shown_rows[name]
+        hidden += total - len(rows)
+        if not rows:
+            continue
+        table.add_row("", Text(f"{name} ({total})", style="bold"))
         for a in rows:
             item = a.item
             table.add_row(
                 item.code, item.title, labels("lead_mark") if a.role == "lead" else labels("co_mark"),
                 a.due.isoformat() if a.due else (item.due_text or ""), _status(labels, a.status), _light(labels, a.light),
             )
-        if total > len(rows):
-            table.add_row("", Text(labels("more_rows", n=total - len(rows)), style="dim"))
         table.rows[-1].end_section = True
-    return _fit(table, width)
+    return _with_more(_fit(table, width), labels, hidden)
 
 
 def agencies_table(rows: Sequence[dict[str, Any]], labels: Labels, *, limit: int | None) -> RenderableType:
