@@ -91,7 +91,7 @@ def test_blank_rows_are_skipped(cli, workbook):
 def test_each_bad_row_is_reported_with_sheet_row_and_field_and_nothing_is_recorded(cli, workbook, cells, message):
     filled = fill(workbook, {"G4": "已完成", **cells})  # a good row too: it must not be recorded either
     result = cli("feedback", "import", filled, *AS_OF, code=2)
-    assert f"filled-nyt.xlsx: sheet 反馈表 " in result.stderr and message in result.stderr
+    assert "filled-nyt.xlsx: sheet 反馈表 " in result.stderr and message in result.stderr
     assert updates() == 0
 
 

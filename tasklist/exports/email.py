@@ -10,7 +10,7 @@ import json
 import re
 import smtplib
 import ssl
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -181,7 +181,6 @@ class SmtpSettings:
     user: str | None = None
     password: str | None = None
     timeout: float = 30.0
-    extra: dict = field(default_factory=dict)
 
 
 def already_sent(conn: Connection, r: Reminder, as_of: date) -> bool:
