@@ -12,16 +12,12 @@ from datetime import date, timedelta
 
 from . import rules
 from .db import Connection
-from .reports import AgencySummary, _date
+from .reports import _LATEST, AgencySummary, _date  # one definition of "the update in force"
 from .store import AgencyRef
 
 _EXT = (
     "(SELECT e.new_due FROM extension e WHERE {match} AND e.granted_on <= ? "
     "ORDER BY e.granted_on DESC, e.recorded_at DESC, e.id DESC LIMIT 1)"
-)
-_LATEST = (
-    "(SELECT u.id FROM status_update u WHERE u.assignment_id = a.id AND u.reported_on <= ? "
-    "ORDER BY u.reported_on DESC, u.recorded_at DESC, u.id DESC LIMIT 1)"
 )
 _REAL_REPORT = (
     "(SELECT max(r.reported_on) FROM status_update r WHERE r.assignment_id = f.aid AND r.reported_on <= ? "
