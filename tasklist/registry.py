@@ -33,6 +33,12 @@ ITEM_LISTS = {"tasks": ("task", "section"), "outcomes": ("outcome", "category")}
 CODE_RE = re.compile(r"^([A-Z]+)([1-9][0-9]*)$")
 PLAN_ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 MAX_TEXT = 20_000
+EMAIL_RE = re.compile(r"[^@\s<>,;\"()\[\]\\]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+
+
+def valid_email(address: str) -> bool:
+    """One rule for addresses, in the registry and on the command line (set-email, --from)."""
+    return EMAIL_RE.fullmatch(address) is not None
 
 
 def bundled_data_dir() -> Path:
@@ -490,7 +496,7 @@ def _read_emails(reader: _Reader, node: Any, label: str) -> list[str] | None:
     for value, child in values:
         if value is None:
             return None
-        if not re.match(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$", value):
+        if not valid_email(value):
             reader.add(child, label, f"{value!r} is not an email address")
             return None
         out.append(value)

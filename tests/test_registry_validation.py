@@ -142,3 +142,17 @@ def test_check_accepts_the_bundled_registry(cli):
 def test_missing_file_is_reported(cli, tmp_path):
     result = cli("load", "--check", str(tmp_path / "nope.yaml"), code=2)
     assert "nope.yaml:0:0: file: does not exist" in result.stderr
+
+
+def test_registry_email_follows_the_same_rule_as_set_email(registry_copy):
+    edit(registry_copy / "agencies.yaml", "kind: central_bank_branch", 'kind: central_bank_branch\n    email: "rh@example"')
+    found = problems_of(registry_copy)
+    assert any("agencies[人行福州中心支行].email: 'rh@example' is not an email address" in p for p in found), found
+
+
+@pytest.mark.parametrize("address, ok", [("nyt@example.org", True), ("nyt@", False), ("a@example.org\n", False),
+                                         ("a b@example.org", False), ("<a@example.org>", False)])
+def test_email_rule(address, ok):
+    from tasklist.registry import valid_email
+
+    assert valid_email(address) is ok

@@ -21,19 +21,13 @@ from zoneinfo import ZoneInfo
 from ..db import Connection
 from ..errors import BadInput
 from ..i18n import Labels
+from ..registry import valid_email
 from ..reports import AssignmentState, overdue_groups, snapshot
 from ..store import AgencyRef, now_utc
 from .formats import html_document, html_table, to_xlsx
 from .tables import Table, overdue_table
 
 LEVELS = {1: "督办提醒", 2: "催办", 3: "通报"}
-EMAIL_RE = re.compile(r"^[^@\s<>,;\"()\[\]\\]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
-
-
-def valid_email(address: str) -> bool:
-    return bool(EMAIL_RE.match(address))
-
-
 def one_line(text: str) -> str:
     """Header-safe: every run of white space (CR and LF included) becomes one space."""
     return " ".join(str(text).split())
