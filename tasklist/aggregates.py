@@ -12,17 +12,14 @@ from datetime import date, timedelta
 
 from . import rules
 from .db import Connection
-from .reports import _LATEST, AgencySummary, _date  # one definition of "the update in force"
+from .reports import _LATEST, REAL_REPORT, AgencySummary, _date  # one definition of "the update in force"
 from .store import AgencyRef
 
 _EXT = (
     "(SELECT e.new_due FROM extension e WHERE {match} AND e.granted_on <= ? "
     "ORDER BY e.granted_on DESC, e.recorded_at DESC, e.id DESC LIMIT 1)"
 )
-_REAL_REPORT = (
-    "(SELECT max(r.reported_on) FROM status_update r WHERE r.assignment_id = f.aid AND r.reported_on <= ? "
-    "AND +r.reverses_id IS NULL AND NOT EXISTS (SELECT 1 FROM status_update x WHERE x.reverses_id = r.id))"
-)
+_REAL_REPORT = f"(SELECT max(r.reported_on) FROM status_update r WHERE r.assignment_id = f.aid AND {REAL_REPORT})"
 
 
 def _facts(conn: Connection, day: str, agency: AgencyRef | None) -> tuple[str, list]:

@@ -111,10 +111,13 @@ _LATEST = (
 # needed where the update in force is itself an undo (the undone update always sorts before it).
 # The unary + keeps SQLite from choosing the reverses_id index (nearly every row is NULL there)
 # over the assignment index.
+REAL_REPORT = (  # r is a real report on or before the as-of date (the one placeholder)
+    "r.reported_on <= ? AND +r.reverses_id IS NULL "
+    "AND NOT EXISTS (SELECT 1 FROM status_update x WHERE x.reverses_id = r.id)"
+)
 _LAST_REPORT = (
     "SELECT r.assignment_id, max(r.reported_on) FROM status_update r WHERE r.assignment_id IN ({ids}) "
-    "AND r.reported_on <= ? AND +r.reverses_id IS NULL "
-    "AND NOT EXISTS (SELECT 1 FROM status_update x WHERE x.reverses_id = r.id) GROUP BY r.assignment_id"
+    f"AND {REAL_REPORT} GROUP BY r.assignment_id"
 )
 
 
