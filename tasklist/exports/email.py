@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from ..db import Connection
 from ..errors import BadInput
+from ..files import write_atomic
 from ..i18n import Labels
 from ..registry import valid_email
 from ..reports import AssignmentState, overdue_groups, snapshot
@@ -161,9 +162,7 @@ def write_eml(reminders: list[Reminder], out_dir: Path) -> None:
         raise BadInput(f"--out-dir {out_dir} is not a directory")
     for r in reminders:
         r.path = out_dir / r.filename
-        tmp = r.path.with_name("." + r.filename + ".tmp")
-        tmp.write_bytes(r.message.as_bytes())
-        tmp.replace(r.path)
+        write_atomic(r.path, r.message.as_bytes())
 
 
 @dataclass
