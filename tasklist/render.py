@@ -289,7 +289,7 @@ def load_report(report: Any, labels: Labels) -> RenderableType:
     return Text("\n".join(lines))
 
 
-def plain_table(table: Any, *, width: int = 80, limit: int | None = None) -> RenderableType:
+def plain_table(table: Any, labels: Labels, *, width: int = 80, limit: int | None = None) -> RenderableType:
     """Any export Table in the terminal: the title column gives way, the others keep their width."""
     from rich.cells import cell_len
 
@@ -303,7 +303,7 @@ def plain_table(table: Any, *, width: int = 80, limit: int | None = None) -> Ren
         _fixed(out, column.label, min(natural, 16), justify="right" if column.kind == "int" else "left")
     for row in shown:
         out.add_row(*(_styled(column, value) for column, value in zip(table.columns, row)))
-    return _with_more(_fit(out, width), Labels("en"), len(table.rows) - len(shown)) if table.rows else Group(
+    return _with_more(_fit(out, width), labels, len(table.rows) - len(shown)) if table.rows else Group(
         Text(table.title, style="bold"), Text("—", style="dim"))
 
 

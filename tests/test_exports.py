@@ -279,3 +279,9 @@ def test_remind_needs_somewhere_to_put_the_messages(cli):
 def test_set_email_refuses_bad_addresses(cli):
     assert "not an e-mail address: 'nyt@'" in cli("agencies", "set-email", "省农业农村厅", "nyt@", code=2).stderr
     assert query("SELECT email FROM agency WHERE name = '省农业农村厅'") == [(None,)]
+
+
+def test_weekly_in_chinese_says_how_many_rows_are_left_in_chinese(cli, monkeypatch):
+    monkeypatch.setenv("TASKLIST_LANG", "zh")
+    out = cli("weekly", *AS_OF).stdout
+    assert "另有" in out and "more rows" not in out

@@ -86,7 +86,7 @@ def weekly(
         if table.name == "overdue":  # the overdue list has its own 80-column layout
             con.print(overdue_tables(report.overdue, lab, day.isoformat(), limit=limit, width=con.width))
         else:
-            con.print(plain_table(table, width=con.width, limit=limit))
+            con.print(plain_table(table, lab, width=con.width, limit=limit))
 
 
 @command
