@@ -39,6 +39,10 @@ class AssignmentState:
     light: str
     item: ItemState | None = field(default=None, repr=False)
 
+    def belongs_to(self, agency: AgencyRef | None) -> bool:
+        """Whether this part is ``agency``'s: its own, or a member's of the group it names (None: any)."""
+        return agency is None or self.agency_id == agency.id or self.via_group == agency.name
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "agency": self.agency, "role": self.role, "lead": self.role == "lead", "via_group": self.via_group,
@@ -235,7 +239,7 @@ def filter_items(
     for item in items:
         if kind and item.kind != kind:
             continue
-        if agency and not any(a.agency_id == agency.id or a.via_group == agency.name for a in item.assignments):
+        if agency and not any(a.belongs_to(agency) for a in item.assignments):
             continue
         if status and item.status != status:
             continue
@@ -252,7 +256,7 @@ def agency_assignments(items: list[ItemState], agency: AgencyRef | None = None) 
     groups: dict[str, list[AssignmentState]] = {}
     for item in items:
         for a in item.assignments:
-            if agency is None or a.agency_id == agency.id or a.via_group == agency.name:
+            if a.belongs_to(agency):
                 groups.setdefault(a.agency, []).append(a)
     return groups
 

@@ -90,7 +90,7 @@ def build_reminders(
     if include_due_soon:
         for item in items:
             for a in item.assignments:
-                if a.due_soon and (agency is None or a.agency_id == agency.id or a.via_group == agency.name):
+                if a.due_soon and a.belongs_to(agency):
                     soon.setdefault(a.agency, []).append(a)
     agencies = {r[1]: r for r in conn.all("SELECT id, name, full_name, email FROM agency")}
     tz = conn.one("SELECT timezone FROM plan ORDER BY id LIMIT 1")
