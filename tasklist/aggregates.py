@@ -19,6 +19,8 @@ _EXT = (
     "(SELECT e.new_due FROM extension e WHERE {match} AND e.granted_on <= ? "
     "ORDER BY e.granted_on DESC, e.recorded_at DESC, e.id DESC LIMIT 1)"
 )
+# AssignmentState.belongs_to in SQL: the agency's own part, or a member's of the group it names
+_BELONGS_TO = "(a.agency_id = ? OR a.via_group_id = ?)"
 _REAL_REPORT = f"(SELECT max(r.reported_on) FROM status_update r WHERE r.assignment_id = f.aid AND {REAL_REPORT})"
 
 
@@ -32,7 +34,7 @@ def _facts(conn: Connection, day: str, agency: AgencyRef | None) -> tuple[str, l
     )
     where = "a.archived = 0 AND i.archived = 0"
     if agency is not None:
-        where += " AND (a.agency_id = ? OR a.via_group_id = ?)"
+        where += f" AND {_BELONGS_TO}"
     sql = (
         "SELECT f.aid, f.agency_id, f.plan_id, f.item_id, f.due, COALESCE(u.status, 'not_started') AS status, "
         f"CASE WHEN u.reverses_id IS NULL THEN u.reported_on ELSE {_REAL_REPORT} END AS last_report "
@@ -106,7 +108,7 @@ def first_items_per_agency(conn: Connection, limit: int, *, agency: AgencyRef | 
     where = "a.archived = 0 AND i.archived = 0"
     params: list = []
     if agency is not None:
-        where += " AND (a.agency_id = ? OR a.via_group_id = ?)"
+        where += f" AND {_BELONGS_TO}"
         params = [agency.id, agency.id]
     rows = conn.all(
         "SELECT item_id FROM (SELECT a.item_id, ROW_NUMBER() OVER (PARTITION BY a.agency_id "
