@@ -424,7 +424,7 @@ def make_updates(rows: list[tuple[int, int, str | None]], k: float, rng: random.
 
 
 def insert_updates(db: Path, k: float, seed: int, as_of: date, *, chunk: int = 50_000) -> int:
-    from tasklist.store import open_db
+    from tasklist.storage.schema import open_db
 
     conn = open_db(f"sqlite:///{db}")
     try:

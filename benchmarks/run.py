@@ -432,8 +432,8 @@ def snapshot_query_plan(db: Path, as_of: str) -> dict:
     its EXPLAIN QUERY PLAN, and how long the query and the whole snapshot() take in-process.
     Also the plan of the separate last-report query (``_LAST_REPORT``) when the code has one."""
     sys.path.insert(0, str(FROZEN or ROOT))
-    from tasklist import reports
-    from tasklist.store import open_db
+    from tasklist.reports import facts as reports
+    from tasklist.storage.schema import open_db
 
     conn = open_db(f"sqlite:///{db}")
     try:
@@ -490,10 +490,10 @@ _LOAD_PHASES = r"""
 import gc, json, sys, time
 if sys.argv[1] == "gc-off":
     gc.disable()
-from tasklist import migrations
-from tasklist.db import connect
+from tasklist.storage import legacy as migrations
+from tasklist.storage.connection import connect
 from tasklist.registry import read_registry
-from tasklist.store import apply_registry
+from tasklist.storage.load import apply_registry
 t0 = time.perf_counter()
 reg = read_registry([sys.argv[2]])
 t1 = time.perf_counter()

@@ -19,11 +19,12 @@ from typing import Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "open_db": "store", "apply_registry": "store", "resolve_agency": "store", "resolve_item": "store",
+    "open_db": "storage.schema", "apply_registry": "storage.load",
+    "resolve_agency": "storage.lookup", "resolve_item": "storage.lookup",
     "read_registry": "registry", "bundled_data_dir": "registry",
-    "snapshot": "reports", "filter_items": "reports", "overdue_groups": "reports", "agency_assignments": "reports",
-    "summarize": "reports", "history": "reports",
-    "record_update": "tracking", "undo": "tracking", "extend": "tracking",
+    "snapshot": "reports.facts", "filter_items": "reports.facts", "overdue_groups": "reports.facts",
+    "agency_assignments": "reports.facts", "summarize": "reports.facts", "history": "reports.views",
+    "record_update": "storage.writes", "undo": "storage.writes", "extend": "storage.writes",
     "parse_date": "dates", "TasklistError": "errors", "BadInput": "errors", "RegistryError": "errors",
     "NotFound": "errors", "DatabaseError": "errors",
 }

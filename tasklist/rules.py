@@ -1,6 +1,8 @@
-"""The rules: statuses, overdue, due soon, stale, traffic lights. Pure functions of data and as_of.
+"""The rules: statuses, overdue, due soon, stale, due date in force, traffic lights, "belongs to".
 
-Nothing here touches a database or a clock; every caller passes ``as_of``.
+Each rule is a pure function of data and ``as_of``; nothing here touches a database or a clock.
+Where a report needs a rule inside the database (totals over 100 000 items), its SQL twin stands
+beside it at the end of this module, and ``tests/test_rule_twins.py`` runs both on both engines.
 """
 
 from __future__ import annotations
@@ -8,7 +10,6 @@ from __future__ import annotations
 import calendar
 import functools
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 NOT_STARTED, IN_PROGRESS, DONE, BLOCKED = "not_started", "in_progress", "done", "blocked"
@@ -34,30 +35,9 @@ def parse_status(text: str) -> str | None:
     return STATUS_ALIASES.get(key)
 
 
-@dataclass(frozen=True)
-class Update:
-    """What the rules need of one status update."""
-
-    id: int
-    status: str
-    reported_on: date
-    recorded_at: str  # ISO timestamp, sortable
-    progress: int | None = None
-    note: str | None = None
-
-
-def latest_update(updates: Iterable[Update], as_of: date) -> Update | None:
-    """The update in force on ``as_of``: the latest by reported_on, then recorded_at, on or before as_of."""
-    best: Update | None = None
-    for u in updates:
-        if u.reported_on <= as_of and (best is None or (u.reported_on, u.recorded_at, u.id) > (best.reported_on, best.recorded_at, best.id)):
-            best = u
-    return best
-
-
-def assignment_status(updates: Iterable[Update], as_of: date) -> str:
-    latest = latest_update(updates, as_of)
-    return latest.status if latest else NOT_STARTED
+def progress_for(status: str, progress: int | None) -> int | None:
+    """The progress recorded with an update: done means 100 % unless a figure is given."""
+    return 100 if status == DONE and progress is None else progress
 
 
 def item_status(assignment_statuses: Sequence[str]) -> str:
@@ -132,15 +112,6 @@ def _deadlines(cadence: str, day: int | None, as_of: date) -> tuple[date, date]:
     return before[-2], before[-1]
 
 
-def is_stale(status: str, last_report: date | None, reporting: dict, as_of: date, since: date | None = None) -> bool:
-    """Not done and no report in the last completed reporting period (nor after it).
-
-    ``since``: when the obligation began (the plan's issue date); nothing is owed for periods
-    that ended before it.
-    """
-    return stale_against(status, last_report, reporting_deadlines(reporting, as_of), since)
-
-
 def stale_against(status: str, last_report: date | None, deadlines: tuple[date, date], since: date | None = None) -> bool:
     """:func:`is_stale` with the period's deadlines already worked out (a report asks once per plan)."""
     if status == DONE:
@@ -158,3 +129,63 @@ def light(overdue: bool, due_soon: bool, stale: bool, status: str) -> str:
     if due_soon or stale or status == BLOCKED:
         return YELLOW
     return GREEN
+
+
+REMINDER_LEVELS = {1: "督办提醒", 2: "催办", 3: "通报"}
+
+
+def reminder_level(times_reminded: int) -> int:
+    """督办提醒 the first time, 催办 the second, 通报 from the third on."""
+    return min(3, times_reminded + 1)
+
+
+def belongs_to(agency_id: int, via_group_id: int | None, wanted_id: int | None) -> bool:
+    """An assignment is the agency's when it is its own part, or a member's part of the group it names."""
+    return wanted_id is None or agency_id == wanted_id or via_group_id == wanted_id
+
+
+# --------------------------------------------------------------------------- SQL twins
+# The rules above written as SQL over the tables (a = assignment, i = item, u/r/x = status_update,
+# e = extension) or over one row of assignment facts (g: due, status, last_report, plan_id). Each
+# ``?`` is a placeholder whose value the comment names. Change a rule and its twin together.
+
+#: the update in force on as_of: the latest by reported_on, then recorded_at, then id: ? = as_of
+SQL_UPDATE_IN_FORCE = (
+    "(SELECT u.id FROM status_update u WHERE u.assignment_id = a.id AND u.reported_on <= ? "
+    "ORDER BY u.reported_on DESC, u.recorded_at DESC, u.id DESC LIMIT 1)"
+)
+#: r is a real report (an undo, and the update it undid, are not reports from the agency): ? = as_of.
+#: The unary + keeps SQLite from choosing the reverses_id index (nearly every row is NULL there).
+SQL_REAL_REPORT = (
+    "r.reported_on <= ? AND +r.reverses_id IS NULL "
+    "AND NOT EXISTS (SELECT 1 FROM status_update x WHERE x.reverses_id = r.id)"
+)
+_SQL_EXTENSION = (
+    "(SELECT e.new_due FROM extension e WHERE {match} AND e.granted_on <= ? "
+    "ORDER BY e.granted_on DESC, e.recorded_at DESC, e.id DESC LIMIT 1)"
+)
+#: current_due for an assignment (its own extension, else the item's, else the original): ?, ? = as_of, as_of
+SQL_CURRENT_DUE = (
+    f"COALESCE({_SQL_EXTENSION.format(match='e.assignment_id = a.id')}, "
+    f"{_SQL_EXTENSION.format(match='e.item_id = i.id AND e.assignment_id IS NULL')}, i.due)"
+)
+#: belongs_to: ?, ? = the agency's id twice
+SQL_BELONGS_TO = "(a.agency_id = ? OR a.via_group_id = ?)"
+#: is_overdue over facts g: ? = as_of
+SQL_OVERDUE = "(g.due IS NOT NULL AND g.due < ? AND g.status <> 'done')"
+#: is_due_soon over facts g: ?, ? = as_of, as_of + warn_days
+SQL_DUE_SOON = "(g.due IS NOT NULL AND g.due >= ? AND g.due <= ? AND g.status <> 'done')"
+
+
+def sql_stale(plans: Iterable[tuple[str, dict, date | None]], as_of: date) -> tuple[str, list[str]]:
+    """stale_against over facts g, per plan ((plan id, reporting, issued) each): SQL and its parameters."""
+    cases, params = [], []
+    for plan_id, reporting, issued in plans:
+        previous, last = reporting_deadlines(reporting, as_of)
+        if issued is not None and last < issued:
+            continue  # nothing owed yet under this plan
+        cases.append("WHEN ? THEN (CASE WHEN g.last_report IS NULL OR g.last_report <= ? THEN 1 ELSE 0 END)")
+        params += [plan_id, previous.isoformat()]
+    if not cases:
+        return "0", []
+    return f"(CASE WHEN g.status = 'done' THEN 0 ELSE (CASE g.plan_id {' '.join(cases)} ELSE 0 END) END)", params

@@ -80,7 +80,7 @@ def engine(request, monkeypatch, isolated_home):
 
 def query(sql, params=()):
     """Run SQL on the database the CLI is using (whichever engine)."""
-    from tasklist.db import connect
+    from tasklist.storage.connection import connect
 
     conn = connect()
     try:

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from conftest import DATA, ROOT, query
 
-from tasklist import migrations
-from tasklist.db import connect, resolve_url
+from tasklist.storage import legacy as migrations
+from tasklist.storage.connection import connect, resolve_url
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -23,8 +23,9 @@ WORKER = r"""
 import sys, time
 from datetime import date
 from pathlib import Path
-from tasklist.store import open_db, resolve_item
-from tasklist.tracking import record_update
+from tasklist.storage.lookup import resolve_item
+from tasklist.storage.schema import open_db
+from tasklist.storage.writes import record_update
 
 url, go, worker = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
 while not go.exists():
@@ -40,7 +41,8 @@ RELOADER = r"""
 import sys, time
 from pathlib import Path
 from tasklist.registry import read_registry
-from tasklist.store import open_db, apply_registry
+from tasklist.storage.load import apply_registry
+from tasklist.storage.schema import open_db
 
 url, go, edited = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
 while not go.exists():
@@ -82,7 +84,8 @@ KILLED_LOADER = r"""
 import sys, time
 from pathlib import Path
 from tasklist.registry import read_registry
-from tasklist.store import open_db, apply_registry
+from tasklist.storage.load import apply_registry
+from tasklist.storage.schema import open_db
 
 url, registry, marker = sys.argv[1], sys.argv[2], Path(sys.argv[3])
 conn = open_db(url)
@@ -195,9 +198,9 @@ KILLED_IMPORT = r"""
 import sys, time
 from datetime import date
 from pathlib import Path
-from tasklist import db
-from tasklist.feedback import import_feedback
-from tasklist.store import open_db
+from tasklist.storage import connection as db
+from tasklist.feedback.importer import import_feedback
+from tasklist.storage.schema import open_db
 
 url, file, marker = sys.argv[1], sys.argv[2], Path(sys.argv[3])
 real_insert = db.Connection.insert

@@ -79,9 +79,9 @@ def test_blank_rows_are_skipped(cli, workbook):
     [
         ({"G2": "差不多了"}, "row 2: 新状态: unknown status '差不多了'"),
         ({"G2": "推进中", "H2": 120}, "row 2: 进度(%): must be a whole number 0 to 100, not 120"),
-        ({"G2": "推进中", "J2": "2027-01-01"}, "row 2: 报送日期: 2027-01-01 is after the as-of date 2026-11-23"),
+        ({"G2": "推进中", "J2": "2027-01-01"}, "row 2: 报送日期: report date 2027-01-01 is after the as-of date 2026-11-23"),
         ({"G2": "推进中", "J2": "下周"}, "row 2: 报送日期: cannot read '下周' as a date"),
-        ({"G2": "推进中", "I2": "长" * 2001}, "row 2: 进展情况: too long (2001 characters"),
+        ({"G2": "推进中", "I2": "长" * 2001}, "row 2: 进展情况: note is too long (2001 characters"),
         ({"H2": 50}, "row 2: 新状态: empty"),
         ({"A3": "T7", "G3": "已完成"}, "row 3: 编号: 'T7' was 'T6' in the export (locked columns must not be edited)"),
         ({"B3": "改过的标题", "G3": "已完成"}, "row 3: 名称: changed since the export"),
@@ -177,3 +177,18 @@ def test_export_all_writes_one_workbook_per_agency_with_open_items(cli, tmp_path
     files = sorted(p.name for p in tmp_path.glob("*.xlsx"))
     assert len(files) == len({a["agency"] for a in cli.json("status", *AS_OF)["agencies"]})
     assert "2026-11-23_省农业农村厅_反馈表.xlsx" in files
+
+
+@pytest.mark.usefixtures("engine")
+def test_a_group_gets_no_empty_workbook_each_member_gets_its_own(cli, tmp_path):
+    result = cli("feedback", "export", "--agency", "各设区市人民政府", "--out", tmp_path / "g.xlsx", *AS_OF, code=2)
+    assert "is a group: each member reports for its own part" in result.stderr and "福州市人民政府" in result.stderr
+    assert not (tmp_path / "g.xlsx").exists()
+    cli("feedback", "export", "--all", "--out-dir", tmp_path, *AS_OF)
+    names = sorted(p.name for p in tmp_path.glob("*.xlsx"))
+    assert not any("各设区市" in n for n in names)
+    fuzhou = next(tmp_path.glob("*福州市人民政府*"))
+    codes = [r[0] for r in load_workbook(fuzhou)["反馈表"].iter_rows(min_row=2, values_only=True)]
+    # the city's parts of the items the registry gives to 各设区市人民政府 are in its own workbook
+    status = cli.json("status", "--agency", "福州市人民政府", *AS_OF)["items"]["福州市人民政府"]
+    assert codes == [a["id"] for a in status if a["status"] != "done"] and codes

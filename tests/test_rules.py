@@ -7,33 +7,9 @@ from datetime import date
 import pytest
 
 from tasklist import rules
-from tasklist.rules import BLOCKED, DONE, IN_PROGRESS, NOT_STARTED, Update
+from tasklist.rules import BLOCKED, DONE, IN_PROGRESS, NOT_STARTED
 
 D = date.fromisoformat
-
-
-def u(i, status, reported_on, recorded_at="2026-01-01T00:00:00"):
-    return Update(i, status, D(reported_on), recorded_at)
-
-
-@pytest.mark.parametrize(
-    "updates, as_of, expected",
-    [
-        ([], "2026-01-01", NOT_STARTED),
-        ([u(1, IN_PROGRESS, "2025-06-01")], "2026-01-01", IN_PROGRESS),
-        # as-of in the past ignores later updates
-        ([u(1, IN_PROGRESS, "2025-06-01"), u(2, DONE, "2025-12-01")], "2025-11-30", IN_PROGRESS),
-        ([u(1, IN_PROGRESS, "2025-06-01"), u(2, DONE, "2025-12-01")], "2025-12-01", DONE),
-        # reopen after done: the later report wins
-        ([u(1, DONE, "2025-06-01"), u(2, IN_PROGRESS, "2025-07-01")], "2026-01-01", IN_PROGRESS),
-        # same report date: the later recording wins
-        ([u(1, DONE, "2025-06-01", "2025-06-01T10:00"), u(2, BLOCKED, "2025-06-01", "2025-06-01T11:00")], "2026-01-01", BLOCKED),
-        # a report recorded later but dated earlier does not override a newer report
-        ([u(2, DONE, "2025-06-02", "2025-06-02T00:00"), u(3, BLOCKED, "2025-06-01", "2025-06-05T00:00")], "2026-01-01", DONE),
-    ],
-)
-def test_assignment_status_is_latest_report_on_or_before_as_of(updates, as_of, expected):
-    assert rules.assignment_status(updates, D(as_of)) == expected
 
 
 @pytest.mark.parametrize(
@@ -112,12 +88,12 @@ def test_reporting_deadlines(reporting, as_of, expected):
 )
 def test_stale_when_the_last_period_had_no_report(status, last_report, as_of, stale):
     last = D(last_report) if last_report else None
-    assert rules.is_stale(status, last, {"cadence": "quarterly"}, D(as_of)) is stale
+    assert rules.stale_against(status, last, rules.reporting_deadlines({"cadence": "quarterly"}, D(as_of))) is stale
 
 
 def test_nothing_is_owed_for_periods_before_the_plan():
-    assert rules.is_stale(NOT_STARTED, None, {"cadence": "quarterly"}, D("2021-03-10"), since=D("2021-03-03")) is False
-    assert rules.is_stale(NOT_STARTED, None, {"cadence": "quarterly"}, D("2021-07-10"), since=D("2021-03-03")) is True
+    assert rules.stale_against(NOT_STARTED, None, rules.reporting_deadlines({"cadence": "quarterly"}, D("2021-03-10")), since=D("2021-03-03")) is False
+    assert rules.stale_against(NOT_STARTED, None, rules.reporting_deadlines({"cadence": "quarterly"}, D("2021-07-10")), since=D("2021-03-03")) is True
 
 
 @pytest.mark.parametrize(

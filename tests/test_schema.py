@@ -6,8 +6,8 @@ import sqlite3
 
 import pytest
 
-from tasklist import migrations
-from tasklist.db import connect
+from tasklist.storage import legacy as migrations
+from tasklist.storage.connection import connect
 from tasklist.errors import DatabaseError
 
 
@@ -15,7 +15,7 @@ def test_models_match_the_migrated_schema(tmp_path):
     from sqlalchemy import create_engine, inspect
     from sqlmodel import SQLModel
 
-    import tasklist.models  # noqa: F401  (registers the tables)
+    import tasklist.storage.models  # noqa: F401  (registers the tables)
 
     url = f"sqlite:///{tmp_path / 'schema.db'}"
     conn = connect(url)
@@ -71,10 +71,10 @@ def test_database_in_a_missing_directory_gives_one_line(cli, tmp_path):
 
 
 def test_locked_database_waits_then_reports_busy(cli, isolated_home, monkeypatch):
-    import tasklist.db
+    import tasklist.storage.connection
 
     cli("list")
-    monkeypatch.setattr(tasklist.db, "BUSY_TIMEOUT_MS", 200)
+    monkeypatch.setattr(tasklist.storage.connection, "BUSY_TIMEOUT_MS", 200)
     holder = sqlite3.connect(isolated_home / "tasklist.db", isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
     try:

@@ -10,6 +10,7 @@ from . import common
 
 app = typer.Typer(
     name="tasklist",
+    cls=common.Group,
     help="Track who owes what, by when, under a published work plan (default: 闽政〔2021〕5号).",
     no_args_is_help=True,
     add_completion=False,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import shutil
@@ -12,7 +11,9 @@ from contextlib import contextmanager
 from datetime import date
 from typing import Annotated, Any, Optional
 
+import click
 import typer
+from typer.core import TyperGroup
 
 from ..errors import TasklistError
 
@@ -43,32 +44,36 @@ def fail(message: str, *, hint: str | None = None, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
-def command(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn library errors into one line on stderr and the right exit code."""
+def report_errors(run: Callable[[], Any]) -> Any:
+    """Run a command, turning library errors into one line on stderr and the right exit code.
 
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except TasklistError as exc:
-            for problem in getattr(exc, "problems", None) or ():
-                sys.stderr.write(f"{problem}\n")
-            fail(exc.message, hint=exc.hint, code=exc.exit_code)
-        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+    Applied once, around every command (see :class:`tasklist.cli.Group`)."""
+    try:
+        return run()
+    except TasklistError as exc:
+        for problem in getattr(exc, "problems", None) or ():
+            sys.stderr.write(f"{problem}\n")
+        fail(exc.message, hint=exc.hint, code=exc.exit_code)
+    except (typer.Exit, typer.Abort, KeyboardInterrupt, click.exceptions.ClickException):
+        raise
+    except BrokenPipeError:
+        os._exit(0)  # output piped into `head`: not an error
+    except Exception as exc:  # an unexpected failure: one line, the traceback only on request
+        if os.environ.get("TASKLIST_DEBUG") == "1":
             raise
-        except BrokenPipeError:
-            os._exit(0)  # output piped into `head`: not an error
-        except Exception as exc:  # an unexpected failure: one line, the traceback only on request
-            if os.environ.get("TASKLIST_DEBUG") == "1":
-                raise
-            fail(f"unexpected {type(exc).__name__}: {exc}", hint="run again with TASKLIST_DEBUG=1 for the traceback", code=1)
+        fail(f"unexpected {type(exc).__name__}: {exc}", hint="run again with TASKLIST_DEBUG=1 for the traceback", code=1)
 
-    return wrapper
+
+class Group(TyperGroup):
+    """The command tree; its ``invoke`` wraps every (sub)command in :func:`report_errors` once."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        return report_errors(lambda: super(Group, self).invoke(ctx))
 
 
 @contextmanager
 def database(*, setup: bool = True) -> Iterator[Any]:
-    from ..store import open_db
+    from ..storage.schema import open_db
 
     conn = open_db(settings.db, setup=setup)
     try:
@@ -79,11 +84,12 @@ def database(*, setup: bool = True) -> Iterator[Any]:
 
 def resolve_as_of(text: str | None, conn: Any) -> date:
     from ..dates import DEFAULT_TIMEZONE, parse_date, today
+    from ..storage.lookup import current_plan
 
     if text:
         return parse_date(text)
-    row = conn.one("SELECT timezone FROM plan ORDER BY id LIMIT 1")
-    return today(row[0] if row else DEFAULT_TIMEZONE)
+    plan = current_plan(conn)
+    return today(plan.timezone if plan else DEFAULT_TIMEZONE)
 
 
 def labels() -> Any:
@@ -109,9 +115,9 @@ def print_json_list(rows: Any) -> None:
 
 
 def console() -> Any:
-    from rich.console import Console
+    from ..output.terminal import console as terminal
 
-    return Console()
+    return terminal()
 
 
 def screen_limit(show_all: bool) -> int | None:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from .common import Json, command, database, print_json
+from .common import Json, database, print_json
 
 app = typer.Typer(help="Database upkeep: schema upgrade, backup, integrity check.", no_args_is_help=True)
 
@@ -16,10 +16,9 @@ def register(root: typer.Typer) -> None:
 
 
 @app.command("upgrade")
-@command
 def upgrade(json_: Json = False) -> None:
     """Apply pending schema migrations (each in its own transaction)."""
-    from .. import migrations
+    from ..storage import legacy as migrations
 
     with database(setup=False) as conn:
         ran = migrations.upgrade(conn)
@@ -31,10 +30,9 @@ def upgrade(json_: Json = False) -> None:
 
 
 @app.command("backup")
-@command
 def backup(target: Annotated[str, typer.Argument(metavar="FILE", help="New file to write (never overwritten).")]) -> None:
     """Back the database up to FILE (SQLite online backup; pg_dump for PostgreSQL)."""
-    from ..maintenance import backup as run_backup
+    from ..storage.maintenance import backup as run_backup
 
     with database(setup=False) as conn:
         path = run_backup(conn, target)
@@ -42,10 +40,9 @@ def backup(target: Annotated[str, typer.Argument(metavar="FILE", help="New file 
 
 
 @app.command("check")
-@command
 def check(json_: Json = False) -> None:
     """Check the database: schema version, integrity, foreign keys. Exit 1 when something is wrong."""
-    from ..maintenance import check as run_check
+    from ..storage.maintenance import check as run_check
 
     with database(setup=False) as conn:
         report = run_check(conn)

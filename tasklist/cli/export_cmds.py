@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import AgencyOpt, AsOf, Json, ShowAll, command, console, database, labels, print_json, resolve_as_of, \
+from .common import AgencyOpt, AsOf, Json, ShowAll, console, database, labels, print_json, resolve_as_of, \
     screen_limit
 
 Out = Annotated[Optional[str], typer.Option("--out", "-o", help="Write to this file (default: standard output).",
@@ -34,13 +34,12 @@ def write_output(data: bytes, out: str | None, *, binary: bool = False) -> None:
     path = Path(out)
     if not path.parent.is_dir():
         raise BadInput(f"cannot write {path}: directory {path.parent} does not exist")
-    from ..files import write_atomic
+    from ..output.files import write_atomic
 
     write_atomic(path, data)
     typer.echo(f"wrote {path}", err=True)
 
 
-@command
 def weekly(
     days: Annotated[int, typer.Option("--days", min=1, help="Length of the period, ending on the as-of date.")] = 7,
     fmt: Annotated[Optional[str], typer.Option("--format", help="md or html instead of the terminal.", show_default=False)] = None,
@@ -51,9 +50,9 @@ def weekly(
 ) -> None:
     """The weekly report: overall, by agency, what changed in the period, the overdue list."""
     from ..errors import BadInput
-    from ..exports.formats import render
-    from ..exports.tables import weekly_tables
-    from ..weekly import weekly_report
+    from ..output.formats import render
+    from ..output.tables import weekly_tables
+    from ..reports.weekly import weekly_report
 
     if fmt not in (None, "md", "html"):
         raise BadInput(f"--format must be md or html, not {fmt!r}")
@@ -72,24 +71,12 @@ def weekly(
     if fmt:
         write_output(render(tables, fmt, title=f"{title} · {lab('weekly_generated', at=report.generated_at)}"), out)
         return
-    from rich.text import Text
-
-    from ..render import plain_table
+    from ..output.terminal import weekly_screen
 
     con = console()
-    con.print(Text(title, style="bold"))
-    con.print(Text(lab("weekly_generated", at=report.generated_at), style="dim"))
-    limit = screen_limit(show_all)
-    from ..render import overdue_tables
-
-    for table in tables:
-        if table.name == "overdue":  # the overdue list has its own 80-column layout
-            con.print(overdue_tables(report.overdue, lab, day.isoformat(), limit=limit, width=con.width))
-        else:
-            con.print(plain_table(table, lab, width=con.width, limit=limit))
+    con.print(weekly_screen(report, tables, lab, title, limit=screen_limit(show_all), width=con.width))
 
 
-@command
 def export(
     report: Annotated[str, typer.Argument(metavar="REPORT", help="overdue, status, items or history.")],
     fmt: Annotated[str, typer.Option("--format", "-f", help="csv, xlsx, json, md or html.")] = "csv",
@@ -101,9 +88,10 @@ def export(
 ) -> None:
     """Export a report as CSV, XLSX, JSON, Markdown or HTML (same rows, same order in every format)."""
     from ..errors import BadInput
-    from ..exports import formats, tables
-    from ..reports import agency_assignments, history, overdue_groups, snapshot
-    from ..store import resolve_agency
+    from ..output import formats, tables
+    from ..reports.facts import agency_assignments, overdue_groups, snapshot
+    from ..reports.views import history
+    from ..storage.lookup import resolve_agency
 
     if report not in ("overdue", "status", "items", "history"):
         raise BadInput(f"unknown report {report!r}", hint="overdue, status, items or history")
@@ -124,7 +112,7 @@ def export(
             elif report == "status":
                 table = tables.status_table(agency_assignments(items, who), lab, day)
             else:
-                from ..reports import filter_items
+                from ..reports.facts import filter_items
 
                 table = tables.items_table(filter_items(items, agency=who), lab, day)
     parts = list(table.split().values()) if by_agency and fmt == "xlsx" else [table]
@@ -138,7 +126,6 @@ def register_reminders(app: typer.Typer) -> None:
     app.command("reminders")(reminders)
 
 
-@command
 def remind(
     out_dir: Annotated[Optional[str], typer.Option("--out-dir", help="Write one .eml per agency here.", show_default=False)] = None,
     agency: AgencyOpt = None,
@@ -157,9 +144,10 @@ def remind(
 
     SMTP user and password come only from TASKLIST_SMTP_USER / TASKLIST_SMTP_PASSWORD."""
     from ..errors import BadInput
-    from ..exports.email import SmtpSettings, build_reminders, send as deliver, write_eml
-    from ..store import resolve_agency
-    from ..tracking import current_user
+    from ..mail.reminders import build_reminders, write_eml
+    from ..mail.smtp import SmtpSettings, send as deliver
+    from ..storage.lookup import resolve_agency
+    from ..storage.writes import current_user
 
     if not out_dir and not send:
         raise BadInput("give --out-dir DIR to write the messages, --send to deliver them, or both")
@@ -180,25 +168,17 @@ def remind(
         print_json({"as_of": day.isoformat(), "messages": [m.as_dict() for m in msgs],
                     "summary": {s: sum(m.status == s for m in msgs) for s in ("written", "sent", "failed", "skipped", "no address")}})
     else:
-        from rich.table import Table as RichTable
+        from ..output.terminal import reminders_sent_table
 
-        table = RichTable(title=f"催办 / reminders ({day.isoformat()})", title_justify="left")
-        for header in ("agency", "level", "items", "status", "to / file"):
-            table.add_column(header, overflow="fold")
-        for m in msgs:
-            where = ", ".join(m.recipients) or "—"
-            detail = m.error or (m.path.name if m.path and m.status != "sent" else where)
-            table.add_row(m.agency, f"{m.level} {m.as_dict()['level_name']}", str(len(m.items)), m.status, detail)
-        console().print(table if msgs else "nothing is overdue: no reminders")
+        console().print(reminders_sent_table(msgs, day.isoformat()))
     if failed:
         raise typer.Exit(1)
 
 
-@command
 def reminders(agency: AgencyOpt = None, json_: Json = False, show_all: ShowAll = False) -> None:
     """The log of reminder e-mails sent."""
-    from ..exports.email import reminder_log
-    from ..store import resolve_agency
+    from ..reports.views import reminder_log
+    from ..storage.lookup import resolve_agency
 
     with database() as conn:
         who = resolve_agency(conn, agency) if agency else None
@@ -206,13 +186,6 @@ def reminders(agency: AgencyOpt = None, json_: Json = False, show_all: ShowAll =
     if json_:
         print_json(rows)
         return
-    from rich.table import Table as RichTable
+    from ..output.terminal import reminder_log_table
 
-    table = RichTable(title_justify="left")
-    for header in ("#", "agency", "level", "items", "as of", "sent at", "to"):
-        table.add_column(header, overflow="fold")
-    limit = screen_limit(show_all)
-    for r in rows[-limit:] if limit else rows:
-        table.add_row(str(r["id"]), r["agency"], r["level_name"], " ".join(r["items"]), r["as_of"], r["sent_at"][:19],
-                      ", ".join(r["recipients"]))
-    console().print(table)
+    console().print(reminder_log_table(rows, labels(), limit=screen_limit(show_all)))

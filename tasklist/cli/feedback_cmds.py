@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import AgencyOpt, AsOf, Json, command, console, database, print_json, resolve_as_of
+from .common import AgencyOpt, AsOf, Json, console, database, print_json, resolve_as_of
 from .export_cmds import write_output
 
 app = typer.Typer(help="Feedback workbooks: export one per agency, import what they send back.", no_args_is_help=True)
@@ -18,7 +18,6 @@ def register(root: typer.Typer) -> None:
 
 
 @app.command("export")
-@command
 def export(
     agency: AgencyOpt = None,
     all_: Annotated[bool, typer.Option("--all", help="One file per agency with open items (needs --out-dir).")] = False,
@@ -29,9 +28,9 @@ def export(
 ) -> None:
     """Export a feedback workbook listing an agency's open items, to fill in and send back."""
     from ..errors import BadInput
-    from ..exports.email import safe_filename
-    from ..feedback import export_csv, export_xlsx, open_rows
-    from ..store import AgencyRef, resolve_agency
+    from ..output.files import safe_filename
+    from ..feedback.workbook import export_csv, export_xlsx, open_rows
+    from ..storage.lookup import agencies_in_order, members, resolve_agency
 
     if fmt not in ("xlsx", "csv"):
         raise BadInput(f"--format must be xlsx or csv, not {fmt!r}")
@@ -49,15 +48,13 @@ def export(
         if agency:
             write_output(writer(conn, resolve_agency(conn, agency), day), out)
             return
-        for agency_id, name, full_name, kind in conn.all("SELECT id, name, full_name, kind FROM agency ORDER BY position, id"):
-            ref = AgencyRef(agency_id, name, full_name, kind)
-            if open_rows(conn, ref, day):
-                target = Path(out_dir) / f"{day.isoformat()}_{safe_filename(name)}_反馈表.{fmt}"
+        for ref in agencies_in_order(conn):
+            if not members(conn, ref) and open_rows(conn, ref, day):
+                target = Path(out_dir) / f"{day.isoformat()}_{safe_filename(ref.name)}_反馈表.{fmt}"
                 write_output(writer(conn, ref, day), str(target))
 
 
 @app.command("import")
-@command
 def import_(
     file: Annotated[str, typer.Argument(metavar="FILE", help="A filled-in feedback workbook (.xlsx) or .csv.")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be recorded; record nothing.")] = False,
@@ -67,9 +64,9 @@ def import_(
     json_: Json = False,
 ) -> None:
     """Import a filled-in feedback file: every row checked, all recorded in one transaction or none."""
-    from ..feedback import import_feedback
-    from ..store import resolve_agency
-    from ..tracking import current_user
+    from ..feedback.importer import import_feedback
+    from ..storage.lookup import resolve_agency
+    from ..storage.writes import current_user
 
     with database() as conn:
         day = resolve_as_of(as_of, conn)
@@ -82,18 +79,9 @@ def import_(
     if result.duplicate:
         typer.echo(f"{result.file}: already imported; nothing recorded", err=True)
         return
-    from rich.table import Table
-
     from ..i18n import Labels
+    from ..output.terminal import import_preview
 
-    lab = Labels("zh")
-    table = Table(title=f"{result.agency} · {result.file}" + (" (dry run: nothing recorded)" if dry_run else ""),
-                  title_justify="left")
-    for header in ("row", "id", "status", "%", "reported", "note"):
-        table.add_column(header, overflow="fold")
-    for u in result.updates:
-        table.add_row(str(u.row), u.code, lab.status(u.status), "" if u.progress is None else str(u.progress),
-                      u.reported_on.isoformat(), (u.note or "")[:60])
-    console().print(table)
+    console().print(import_preview(result, Labels("zh")))
     verb = "would record" if dry_run else "recorded"
     typer.echo(f"{verb} {len(result.updates)} update{'s' if len(result.updates) != 1 else ''}", err=True)

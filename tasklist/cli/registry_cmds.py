@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import AgencyOpt, AsOf, Json, ShowAll, command, console, database, labels, parse_day, print_json, \
+from .common import AgencyOpt, AsOf, Json, ShowAll, console, database, labels, parse_day, print_json, \
     print_json_list, resolve_as_of, screen_limit
 
 
@@ -20,7 +20,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(agencies_app, name="agencies")
 
 
-@command
 def load(
     paths: Annotated[Optional[list[str]], typer.Argument(help="Registry files or directories (default: the bundled Fujian registry).",
                                                           show_default=False)] = None,
@@ -40,8 +39,8 @@ def load(
             typer.echo(f"ok: {', '.join(registry.files)}: plan {registry.plan.id}, {len(registry.items)} items, "
                        f"{len(registry.agencies)} agencies")
         return
-    from ..render import load_report
-    from ..store import ensure_schema
+    from ..output.terminal import load_report
+    from ..storage.schema import ensure_schema
 
     with database(setup=False) as conn:
         ensure_schema(conn)
@@ -53,20 +52,16 @@ def load(
 
 
 def _load_with_progress(conn, registry, dry_run):  # type: ignore[no-untyped-def]
-    from ..store import apply_registry
+    from ..storage.load import apply_registry
 
     if len(registry.items) < 2000:
         return apply_registry(conn, registry, dry_run=dry_run)
-    from rich.console import Console
-    from rich.progress import Progress
+    from ..output.terminal import progress_bar
 
-    with Progress(transient=True, console=Console(stderr=True)) as bar:
-        task = bar.add_task("loading", total=len(registry.items))
-        return apply_registry(conn, registry, dry_run=dry_run,
-                              progress=lambda done, total: bar.update(task, completed=done))
+    with progress_bar("loading", len(registry.items)) as advance:
+        return apply_registry(conn, registry, dry_run=dry_run, progress=advance)
 
 
-@command
 def list_items(
     kind: Annotated[Optional[str], typer.Option("--kind", help="task or outcome.", show_default=False)] = None,
     agency: AgencyOpt = None,
@@ -80,9 +75,9 @@ def list_items(
 ) -> None:
     """List the plan's items (tasks and outcomes) with their status."""
     from ..errors import BadInput
-    from ..reports import filter_items, snapshot
+    from ..reports.facts import filter_items, snapshot
     from ..rules import parse_status
-    from ..store import resolve_agency
+    from ..storage.lookup import resolve_agency
 
     if kind is not None and kind not in ("task", "outcome"):
         raise BadInput(f"--kind must be task or outcome, not {kind!r}")
@@ -99,20 +94,20 @@ def list_items(
     if json_:
         print_json_list(item.as_dict(assignments=False) for item in items)
         return
-    from ..render import items_table
+    from ..output.terminal import items_table
 
     console().print(items_table(items, labels(), day.isoformat(), limit=screen_limit(show_all)))
 
 
-@command
 def show(
     item_id: Annotated[str, typer.Argument(metavar="ID", help="Item id, e.g. T1 or o32.")],
     as_of: AsOf = None,
     json_: Json = False,
 ) -> None:
     """Show one item: its text, every agency's status, extensions and history."""
-    from ..reports import extensions, history, snapshot
-    from ..store import resolve_item
+    from ..reports.facts import snapshot
+    from ..reports.views import extensions, history
+    from ..storage.lookup import resolve_item
 
     with database() as conn:
         day = resolve_as_of(as_of, conn)
@@ -124,19 +119,18 @@ def show(
         print_json(item.as_dict() | {"as_of": day.isoformat(), "extension_log": exts,
                                      "history": [r.as_dict() for r in rows]})
         return
-    from ..render import item_detail
+    from ..output.terminal import item_detail
 
     console().print(item_detail(item, rows, exts, labels()))
 
 
-@command
 def set_email(
     agency: Annotated[str, typer.Argument(metavar="AGENCY")],
     addresses: Annotated[list[str], typer.Argument(metavar="ADDR...", help="One or more e-mail addresses.")],
 ) -> None:
     """Set an agency's e-mail addresses (they replace any set before)."""
-    from ..exports.email import set_email as store_email
-    from ..store import resolve_agency
+    from ..storage.writes import set_email as store_email
+    from ..storage.lookup import resolve_agency
 
     with database() as conn:
         who = resolve_agency(conn, agency)
@@ -144,18 +138,17 @@ def set_email(
     typer.echo(f"{who.name}: {', '.join(addresses)}", err=True)
 
 
-@command
 def agencies(ctx: typer.Context, json_: Json = False, show_all: ShowAll = False) -> None:
     """List the agencies with their full names, kinds and how many items they carry."""
     if ctx.invoked_subcommand is not None:
         return
-    from ..reports import agencies as agency_rows
+    from ..reports.views import agencies as agency_rows
 
     with database() as conn:
         rows = agency_rows(conn)
     if json_:
         print_json(rows)
         return
-    from ..render import agencies_table
+    from ..output.terminal import agencies_table
 
     console().print(agencies_table(rows, labels(), limit=screen_limit(show_all)))

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from .common import AgencyOpt, AsOf, Json, ShowAll, command, console, database, labels, print_json, resolve_as_of, \
+from .common import AgencyOpt, AsOf, Json, ShowAll, console, database, labels, print_json, resolve_as_of, \
     screen_limit
 
 WarnDays = Annotated[int, typer.Option("--warn-days", min=0, help="Days ahead that count as due soon.")]
@@ -17,11 +17,10 @@ def register(app: typer.Typer) -> None:
     app.command("overdue")(overdue)
 
 
-@command
 def overdue(agency: AgencyOpt = None, as_of: AsOf = None, json_: Json = False, show_all: ShowAll = False) -> None:
     """Overdue assignments grouped by agency (an agency that finished its part is not listed)."""
-    from ..reports import overdue_view
-    from ..store import resolve_agency
+    from ..reports.views import overdue_view
+    from ..storage.lookup import resolve_agency
 
     limit = None if json_ else screen_limit(show_all)
     with database() as conn:
@@ -38,7 +37,7 @@ def overdue(agency: AgencyOpt = None, as_of: AsOf = None, json_: Json = False, s
             ],
         })
         return
-    from ..render import overdue_tables
+    from ..output.terminal import overdue_tables
 
     lab = labels()
     out = console()
@@ -48,7 +47,6 @@ def overdue(agency: AgencyOpt = None, as_of: AsOf = None, json_: Json = False, s
                       as_of=day.isoformat()))
 
 
-@command
 def status(
     agency: AgencyOpt = None,
     summary: Annotated[bool, typer.Option("--summary", help="Only the table of agencies.")] = False,
@@ -58,8 +56,8 @@ def status(
     show_all: ShowAll = False,
 ) -> None:
     """Where every agency stands: a summary table, then each agency's items with their lights."""
-    from ..reports import status_view
-    from ..store import resolve_agency
+    from ..reports.views import status_view
+    from ..storage.lookup import resolve_agency
 
     limit = None if json_ else screen_limit(show_all)
     with database() as conn:
@@ -74,7 +72,7 @@ def status(
                             for r in rows}
         print_json(out)
         return
-    from ..render import agency_items_tables, summary_table
+    from ..output.terminal import agency_items_tables, summary_table
 
     lab = labels()
     con = console()

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import AgencyOpt, AsOf, Json, ShowAll, command, console, database, labels, parse_day, print_json, \
+from .common import AgencyOpt, AsOf, Json, ShowAll, console, database, labels, parse_day, print_json, \
     print_json_list, resolve_as_of, screen_limit
 
 AllAgencies = Annotated[bool, typer.Option("--all", help="Record the same update for every responsible agency.")]
@@ -25,9 +25,9 @@ def register(app: typer.Typer) -> None:
 
 
 def _record(item_id, status, agency, all_, progress, note, on, by, as_of, json_):  # type: ignore[no-untyped-def]
-    from ..reports import history as history_rows
-    from ..store import resolve_agency, resolve_item
-    from ..tracking import record_update
+    from ..reports.views import history as history_rows
+    from ..storage.lookup import resolve_agency, resolve_item
+    from ..storage.writes import record_update
 
     reported = parse_day(on)
     with database() as conn:
@@ -45,7 +45,6 @@ def _record(item_id, status, agency, all_, progress, note, on, by, as_of, json_)
         typer.echo(f"#{r.id} {r.item} {r.agency}: {lab.status(r.status)} ({r.reported_on})", err=True)
 
 
-@command
 def update(
     item_id: Annotated[str, typer.Argument(metavar="ID")],
     status: Annotated[str, typer.Option("--status", "-s", help="not_started/in_progress/done/blocked or 未启动/推进中/已完成/受阻.")],
@@ -62,7 +61,6 @@ def update(
     _record(item_id, status, agency, all_, progress, note, on, by, as_of, json_)
 
 
-@command
 def done(
     item_id: Annotated[str, typer.Argument(metavar="ID")],
     agency: AgencyOpt = None,
@@ -77,15 +75,14 @@ def done(
     _record(item_id, "done", agency, all_, None, note, on, by, as_of, json_)
 
 
-@command
 def undo(
     update_id: Annotated[int, typer.Argument(metavar="UPDATE_ID", help="The # shown by history.")],
     by: By = None,
     json_: Json = False,
 ) -> None:
     """Reverse an update by appending its reversal (history keeps both)."""
-    from ..reports import history as history_rows
-    from ..tracking import undo as undo_update
+    from ..reports.views import history as history_rows
+    from ..storage.writes import undo as undo_update
 
     with database() as conn:
         ids = undo_update(conn, update_id, recorded_by=by)
@@ -98,7 +95,6 @@ def undo(
         typer.echo(f"#{r.id} {r.item} {r.agency}: {lab.status(r.status)} (undoes #{r.reverses})", err=True)
 
 
-@command
 def extend(
     item_id: Annotated[str, typer.Argument(metavar="ID")],
     to: Annotated[str, typer.Option("--to", help="The new due date.")],
@@ -111,8 +107,8 @@ def extend(
 ) -> None:
     """Grant a deadline extension (延期) for an item or one agency's part; the original due date is kept."""
     from ..dates import parse_date
-    from ..store import resolve_agency, resolve_item
-    from ..tracking import extend as grant
+    from ..storage.lookup import resolve_agency, resolve_item
+    from ..storage.writes import extend as grant
 
     new_due = parse_date(to)
     with database() as conn:
@@ -127,7 +123,6 @@ def extend(
     typer.echo(f"extension #{ext_id}: {ref.code}{' ' + who.name if who else ''} due {new_due.isoformat()}", err=True)
 
 
-@command
 def history(
     item_id: Annotated[Optional[str], typer.Argument(metavar="[ID]", show_default=False)] = None,
     agency: AgencyOpt = None,
@@ -137,8 +132,8 @@ def history(
     show_all: ShowAll = False,
 ) -> None:
     """List recorded updates, oldest first."""
-    from ..reports import history as history_rows
-    from ..store import resolve_agency, resolve_item
+    from ..reports.views import history as history_rows
+    from ..storage.lookup import resolve_agency, resolve_item
 
     start = parse_day(since)
     with database() as conn:
@@ -148,6 +143,6 @@ def history(
     if json_:
         print_json_list(r.as_dict() for r in rows)
         return
-    from ..render import history_table
+    from ..output.terminal import history_table
 
     console().print(history_table(rows, labels(), limit=screen_limit(show_all)))

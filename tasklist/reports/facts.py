@@ -1,17 +1,17 @@
-"""Reports as data: the state of every item and assignment on an as-of date, and the rows of the
-list / show / status / overdue / history commands. Nothing here prints."""
+"""The state of every item and assignment on an as-of date, judged by :mod:`tasklist.rules`.
+
+Nothing here prints or writes."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from . import rules
-from .db import Connection
-from .store import AgencyRef, ItemRef
+from .. import rules
+from ..storage.connection import Connection
+from ..storage.lookup import AgencyRef, agencies_in_order, plans
 
 _d = date.fromisoformat
 
@@ -27,6 +27,7 @@ class AssignmentState:
     agency: str
     role: str  # lead | co
     via_group: str | None
+    via_group_id: int | None
     status: str
     progress: int | None
     note: str | None
@@ -41,7 +42,7 @@ class AssignmentState:
 
     def belongs_to(self, agency: AgencyRef | None) -> bool:
         """Whether this part is ``agency``'s: its own, or a member's of the group it names (None: any)."""
-        return agency is None or self.agency_id == agency.id or self.via_group == agency.name
+        return rules.belongs_to(self.agency_id, self.via_group_id, agency.id if agency else None)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -107,21 +108,9 @@ def _iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-_LATEST = (
-    "(SELECT u.id FROM status_update u WHERE u.assignment_id = a.id AND u.reported_on <= ? "
-    "ORDER BY u.reported_on DESC, u.recorded_at DESC, u.id DESC LIMIT 1)"
-)
-# The last real report: an undo, and the update it undid, are not reports from the agency. Only
-# needed where the update in force is itself an undo (the undone update always sorts before it).
-# The unary + keeps SQLite from choosing the reverses_id index (nearly every row is NULL there)
-# over the assignment index.
-REAL_REPORT = (  # r is a real report on or before the as-of date (the one placeholder)
-    "r.reported_on <= ? AND +r.reverses_id IS NULL "
-    "AND NOT EXISTS (SELECT 1 FROM status_update x WHERE x.reverses_id = r.id)"
-)
 _LAST_REPORT = (
     "SELECT r.assignment_id, max(r.reported_on) FROM status_update r WHERE r.assignment_id IN ({ids}) "
-    f"AND {REAL_REPORT} GROUP BY r.assignment_id"
+    f"AND {rules.SQL_REAL_REPORT} GROUP BY r.assignment_id"
 )
 
 
@@ -152,10 +141,7 @@ def snapshot(
         where.append("(i.due < ? OR EXISTS (SELECT 1 FROM extension e WHERE e.item_id = i.id))")
         params.append(day)
     item_filter = " AND ".join(where)
-    plans = {
-        r[0]: (rules.reporting_deadlines(json.loads(r[1]), as_of), _date(r[2]))
-        for r in conn.all("SELECT id, reporting, issued FROM plan")
-    }
+    deadlines_of = {p.id: (rules.reporting_deadlines(p.reporting, as_of), p.issued) for p in plans(conn)}
     items: dict[int, ItemState] = {}
     for r in conn.all(
         "SELECT i.id, i.code, i.plan_id, i.kind, i.no, i.grp, i.title, i.content, i.due, i.due_text, i.archived "
@@ -179,25 +165,25 @@ def snapshot(
             state.due = rules.current_due(state.due_original, exts, as_of)
             state.extensions = len(exts)
     rows = conn.all(
-        "SELECT a.id, a.item_id, a.agency_id, g.name, a.role, grp.name, u.status, u.progress, u.note, u.reported_on, "
+        "SELECT a.id, a.item_id, a.agency_id, g.name, a.role, grp.name, a.via_group_id, u.status, u.progress, u.note, u.reported_on, "
         "u.reverses_id "
-        f"FROM (SELECT a.id AS aid, {_LATEST} AS uid FROM assignment a JOIN item i ON i.id = a.item_id "
+        f"FROM (SELECT a.id AS aid, {rules.SQL_UPDATE_IN_FORCE} AS uid FROM assignment a JOIN item i ON i.id = a.item_id "
         f"WHERE a.archived = 0 AND {item_filter}) latest "
         "JOIN assignment a ON a.id = latest.aid JOIN agency g ON g.id = a.agency_id "
         "LEFT JOIN agency grp ON grp.id = a.via_group_id LEFT JOIN status_update u ON u.id = latest.uid "
         "ORDER BY a.item_id, a.position",
         (day, *params),
     )
-    undone = [r[0] for r in rows if r[10] is not None]  # the update in force is an undo
+    undone = [r[0] for r in rows if r[11] is not None]  # the update in force is an undo
     real_report: dict[int, str] = {}
     for start in range(0, len(undone), 500):
         chunk = undone[start:start + 500]
         real_report.update(conn.all(_LAST_REPORT.format(ids=",".join("?" * len(chunk))), (*chunk, day)))
-    for aid, item_id, agency_id, agency, role, via, status, progress, note, reported_on, reverses in rows:
+    for aid, item_id, agency_id, agency, role, via, via_id, status, progress, note, reported_on, reverses in rows:
         item = items.get(item_id)
         if item is None:
             continue
-        deadlines, issued = plans[item.plan_id]
+        deadlines, issued = deadlines_of[item.plan_id]
         status = status or rules.NOT_STARTED
         exts = assignment_ext.get(aid)
         due = rules.current_due(item.due, exts, as_of) if exts else item.due
@@ -208,7 +194,7 @@ def snapshot(
         if exts:
             item.extensions += len(exts)
         item.assignments.append(AssignmentState(
-            aid, agency_id, agency, role, via, status, progress, note, last_report, due, overdue,
+            aid, agency_id, agency, role, via, via_id, status, progress, note, last_report, due, overdue,
             rules.days_overdue(due, as_of) if overdue else 0, due_soon, stale, rules.light(overdue, due_soon, stale, status),
             item,
         ))
@@ -262,7 +248,7 @@ def agency_assignments(items: list[ItemState], agency: AgencyRef | None = None) 
 
 
 def ordered_agencies(conn: Connection) -> list[str]:
-    return [r[0] for r in conn.all("SELECT name FROM agency ORDER BY position, id")]
+    return [a.name for a in agencies_in_order(conn)]
 
 
 @dataclass
@@ -311,151 +297,4 @@ def overdue_groups(conn: Connection, items: list[ItemState], agency: AgencyRef |
         late = sorted((a for a in groups[name] if a.overdue), key=lambda a: -a.days_overdue)
         if late:
             out[name] = late
-    return out
-
-
-@dataclass
-class OverdueView:
-    """The overdue report: its rows (all, or the first ``limit``) and the totals of all of them."""
-
-    groups: dict[str, list[AssignmentState]]
-    totals: dict[str, int]  # overdue assignments per agency, every one counted
-    items: int
-    assignments: int
-
-
-def overdue_view(conn: Connection, as_of: date, *, agency: AgencyRef | None = None, limit: int | None = None) -> OverdueView:
-    """Overdue assignments by agency. With ``limit``, only the first rows are judged in full; the
-    totals come from the database (see :mod:`tasklist.aggregates`), which keeps a screenful of a
-    100 000-item plan fast."""
-    if limit is None:
-        groups = overdue_groups(conn, snapshot(conn, as_of, overdue_only=True), agency)
-        totals = {name: len(rows) for name, rows in groups.items()}
-        items = len({a.item.id for rows in groups.values() for a in rows})
-        return OverdueView(groups, totals, items, sum(totals.values()))
-    from .aggregates import overdue_facts
-
-    facts = overdue_facts(conn, as_of, agency=agency)
-    totals: dict[str, int] = {}
-    for name, _ in facts:
-        totals[name] = totals.get(name, 0) + 1
-    top = set(facts[:limit])
-    states = snapshot(conn, as_of, item_ids={item_id for _, item_id in top})
-    groups = {}
-    for name, rows in overdue_groups(conn, states, agency).items():
-        kept = [a for a in rows if (name, a.item.id) in top]
-        if kept:
-            groups[name] = kept
-    return OverdueView(groups, totals, len({item_id for _, item_id in facts}), len(facts))
-
-
-@dataclass
-class StatusView:
-    """The status report: one summary row per agency, and each agency's assignments (all, or the
-    first ``limit``: the summary's ``assigned`` says how many there are)."""
-
-    summary: list[AgencySummary]
-    groups: dict[str, list[AssignmentState]]
-
-
-def status_view(conn: Connection, as_of: date, *, warn_days: int = rules.DEFAULT_WARN_DAYS,
-                agency: AgencyRef | None = None, limit: int | None = None, summary_only: bool = False) -> StatusView:
-    """Figures from the database (fast on any size of plan); rows judged in full only where shown."""
-    from .aggregates import agency_summary, first_items_per_agency
-
-    if limit is None and not summary_only:
-        groups = agency_assignments(snapshot(conn, as_of, warn_days=warn_days), agency)
-        return StatusView(summarize(conn, groups), groups)
-    rows = agency_summary(conn, as_of, warn_days=warn_days, agency=agency)
-    if summary_only:
-        return StatusView(rows, {})
-    wanted = first_items_per_agency(conn, limit, agency=agency)
-    groups = agency_assignments(snapshot(conn, as_of, warn_days=warn_days, item_ids=wanted), agency)
-    return StatusView(rows, {name: group[:limit] for name, group in groups.items()})
-
-
-# --------------------------------------------------------------------------- history
-
-
-@dataclass
-class HistoryRow:
-    id: int
-    item: str
-    agency: str
-    status: str
-    progress: int | None
-    note: str | None
-    reported_on: str
-    recorded_at: str
-    recorded_by: str
-    source: str
-    batch: str | None
-    reverses: int | None
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
-
-def history(
-    conn: Connection,
-    *,
-    item: ItemRef | None = None,
-    agency: AgencyRef | None = None,
-    since: date | None = None,
-) -> list[HistoryRow]:
-    where, params = ["1=1"], []
-    if item is not None:
-        where.append("i.id = ?")
-        params.append(item.id)
-    if agency is not None:
-        where.append("a.agency_id = ?")
-        params.append(agency.id)
-    if since is not None:
-        where.append("u.reported_on >= ?")
-        params.append(since.isoformat())
-    rows = conn.all(
-        "SELECT u.id, i.code, g.name, u.status, u.progress, u.note, u.reported_on, u.recorded_at, u.recorded_by, "
-        "u.source, u.batch, u.reverses_id FROM status_update u JOIN assignment a ON a.id = u.assignment_id "
-        "JOIN item i ON i.id = a.item_id JOIN agency g ON g.id = a.agency_id "
-        f"WHERE {' AND '.join(where)} ORDER BY u.reported_on, u.recorded_at, u.id",
-        params,
-    )
-    return [HistoryRow(*r) for r in rows]
-
-
-def extensions(conn: Connection, item: ItemRef) -> list[dict[str, Any]]:
-    rows = conn.all(
-        "SELECT e.id, g.name, e.new_due, e.reason, e.approved_by, e.granted_on, e.recorded_by FROM extension e "
-        "LEFT JOIN assignment a ON a.id = e.assignment_id LEFT JOIN agency g ON g.id = a.agency_id "
-        "WHERE e.item_id = ? ORDER BY e.granted_on, e.recorded_at, e.id",
-        (item.id,),
-    )
-    keys = ("id", "agency", "new_due", "reason", "approved_by", "granted_on", "recorded_by")
-    return [dict(zip(keys, r)) for r in rows]
-
-
-def agencies(conn: Connection) -> list[dict[str, Any]]:
-    aliases: dict[int, list[str]] = {}
-    for agency_id, alias in conn.all("SELECT agency_id, alias FROM agency_alias ORDER BY alias"):
-        aliases.setdefault(agency_id, []).append(alias)
-    members: dict[int, list[str]] = {}
-    for group_id, name in conn.all(
-        "SELECT m.group_id, g.name FROM agency_member m JOIN agency g ON g.id = m.member_id ORDER BY m.group_id, m.position"
-    ):
-        members.setdefault(group_id, []).append(name)
-    counts = dict(conn.all(
-        "SELECT a.agency_id, count(*) FROM assignment a JOIN item i ON i.id = a.item_id "
-        "WHERE a.archived = 0 AND i.archived = 0 GROUP BY a.agency_id"
-    ))
-    leads = dict(conn.all(
-        "SELECT a.agency_id, count(*) FROM assignment a JOIN item i ON i.id = a.item_id "
-        "WHERE a.archived = 0 AND i.archived = 0 AND a.role = 'lead' GROUP BY a.agency_id"
-    ))
-    out = []
-    for r in conn.all("SELECT id, name, full_name, kind, name_en, email FROM agency ORDER BY position, id"):
-        out.append({
-            "name": r[1], "full_name": r[2], "kind": r[3], "name_en": r[4],
-            "email": r[5].split(",") if r[5] else [], "aliases": aliases.get(r[0], []),
-            "members": members.get(r[0], []), "assignments": counts.get(r[0], 0), "leads": leads.get(r[0], 0),
-        })
     return out

@@ -1,8 +1,8 @@
-"""Agencies report by spreadsheet: a feedback workbook (台账) per agency, and its validated import.
+"""Feedback workbooks (台账): writing one per agency, and reading one back (shape and provenance).
 
 The export lists the agency's open assignments in locked columns, with columns to fill in; a
 hidden sheet records the agency, plan, export time and a checksum of the listed rows, which the
-import verifies. An import records every filled row in one transaction, or nothing.
+import (:mod:`tasklist.feedback.importer`) verifies.
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from . import rules
-from .dates import parse_date
-from .db import Connection
-from .errors import BadInput, InvalidDate
-from .reports import snapshot
-from .store import AgencyRef, now_utc
+from .. import rules
+from ..errors import BadInput
+from ..reports.facts import snapshot
+from ..storage.connection import Connection, now_utc
+from ..storage.lookup import AgencyRef, current_plan, members
+from ..storage.writes import MAX_NOTE
 
 SHEET, HELP, META = "反馈表", "填写说明", "_tasklist"
 LOCKED = [("id", "编号"), ("title", "名称"), ("due", "完成时间"), ("days_overdue", "逾期天数"),
@@ -33,12 +33,11 @@ CSV_MARK = "#tasklist-feedback "
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_UNPACKED_BYTES = 50 * 1024 * 1024
 MAX_RATIO = 100
-MAX_NOTE = 2000
 INSTRUCTIONS = [
     "填写说明",
     "1. 本表列出贵单位承担、截至导出日尚未完成的事项。灰色列(编号至最近进展)已锁定,请勿修改。",
     "2. 请在“新状态”列下拉选择:未启动、推进中、已完成、受阻。",
-    "3. “进度(%)”填写0至100的整数;“进展情况”简要说明进展或困难(不超过2000字);“报送日期”填写YYYY-MM-DD,不晚于报送当日。",
+    "3. “进度(%)”填写0至100的整数;“进展情况”简要说明进展或困难(不超过" + str(MAX_NOTE) + "字);“报送日期”填写YYYY-MM-DD,不晚于报送当日。",
     "4. 未填写的行不会被导入。请勿增删工作表、调整列或修改表名。",
     "5. 填好后原文件回传协调办公室,由其导入系统。同一文件重复导入不会重复记录。",
 ]
@@ -74,10 +73,16 @@ class Provenance:
 
 
 def open_rows(conn: Connection, agency: AgencyRef, as_of: date) -> list[OpenRow]:
+    """The agency's open parts, in registry order. A group has none of its own: each member
+    answers for its own part, in its own workbook."""
+    if members(conn, agency):
+        names = "、".join(m.name for m in members(conn, agency))
+        raise BadInput(f"{agency.name} is a group: each member reports for its own part in its own workbook ({names})",
+                       hint="export one per member, or all of them with --all --out-dir DIR")
     rows = []
     for item in snapshot(conn, as_of):
         for a in item.assignments:
-            if a.agency_id == agency.id and a.status != rules.DONE:
+            if a.belongs_to(agency) and a.status != rules.DONE:
                 rows.append(OpenRow(item.code, item.title, a.due, a.days_overdue, a.status, a.note or ""))
     return rows
 
@@ -89,13 +94,13 @@ def checksum(agency: str, plan: str, pairs: list[tuple[str, str]]) -> str:
     return digest.hexdigest()
 
 
-def _plan_id(conn: Connection) -> str:
-    row = conn.one("SELECT id FROM plan ORDER BY id LIMIT 1")
-    return row[0] if row else ""
+def plan_id(conn: Connection) -> str:
+    plan = current_plan(conn)
+    return plan.id if plan else ""
 
 
 def provenance(conn: Connection, agency: AgencyRef, as_of: date, rows: list[OpenRow]) -> Provenance:
-    plan = _plan_id(conn)
+    plan = plan_id(conn)
     return Provenance(agency.name, plan, now_utc(), as_of.isoformat(),
                       checksum(agency.name, plan, [(r.code, r.title) for r in rows]), [r.code for r in rows],
                       [r.title for r in rows])
@@ -178,33 +183,7 @@ def export_csv(conn: Connection, agency: AgencyRef, as_of: date) -> bytes:
 # --------------------------------------------------------------------------- import
 
 
-@dataclass
-class PlannedUpdate:
-    row: int
-    code: str
-    status: str
-    progress: int | None
-    note: str | None
-    reported_on: date
-
-
-@dataclass
-class ImportResult:
-    file: str
-    agency: str
-    updates: list[PlannedUpdate] = field(default_factory=list)
-    recorded: list[int] = field(default_factory=list)
-    duplicate: bool = False
-    dry_run: bool = False
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "agency": self.agency, "dry_run": self.dry_run, "duplicate": self.duplicate,
-                "recorded": self.recorded,
-                "updates": [{"row": u.row, "id": u.code, "status": u.status, "progress": u.progress, "note": u.note,
-                             "reported_on": u.reported_on.isoformat()} for u in self.updates]}
-
-
-def _check_container(path: Path) -> None:
+def check_container(path: Path) -> None:
     name = path.name
     try:
         size = path.stat().st_size
@@ -223,7 +202,7 @@ def _check_container(path: Path) -> None:
             raise FeedbackError(f"{name}: refused: it unpacks to {unpacked} bytes from {size} (a zip bomb?)")
 
 
-def _read_xlsx(path: Path) -> tuple[Provenance, list[tuple[int, list[Any]]]]:
+def read_xlsx(path: Path) -> tuple[Provenance, list[tuple[int, list[Any]]]]:
     from openpyxl import load_workbook
 
     name = path.name
@@ -247,7 +226,7 @@ def _read_xlsx(path: Path) -> tuple[Provenance, list[tuple[int, list[Any]]]]:
     return prov, [(n, list(r[: len(HEADERS)])) for n, r in enumerate(rows[1:], start=2)]
 
 
-def _read_csv(path: Path) -> tuple[Provenance, list[tuple[int, list[Any]]]]:
+def read_csv(path: Path) -> tuple[Provenance, list[tuple[int, list[Any]]]]:
     name = path.name
     try:
         text = path.read_bytes().decode("utf-8-sig")
@@ -265,128 +244,3 @@ def _read_csv(path: Path) -> tuple[Provenance, list[tuple[int, list[Any]]]]:
     if not rows or rows[0] != HEADERS:
         raise FeedbackError(f"{name}: line 2: columns are not those exported (expected {', '.join(HEADERS)})")
     return prov, [(n, [c if c != "" else None for c in r]) for n, r in enumerate(rows[1:], start=3)]
-
-
-def _cell_date(value: Any) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return parse_date(str(value))
-
-
-def import_feedback(
-    conn: Connection,
-    path: str | Path,
-    *,
-    as_of: date,
-    recorded_by: str,
-    dry_run: bool = False,
-    expected_agency: AgencyRef | None = None,
-) -> ImportResult:
-    """Validate every filled row; record them all in one transaction, or refuse with every problem."""
-    from .store import resolve_agency
-
-    path = Path(path)
-    name = path.name
-    _check_container(path)
-    prov, rows = _read_csv(path) if path.suffix.lower() == ".csv" else _read_xlsx(path)
-    where = f"{name}: sheet {SHEET}" if path.suffix.lower() != ".csv" else name
-    row_word = "row" if path.suffix.lower() != ".csv" else "line"
-    plan = _plan_id(conn)
-    if prov.plan != plan:
-        raise FeedbackError(f"{name}: exported for plan {prov.plan!r}, this database holds {plan!r}")
-    try:
-        agency = resolve_agency(conn, prov.agency)
-    except BadInput:
-        raise FeedbackError(f"{name}: exported for agency {prov.agency!r}, which this database does not know") from None
-    if expected_agency is not None and expected_agency.id != agency.id:
-        raise FeedbackError(f"{name}: this workbook belongs to {agency.name}, not {expected_agency.name}")
-    problems: list[str] = []
-    listed = [(n, r) for n, r in rows if any(v not in (None, "") for v in r)]
-    codes = [str(r[0]) if r[0] is not None else "" for _, r in listed]
-    for index, (n, r) in enumerate(listed):
-        was = prov.codes[index] if index < len(prov.codes) else None
-        if was is None:
-            problems.append(f"{where} {row_word} {n}: a row that was not in the export (rows must not be added)")
-        elif codes[index] != was:
-            problems.append(f"{where} {row_word} {n}: 编号: {codes[index]!r} was {was!r} in the export "
-                            "(locked columns must not be edited)")
-        elif index < len(prov.titles) and str(r[1] or "") != prov.titles[index]:
-            problems.append(f"{where} {row_word} {n}: 名称: changed since the export (locked columns must not be edited)")
-    if len(listed) < len(prov.codes) and not problems:
-        problems.append(f"{where}: {len(prov.codes) - len(listed)} exported rows are missing (rows must not be deleted)")
-    if not problems and checksum(prov.agency, prov.plan, [(codes[i], str(r[1] or "")) for i, (_, r) in enumerate(listed)]) != prov.checksum:
-        problems.append(f"{where}: the locked columns were edited (the item titles no longer match the export)")
-    if problems:
-        raise FeedbackError(f"feedback refused: {len(problems)} problem{'s' if len(problems) > 1 else ''}", problems)
-
-    assigned = {r[0]: r[1] for r in conn.all(
-        "SELECT i.code, a.id FROM assignment a JOIN item i ON i.id = a.item_id "
-        "WHERE a.agency_id = ? AND a.archived = 0 AND i.archived = 0", (agency.id,))}
-    planned: list[PlannedUpdate] = []
-    for (n, r), code in zip(listed, codes):
-        new_status, progress, note, reported = r[len(LOCKED):len(LOCKED) + 4]
-        if all(v in (None, "") for v in (new_status, progress, note, reported)):
-            continue  # nothing filled in: skipped
-        at = f"{where} {row_word} {n}"
-        before = len(problems)
-        if code not in assigned:
-            problems.append(f"{at}: 编号: {code} is not assigned to {agency.name}")
-        key = rules.parse_status(str(new_status)) if new_status not in (None, "") else None
-        if new_status in (None, ""):
-            problems.append(f"{at}: 新状态: empty; choose 未启动, 推进中, 已完成 or 受阻")
-        elif key is None:
-            problems.append(f"{at}: 新状态: unknown status {str(new_status)!r}")
-        pct = None
-        if progress not in (None, ""):
-            try:
-                pct = int(str(progress).strip().rstrip("%")) if not isinstance(progress, (int, float)) else progress
-                if isinstance(pct, float):
-                    if not pct.is_integer():
-                        raise ValueError
-                    pct = int(pct)
-                if not 0 <= pct <= 100:
-                    raise ValueError
-            except ValueError:
-                problems.append(f"{at}: 进度(%): must be a whole number 0 to 100, not {progress!r}")
-        text = str(note).strip() if note not in (None, "") else None
-        if text and len(text) > MAX_NOTE:
-            problems.append(f"{at}: 进展情况: too long ({len(text)} characters, at most {MAX_NOTE})")
-        day = as_of
-        if reported not in (None, ""):
-            try:
-                day = _cell_date(reported)
-            except InvalidDate:
-                problems.append(f"{at}: 报送日期: cannot read {str(reported)!r} as a date (YYYY-MM-DD)")
-            else:
-                if day > as_of:
-                    problems.append(f"{at}: 报送日期: {day.isoformat()} is after the as-of date {as_of.isoformat()}")
-        if len(problems) == before:
-            planned.append(PlannedUpdate(n, code, key, pct, text, day))
-    if problems:
-        raise FeedbackError(f"feedback refused: {len(problems)} problem{'s' if len(problems) > 1 else ''}", problems)
-
-    result = ImportResult(name, agency.name, planned, dry_run=dry_run)
-    content_key = hashlib.sha256(json.dumps(
-        [agency.name, prov.plan, [[u.code, u.status, u.progress, u.note, u.reported_on.isoformat()] for u in planned]],
-        ensure_ascii=False).encode()).hexdigest()
-    with conn.transaction():
-        if conn.one("SELECT 1 FROM import_log WHERE content_key = ?", (content_key,)):
-            result.duplicate = True
-            return result
-        if dry_run:
-            return result
-        stamp = now_utc()
-        for u in planned:
-            result.recorded.append(conn.insert(
-                "INSERT INTO status_update (assignment_id, status, progress, note, reported_on, recorded_at, recorded_by, "
-                "source) VALUES (?,?,?,?,?,?,?,?)",
-                (assigned[u.code], u.status, 100 if u.status == rules.DONE and u.progress is None else u.progress, u.note,
-                 u.reported_on.isoformat(), stamp, recorded_by, f"import:{name}"),
-            ))
-        conn.execute(
-            "INSERT INTO import_log (agency_id, file_name, content_key, rows, imported_at, imported_by) VALUES (?,?,?,?,?,?)",
-            (agency.id, name, content_key, len(planned), stamp, recorded_by),
-        )
-    return result

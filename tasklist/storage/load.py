@@ -1,62 +1,17 @@
-"""Storage: opening (and setting up) the database, loading a registry, resolving names.
+"""Loading a registry into the database: one transaction, idempotent, nothing deleted.
 
-Functions take the connection first and keep to SQL and plain data; they never print.
+Items and assignments that left the registry are archived, never deleted, and their history stays.
 """
 
 from __future__ import annotations
 
-import difflib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any
 
-from . import migrations
-from .db import Connection, connect, resolve_url
-from .errors import Ambiguous, DatabaseError, NotFound
-from .registry import Registry, normalize_code, read_registry
-
-
-def now_utc() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
-
-
-def open_db(url: str | None = None, *, setup: bool = True) -> Connection:
-    """Open the database; with ``setup`` bring its schema up to date and, if it holds no plan
-    yet, load the bundled Fujian registry (the embedded default needs no set-up step)."""
-    conn = connect(url)
-    try:
-        if setup:
-            ensure_ready(conn)
-    except BaseException:
-        conn.close()
-        raise
-    return conn
-
-
-def ensure_ready(conn: Connection) -> None:
-    """The schema up to date (see :func:`ensure_schema`) and, in an empty database, the bundled registry."""
-    ensure_schema(conn)
-    if conn.one("SELECT 1 FROM plan LIMIT 1") is None:
-        apply_registry(conn, read_registry(None))
-
-
-def ensure_schema(conn: Connection) -> None:
-    """Schema policy: a new database is created; the embedded SQLite file is upgraded in place; a
-    shared PostgreSQL database is upgraded only by `tasklist db upgrade`, which its administrator
-    runs once, so that no user's command changes the schema under everyone else."""
-    todo = migrations.pending(conn)
-    if not todo:
-        return
-    if conn.dialect == "postgresql" and migrations.applied(conn):
-        raise DatabaseError(
-            f"database schema is out of date ({len(todo)} migration{'s' if len(todo) > 1 else ''} pending: {', '.join(todo)})",
-            hint="run `tasklist db upgrade` once for this database",
-        )
-    migrations.upgrade(conn)
-
-
-# --------------------------------------------------------------------------- loading a registry
+from ..registry import Registry
+from .connection import Connection, now_utc
+from .writes import log_load
 
 
 @dataclass
@@ -116,14 +71,8 @@ def apply_registry(conn: Connection, registry: Registry, *, dry_run: bool = Fals
 
 
 def _log_load(conn: Connection, registry: Registry, report: LoadReport) -> None:
-    from .tracking import current_user
-
     summary = {k: len(v) for k, v in report.as_dict().items() if isinstance(v, (list, dict))}
-    conn.execute(
-        "INSERT INTO load_log (plan_id, loaded_at, loaded_by, files, summary) VALUES (?,?,?,?,?)",
-        (registry.plan.id, now_utc(), current_user(), json.dumps(registry.files, ensure_ascii=False),
-         json.dumps(summary, sort_keys=True)),
-    )
+    log_load(conn, plan_id=registry.plan.id, files=registry.files, summary=summary)
 
 
 def _apply_plan(conn: Connection, reg: Registry, report: LoadReport) -> None:
@@ -275,73 +224,3 @@ def _apply_items(conn: Connection, reg: Registry, ids: dict[str, int], report: L
         if not row[2]:
             conn.execute("UPDATE item SET archived = 1 WHERE id = ?", (row[1],))
             report.items_archived.append(code)
-
-
-# --------------------------------------------------------------------------- resolving names
-
-
-@dataclass(frozen=True)
-class AgencyRef:
-    id: int
-    name: str
-    full_name: str
-    kind: str
-
-
-def resolve_agency(conn: Connection, text: str) -> AgencyRef:
-    """An agency from its short name, full name or any alias; unknown or ambiguous input lists candidates."""
-    wanted = text.strip()
-    rows = conn.all(
-        "SELECT a.id, a.name, a.full_name, a.kind FROM agency a WHERE a.name = ? OR a.full_name = ? "
-        "UNION SELECT a.id, a.name, a.full_name, a.kind FROM agency a JOIN agency_alias x ON x.agency_id = a.id "
-        "WHERE x.alias = ?",
-        (wanted, wanted, wanted),
-    )
-    if len(rows) == 1:
-        return AgencyRef(*rows[0])
-    every = conn.all(
-        "SELECT a.id, a.name, a.full_name, a.kind, x.alias FROM agency a LEFT JOIN agency_alias x ON x.agency_id = a.id"
-    )
-    if not rows:
-        rows = list({r[0]: r[:4] for r in every if wanted and any(wanted in (s or "") for s in (r[1], r[2], r[4]))}.values())
-        if len(rows) == 1:
-            return AgencyRef(*rows[0])
-    if rows:
-        names = "、".join(sorted({r[1] for r in rows}))
-        raise Ambiguous(f"agency {text!r} is ambiguous: {names}", hint="give the name as listed")
-    by_label = {}
-    for r in every:
-        for label in (r[1], r[2], r[4]):
-            if label:
-                by_label[label] = r[1]
-    close = difflib.get_close_matches(wanted, list(by_label), n=5, cutoff=0.4)
-    guess = list(dict.fromkeys(by_label[c] for c in close))
-    hint = f"did you mean {'、'.join(guess)}?" if guess else "`tasklist agencies` lists them"
-    raise NotFound(f"unknown agency {text!r}", hint=hint)
-
-
-@dataclass(frozen=True)
-class ItemRef:
-    id: int
-    code: str
-    plan_id: str
-    title: str
-    archived: bool
-
-
-def resolve_item(conn: Connection, text: str, *, include_archived: bool = True) -> ItemRef:
-    """An item by id, case-insensitive and tolerant of zero padding (t1, T01 -> T1)."""
-    code = normalize_code(text)
-    rows = conn.all("SELECT id, code, plan_id, title, archived FROM item WHERE code = ?", (code,))
-    if not include_archived:
-        rows = [r for r in rows if not r[4]]
-    if not rows:
-        raise NotFound(f"no item {text!r}", hint="`tasklist list` shows the ids")
-    if len(rows) > 1:
-        raise Ambiguous(f"item {code} exists in several plans: {', '.join(r[2] for r in rows)}")
-    r = rows[0]
-    return ItemRef(r[0], r[1], r[2], r[3], bool(r[4]))
-
-
-def database_label(url: str | None) -> str:
-    return resolve_url(url)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -17,3 +18,9 @@ def write_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def safe_filename(name: str) -> str:
+    """A file name from any agency name: letters (CJK included), digits, '-' and '_' only."""
+    cleaned = re.sub(r"[^\w-]+", "_", name, flags=re.UNICODE).strip("._") or "agency"
+    return cleaned[:60]

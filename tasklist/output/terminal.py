@@ -6,16 +6,33 @@ ellipsis rather than wrapped, so the grid never breaks.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from rich import box
-from rich.console import Group, RenderableType
+from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from .i18n import Labels
-from .reports import AgencySummary, AssignmentState, HistoryRow, ItemState
+from ..i18n import Labels
+from ..reports.facts import AgencySummary, AssignmentState, ItemState
+from ..reports.views import HistoryRow
+
+def console() -> Console:
+    """The terminal on standard output."""
+    return Console()
+
+
+@contextmanager
+def progress_bar(label: str, total: int) -> Iterator[Callable[[int, int], None]]:
+    """A transient progress bar on standard error; yields ``advance(done, total)``."""
+    from rich.progress import Progress
+
+    with Progress(transient=True, console=Console(stderr=True)) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda done, _total: bar.update(task, completed=done)
+
 
 LIGHT_STYLE = {"red": "bold red", "yellow": "yellow", "green": "green"}
 STATUS_STYLE = {"done": "green", "in_progress": "cyan", "blocked": "magenta", "not_started": "dim"}
@@ -319,3 +336,54 @@ def _styled(column: Any, value: Any) -> Text:
         key = {"红": "red", "黄": "yellow", "绿": "green"}.get(text, text)
         return Text("● " + text, style=LIGHT_STYLE.get(key, ""))
     return Text(text)
+
+
+def reminders_sent_table(messages: Sequence[Any], as_of: str) -> RenderableType:
+    """What `remind` did with each agency's message."""
+    if not messages:
+        return Text("nothing is overdue: no reminders")
+    table = Table(title=f"催办 / reminders ({as_of})", title_justify="left")
+    for header in ("agency", "level", "items", "status", "to / file"):
+        table.add_column(header, overflow="fold")
+    for m in messages:
+        where = ", ".join(m.recipients) or "—"
+        detail = m.error or (m.path.name if m.path and m.status != "sent" else where)
+        table.add_row(Text(m.agency), f"{m.level} {m.as_dict()['level_name']}", str(len(m.items)), m.status, Text(detail))
+    return table
+
+
+def reminder_log_table(rows: Sequence[dict[str, Any]], labels: Labels, *, limit: int | None) -> RenderableType:
+    """The log of reminders, newest last (one screenful unless ``limit`` is None)."""
+    table = Table(title_justify="left")
+    for header in ("#", "agency", "level", "items", "as of", "sent at", "to"):
+        table.add_column(header, overflow="fold")
+    for r in rows[-limit:] if limit else rows:
+        table.add_row(str(r["id"]), Text(r["agency"]), r["level_name"], " ".join(r["items"]), r["as_of"],
+                      r["sent_at"][:19], Text(", ".join(r["recipients"])))
+    return table
+
+
+def import_preview(result: Any, labels: Labels) -> RenderableType:
+    """The rows a feedback import recorded (or, for a dry run, would record)."""
+    table = Table(title=f"{result.agency} · {result.file}" + (" (dry run: nothing recorded)" if result.dry_run else ""),
+                  title_justify="left")
+    for header in ("row", "id", "status", "%", "reported", "note"):
+        table.add_column(header, overflow="fold")
+    for u in result.updates:
+        table.add_row(str(u.row), u.code, labels.status(u.status), "" if u.progress is None else str(u.progress),
+                      u.reported_on.isoformat(), Text((u.note or "")[:60]))
+    return table
+
+
+def weekly_screen(report: Any, tables: Sequence[Any], labels: Labels, title: str, *, limit: int | None,
+                  width: int) -> RenderableType:
+    """The weekly report in the terminal: title, generation time, then each of its tables."""
+    parts: list[RenderableType] = [Text(title, style="bold"),
+                                   Text(labels("weekly_generated", at=report.generated_at), style="dim")]
+    for table in tables:
+        if table.name == "overdue":  # the overdue list has its own 80-column layout
+            parts.append(overdue_tables(report.overdue, labels, report.as_of.isoformat(), limit=limit, width=width))
+        else:
+            parts.append(plain_table(table, labels, width=width, limit=limit))
+    return Group(*parts)
+

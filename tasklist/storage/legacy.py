@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timezone
 
-from .db import Connection
-from .errors import DatabaseError
+from .connection import Connection
+from ..errors import DatabaseError
 
 
 def _pk(conn: Connection) -> str:

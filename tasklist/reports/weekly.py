@@ -6,9 +6,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from . import rules
-from .db import Connection
-from .reports import AssignmentState, ItemState, agency_assignments, history, overdue_groups, snapshot, summarize
+from .. import rules
+from ..storage.connection import Connection
+from ..storage.lookup import current_plan
+from .facts import AssignmentState, ItemState, agency_assignments, overdue_groups, snapshot, summarize
+from .views import history
 
 
 @dataclass
@@ -88,9 +90,9 @@ def weekly_report(conn: Connection, as_of: date, *, days: int = 7, warn_days: in
         row["reported_in_period"] = s.agency in by_agency
         row["updates_in_period"] = by_agency.get(s.agency, 0)
         agencies.append(row)
-    plan = conn.one("SELECT id, title, doc_no FROM plan ORDER BY id LIMIT 1")
+    plan = current_plan(conn)
     return WeeklyReport(
-        plan={"id": plan[0], "title": plan[1], "doc_no": plan[2]} if plan else {},
+        plan={"id": plan.id, "title": plan.title, "doc_no": plan.doc_no} if plan else {},
         as_of=as_of, start=start, days=days,
         generated_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         overall=_overall(now), previous=_overall(list(before.values())),

@@ -8,7 +8,8 @@ from datetime import date
 from typing import Any
 
 from ..i18n import Labels
-from ..reports import AssignmentState, HistoryRow, ItemState
+from ..reports.facts import AssignmentState, ItemState
+from ..reports.views import HistoryRow
 
 
 @dataclass

@@ -14,8 +14,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .dates import due_from_text, valid_timezone
-from .errors import Problem, RegistryError
+from ..dates import due_from_text, valid_timezone
+from ..errors import Problem, RegistryError
+from .names import CODE_RE, valid_email
 
 AGENCY_KINDS = (
     "provincial_department",
@@ -30,33 +31,17 @@ AGENCY_KINDS = (
 CADENCES = ("weekly", "monthly", "quarterly")
 # list key in a file -> (item kind, name of its grouping field)
 ITEM_LISTS = {"tasks": ("task", "section"), "outcomes": ("outcome", "category")}
-CODE_RE = re.compile(r"^([A-Z]+)([1-9][0-9]*)$")
 PLAN_ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 MAX_TEXT = 20_000
-EMAIL_RE = re.compile(r"[^@\s<>,;\"()\[\]\\]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-
-
-def valid_email(address: str) -> bool:
-    """One rule for addresses, in the registry and on the command line (set-email, --from)."""
-    return EMAIL_RE.fullmatch(address) is not None
 
 
 def bundled_data_dir() -> Path:
     """The Fujian registry shipped with the package (tasklist/data in a wheel, data/ in a checkout)."""
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parent.parent
     for candidate in (here / "data", here.parent / "data"):
         if (candidate / "tasks.yaml").is_file():
             return candidate
     raise FileNotFoundError("the bundled registry is missing from this installation")
-
-
-def normalize_code(text: str) -> str:
-    """``t1``, ``T01`` -> ``T1``; anything else is returned upper-cased and stripped."""
-    raw = text.strip().upper()
-    m = re.match(r"^([A-Z]+)0*([0-9]+)$", raw)
-    if m and int(m[2]) > 0:
-        return f"{m[1]}{int(m[2])}"
-    return raw
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Reminders (催办) by e-mail: one RFC 5322 message per agency with overdue assignments.
+"""Reminders (催办): one RFC 5322 message per agency with overdue assignments, written as .eml files.
 
 Messages are built with the standard library's ``email`` package (default policy): Chinese
 headers are encoded, and no text from the registry or a note reaches a header with a line break.
@@ -6,29 +6,30 @@ headers are encoded, and no text from the registry or a note reaches a header wi
 
 from __future__ import annotations
 
-import json
 import re
-import smtplib
-import ssl
 from dataclasses import dataclass
 from datetime import date, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from ..db import Connection
+from .. import rules
 from ..errors import BadInput
-from ..files import write_atomic
 from ..i18n import Labels
-from ..registry import valid_email
-from ..reports import AssignmentState, overdue_groups, snapshot
-from ..store import AgencyRef, now_utc
-from .formats import html_document, html_table, to_xlsx
-from .tables import Table, overdue_table
+from ..output.files import safe_filename, write_atomic
+from ..output.formats import html_document, html_table, to_xlsx
+from ..output.tables import Table, overdue_table
+from ..registry.names import valid_email
+from ..reports.facts import AssignmentState, overdue_groups, snapshot
+from ..storage.connection import Connection
+from ..storage.lookup import AgencyRef, agency_emails, current_plan, reminders_sent
 
-LEVELS = {1: "督办提醒", 2: "催办", 3: "通报"}
+LEVELS = rules.REMINDER_LEVELS
+
+
 def one_line(text: str) -> str:
     """Header-safe: every run of white space (CR and LF included) becomes one space."""
     return " ".join(str(text).split())
@@ -54,22 +55,11 @@ class Reminder:
     def items(self) -> list[str]:
         return [a.item.code for a in self.overdue]
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"agency": self.agency, "recipients": self.recipients, "level": self.level, "level_name": LEVELS[self.level],
                 "sequence": self.sequence, "items": self.items, "due_soon": [a.item.code for a in self.due_soon],
                 "subject": str(self.message["Subject"]), "message_id": str(self.message["Message-ID"]),
                 "file": str(self.path) if self.path else None, "status": self.status, "error": self.error}
-
-
-def safe_filename(name: str) -> str:
-    """A file name from any agency name: letters (CJK included), digits, '-' and '_' only."""
-    cleaned = re.sub(r"[^\w-]+", "_", name, flags=re.UNICODE).strip("._") or "agency"
-    return cleaned[:60]
-
-
-def _prior(conn: Connection, agency_id: int) -> list[tuple[set[str], str, str]]:
-    rows = conn.all("SELECT items, as_of, sent_at FROM reminder_log WHERE agency_id = ? ORDER BY id", (agency_id,))
-    return [(set(json.loads(r[0])), r[1], r[2]) for r in rows]
 
 
 def build_reminders(
@@ -92,18 +82,17 @@ def build_reminders(
             for a in item.assignments:
                 if a.due_soon and a.belongs_to(agency):
                     soon.setdefault(a.agency, []).append(a)
-    agencies = {r[1]: r for r in conn.all("SELECT id, name, full_name, email FROM agency")}
-    tz = conn.one("SELECT timezone FROM plan ORDER BY id LIMIT 1")
-    zone = ZoneInfo(tz[0] if tz else "Asia/Shanghai")
+    agencies = agency_emails(conn)
+    plan = current_plan(conn)
+    zone = ZoneInfo(plan.timezone if plan else "Asia/Shanghai")
     labels = Labels("zh")
     out = []
     for seq, (name, late) in enumerate(groups.items(), start=1):
-        agency_id, _, full_name, emails = agencies[name]
+        agency_id, full_name, recipients = agencies[name]
         codes = {a.item.code for a in late}
-        prior = _prior(conn, agency_id)
+        prior = reminders_sent(conn, agency_id)
         times = max((sum(code in p[0] for p in prior) for code in codes), default=0)
-        level = min(3, times + 1)
-        recipients = [e for e in (emails or "").split(",") if e]
+        level = rules.reminder_level(times)
         message = _message(name, full_name, recipients, sender, level, times + 1, late, soon.get(name, []), as_of, zone, labels)
         filename = f"{as_of.isoformat()}_{seq:02d}_{safe_filename(name)}.eml"
         out.append(Reminder(name, agency_id, full_name, recipients, level, times + 1, late, soon.get(name, []), message,
@@ -163,100 +152,3 @@ def write_eml(reminders: list[Reminder], out_dir: Path) -> None:
     for r in reminders:
         r.path = out_dir / r.filename
         write_atomic(r.path, r.message.as_bytes())
-
-
-@dataclass
-class SmtpSettings:
-    host: str
-    port: int
-    starttls: bool = False
-    use_ssl: bool = False
-    user: str | None = None
-    password: str | None = None
-    timeout: float = 30.0
-
-
-def already_sent(conn: Connection, r: Reminder, as_of: date) -> bool:
-    return any(p[0] == set(r.items) and p[1] == as_of.isoformat() for p in _prior(conn, r.agency_id))
-
-
-def send(conn: Connection, reminders: list[Reminder], settings: SmtpSettings, as_of: date, *, sent_by: str,
-         force: bool = False) -> None:
-    """Deliver each message; a refused recipient fails that message only. Sent ones are logged."""
-    todo = []
-    for r in reminders:
-        if not r.recipients:
-            continue
-        if not force and already_sent(conn, r, as_of):
-            r.status, r.error = "skipped", "already sent for these items on this date (--force to send again)"
-            continue
-        todo.append(r)
-    if not todo:
-        return
-    try:
-        if settings.use_ssl:
-            smtp = smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout,
-                                    context=ssl.create_default_context())
-        else:
-            smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
-    except (OSError, smtplib.SMTPException) as exc:
-        for r in todo:
-            r.status, r.error = "failed", f"cannot connect to {settings.host}:{settings.port}: {exc}"
-        return
-    with smtp:
-        try:
-            if settings.starttls:
-                smtp.starttls(context=ssl.create_default_context())
-            if settings.user:
-                smtp.login(settings.user, settings.password or "")
-        except smtplib.SMTPException as exc:
-            for r in todo:
-                r.status, r.error = "failed", f"SMTP session refused: {exc}"
-            return
-        for r in todo:
-            try:
-                refused = smtp.send_message(r.message)
-            except smtplib.SMTPRecipientsRefused as exc:
-                r.status, r.error = "failed", "refused: " + ", ".join(f"{k} ({v[0]})" for k, v in exc.recipients.items())
-                continue
-            except (smtplib.SMTPException, OSError) as exc:
-                r.status, r.error = "failed", str(exc)
-                continue
-            r.status = "sent"
-            if refused:
-                r.error = "some recipients refused: " + ", ".join(refused)
-            accepted = [x for x in r.recipients if x not in refused]
-            with conn.transaction():
-                conn.execute(
-                    "INSERT INTO reminder_log (agency_id, items, level, as_of, sent_at, message_id, recipients, sent_by) "
-                    "VALUES (?,?,?,?,?,?,?,?)",
-                    (r.agency_id, json.dumps(r.items), r.level, as_of.isoformat(), now_utc(), str(r.message["Message-ID"]),
-                     ",".join(accepted), sent_by),
-                )
-
-
-def reminder_log(conn: Connection, agency: AgencyRef | None = None) -> list[dict]:
-    where, params = ("WHERE l.agency_id = ?", (agency.id,)) if agency else ("", ())
-    rows = conn.all(
-        "SELECT l.id, g.name, l.items, l.level, l.as_of, l.sent_at, l.message_id, l.recipients, l.sent_by "
-        f"FROM reminder_log l JOIN agency g ON g.id = l.agency_id {where} ORDER BY l.id",
-        params,
-    )
-    keys = ("id", "agency", "items", "level", "as_of", "sent_at", "message_id", "recipients", "sent_by")
-    out = []
-    for r in rows:
-        d = dict(zip(keys, r))
-        d["items"] = json.loads(d["items"])
-        d["level_name"] = LEVELS[d["level"]]
-        d["recipients"] = d["recipients"].split(",") if d["recipients"] else []
-        out.append(d)
-    return out
-
-
-def set_email(conn: Connection, agency: AgencyRef, addresses: list[str]) -> list[str]:
-    bad = [a for a in addresses if not valid_email(a)]
-    if bad:
-        raise BadInput(f"not an e-mail address: {', '.join(repr(b) for b in bad)}")
-    with conn.transaction():
-        conn.execute("UPDATE agency SET email = ? WHERE id = ?", (",".join(addresses) or None, agency.id))
-    return addresses

@@ -10,9 +10,9 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import migrations
-from .db import Connection
-from .errors import BadInput, DatabaseError
+from . import legacy as migrations
+from .connection import Connection, postgres_dsn
+from ..errors import BadInput, DatabaseError
 
 
 def backup(conn: Connection, target: str | Path) -> Path:

@@ -1,0 +1,163 @@
+"""Importing a filled-in feedback file: every row checked, then recorded by the one writer in one
+transaction, or refused with every problem (file, sheet, row, field) and nothing recorded."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from .. import rules
+from ..dates import parse_date
+from ..errors import BadInput, InvalidDate
+from ..storage.connection import Connection
+from ..storage.lookup import AgencyRef, assignment_ids_by_code, resolve_agency
+from ..storage.writes import NewUpdate, check_update, record_import
+from .workbook import LOCKED, SHEET, FeedbackError, check_container, read_csv, read_xlsx, checksum, plan_id
+
+
+@dataclass
+class PlannedUpdate:
+    row: int
+    code: str
+    status: str
+    progress: int | None
+    note: str | None
+    reported_on: date
+
+
+@dataclass
+class ImportResult:
+    file: str
+    agency: str
+    updates: list[PlannedUpdate] = field(default_factory=list)
+    recorded: list[int] = field(default_factory=list)
+    duplicate: bool = False
+    dry_run: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "agency": self.agency, "dry_run": self.dry_run, "duplicate": self.duplicate,
+                "recorded": self.recorded,
+                "updates": [{"row": u.row, "id": u.code, "status": u.status, "progress": u.progress, "note": u.note,
+                             "reported_on": u.reported_on.isoformat()} for u in self.updates]}
+
+
+def _cell_date(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return parse_date(str(value))
+
+
+def import_feedback(
+    conn: Connection,
+    path: str | Path,
+    *,
+    as_of: date,
+    recorded_by: str,
+    dry_run: bool = False,
+    expected_agency: AgencyRef | None = None,
+) -> ImportResult:
+    """Validate every filled row; record them all in one transaction, or refuse with every problem."""
+    path = Path(path)
+    name = path.name
+    check_container(path)
+    prov, rows = read_csv(path) if path.suffix.lower() == ".csv" else read_xlsx(path)
+    where = f"{name}: sheet {SHEET}" if path.suffix.lower() != ".csv" else name
+    row_word = "row" if path.suffix.lower() != ".csv" else "line"
+    plan = plan_id(conn)
+    if prov.plan != plan:
+        raise FeedbackError(f"{name}: exported for plan {prov.plan!r}, this database holds {plan!r}")
+    try:
+        agency = resolve_agency(conn, prov.agency)
+    except BadInput:
+        raise FeedbackError(f"{name}: exported for agency {prov.agency!r}, which this database does not know") from None
+    if expected_agency is not None and expected_agency.id != agency.id:
+        raise FeedbackError(f"{name}: this workbook belongs to {agency.name}, not {expected_agency.name}")
+    problems: list[str] = []
+    listed = [(n, r) for n, r in rows if any(v not in (None, "") for v in r)]
+    codes = [str(r[0]) if r[0] is not None else "" for _, r in listed]
+    for index, (n, r) in enumerate(listed):
+        was = prov.codes[index] if index < len(prov.codes) else None
+        if was is None:
+            problems.append(f"{where} {row_word} {n}: a row that was not in the export (rows must not be added)")
+        elif codes[index] != was:
+            problems.append(f"{where} {row_word} {n}: 编号: {codes[index]!r} was {was!r} in the export "
+                            "(locked columns must not be edited)")
+        elif index < len(prov.titles) and str(r[1] or "") != prov.titles[index]:
+            problems.append(f"{where} {row_word} {n}: 名称: changed since the export (locked columns must not be edited)")
+    if len(listed) < len(prov.codes) and not problems:
+        problems.append(f"{where}: {len(prov.codes) - len(listed)} exported rows are missing (rows must not be deleted)")
+    if not problems and checksum(prov.agency, prov.plan, [(codes[i], str(r[1] or "")) for i, (_, r) in enumerate(listed)]) != prov.checksum:
+        problems.append(f"{where}: the locked columns were edited (the item titles no longer match the export)")
+    if problems:
+        raise FeedbackError(f"feedback refused: {len(problems)} problem{'s' if len(problems) > 1 else ''}", problems)
+
+    assigned = assignment_ids_by_code(conn, agency, prov.plan)
+    planned: list[PlannedUpdate] = []
+    for (n, r), code in zip(listed, codes):
+        new_status, progress, note, reported = r[len(LOCKED):len(LOCKED) + 4]
+        if all(v in (None, "") for v in (new_status, progress, note, reported)):
+            continue  # nothing filled in: skipped
+        at = f"{where} {row_word} {n}"
+        before = len(problems)
+        if code not in assigned:
+            problems.append(f"{at}: 编号: {code} is not assigned to {agency.name}")
+        key = rules.parse_status(str(new_status)) if new_status not in (None, "") else None
+        if new_status in (None, ""):
+            problems.append(f"{at}: 新状态: empty; choose 未启动, 推进中, 已完成 or 受阻")
+        elif key is None:
+            problems.append(f"{at}: 新状态: unknown status {str(new_status)!r}")
+        pct = None
+        if progress not in (None, ""):
+            pct = _whole_number(progress)
+            if pct is None or not 0 <= pct <= 100:
+                problems.append(f"{at}: 进度(%): must be a whole number 0 to 100, not {progress!r}")
+                pct = None
+        text = str(note).strip() if note not in (None, "") else None
+        day = as_of
+        if reported not in (None, ""):
+            try:
+                day = _cell_date(reported)
+            except InvalidDate:
+                problems.append(f"{at}: 报送日期: cannot read {str(reported)!r} as a date (YYYY-MM-DD)")
+        if len(problems) == before and key is not None:
+            try:  # the same checks as every other update (limits, dates), by the one writer
+                check_update(key, pct, text, day, as_of)
+            except BadInput as exc:
+                field = "进展情况" if "note" in exc.message else "报送日期" if "date" in exc.message else "新状态"
+                problems.append(f"{at}: {field}: {exc.message}")
+        if len(problems) == before and key is not None:
+            planned.append(PlannedUpdate(n, code, key, pct, text, day))
+    if problems:
+        raise FeedbackError(f"feedback refused: {len(problems)} problem{'s' if len(problems) > 1 else ''}", problems)
+
+    result = ImportResult(name, agency.name, planned, dry_run=dry_run)
+    content_key = hashlib.sha256(json.dumps(
+        [agency.name, prov.plan, [[u.code, u.status, u.progress, u.note, u.reported_on.isoformat()] for u in planned]],
+        ensure_ascii=False).encode()).hexdigest()
+    updates = [NewUpdate(assigned[u.code], u.status, u.progress, u.note, u.reported_on) for u in planned]
+    ids = record_import(conn, agency, name, updates, recorded_by=recorded_by, content_key=content_key, dry_run=dry_run)
+    if ids is None:
+        result.duplicate = True
+    else:
+        result.recorded = ids
+    return result
+
+
+def _whole_number(value: Any) -> int | None:
+    """A cell's value as a whole number (an Excel number, or text such as "60" or "60%"); None if it is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
+    try:
+        return int(str(value).strip().rstrip("%"))
+    except ValueError:
+        return None

@@ -1,0 +1,78 @@
+"""Delivering reminders by SMTP: a refused recipient fails its own message only; each delivery is logged."""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from dataclasses import dataclass
+from datetime import date
+
+from ..storage.connection import Connection
+from ..storage.lookup import reminders_sent
+from ..storage.writes import log_reminder
+from .reminders import Reminder
+
+
+@dataclass
+class SmtpSettings:
+    host: str
+    port: int
+    starttls: bool = False
+    use_ssl: bool = False
+    user: str | None = None
+    password: str | None = None
+    timeout: float = 30.0
+
+
+def already_sent(conn: Connection, r: Reminder, as_of: date) -> bool:
+    return any(p[0] == set(r.items) and p[1] == as_of.isoformat() for p in reminders_sent(conn, r.agency_id))
+
+
+def send(conn: Connection, reminders: list[Reminder], settings: SmtpSettings, as_of: date, *, sent_by: str,
+         force: bool = False) -> None:
+    """Deliver each message; a refused recipient fails that message only. Sent ones are logged."""
+    todo = []
+    for r in reminders:
+        if not r.recipients:
+            continue
+        if not force and already_sent(conn, r, as_of):
+            r.status, r.error = "skipped", "already sent for these items on this date (--force to send again)"
+            continue
+        todo.append(r)
+    if not todo:
+        return
+    try:
+        if settings.use_ssl:
+            smtp = smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout,
+                                    context=ssl.create_default_context())
+        else:
+            smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+    except (OSError, smtplib.SMTPException) as exc:
+        for r in todo:
+            r.status, r.error = "failed", f"cannot connect to {settings.host}:{settings.port}: {exc}"
+        return
+    with smtp:
+        try:
+            if settings.starttls:
+                smtp.starttls(context=ssl.create_default_context())
+            if settings.user:
+                smtp.login(settings.user, settings.password or "")
+        except smtplib.SMTPException as exc:
+            for r in todo:
+                r.status, r.error = "failed", f"SMTP session refused: {exc}"
+            return
+        for r in todo:
+            try:
+                refused = smtp.send_message(r.message)
+            except smtplib.SMTPRecipientsRefused as exc:
+                r.status, r.error = "failed", "refused: " + ", ".join(f"{k} ({v[0]})" for k, v in exc.recipients.items())
+                continue
+            except (smtplib.SMTPException, OSError) as exc:
+                r.status, r.error = "failed", str(exc)
+                continue
+            r.status = "sent"
+            if refused:
+                r.error = "some recipients refused: " + ", ".join(refused)
+            accepted = [x for x in r.recipients if x not in refused]
+            log_reminder(conn, agency_id=r.agency_id, items=r.items, level=r.level, as_of=as_of,
+                         message_id=str(r.message["Message-ID"]), recipients=accepted, sent_by=sent_by)

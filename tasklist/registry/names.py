@@ -1,0 +1,22 @@
+"""The shapes of names and addresses, shared by the registry reader and the command line (no YAML)."""
+
+from __future__ import annotations
+
+import re
+
+CODE_RE = re.compile(r"^([A-Z]+)([1-9][0-9]*)$")
+EMAIL_RE = re.compile(r"[^@\s<>,;\"()\[\]\\]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+
+
+def valid_email(address: str) -> bool:
+    """One rule for addresses, in the registry and on the command line (set-email, --from)."""
+    return EMAIL_RE.fullmatch(address) is not None
+
+
+def normalize_code(text: str) -> str:
+    """``t1``, ``T01`` -> ``T1``; anything else is returned upper-cased and stripped."""
+    raw = text.strip().upper()
+    m = re.match(r"^([A-Z]+)0*([0-9]+)$", raw)
+    if m and int(m[2]) > 0:
+        return f"{m[1]}{int(m[2])}"
+    return raw

@@ -1,0 +1,177 @@
+"""The rows of the list / show / status / overdue / history / agencies commands, as data.
+
+Listings judge in full only the rows they show; the totals come from the database
+(:mod:`tasklist.reports.totals`), which keeps a screenful of a 100 000-item plan fast."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from .. import rules
+from ..storage.connection import Connection
+from ..storage.lookup import AgencyRef, ItemRef
+from .facts import AgencySummary, AssignmentState, agency_assignments, overdue_groups, snapshot, summarize
+from .totals import agency_summary, first_items_per_agency, overdue_facts
+
+
+@dataclass
+class OverdueView:
+    """The overdue report: its rows (all, or the first ``limit``) and the totals of all of them."""
+
+    groups: dict[str, list[AssignmentState]]
+    totals: dict[str, int]  # overdue assignments per agency, every one counted
+    items: int
+    assignments: int
+
+
+def overdue_view(conn: Connection, as_of: date, *, agency: AgencyRef | None = None, limit: int | None = None) -> OverdueView:
+    """Overdue assignments by agency. Which parts are overdue, and the totals, come from the database
+    (the SQL twin of the rule); only the rows shown (all, or the first ``limit``) are judged in full,
+    which keeps a screenful of a 100 000-item plan fast. Every output format goes this one way."""
+    facts = overdue_facts(conn, as_of, agency=agency)
+    totals: dict[str, int] = {}
+    for name, _ in facts:
+        totals[name] = totals.get(name, 0) + 1
+    top = set(facts if limit is None else facts[:limit])
+    if limit is None:
+        states = snapshot(conn, as_of, overdue_only=True)
+    else:
+        states = snapshot(conn, as_of, item_ids={item_id for _, item_id in top})
+    groups = {}
+    for name, rows in overdue_groups(conn, states, agency).items():
+        kept = [a for a in rows if (name, a.item.id) in top]
+        if kept:
+            groups[name] = kept
+    return OverdueView(groups, totals, len({item_id for _, item_id in facts}), len(facts))
+
+
+@dataclass
+class StatusView:
+    """The status report: one summary row per agency, and each agency's assignments (all, or the
+    first ``limit``: the summary's ``assigned`` says how many there are)."""
+
+    summary: list[AgencySummary]
+    groups: dict[str, list[AssignmentState]]
+
+
+def status_view(conn: Connection, as_of: date, *, warn_days: int = rules.DEFAULT_WARN_DAYS,
+                agency: AgencyRef | None = None, limit: int | None = None, summary_only: bool = False) -> StatusView:
+    """Figures from the database (fast on any size of plan); rows judged in full only where shown."""
+    if limit is None and not summary_only:
+        groups = agency_assignments(snapshot(conn, as_of, warn_days=warn_days), agency)
+        return StatusView(summarize(conn, groups), groups)
+    rows = agency_summary(conn, as_of, warn_days=warn_days, agency=agency)
+    if summary_only:
+        return StatusView(rows, {})
+    wanted = first_items_per_agency(conn, limit, agency=agency)
+    groups = agency_assignments(snapshot(conn, as_of, warn_days=warn_days, item_ids=wanted), agency)
+    return StatusView(rows, {name: group[:limit] for name, group in groups.items()})
+
+
+# --------------------------------------------------------------------------- history
+
+
+@dataclass
+class HistoryRow:
+    id: int
+    item: str
+    agency: str
+    status: str
+    progress: int | None
+    note: str | None
+    reported_on: str
+    recorded_at: str
+    recorded_by: str
+    source: str
+    batch: str | None
+    reverses: int | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def history(
+    conn: Connection,
+    *,
+    item: ItemRef | None = None,
+    agency: AgencyRef | None = None,
+    since: date | None = None,
+) -> list[HistoryRow]:
+    where, params = ["1=1"], []
+    if item is not None:
+        where.append("i.id = ?")
+        params.append(item.id)
+    if agency is not None:
+        where.append("a.agency_id = ?")
+        params.append(agency.id)
+    if since is not None:
+        where.append("u.reported_on >= ?")
+        params.append(since.isoformat())
+    rows = conn.all(
+        "SELECT u.id, i.code, g.name, u.status, u.progress, u.note, u.reported_on, u.recorded_at, u.recorded_by, "
+        "u.source, u.batch, u.reverses_id FROM status_update u JOIN assignment a ON a.id = u.assignment_id "
+        "JOIN item i ON i.id = a.item_id JOIN agency g ON g.id = a.agency_id "
+        f"WHERE {' AND '.join(where)} ORDER BY u.reported_on, u.recorded_at, u.id",
+        params,
+    )
+    return [HistoryRow(*r) for r in rows]
+
+
+def extensions(conn: Connection, item: ItemRef) -> list[dict[str, Any]]:
+    rows = conn.all(
+        "SELECT e.id, g.name, e.new_due, e.reason, e.approved_by, e.granted_on, e.recorded_by FROM extension e "
+        "LEFT JOIN assignment a ON a.id = e.assignment_id LEFT JOIN agency g ON g.id = a.agency_id "
+        "WHERE e.item_id = ? ORDER BY e.granted_on, e.recorded_at, e.id",
+        (item.id,),
+    )
+    keys = ("id", "agency", "new_due", "reason", "approved_by", "granted_on", "recorded_by")
+    return [dict(zip(keys, r)) for r in rows]
+
+
+def agencies(conn: Connection) -> list[dict[str, Any]]:
+    aliases: dict[int, list[str]] = {}
+    for agency_id, alias in conn.all("SELECT agency_id, alias FROM agency_alias ORDER BY alias"):
+        aliases.setdefault(agency_id, []).append(alias)
+    members: dict[int, list[str]] = {}
+    for group_id, name in conn.all(
+        "SELECT m.group_id, g.name FROM agency_member m JOIN agency g ON g.id = m.member_id ORDER BY m.group_id, m.position"
+    ):
+        members.setdefault(group_id, []).append(name)
+    counts = dict(conn.all(
+        "SELECT a.agency_id, count(*) FROM assignment a JOIN item i ON i.id = a.item_id "
+        "WHERE a.archived = 0 AND i.archived = 0 GROUP BY a.agency_id"
+    ))
+    leads = dict(conn.all(
+        "SELECT a.agency_id, count(*) FROM assignment a JOIN item i ON i.id = a.item_id "
+        "WHERE a.archived = 0 AND i.archived = 0 AND a.role = 'lead' GROUP BY a.agency_id"
+    ))
+    out = []
+    for r in conn.all("SELECT id, name, full_name, kind, name_en, email FROM agency ORDER BY position, id"):
+        out.append({
+            "name": r[1], "full_name": r[2], "kind": r[3], "name_en": r[4],
+            "email": r[5].split(",") if r[5] else [], "aliases": aliases.get(r[0], []),
+            "members": members.get(r[0], []), "assignments": counts.get(r[0], 0), "leads": leads.get(r[0], 0),
+        })
+    return out
+
+
+def reminder_log(conn: Connection, agency: AgencyRef | None = None) -> list[dict[str, Any]]:
+    """Every reminder delivered (or written for the office to send), oldest first."""
+    where, params = ("WHERE l.agency_id = ?", (agency.id,)) if agency else ("", ())
+    rows = conn.all(
+        "SELECT l.id, g.name, l.items, l.level, l.as_of, l.sent_at, l.message_id, l.recipients, l.sent_by "
+        f"FROM reminder_log l JOIN agency g ON g.id = l.agency_id {where} ORDER BY l.id",
+        params,
+    )
+    keys = ("id", "agency", "items", "level", "as_of", "sent_at", "message_id", "recipients", "sent_by")
+    out = []
+    for r in rows:
+        d = dict(zip(keys, r))
+        d["items"] = json.loads(d["items"])
+        d["level_name"] = rules.REMINDER_LEVELS[d["level"]]
+        d["recipients"] = d["recipients"].split(",") if d["recipients"] else []
+        out.append(d)
+    return out

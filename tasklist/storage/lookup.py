@@ -1,0 +1,155 @@
+"""Finding things by what users call them: the plan, agencies, items and assignments. Read-only."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from ..errors import Ambiguous, NotFound
+from ..registry.names import normalize_code
+from .connection import Connection
+
+
+@dataclass(frozen=True)
+class PlanInfo:
+    id: str
+    title: str
+    doc_no: str | None
+    issued: date | None
+    timezone: str
+    reporting: dict[str, Any]
+
+
+_PLAN_COLS = "id, title, doc_no, issued, timezone, reporting"
+
+
+def _plan(row: tuple[Any, ...]) -> PlanInfo:
+    return PlanInfo(row[0], row[1], row[2], date.fromisoformat(row[3]) if row[3] else None, row[4], json.loads(row[5]))
+
+
+def plans(conn: Connection) -> list[PlanInfo]:
+    """Every plan in the database, by id."""
+    return [_plan(r) for r in conn.all(f"SELECT {_PLAN_COLS} FROM plan ORDER BY id")]
+
+
+def current_plan(conn: Connection) -> PlanInfo | None:
+    """The plan the commands work on: the database's first plan by id (one plan per database)."""
+    row = conn.one(f"SELECT {_PLAN_COLS} FROM plan ORDER BY id LIMIT 1")
+    return _plan(row) if row else None
+
+
+@dataclass(frozen=True)
+class AgencyRef:
+    id: int
+    name: str
+    full_name: str
+    kind: str
+
+
+def agencies_in_order(conn: Connection) -> list[AgencyRef]:
+    """Every agency, in registry order."""
+    return [AgencyRef(*r) for r in conn.all("SELECT id, name, full_name, kind FROM agency ORDER BY position, id")]
+
+
+def members(conn: Connection, group: AgencyRef) -> list[AgencyRef]:
+    """A group's member agencies, in registry order (empty for an agency that is not a group)."""
+    return [AgencyRef(*r) for r in conn.all(
+        "SELECT a.id, a.name, a.full_name, a.kind FROM agency_member m JOIN agency a ON a.id = m.member_id "
+        "WHERE m.group_id = ? ORDER BY m.position", (group.id,))]
+
+
+def resolve_agency(conn: Connection, text: str) -> AgencyRef:
+    """An agency from its short name, full name or any alias; unknown or ambiguous input lists candidates."""
+    wanted = text.strip()
+    rows = conn.all(
+        "SELECT a.id, a.name, a.full_name, a.kind FROM agency a WHERE a.name = ? OR a.full_name = ? "
+        "UNION SELECT a.id, a.name, a.full_name, a.kind FROM agency a JOIN agency_alias x ON x.agency_id = a.id "
+        "WHERE x.alias = ?",
+        (wanted, wanted, wanted),
+    )
+    if len(rows) == 1:
+        return AgencyRef(*rows[0])
+    every = conn.all(
+        "SELECT a.id, a.name, a.full_name, a.kind, x.alias FROM agency a LEFT JOIN agency_alias x ON x.agency_id = a.id"
+    )
+    if not rows:
+        rows = list({r[0]: r[:4] for r in every if wanted and any(wanted in (s or "") for s in (r[1], r[2], r[4]))}.values())
+        if len(rows) == 1:
+            return AgencyRef(*rows[0])
+    if rows:
+        names = "、".join(sorted({r[1] for r in rows}))
+        raise Ambiguous(f"agency {text!r} is ambiguous: {names}", hint="give the name as listed")
+    by_label = {}
+    for r in every:
+        for label in (r[1], r[2], r[4]):
+            if label:
+                by_label[label] = r[1]
+    close = difflib.get_close_matches(wanted, list(by_label), n=5, cutoff=0.4)
+    guess = list(dict.fromkeys(by_label[c] for c in close))
+    hint = f"did you mean {'、'.join(guess)}?" if guess else "`tasklist agencies` lists them"
+    raise NotFound(f"unknown agency {text!r}", hint=hint)
+
+
+@dataclass(frozen=True)
+class ItemRef:
+    id: int
+    code: str
+    plan_id: str
+    title: str
+    archived: bool
+
+
+def resolve_item(conn: Connection, text: str, *, include_archived: bool = True) -> ItemRef:
+    """An item by id, case-insensitive and tolerant of zero padding (t1, T01 -> T1)."""
+    code = normalize_code(text)
+    rows = conn.all("SELECT id, code, plan_id, title, archived FROM item WHERE code = ?", (code,))
+    if not include_archived:
+        rows = [r for r in rows if not r[4]]
+    if not rows:
+        raise NotFound(f"no item {text!r}", hint="`tasklist list` shows the ids")
+    if len(rows) > 1:
+        raise Ambiguous(f"item {code} exists in several plans: {', '.join(r[2] for r in rows)}")
+    r = rows[0]
+    return ItemRef(r[0], r[1], r[2], r[3], bool(r[4]))
+
+
+@dataclass(frozen=True)
+class Assigned:
+    """One agency's part of an item."""
+
+    id: int
+    agency: str
+    role: str
+
+
+def assignments_of(conn: Connection, item: ItemRef, *, via_group: AgencyRef | None = None) -> list[Assigned]:
+    """The live parts of an item in registry order; with ``via_group``, only its members' parts."""
+    sql = ("SELECT a.id, g.name, a.role FROM assignment a JOIN agency g ON g.id = a.agency_id "
+           "WHERE a.item_id = ? AND a.archived = 0")
+    params: list[Any] = [item.id]
+    if via_group is not None:
+        sql += " AND a.via_group_id = ?"
+        params.append(via_group.id)
+    return [Assigned(*r) for r in conn.all(sql + " ORDER BY a.position", params)]
+
+
+def assignment_ids_by_code(conn: Connection, agency: AgencyRef, plan_id: str) -> dict[str, int]:
+    """{item code: assignment id} of an agency's own live parts in a plan."""
+    return {r[0]: r[1] for r in conn.all(
+        "SELECT i.code, a.id FROM assignment a JOIN item i ON i.id = a.item_id "
+        "WHERE a.agency_id = ? AND i.plan_id = ? AND a.archived = 0 AND i.archived = 0", (agency.id, plan_id))}
+
+
+def reminders_sent(conn: Connection, agency_id: int) -> list[tuple[set[str], str, str]]:
+    """(item codes, as-of date, sent at) of every reminder an agency was sent, oldest first."""
+    rows = conn.all("SELECT items, as_of, sent_at FROM reminder_log WHERE agency_id = ? ORDER BY id", (agency_id,))
+    return [(set(json.loads(r[0])), r[1], r[2]) for r in rows]
+
+
+def agency_emails(conn: Connection) -> dict[str, tuple[int, str, list[str]]]:
+    """{agency name: (id, full name, addresses)}."""
+    return {r[1]: (r[0], r[2], [e for e in (r[3] or "").split(",") if e])
+            for r in conn.all("SELECT id, name, full_name, email FROM agency")}
