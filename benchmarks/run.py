@@ -490,7 +490,7 @@ _LOAD_PHASES = r"""
 import gc, json, sys, time
 if sys.argv[1] == "gc-off":
     gc.disable()
-from tasklist.storage import legacy as migrations
+from tasklist.storage import schema
 from tasklist.storage.connection import connect
 from tasklist.registry import read_registry
 from tasklist.storage.load import apply_registry
@@ -498,7 +498,7 @@ t0 = time.perf_counter()
 reg = read_registry([sys.argv[2]])
 t1 = time.perf_counter()
 conn = connect("sqlite:///" + sys.argv[3])
-migrations.upgrade(conn)
+schema.upgrade(conn)
 t2 = time.perf_counter()
 apply_registry(conn, reg)
 t3 = time.perf_counter()

@@ -34,6 +34,10 @@ class Ambiguous(BadInput):
     """A name that matches more than one thing."""
 
 
+class Conflict(BadInput):
+    """A write the database refused because the same thing was recorded already (a unique key)."""
+
+
 class InvalidDate(BadInput):
     """A date that cannot be parsed or does not exist."""
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import DATA, ROOT, query
 
-from tasklist.storage import legacy as migrations
+from tasklist.storage import schema
 from tasklist.storage.connection import connect, resolve_url
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -143,7 +143,8 @@ def test_database_from_the_first_schema_upgrades_keeping_every_update(cli, tmp_p
     history = cli.json("--db", str(db), "history")  # the embedded database upgrades itself
     assert sorted(h["id"] for h in history) == [u[0] for u in updates]
     with sqlite3.connect(db) as new:
-        assert [r[0] for r in new.execute("SELECT name FROM tasklist_migrations")] == [n for n, _ in migrations.MIGRATIONS]
+        assert new.execute("SELECT version_num FROM alembic_version").fetchall() == [(schema.HEAD,)]
+        assert not new.execute("SELECT 1 FROM sqlite_master WHERE name = 'tasklist_migrations'").fetchall()
         assert new.execute("SELECT * FROM status_update ORDER BY id").fetchall() == updates
         assert new.execute("SELECT * FROM extension ORDER BY id").fetchall() == extensions
     t6 = cli.json("--db", str(db), "show", "T6", "--as-of", "2022-03-02")
@@ -155,7 +156,7 @@ def test_shared_postgresql_database_is_upgraded_only_on_request(cli, pg_server, 
     url = pg_server.create_database("old_schema")
     monkeypatch.setenv("TASKLIST_DB", url)
     conn = connect(url)
-    migrations.upgrade(conn, to="m001_initial")
+    schema.upgrade(conn, to="0001")
     conn.execute("INSERT INTO plan VALUES ('p', '旧方案', NULL, NULL, NULL, 'Asia/Shanghai', '{\"cadence\": \"quarterly\"}', 'x')")
     conn.raw.commit()
     conn.close()
@@ -251,7 +252,7 @@ def test_load_does_not_upgrade_a_shared_database_behind_the_administrators_back(
     url = pg_server.create_database("old_schema_load")
     monkeypatch.setenv("TASKLIST_DB", url)
     conn = connect(url)
-    migrations.upgrade(conn, to="m001_initial")
+    schema.upgrade(conn, to="0001")
     conn.close()
     assert "tasklist db upgrade" in cli("load", code=1).stderr
-    assert query("SELECT name FROM tasklist_migrations") == [("m001_initial",)]
+    assert query("SELECT version_num FROM alembic_version") == [("0001",)]

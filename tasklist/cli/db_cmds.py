@@ -17,12 +17,12 @@ def register(root: typer.Typer) -> None:
 
 @app.command("upgrade")
 def upgrade(json_: Json = False) -> None:
-    """Apply pending schema migrations (each in its own transaction)."""
-    from ..storage import legacy as migrations
+    """Apply pending schema revisions (all in one transaction)."""
+    from ..storage import schema
 
     with database(setup=False) as conn:
-        ran = migrations.upgrade(conn)
-        current = migrations.applied(conn)
+        ran = schema.upgrade(conn) if schema.pending(conn) else []
+        current = schema.applied(conn)
     if json_:
         print_json({"applied": ran, "schema": current})
     else:

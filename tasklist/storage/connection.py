@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from ..errors import BadInput, DatabaseError, TasklistError
+from ..errors import BadInput, Conflict, DatabaseError, TasklistError
 
 BUSY_TIMEOUT_MS = 15_000
 
@@ -186,6 +186,8 @@ class Connection:
         if _is_busy(exc):
             return DatabaseError(f"database is busy: another process held it for {BUSY_TIMEOUT_MS // 1000} s ({where})",
                                  hint="try again in a moment")
+        if _is_duplicate(exc):
+            return Conflict(f"already recorded: {_first_line(exc)}")
         if _is_bad_value(exc):
             return BadInput(f"the database refused a value: {_first_line(exc)}")
         return DatabaseError(f"database error: {_first_line(exc)} ({where})")
@@ -210,6 +212,12 @@ def _is_busy(exc: Exception) -> bool:
     state = getattr(exc, "sqlstate", None)
     # 55P03 lock_not_available, 57014 query_canceled (statement_timeout), 40P01 deadlock, 40001 serialization
     return state in ("55P03", "57014", "40P01", "40001")
+
+
+def _is_duplicate(exc: Exception) -> bool:
+    if isinstance(exc, sqlite3.IntegrityError):
+        return str(exc).startswith("UNIQUE constraint failed")
+    return getattr(exc, "sqlstate", None) == "23505"  # unique_violation
 
 
 def _is_bad_value(exc: Exception) -> bool:

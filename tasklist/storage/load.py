@@ -13,6 +13,8 @@ from ..registry import Registry
 from .connection import Connection, now_utc
 from .writes import log_load
 
+LOAD_LOCK = 0x6C6F6164  # "load": a PostgreSQL advisory lock key
+
 
 @dataclass
 class LoadReport:
@@ -58,6 +60,8 @@ def apply_registry(conn: Connection, registry: Registry, *, dry_run: bool = Fals
     report = LoadReport(plan=registry.plan.id, dry_run=dry_run, items_total=len(registry.items))
     try:
         with conn.transaction():
+            if conn.dialect == "postgresql":  # loads run one at a time (SQLite's BEGIN IMMEDIATE does this there)
+                conn.execute(f"SELECT pg_advisory_xact_lock({LOAD_LOCK})")
             _apply_plan(conn, registry, report)
             agency_ids = _apply_agencies(conn, registry, report)
             _apply_items(conn, registry, agency_ids, report, progress)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import sqlite3
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import legacy as migrations
+from . import schema
 from .connection import Connection, postgres_dsn
 from ..errors import BadInput, DatabaseError
 
@@ -43,7 +42,7 @@ def _pg_dump(conn: Connection, target: Path) -> None:
     binary = shutil.which("pg_dump")
     if binary is None:
         raise DatabaseError("pg_dump is not on PATH", hint="install the PostgreSQL client tools (Debian: postgresql-client)")
-    dsn = re.sub(r"^postgresql\+psycopg://", "postgresql://", conn.url)
+    dsn = postgres_dsn(conn.url)
     result = subprocess.run([binary, "--format=custom", f"--file={target}", f"--dbname={dsn}"],
                             capture_output=True, text=True)
     if result.returncode != 0:
@@ -65,8 +64,8 @@ class CheckReport:
 
 def check(conn: Connection) -> CheckReport:
     report = CheckReport(engine=conn.dialect)
-    report.schema = migrations.applied(conn)
-    report.pending = migrations.pending(conn)
+    report.pending = schema.pending(conn)
+    report.schema = schema.applied(conn)
     if conn.dialect == "sqlite":
         for (line,) in conn.all("PRAGMA integrity_check"):
             if line != "ok":

@@ -1,140 +1,178 @@
-"""The schema as SQLModel classes, for Python users who want ORM access to a tasklist database.
+"""The schema: one SQLModel class per table. The one definition of every table, column and index.
 
-Migrations (:mod:`tasklist.migrations`) create the tables; ``tests/test_schema.py`` proves that
-these classes and the migrated database agree column for column. Dates are stored as ISO text
-(``YYYY-MM-DD``) and timestamps as ISO text in UTC on both engines, so that the same SQL runs on
-SQLite and PostgreSQL. Importing this module costs ~400 ms (SQLAlchemy), so the command-line
-read paths do not.
+The database is created and migrated from these classes by Alembic (``storage/migrations``);
+``tests/test_schema.py`` fails when a migrated database and these classes drift apart, on both
+engines. Dates are ISO text (``YYYY-MM-DD``) and timestamps ISO text in UTC, so that the same SQL
+runs on SQLite and PostgreSQL. Importing this module costs ~0.3 s (SQLAlchemy, pydantic): the
+command-line hot paths query through the DB-API driver instead, by these tables' names.
+
+Python users get an ORM over a tasklist database::
+
+    from sqlmodel import Session, create_engine, select
+    from tasklist.storage.models import Item
+
+    with Session(create_engine("sqlite:///tasklist.db")) as session:
+        overdue_soon = session.exec(select(Item).where(Item.due < "2026-12-31")).all()
 """
 
 from __future__ import annotations
 
 from typing import Optional
 
+from sqlalchemy import BigInteger, Index, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+#: primary keys: BIGSERIAL on PostgreSQL, SQLite's rowid alias (INTEGER PRIMARY KEY AUTOINCREMENT) there
+ID = BigInteger().with_variant(Integer(), "sqlite")
+_AUTOINCREMENT = {"sqlite_autoincrement": True}
+
+
+def _zero() -> dict[str, str]:
+    return {"server_default": "0"}
 
 
 class Plan(SQLModel, table=True):
     __tablename__ = "plan"
-    id: str = Field(primary_key=True)
-    title: str
-    doc_no: Optional[str] = None
-    issued: Optional[str] = None
-    issuer: Optional[str] = None
-    timezone: str
-    reporting: str  # JSON: {"cadence": "quarterly"} etc.
-    loaded_at: str
+    id: str = Field(primary_key=True, sa_type=Text)
+    title: str = Field(sa_type=Text)
+    doc_no: Optional[str] = Field(default=None, sa_type=Text)
+    issued: Optional[str] = Field(default=None, sa_type=Text)  # YYYY-MM-DD
+    issuer: Optional[str] = Field(default=None, sa_type=Text)
+    timezone: str = Field(sa_type=Text)
+    reporting: str = Field(sa_type=Text)  # JSON: {"cadence": "quarterly"} etc.
+    loaded_at: str = Field(sa_type=Text)
 
 
 class Agency(SQLModel, table=True):
     __tablename__ = "agency"
-    id: Optional[int] = Field(default=None, primary_key=True)
-    name: str = Field(unique=True)
-    full_name: str
-    kind: str
-    name_en: Optional[str] = None
-    email: Optional[str] = None  # comma-separated addresses
-    position: int = 0
-    archived: int = 0
+    __table_args__ = (_AUTOINCREMENT,)
+    id: Optional[int] = Field(default=None, primary_key=True, sa_type=ID)
+    name: str = Field(sa_type=Text, unique=True)
+    full_name: str = Field(sa_type=Text)
+    kind: str = Field(sa_type=Text)
+    name_en: Optional[str] = Field(default=None, sa_type=Text)
+    email: Optional[str] = Field(default=None, sa_type=Text)  # comma-separated addresses
+    position: int = Field(default=0, sa_type=Integer, sa_column_kwargs=_zero())
+    archived: int = Field(default=0, sa_type=Integer, sa_column_kwargs=_zero())
 
 
 class AgencyAlias(SQLModel, table=True):
     __tablename__ = "agency_alias"
-    alias: str = Field(primary_key=True)
-    agency_id: int = Field(foreign_key="agency.id")
+    alias: str = Field(primary_key=True, sa_type=Text)
+    agency_id: int = Field(foreign_key="agency.id", sa_type=Integer)
 
 
 class AgencyMember(SQLModel, table=True):
     __tablename__ = "agency_member"
-    group_id: int = Field(foreign_key="agency.id", primary_key=True)
-    member_id: int = Field(foreign_key="agency.id", primary_key=True)
-    position: int
+    group_id: int = Field(foreign_key="agency.id", primary_key=True, sa_type=Integer)
+    member_id: int = Field(foreign_key="agency.id", primary_key=True, sa_type=Integer)
+    position: int = Field(sa_type=Integer)
 
 
 class Item(SQLModel, table=True):
     __tablename__ = "item"
-    id: Optional[int] = Field(default=None, primary_key=True)
-    plan_id: str = Field(foreign_key="plan.id")
-    code: str  # T1, O32: unique within the plan
-    kind: str  # task | outcome
-    no: int
-    grp: Optional[str] = None  # section (tasks) or category (outcomes)
-    title: str
-    content: Optional[str] = None
-    due: Optional[str] = None
-    due_text: Optional[str] = None
-    position: int = 0
-    archived: int = 0
+    __table_args__ = (UniqueConstraint("plan_id", "code"), _AUTOINCREMENT)
+    id: Optional[int] = Field(default=None, primary_key=True, sa_type=ID)
+    plan_id: str = Field(foreign_key="plan.id", sa_type=Text)
+    code: str = Field(sa_type=Text)  # T1, O32: unique within the plan
+    kind: str = Field(sa_type=Text)  # task | outcome
+    no: int = Field(sa_type=Integer)  # the number in the annex (the registry's `seq`)
+    grp: Optional[str] = Field(default=None, sa_type=Text)  # section (tasks) or category (outcomes)
+    title: str = Field(sa_type=Text)
+    content: Optional[str] = Field(default=None, sa_type=Text)
+    due: Optional[str] = Field(default=None, sa_type=Text)  # YYYY-MM-DD; none: ongoing
+    due_text: Optional[str] = Field(default=None, sa_type=Text)  # as the annex writes it
+    position: int = Field(default=0, sa_type=Integer, sa_column_kwargs=_zero())
+    archived: int = Field(default=0, sa_type=Integer, sa_column_kwargs=_zero())
 
 
 class Assignment(SQLModel, table=True):
+    """One agency's part of an item (a group named on an item gives one per member)."""
+
     __tablename__ = "assignment"
-    id: Optional[int] = Field(default=None, primary_key=True)
-    item_id: int = Field(foreign_key="item.id")
-    agency_id: int = Field(foreign_key="agency.id")
-    role: str  # lead | co
-    position: int
-    via_group_id: Optional[int] = Field(default=None, foreign_key="agency.id")
-    archived: int = 0
+    __table_args__ = (UniqueConstraint("item_id", "agency_id"), Index("ix_assignment_agency", "agency_id"),
+                      _AUTOINCREMENT)
+    id: Optional[int] = Field(default=None, primary_key=True, sa_type=ID)
+    item_id: int = Field(foreign_key="item.id", sa_type=Integer)
+    agency_id: int = Field(foreign_key="agency.id", sa_type=Integer)
+    role: str = Field(sa_type=Text)  # lead | co
+    position: int = Field(sa_type=Integer)
+    via_group_id: Optional[int] = Field(default=None, foreign_key="agency.id", sa_type=Integer)
+    archived: int = Field(default=0, sa_type=Integer, sa_column_kwargs=_zero())
 
 
 class StatusUpdate(SQLModel, table=True):
+    """History: appended, never changed (triggers refuse UPDATE and DELETE)."""
+
     __tablename__ = "status_update"
-    id: Optional[int] = Field(default=None, primary_key=True)
-    assignment_id: int = Field(foreign_key="assignment.id")
-    status: str
-    progress: Optional[int] = None
-    note: Optional[str] = None
-    reported_on: str
-    recorded_at: str
-    recorded_by: str
-    source: str
-    batch: Optional[str] = None
-    reverses_id: Optional[int] = Field(default=None, foreign_key="status_update.id")
+    __table_args__ = (
+        Index("ix_update_latest", "assignment_id", "reported_on", "recorded_at", "id"),
+        Index("ix_update_reported", "reported_on"),
+        # an update is reversed at most once, however many processes try at the same moment
+        Index("ux_update_reverses", "reverses_id", unique=True),
+        _AUTOINCREMENT,
+    )
+    id: Optional[int] = Field(default=None, primary_key=True, sa_type=ID)
+    assignment_id: int = Field(foreign_key="assignment.id", sa_type=Integer)
+    status: str = Field(sa_type=Text)  # not_started | in_progress | done | blocked
+    progress: Optional[int] = Field(default=None, sa_type=Integer)
+    note: Optional[str] = Field(default=None, sa_type=Text)
+    reported_on: str = Field(sa_type=Text)
+    recorded_at: str = Field(sa_type=Text)
+    recorded_by: str = Field(sa_type=Text)
+    source: str = Field(sa_type=Text)  # cli | undo | import:<file name>
+    batch: Optional[str] = Field(default=None, sa_type=Text)  # shared by the updates of one --all or group report
+    reverses_id: Optional[int] = Field(default=None, foreign_key="status_update.id", sa_type=Integer)
 
 
 class Extension(SQLModel, table=True):
+    """History: a new due date (延期) for an item or one agency's part; appended, never changed."""
+
     __tablename__ = "extension"
-    id: Optional[int] = Field(default=None, primary_key=True)
-    item_id: int = Field(foreign_key="item.id")
-    assignment_id: Optional[int] = Field(default=None, foreign_key="assignment.id")
-    new_due: str
-    reason: str
-    approved_by: Optional[str] = None
-    granted_on: str
-    recorded_at: str
-    recorded_by: str
+    __table_args__ = (Index("ix_extension_item", "item_id"), _AUTOINCREMENT)
+    id: Optional[int] = Field(default=None, primary_key=True, sa_type=ID)
+    item_id: int = Field(foreign_key="item.id", sa_type=Integer)
+    assignment_id: Optional[int] = Field(default=None, foreign_key="assignment.id", sa_type=Integer)
+    new_due: str = Field(sa_type=Text)
+    reason: str = Field(sa_type=Text)
+    approved_by: Optional[str] = Field(default=None, sa_type=Text)
+    granted_on: str = Field(sa_type=Text)
+    recorded_at: str = Field(sa_type=Text)
+    recorded_by: str = Field(sa_type=Text)
 
 
 class LoadLog(SQLModel, table=True):
     __tablename__ = "load_log"
-    id: Optional[int] = Field(default=None, primary_key=True)
-    plan_id: str = Field(foreign_key="plan.id")
-    loaded_at: str
-    loaded_by: str
-    files: str  # JSON list
-    summary: str  # JSON: what the load changed
+    __table_args__ = (_AUTOINCREMENT,)
+    id: Optional[int] = Field(default=None, primary_key=True, sa_type=ID)
+    plan_id: str = Field(foreign_key="plan.id", sa_type=Text)
+    loaded_at: str = Field(sa_type=Text)
+    loaded_by: str = Field(sa_type=Text)
+    files: str = Field(sa_type=Text)  # JSON list
+    summary: str = Field(sa_type=Text)  # JSON: what the load changed
 
 
 class ReminderLog(SQLModel, table=True):
     __tablename__ = "reminder_log"
-    id: Optional[int] = Field(default=None, primary_key=True)
-    agency_id: int = Field(foreign_key="agency.id")
-    items: str  # JSON list of item ids
-    level: int  # 1 提醒, 2 催办, 3 通报
-    as_of: str
-    sent_at: str
-    message_id: str
-    recipients: str  # comma-separated
-    sent_by: str
+    __table_args__ = (Index("ix_reminder_agency", "agency_id"), _AUTOINCREMENT)
+    id: Optional[int] = Field(default=None, primary_key=True, sa_type=ID)
+    agency_id: int = Field(foreign_key="agency.id", sa_type=Integer)
+    items: str = Field(sa_type=Text)  # JSON list of item ids
+    level: int = Field(sa_type=Integer)  # 1 督办提醒, 2 催办, 3 通报
+    as_of: str = Field(sa_type=Text)
+    sent_at: str = Field(sa_type=Text)
+    message_id: str = Field(sa_type=Text)
+    recipients: str = Field(sa_type=Text)  # comma-separated
+    sent_by: str = Field(sa_type=Text)
 
 
 class ImportLog(SQLModel, table=True):
     __tablename__ = "import_log"
-    id: Optional[int] = Field(default=None, primary_key=True)
-    agency_id: int = Field(foreign_key="agency.id")
-    file_name: str
-    content_key: str = Field(unique=True)  # sha256 of the agency and the filled rows
-    rows: int
-    imported_at: str
-    imported_by: str
+    __table_args__ = (_AUTOINCREMENT,)
+    id: Optional[int] = Field(default=None, primary_key=True, sa_type=ID)
+    agency_id: int = Field(foreign_key="agency.id", sa_type=Integer)
+    file_name: str = Field(sa_type=Text)
+    content_key: str = Field(sa_type=Text, unique=True)  # sha256 of the agency and the filled rows
+    rows: int = Field(sa_type=Integer)
+    imported_at: str = Field(sa_type=Text)
+    imported_by: str = Field(sa_type=Text)

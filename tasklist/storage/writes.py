@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from .. import rules
-from ..errors import BadInput, NotFound
+from ..errors import BadInput, Conflict, NotFound
 from ..registry.names import valid_email
 from .connection import Connection, now_utc
 from .lookup import AgencyRef, Assigned, ItemRef, assignments_of
@@ -180,11 +180,14 @@ def undo(conn: Connection, update_id: int, *, recorded_by: str | None = None) ->
                 (r[1], r[0]),
             )
             status, progress, note = (before[2], before[3], before[4]) if before else (rules.NOT_STARTED, None, None)
-            reversal_ids.append(conn.insert(
-                "INSERT INTO status_update (assignment_id, status, progress, note, reported_on, recorded_at, "
-                "recorded_by, source, batch, reverses_id) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (r[1], status, progress, note, r[5], stamp, by, "undo", None, r[0]),
-            ))
+            try:
+                reversal_ids.append(conn.insert(
+                    "INSERT INTO status_update (assignment_id, status, progress, note, reported_on, recorded_at, "
+                    "recorded_by, source, batch, reverses_id) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    (r[1], status, progress, note, r[5], stamp, by, "undo", None, r[0]),
+                ))
+            except Conflict:  # another process undid it between our check and our insert
+                raise BadInput(f"update #{r[0]} has already been undone") from None
         return reversal_ids
 
 
