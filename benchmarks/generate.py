@@ -252,12 +252,12 @@ def make_items(n: int, agencies: list[dict], rng: random.Random, as_of: date) ->
             )
         entry = dict(title=title, agencies=names, due=due, due_text=due_text, content=content)
         if is_task:
-            entry.update(id=f"T{len(tasks) + 1}", no=len(tasks) + 1,
+            entry.update(id=f"T{len(tasks) + 1}", seq=len(tasks) + 1,
                          section=_TASK_SECTIONS[min(len(_TASK_SECTIONS) - 1, len(tasks) * len(_TASK_SECTIONS) // n_tasks)])
             tasks.append(entry)
         else:
             n_out = n - n_tasks
-            entry.update(id=f"O{len(outcomes) + 1}", no=len(outcomes) + 1,
+            entry.update(id=f"O{len(outcomes) + 1}", seq=len(outcomes) + 1,
                          category=_OUTCOME_CATEGORIES[min(len(_OUTCOME_CATEGORIES) - 1,
                                                           len(outcomes) * len(_OUTCOME_CATEGORIES) // max(1, n_out))])
             outcomes.append(entry)
@@ -334,7 +334,7 @@ def write_registry(out: Path, agencies: list[dict], tasks: list[dict], outcomes:
 
 
 def _item_lines(e: dict, group_field: str) -> list[str]:
-    lines = [f"  - id: {e['id']}", f"    no: {e['no']}", f"    {group_field}: {_s(e[group_field])}", f"    title: {_s(e['title'])}"]
+    lines = [f"  - id: {e['id']}", f"    seq: {e['seq']}", f"    {group_field}: {_s(e[group_field])}", f"    title: {_s(e['title'])}"]
     if e["content"]:
         lines.append(f"    content: {_s(e['content'])}")
     lines += [

@@ -105,7 +105,7 @@ def _big_registry(directory: Path, items: int) -> Path:
     header = (DATA / "tasks.yaml").read_text(encoding="utf-8").split("tasks:")[0]
     lines = [header, "tasks:\n"]
     for n in range(1, items + 1):
-        lines.append(f"  - id: T{n}\n    no: {n}\n    title: 任务{n}\n    agencies: [省发改委, 各设区市人民政府]\n"
+        lines.append(f"  - id: T{n}\n    seq: {n}\n    title: 任务{n}\n    agencies: [省发改委, 各设区市人民政府]\n"
                      f"    due: 2025-12-31\n    due_text: 2025年\n")
     (directory / "tasks.yaml").write_text("".join(lines), encoding="utf-8")
     return directory

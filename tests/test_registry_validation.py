@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import json
 
 import pytest
+import yaml
 
 from tasklist.errors import RegistryError
 from tasklist.registry import read_registry
+
+from conftest import DATA
 
 
 def edit(path, old, new, count=1):
@@ -50,7 +54,16 @@ CASES = {
                       "unknown field", "owner: 张三", "owner"),
     "missing_field": ("outcomes.yaml", "    due_text: 2021年\n", "", "outcomes[O7].due_text", "missing required field",
                       "id: O7", "id"),
-    "wrong_type": ("tasks.yaml", "no: 5\n", "no: five\n", "tasks[T5].no", "must be a whole number", "no: five", "five"),
+    "wrong_type": ("tasks.yaml", "seq: 5\n", "seq: five\n", "tasks[T5].seq", "must be a whole number", "seq: five", "five"),
+    # O1 would sort last, and be known as the first
+    "seq_not_the_id_number": ("outcomes.yaml", "  - id: O1\n    seq: 1\n", "  - id: O1\n    seq: 33\n", "outcomes[O1].seq",
+                              "33 does not match the id O1 (O1 needs seq 1)", "seq: 33", "33"),
+    "seq_with_a_leading_zero": ("tasks.yaml", "seq: 10\n", "seq: 010\n", "tasks[T10].seq",
+                                "write 10, not 010 (a leading zero reads as an octal number in YAML 1.1)", "seq: 010", "010"),
+    # 08 is no octal number: YAML 1.1 reads it as text, YAML 1.2 as 8
+    "seq_08": ("tasks.yaml", "seq: 8\n", "seq: 08\n", "tasks[T8].seq", "write 8, not 08", "seq: 08", "08"),
+    "seq_and_no_together": ("tasks.yaml", "  - id: T3\n    seq: 3\n", "  - id: T3\n    seq: 3\n    no: 3\n", "tasks[T3].no",
+                            "'no' and 'seq' are the same field ('no' is its old name); keep 'seq' only", "no: 3", "no"),
     "unsafe_tag": ("tasks.yaml", "title: 推动数字经济集聚发展", "title: !!python/object/apply:os.system [echo pwned]",
                    "document", "tag '!!python/object/apply:os.system' is not allowed", "!!python", "!!python"),
     "unknown_kind": ("agencies.yaml", "kind: central_bank_branch", "kind: bank", "agencies[人行福州中心支行].kind",
@@ -72,12 +85,121 @@ def test_each_bad_registry_is_reported_with_file_line_column_and_field(case, reg
     assert any(p.startswith(expected_prefix) and message in p for p in found), (expected_prefix, message, found)
 
 
-def test_duplicate_no_is_reported(registry_copy):
+def test_duplicate_seq_is_reported(registry_copy):
+    # Another letter, the same number: the id agrees with its seq, and O1 already has it.
     path = registry_copy / "outcomes.yaml"
-    edit(path, "  - id: O2\n    no: 2\n", "  - id: O2\n    no: 1\n")
-    line, col = position(path, "no: 1", "1")
+    edit(path, "  - id: O2\n    seq: 2\n", "  - id: P1\n    seq: 1\n")
+    line, col = position(path, "seq: 1", "1", 1)
+    (problem,) = problems_of(registry_copy)
+    assert problem.startswith(f"{path}:{line}:{col}: outcomes[P1].seq: duplicate seq 1 among outcomes (first at "), problem
+
+
+def test_a_seq_the_id_disagrees_with_is_refused_also_in_a_task(registry_copy):
+    edit(registry_copy / "tasks.yaml", "  - id: T5\n    seq: 5\n", "  - id: T5\n    seq: 6\n")
     found = problems_of(registry_copy)
-    assert any(p.startswith(f"{path}:") and "outcomes[O2].no: duplicate no 1 among outcomes" in p for p in found), found
+    assert any("tasks[T5].seq: 6 does not match the id T5 (T5 needs seq 5)" in p for p in found), found
+
+
+def test_an_item_with_neither_seq_nor_no_misses_seq(registry_copy):
+    path = registry_copy / "tasks.yaml"
+    edit(path, "  - id: T4\n    seq: 4\n", "  - id: T4\n")
+    line, col = position(path, "id: T4", "id")
+    (problem,) = problems_of(registry_copy)
+    assert problem == f"{path}:{line}:{col}: tasks[T4].seq: missing required field"
+
+
+def test_unknown_field_lists_seq_and_never_suggests_the_old_no(registry_copy):
+    edit(registry_copy / "outcomes.yaml", "  - id: O3\n", "  - id: O3\n    deadline: 2022-12-31\n")
+    (problem,) = problems_of(registry_copy)
+    assert problem.endswith("outcomes[O3].deadline: unknown field (known: agencies, category, content, due, due_text, id, seq, title)")
+
+
+# --------------------------------------------------------------------------- the deprecated name ``no``
+
+
+def _with_old_name(directory):
+    """The registry as written before seq: every item's seq spelt ``no``."""
+    for name in ("tasks.yaml", "outcomes.yaml"):
+        path = directory / name
+        path.write_text(path.read_text(encoding="utf-8").replace("\n    seq: ", "\n    no: "), encoding="utf-8")
+    return directory
+
+
+def test_the_old_name_no_still_loads_with_one_warning_per_file(registry_copy):
+    bundled = read_registry(None)
+    registry = read_registry([_with_old_name(registry_copy)])
+    assert [(i.code, i.no) for i in registry.items] == [(i.code, i.no) for i in bundled.items]
+    tasks, outcomes = registry_copy / "tasks.yaml", registry_copy / "outcomes.yaml"
+    t_line, t_col = position(tasks, "no: 1", "no")
+    o_line, o_col = position(outcomes, "no: 1", "no")
+    why = "'no' is deprecated (YAML 1.1 tools read it as false); write 'seq'"
+    assert [str(w) for w in registry.warnings] == [f"{outcomes}:{o_line}:{o_col}: outcomes[O1].no: {why}",
+                                                   f"{tasks}:{t_line}:{t_col}: tasks[T1].no: {why}"]
+    assert bundled.warnings == []
+
+
+def test_one_item_with_the_old_name_among_new_ones_is_named(registry_copy):
+    path = registry_copy / "outcomes.yaml"
+    edit(path, "  - id: O7\n    seq: 7\n", "  - id: O7\n    no: 7\n")
+    line, col = position(path, "no: 7", "no")
+    (warning,) = read_registry([registry_copy]).warnings
+    assert str(warning).startswith(f"{path}:{line}:{col}: outcomes[O7].no: 'no' is deprecated")
+
+
+def test_the_old_name_is_checked_like_seq(registry_copy):
+    _with_old_name(registry_copy)
+    edit(registry_copy / "tasks.yaml", "  - id: T10\n    no: 10\n", "  - id: T10\n    no: 010\n")
+    edit(registry_copy / "outcomes.yaml", "  - id: O2\n    no: 2\n", "  - id: O2\n    no: 3\n")
+    found = problems_of(registry_copy)
+    assert any("tasks[T10].no: write 10, not 010" in p for p in found), found
+    assert any("outcomes[O2].no: 3 does not match the id O2 (O2 needs no 2)" in p for p in found), found
+
+
+@pytest.mark.parametrize("check", [True, False])
+def test_cli_prints_the_warning_on_stderr_and_exits_0(cli, registry_copy, check):
+    _with_old_name(registry_copy)
+    result = cli("load", *(["--check"] if check else []), str(registry_copy))
+    warnings = result.stderr.strip().splitlines()
+    assert len(warnings) == 2 and all("'no' is deprecated (YAML 1.1 tools read it as false); write 'seq'" in w
+                                       for w in warnings), result.stderr
+    assert "deprecated" not in result.stdout
+    assert ("54 items" in result.stdout) if check else ("items added (54)" in result.stdout)
+
+
+def test_cli_keeps_stdout_json_clean_of_warnings(cli, registry_copy):
+    _with_old_name(registry_copy)
+    result = cli("load", "--check", "--json", str(registry_copy))
+    assert json.loads(result.stdout)["items"] == 54
+    assert "deprecated" in result.stderr
+
+
+def test_the_bundled_registry_loads_without_warnings(cli):
+    assert cli("load", "--check").stderr == ""
+
+
+# --------------------------------------------------------------------------- other YAML readers
+
+
+def _bool_keys(value, path="document"):
+    """Every place in a plain-YAML value where a mapping key is true/false."""
+    if isinstance(value, dict):
+        for key, child in value.items():
+            if isinstance(key, bool):
+                yield f"{path}.{key}"
+            yield from _bool_keys(child, f"{path}.{key}")
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            yield from _bool_keys(child, f"{path}[{index}]")
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in DATA.glob("*.yaml")))
+def test_a_yaml_1_1_reader_sees_no_true_or_false_keys_in_the_bundled_files(name):
+    # What another tool in the office (PyYAML, Ruby, SnakeYAML) would make of the file.
+    assert list(_bool_keys(yaml.safe_load((DATA / name).read_text(encoding="utf-8")))) == []
+
+
+def test_the_bool_key_walk_finds_the_old_name():
+    assert list(_bool_keys(yaml.safe_load("tasks:\n  - id: T1\n    no: 1\n"))) == ["document.tasks[0].False"]
 
 
 def test_yaml_syntax_error_names_line(registry_copy):

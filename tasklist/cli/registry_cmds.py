@@ -6,6 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..errors import Problem
 from .common import AgencyOpt, AsOf, Json, ShowAll, console, database, labels, parse_day, print_json, \
     print_json_list, resolve_as_of, screen_limit
 
@@ -31,6 +32,7 @@ def load(
     from ..registry import read_registry
 
     registry = read_registry(paths or None)
+    _print_warnings(registry.warnings)
     if check:
         if json_:
             print_json({"ok": True, "files": registry.files, "plan": registry.plan.id, "items": len(registry.items),
@@ -49,6 +51,13 @@ def load(
         print_json(report.as_dict())
     else:
         console().print(load_report(report, labels()))
+
+
+def _print_warnings(warnings: list[Problem]) -> None:
+    """Warnings go to stderr, in the same file:line:col form as problems: stdout stays the report
+    (or the JSON), and the load goes ahead (exit 0)."""
+    for warning in warnings:
+        typer.echo(str(warning), err=True)
 
 
 def _load_with_progress(conn, registry, dry_run):  # type: ignore[no-untyped-def]

@@ -29,6 +29,10 @@ AGENCY_KINDS = (
     "other",
 )
 CADENCES = ("weekly", "monthly", "quarterly")
+# Old field name -> (its new name, why it changed). The old name still loads, with one warning per file.
+RENAMED_ITEM_FIELDS = {"no": ("seq", "YAML 1.1 tools read it as false")}
+# A plain number with a leading zero: YAML 1.1 reads 010 as octal 8 (and 08 as text), YAML 1.2 as 10.
+LEADING_ZERO_RE = re.compile(r"^\+?0[0-9]+$")
 # list key in a file -> (item kind, name of its grouping field)
 ITEM_LISTS = {"tasks": ("task", "section"), "outcomes": ("outcome", "category")}
 PLAN_ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
@@ -83,7 +87,7 @@ class AgencySpec:
 class ItemSpec:
     code: str
     kind: str
-    no: int
+    no: int  # the registry's ``seq``; it keeps the name of the database column (item.no) it fills
     group: str | None
     title: str
     content: str | None
@@ -100,6 +104,8 @@ class Registry:
     agencies: list[AgencySpec]
     items: list[ItemSpec]
     files: list[str] = field(default_factory=list)
+    # Things that load but should be fixed (a deprecated field name); the command line prints them.
+    warnings: list[Problem] = field(default_factory=list)
 
     def agency(self, name: str) -> AgencySpec:
         return next(a for a in self.agencies if a.name == name)
@@ -115,14 +121,24 @@ _SAFE_TAGS = {
 class _Reader:
     """Collects problems for one file while walking its YAML node tree."""
 
-    def __init__(self, path: Path, shown: str, problems: list[Problem]) -> None:
+    def __init__(self, path: Path, shown: str, problems: list[Problem], warnings: list[Problem]) -> None:
         self.path = path
         self.shown = shown
         self.problems = problems
+        self.warnings = warnings
+        self._warned: set[str] = set()
 
     def add(self, node: Any, fieldname: str, message: str) -> None:
         line, col = (node.start_mark.line + 1, node.start_mark.column + 1) if node is not None else (1, 1)
         self.problems.append(Problem(self.shown, line, col, fieldname, message))
+
+    def warn_once(self, topic: str, node: Any, fieldname: str, message: str) -> None:
+        """A warning for the first occurrence of ``topic`` in this file: a file written with the old
+        name uses it on every item, and one line per item would bury everything else."""
+        if topic in self._warned:
+            return
+        self._warned.add(topic)
+        self.warnings.append(Problem(self.shown, node.start_mark.line + 1, node.start_mark.column + 1, fieldname, message))
 
     def where(self, node: Any) -> Where:
         return Where(self.shown, node.start_mark.line + 1, node.start_mark.column + 1)
@@ -179,11 +195,17 @@ class _Reader:
 
     # -- typed accessors: each returns the value, or None after recording a problem
 
-    def mapping(self, node: Any, fieldname: str, required: set[str], optional: set[str]) -> dict[str, Any] | None:
+    def mapping(self, node: Any, fieldname: str, required: set[str], optional: set[str],
+                renamed: dict[str, tuple[str, str]] | None = None) -> dict[str, Any] | None:
+        """The fields of a mapping, keyed as written. ``renamed`` (old -> (new, why)) lists old names
+        still accepted: each gives one warning per file, and stands in for the new name, which must
+        not be given beside it. Old names are never suggested."""
         if not node.tag.endswith(":map"):
             self.add(node, fieldname, f"must be a mapping of fields, not {_kind(node)}")
             return None
+        renamed = renamed or {}
         out: dict[str, Any] = {}
+        keys: dict[str, Any] = {}
         for key, value in node.value:
             # Keys are read as written: YAML 1.1 would turn the key ``no`` into false.
             if not isinstance(key.value, str):
@@ -192,13 +214,23 @@ class _Reader:
             if key.value in out:
                 self.add(key, f"{fieldname}.{key.value}", "field given twice")
                 continue
-            if key.value not in required | optional:
+            if key.value in renamed:
+                new, why = renamed[key.value]
+                self.warn_once(key.value, key, f"{fieldname}.{key.value}", f"{key.value!r} is deprecated ({why}); write {new!r}")
+            elif key.value not in required | optional:
                 hint = difflib.get_close_matches(key.value, sorted(required | optional), n=1)
                 more = f" (did you mean {hint[0]!r}?)" if hint else f" (known: {', '.join(sorted(required | optional))})"
                 self.add(key, f"{fieldname}.{key.value}", f"unknown field{more}")
                 continue
             out[key.value] = value
-        for name in sorted(required - out.keys()):
+            keys[key.value] = key
+        for old, (new, _) in renamed.items():
+            if old in out and new in out:
+                later = max(keys[old], keys[new], key=lambda k: (k.start_mark.line, k.start_mark.column))
+                self.add(later, f"{fieldname}.{later.value}",
+                         f"{old!r} and {new!r} are the same field ({old!r} is its old name); keep {new!r} only")
+        given = out.keys() | {renamed[old][0] for old in out.keys() & renamed.keys()}
+        for name in sorted(required - given):
             self.add(node, f"{fieldname}.{name}", "missing required field")
         return out
 
@@ -327,12 +359,13 @@ def read_registry(paths: Iterable[str | Path] | None = None) -> Registry:
 
 def _read_registry(paths: Iterable[str | Path] | None) -> Registry:
     problems: list[Problem] = []
+    warnings: list[Problem] = []
     plan_nodes: list[tuple[_Reader, Any]] = []
     agency_nodes: list[tuple[_Reader, Any]] = []
     item_nodes: list[tuple[_Reader, str, Any]] = []
     files = registry_files(paths)
     for path in files:
-        reader = _Reader(path, _shown(path), problems)
+        reader = _Reader(path, _shown(path), problems, warnings)
         if not path.exists():
             problems.append(Problem(reader.shown, 0, 0, "file", "does not exist"))
             continue
@@ -365,7 +398,8 @@ def _read_registry(paths: Iterable[str | Path] | None) -> Registry:
         problems.append(Problem(_shown(files[0]), 0, 0, "agencies", "no agencies list in the registry (add agencies.yaml)"))
     if problems or plan is None:
         raise RegistryError(problems)
-    return Registry(plan=plan, agencies=agencies, items=items, files=[_shown(f) for f in files])
+    warnings.sort(key=lambda p: (p.file, p.line, p.column))
+    return Registry(plan=plan, agencies=agencies, items=items, files=[_shown(f) for f in files], warnings=warnings)
 
 
 def _read_plan(nodes: list[tuple[_Reader, Any]], problems: list[Problem], files: list[Path]) -> PlanSpec | None:
@@ -529,8 +563,8 @@ def _read_items(nodes: list[tuple[_Reader, str, Any]], agencies: list[AgencySpec
             continue
         for index, entry in enumerate(node.value):
             label = f"{key}[{_peek_id(entry) or index}]"
-            required = {"id", "no", "title", "agencies", "due", "due_text"}
-            fields = reader.mapping(entry, label, required, {group_field, "content"})
+            required = {"id", "seq", "title", "agencies", "due", "due_text"}
+            fields = reader.mapping(entry, label, required, {group_field, "content"}, RENAMED_ITEM_FIELDS)
             if fields is None:
                 continue
             code = reader.text(fields["id"], f"{label}.id", max_len=40) if "id" in fields else None
@@ -544,12 +578,7 @@ def _read_items(nodes: list[tuple[_Reader, str, Any]], agencies: list[AgencySpec
                 else:
                     codes[code] = reader.where(fields["id"])
                     label = f"{key}[{code}]"
-            no = reader.integer(fields["no"], f"{label}.no") if "no" in fields else None
-            if no is not None:
-                if (kind, no) in numbers:
-                    reader.add(fields["no"], f"{label}.no", f"duplicate no {no} among {key} (first at {numbers[(kind, no)]})")
-                else:
-                    numbers[(kind, no)] = reader.where(fields["no"])
+            no = _item_seq(reader, fields, label, code, key, kind, numbers)
             title = reader.text(fields["title"], f"{label}.title", max_len=1000) if "title" in fields else None
             group = reader.text(fields[group_field], f"{label}.{group_field}", nullable=True) if group_field in fields else None
             content = reader.text(fields["content"], f"{label}.content", nullable=True) if "content" in fields else None
@@ -567,6 +596,34 @@ def _read_items(nodes: list[tuple[_Reader, str, Any]], agencies: list[AgencySpec
                 continue
             items.append(ItemSpec(code, kind, no, group, title, content, names, due, due_text, len(items), reader.where(entry)))
     return items
+
+
+def _item_seq(reader: _Reader, fields: dict[str, Any], label: str, code: str | None, key: str, kind: str,
+              numbers: dict[tuple[str, int], Where]) -> int | None:
+    """The item's ``seq`` (or its old name ``no``): a plain positive number, the one in its id, unique in its kind."""
+    name = "seq" if "seq" in fields or "no" not in fields else "no"
+    if name not in fields:
+        return None  # reported as a missing field
+    node, fieldname = fields[name], f"{label}.{name}"
+    # Only a plain scalar can be misread; its style is None (pure-Python parser) or "" (libyaml).
+    raw = node.value if node.tag.endswith((":int", ":str")) and not node.style else None
+    if raw is not None and LEADING_ZERO_RE.match(raw) and int(raw) > 0:
+        reader.add(node, fieldname, f"write {int(raw)}, not {raw} (a leading zero reads as an octal number in YAML 1.1)")
+        return None
+    seq = reader.integer(node, fieldname)
+    if seq is None:
+        return None
+    # The id carries the number too (T5 is 序号 5); were they to differ, the item would sort by one
+    # and be known by the other.
+    m = CODE_RE.match(code) if code is not None else None
+    if m and int(m[2]) != seq:
+        reader.add(node, fieldname, f"{seq} does not match the id {code} ({code} needs {name} {m[2]})")
+        return None
+    if (kind, seq) in numbers:
+        reader.add(node, fieldname, f"duplicate {name} {seq} among {key} (first at {numbers[(kind, seq)]})")
+        return None
+    numbers[(kind, seq)] = reader.where(node)
+    return seq
 
 
 def _peek_id(entry: Any) -> str | None:
