@@ -48,6 +48,9 @@ def report_errors(run: Callable[[], Any]) -> Any:
     """Run a command, turning library errors into one line on stderr and the right exit code.
 
     Applied once, around every command (see :class:`tasklist.cli.Group`)."""
+    from ..storage import connection
+
+    commits_before = connection.COMMITS
     try:
         return run()
     except TasklistError as exc:
@@ -61,6 +64,10 @@ def report_errors(run: Callable[[], Any]) -> Any:
     except Exception as exc:  # an unexpected failure: one line, the traceback only on request
         if os.environ.get("TASKLIST_DEBUG") == "1":
             raise
+        if connection.COMMITS > commits_before:  # what was saved stays saved: never report it as a failure
+            sys.stderr.write(f"warning: the change was recorded, but showing the result failed: "
+                             f"{type(exc).__name__}: {exc}\n")
+            raise typer.Exit(0) from None
         fail(f"unexpected {type(exc).__name__}: {exc}", hint="run again with TASKLIST_DEBUG=1 for the traceback", code=1)
 
 
@@ -72,10 +79,15 @@ class Group(TyperGroup):
 
 
 @contextmanager
-def database(*, setup: bool = True) -> Iterator[Any]:
+def database(*, setup: bool = True, create: bool | None = None) -> Iterator[Any]:
+    """The database the command works on. The default embedded file is made on first use; a file
+    named with --db/TASKLIST_DB is made only by commands that pass ``create=True`` (load, db
+    upgrade); ``create=False`` never makes one (db check, db backup)."""
     from ..storage.schema import open_db
 
-    conn = open_db(settings.db, setup=setup)
+    conn = open_db(settings.db, setup=setup, create=not settings.db if create is None else create)
+    if conn.created:
+        sys.stderr.write(f"created a new database at {conn.label()}\n")
     try:
         yield conn
     finally:

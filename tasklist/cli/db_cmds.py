@@ -20,7 +20,7 @@ def upgrade(json_: Json = False) -> None:
     """Apply pending schema revisions (all in one transaction)."""
     from ..storage import schema
 
-    with database(setup=False) as conn:
+    with database(setup=False, create=True) as conn:
         ran = schema.upgrade(conn) if schema.pending(conn) else []
         current = schema.applied(conn)
     if json_:
@@ -34,7 +34,7 @@ def backup(target: Annotated[str, typer.Argument(metavar="FILE", help="New file 
     """Back the database up to FILE (SQLite online backup; pg_dump for PostgreSQL)."""
     from ..storage.maintenance import backup as run_backup
 
-    with database(setup=False) as conn:
+    with database(setup=False, create=False) as conn:
         path = run_backup(conn, target)
     typer.echo(f"backup written to {path}", err=True)
 
@@ -42,14 +42,19 @@ def backup(target: Annotated[str, typer.Argument(metavar="FILE", help="New file 
 @app.command("check")
 def check(json_: Json = False) -> None:
     """Check the database: schema version, integrity, foreign keys. Exit 1 when something is wrong."""
+    from ..errors import DatabaseError
+    from ..storage.maintenance import CheckReport
     from ..storage.maintenance import check as run_check
 
-    with database(setup=False) as conn:
-        report = run_check(conn)
+    try:
+        with database(setup=False, create=False) as conn:
+            report = run_check(conn)
+    except DatabaseError as exc:  # a database that cannot even be opened is check's finding, not its failure
+        report = CheckReport(ok=False, engine="", problems=[exc.message])
     if json_:
         print_json(report.as_dict())
     else:
-        typer.echo(f"{report.engine}: schema {report.schema[-1] if report.schema else 'none'}"
+        typer.echo(f"{report.engine or 'database'}: schema {report.schema[-1] if report.schema else 'none'}"
                    + (f", pending {', '.join(report.pending)}" if report.pending else ""))
         for name, count in report.counts.items():
             typer.echo(f"  {name}: {count}")

@@ -44,7 +44,7 @@ def load(
     from ..output.terminal import load_report
     from ..storage.schema import ensure_schema
 
-    with database(setup=False) as conn:
+    with database(setup=False, create=True) as conn:
         ensure_schema(conn)
         report = _load_with_progress(conn, registry, dry_run)
     if json_:

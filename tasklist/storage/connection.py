@@ -25,6 +25,8 @@ from urllib.parse import unquote
 from ..errors import BadInput, Conflict, DatabaseError, TasklistError
 
 BUSY_TIMEOUT_MS = 15_000
+#: transactions committed by this process, so that a failure after one is never reported as if nothing was saved
+COMMITS = 0
 
 
 def now_utc() -> str:
@@ -64,11 +66,13 @@ def postgres_dsn(url: str) -> str:
 class Connection:
     """One interface over SQLite and PostgreSQL."""
 
-    def __init__(self, raw: Any, dialect: str, url: str) -> None:
+    def __init__(self, raw: Any, dialect: str, url: str, *, created: bool = False) -> None:
         self.raw = raw
         self.dialect = dialect
         self.url = url
+        self.created = created  # a new SQLite file was made by this connection
         self._depth = 0
+        self._identity = _file_identity(sqlite_path(url)) if dialect == "sqlite" else None
 
     def _sql(self, sql: str) -> str:
         return sql.replace("?", "%s") if self.dialect == "postgresql" else sql
@@ -93,11 +97,25 @@ class Connection:
             raise self.translate(exc) from exc
 
     def all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        return list(self.execute(sql, params).fetchall())
+        return self._fetch(sql, params, lambda cur: list(cur.fetchall()))
 
     def one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
-        row = self.execute(sql, params).fetchone()
+        row = self._fetch(sql, params, lambda cur: cur.fetchone())
         return tuple(row) if row is not None else None
+
+    def _fetch(self, sql: str, params: Sequence[Any], fetch: Any) -> Any:
+        try:
+            return fetch(self.execute(sql, params))
+        except sqlite3.OperationalError as exc:
+            if "decode" not in str(exc) or self.dialect != "sqlite":
+                raise self.translate(exc) from exc
+        # Text that is not UTF-8 (written by another program): read it with U+FFFD where it breaks,
+        # rather than making the whole listing unreadable. `db check` reports where it is.
+        self.raw.text_factory = lambda data: data.decode("utf-8", "replace")
+        try:
+            return fetch(self.execute(sql, params))
+        finally:
+            self.raw.text_factory = str
 
     def value(self, sql: str, params: Sequence[Any] = ()) -> Any:
         """The first column of the first row, or None."""
@@ -142,11 +160,18 @@ class Connection:
         # psycopg opens a transaction by itself on the first statement (autocommit is off)
 
     def _commit(self) -> None:
+        global COMMITS
+        if self._identity is not None and _file_identity(sqlite_path(self.url)) != self._identity:
+            # The file was deleted or replaced under us: a commit would go to a file nobody will read.
+            self._rollback()
+            raise DatabaseError(f"the database file {self.label()} was removed or replaced while this command ran; "
+                                "nothing was recorded", hint="check what happened to the file, then try again")
         try:
             self.raw.commit() if self.dialect == "postgresql" else self.raw.execute("COMMIT")
         except Exception as exc:
             self._rollback()
             raise self.translate(exc, committing=True) from exc
+        COMMITS += 1
 
     def _rollback(self) -> None:
         try:
@@ -200,6 +225,14 @@ class Connection:
         return re.sub(r"://([^:/@]+):[^@]*@", r"://\1@", self.url)
 
 
+def _file_identity(path: Path | None) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path) if path is not None else None
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino) if st is not None else None
+
+
 def _first_line(exc: Exception) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
@@ -238,18 +271,26 @@ def connect(url: str | None = None, *, create: bool = True) -> Connection:
 
 
 def _connect_sqlite(path: Path, url: str, *, create: bool) -> Connection:
+    try:
+        size = path.stat().st_size if path.exists() else None
+    except OSError as exc:
+        raise DatabaseError(f"cannot open database {path}: {exc.strerror}") from None
     if path.is_dir():
         raise DatabaseError(f"cannot open database {path}: it is a directory")
-    if not path.exists():
+    if size == 0:  # never reinitialise a file that exists: it may be a database someone truncated
+        raise DatabaseError(f"cannot open database {path}: the file is empty (0 bytes), not a tasklist database",
+                            hint="it is left as it is; remove it or give another --db")
+    if size is None:
+        if path.parent != default_home() and not path.parent.is_dir():
+            raise DatabaseError(f"cannot create database {path}: directory {path.parent} does not exist")
         if not create:
-            raise DatabaseError(f"database {path} does not exist")
+            raise DatabaseError(f"database {path} does not exist",
+                                hint="`tasklist load` or `tasklist db upgrade` creates it")
         if path.parent == default_home():  # the default home is ours to create; elsewhere, no
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise DatabaseError(f"cannot create {path.parent}: {exc.strerror}") from None
-        elif not path.parent.is_dir():
-            raise DatabaseError(f"cannot create database {path}: directory {path.parent} does not exist")
     try:
         # Autocommit by default; transaction() issues BEGIN IMMEDIATE explicitly.
         raw = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
@@ -259,7 +300,7 @@ def _connect_sqlite(path: Path, url: str, *, create: bool) -> Connection:
         raw.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlite3.DatabaseError as exc:
         raise DatabaseError(f"cannot open database {path}: {exc}") from exc
-    return Connection(raw, "sqlite", url)
+    return Connection(raw, "sqlite", url, created=size is None)
 
 
 def _connect_postgres(url: str) -> Connection:

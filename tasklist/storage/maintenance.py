@@ -62,8 +62,24 @@ class CheckReport:
         return dict(self.__dict__)
 
 
+HISTORY = ("status_update", "extension")
+
+
 def check(conn: Connection) -> CheckReport:
+    """Everything that can be wrong with a database, as findings (never as a crash)."""
     report = CheckReport(engine=conn.dialect)
+    try:
+        _check(conn, report)
+    except DatabaseError as exc:  # a damaged file fails even the checks' own queries: that is the finding
+        conn.end_read()
+        report.problems.append(exc.message)
+    except sqlite3.DatabaseError as exc:
+        report.problems.append(f"integrity: {exc}")
+    report.ok = not report.problems and not report.pending
+    return report
+
+
+def _check(conn: Connection, report: CheckReport) -> None:
     report.pending = schema.pending(conn)
     report.schema = schema.applied(conn)
     if conn.dialect == "sqlite":
@@ -72,13 +88,35 @@ def check(conn: Connection) -> CheckReport:
                 report.problems.append(f"integrity: {line}")
         for table, rowid, parent, _ in conn.all("PRAGMA foreign_key_check"):
             report.problems.append(f"foreign key: {table} row {rowid} points at a missing {parent}")
+        report.problems += _undecodable_text(conn)
     if report.schema and not report.pending:
-        for table in ("plan", "agency", "item", "assignment", "status_update", "extension"):
-            report.counts[table] = conn.one(f"SELECT count(*) FROM {table}")[0]
-        orphans = conn.one(
+        for table in ("plan", "agency", "item", "assignment", *HISTORY):
+            report.counts[table] = conn.value(f"SELECT count(*) FROM {table}")
+        orphans = conn.value(
             "SELECT count(*) FROM status_update u LEFT JOIN assignment a ON a.id = u.assignment_id WHERE a.id IS NULL"
-        )[0]
+        )
         if orphans:
             report.problems.append(f"{orphans} status updates belong to no assignment")
-    report.ok = not report.problems and not report.pending
-    return report
+
+
+def _undecodable_text(conn: Connection) -> list[str]:
+    """Text cells that are not UTF-8 (written by another program): where they are, table by table."""
+    found = []
+    tables = [r[0] for r in conn.all("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+    text_columns = {t: [r[1] for r in conn.all(f'PRAGMA table_info("{t}")') if r[2].upper() == "TEXT"] for t in tables}
+    conn.raw.text_factory = bytes
+    try:
+        for table, columns in text_columns.items():
+            if not columns:
+                continue
+            for row in conn.execute(f'SELECT rowid, {", ".join(columns)} FROM "{table}"'):
+                for column, value in zip(columns, row[1:], strict=True):
+                    if isinstance(value, bytes):
+                        try:
+                            value.decode("utf-8")
+                        except UnicodeDecodeError:
+                            found.append(f"text: {table} row {row[0]} {column} is not UTF-8 text "
+                                         "(shown with U+FFFD where it breaks)")
+    finally:
+        conn.raw.text_factory = str
+    return found

@@ -30,10 +30,11 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _ADVISORY_LOCK = 0x7461736B6C697374 % (2**63)  # "tasklist"
 
 
-def open_db(url: str | None = None, *, setup: bool = True) -> Connection:
+def open_db(url: str | None = None, *, setup: bool = True, create: bool = True) -> Connection:
     """Open the database; with ``setup`` bring its schema up to date and, if it holds no plan
-    yet, load the bundled Fujian registry."""
-    conn = connect(url)
+    yet, load the bundled Fujian registry. ``create``: a SQLite file that does not exist may be made
+    (``conn.created`` then says so)."""
+    conn = connect(url, create=create)
     try:
         if setup:
             ensure_ready(conn)
