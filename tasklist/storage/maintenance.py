@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import sqlite3
@@ -12,19 +11,18 @@ from pathlib import Path
 
 from . import legacy as migrations
 from .connection import Connection, postgres_dsn
-from ..errors import BadInput, DatabaseError
+from ..errors import DatabaseError
 
 
 def backup(conn: Connection, target: str | Path) -> Path:
     """Copy the database to ``target``: SQLite's online backup API (consistent while others write),
-    or pg_dump for PostgreSQL. An existing file is never overwritten."""
-    path = Path(target)
-    if path.exists():
-        raise BadInput(f"{path} already exists; choose a new file name")
-    if not path.parent.is_dir():
-        raise BadInput(f"cannot write {path}: directory {path.parent} does not exist")
-    partial = path.with_name(path.name + ".partial")
-    try:
+    or pg_dump for PostgreSQL. An existing file is never overwritten, nor the database's own files;
+    a missing directory is created. The copy is written beside the target, fsynced and renamed into
+    place: a backup file is either whole or absent."""
+    from ..output import files
+
+    where = files.target(target, database=conn, option="FILE", force_option=None)
+    with files.replacing(where) as partial:
         if conn.dialect == "sqlite":
             dest = sqlite3.connect(partial)
             try:
@@ -33,10 +31,7 @@ def backup(conn: Connection, target: str | Path) -> Path:
                 dest.close()
         else:
             _pg_dump(conn, partial)
-        os.replace(partial, path)  # a backup file is either whole or absent
-    finally:
-        partial.unlink(missing_ok=True)
-    return path
+    return where.path
 
 
 def _pg_dump(conn: Connection, target: Path) -> None:
