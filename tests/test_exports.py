@@ -106,7 +106,7 @@ def test_export_bad_input_exits_2(cli, tmp_path):
     assert "unknown format" in cli("export", "items", "--format", "pdf", code=2).stderr
     assert "unknown report" in cli("export", "people", code=2).stderr
     assert "give --out FILE" in cli("export", "items", "--format", "xlsx", code=2).stderr
-    assert "does not exist" in cli("export", "items", "--out", tmp_path / "no" / "x.csv", code=2).stderr
+    assert "is a directory" in cli("export", "items", "--out", tmp_path, code=2).stderr  # more: test_output_files.py
 
 
 # --------------------------------------------------------------------------- weekly
@@ -245,7 +245,7 @@ def test_send_delivers_logs_and_escalates(cli, smtp_server, monkeypatch):
     again = cli.json(*args, *AS_OF)  # same day, same items: not sent twice
     assert {m["status"] for m in again["messages"] if m["agency"] == "省农业农村厅"} == {"skipped"}
     assert len(inbox.messages) == 2
-    forced = cli.json(*args, "--force", *AS_OF)
+    forced = cli.json(*args, "--resend", *AS_OF)
     subject = next(m["subject"] for m in forced["messages"] if m["agency"] == "省农业农村厅")
     assert subject.startswith("【催办】")
     later = cli.json(*args, "--as-of", "2026-12-01")

@@ -32,11 +32,14 @@ def upgrade(json_: Json = False) -> None:
 @app.command("backup")
 def backup(target: Annotated[str, typer.Argument(metavar="FILE", help="New file to write (never overwritten).")]) -> None:
     """Back the database up to FILE (SQLite online backup; pg_dump for PostgreSQL)."""
+    from ..output import files
     from ..storage.maintenance import backup as run_backup
 
     with database(setup=False, create=False) as conn:
-        path = run_backup(conn, target)
-    typer.echo(f"backup written to {path}", err=True)
+        where = files.target(target, database=conn, option="FILE", force_option=None)
+        with files.replacing(where) as partial:
+            run_backup(conn, partial)
+    typer.echo(f"backup written to {where.path}", err=True)
 
 
 @app.command("check")

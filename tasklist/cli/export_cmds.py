@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -14,6 +13,7 @@ from .common import AgencyOpt, AsOf, Json, ShowAll, console, database, labels, p
 
 Out = Annotated[Optional[str], typer.Option("--out", "-o", help="Write to this file (default: standard output).",
                                             show_default=False)]
+Force = Annotated[bool, typer.Option("--force", help="Replace a file that already exists (never the database).")]
 
 
 def register(app: typer.Typer) -> None:
@@ -21,8 +21,19 @@ def register(app: typer.Typer) -> None:
     app.command("export")(export)
 
 
-def write_output(data: bytes, out: str | None, *, binary: bool = False) -> None:
-    """To --out atomically (a file is whole or absent), else to stdout."""
+def output_target(out: str | None, *, force: bool, conn: Any) -> Any:
+    """Check --out before any work is done (see :func:`tasklist.output.files.target`); None: stdout.
+    ``conn`` is the open database, never to be written over."""
+    if out is None:
+        return None
+    from ..output.files import target
+
+    return target(out, force=force, database=conn)
+
+
+def write_output(data: bytes, out: Any, *, binary: bool = False) -> None:
+    """To a checked --out target (from :func:`output_target`) atomically: the whole new file or the
+    old one untouched. None: to stdout."""
     from ..errors import BadInput
 
     if out is None:
@@ -31,19 +42,17 @@ def write_output(data: bytes, out: str | None, *, binary: bool = False) -> None:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return
-    path = Path(out)
-    if not path.parent.is_dir():
-        raise BadInput(f"cannot write {path}: directory {path.parent} does not exist")
     from ..output.files import write_atomic
 
-    write_atomic(path, data)
-    typer.echo(f"wrote {path}", err=True)
+    write_atomic(out, data)
+    typer.echo(f"wrote {out.shown}", err=True)
 
 
 def weekly(
     days: Annotated[int, typer.Option("--days", min=1, help="Length of the period, ending on the as-of date.")] = 7,
     fmt: Annotated[Optional[str], typer.Option("--format", help="md or html instead of the terminal.", show_default=False)] = None,
     out: Out = None,
+    force: Force = False,
     as_of: AsOf = None,
     json_: Json = False,
     show_all: ShowAll = False,
@@ -57,6 +66,7 @@ def weekly(
     if fmt not in (None, "md", "html"):
         raise BadInput(f"--format must be md or html, not {fmt!r}")
     with database() as conn:
+        target = output_target(out, force=force, conn=conn)
         day = resolve_as_of(as_of, conn)
         report = weekly_report(conn, day, days=days)
     lab = labels()
@@ -65,11 +75,11 @@ def weekly(
     if json_:
         import json
 
-        write_output((json.dumps(report.as_dict(), ensure_ascii=False, indent=2) + "\n").encode(), out)
+        write_output((json.dumps(report.as_dict(), ensure_ascii=False, indent=2) + "\n").encode(), target)
         return
     tables = weekly_tables(report, lab)
     if fmt:
-        write_output(render(tables, fmt, title=f"{title} · {lab('weekly_generated', at=report.generated_at)}"), out)
+        write_output(render(tables, fmt, title=f"{title} · {lab('weekly_generated', at=report.generated_at)}"), target)
         return
     from ..output.terminal import weekly_screen
 
@@ -82,6 +92,7 @@ def export(
     fmt: Annotated[str, typer.Option("--format", "-f", help="csv, xlsx, json, md or html.")] = "csv",
     agency: AgencyOpt = None,
     out: Out = None,
+    force: Force = False,
     encoding: Annotated[str, typer.Option("--encoding", help="CSV encoding: utf-8 (with BOM) or gb18030.")] = "utf-8",
     by_agency: Annotated[bool, typer.Option("--by-agency", help="XLSX: one sheet per agency.")] = False,
     as_of: AsOf = None,
@@ -99,8 +110,13 @@ def export(
         raise BadInput(f"unknown format {fmt!r}", hint=", ".join(formats.FORMATS))
     if encoding.lower().replace("-", "") not in ("utf8", "gb18030"):
         raise BadInput(f"--encoding must be utf-8 or gb18030, not {encoding!r}")
+    if by_agency and fmt != "xlsx":
+        raise BadInput("--by-agency goes with --format xlsx")
+    if fmt == "xlsx" and out is None:
+        raise BadInput("this format is binary: give --out FILE")
     lab = labels()
     with database() as conn:
+        target = output_target(out, force=force, conn=conn)
         day = resolve_as_of(as_of, conn)
         who = resolve_agency(conn, agency) if agency else None
         if report == "history":
@@ -115,10 +131,8 @@ def export(
                 from ..reports.facts import filter_items
 
                 table = tables.items_table(filter_items(items, agency=who), lab, day)
-    parts = list(table.split().values()) if by_agency and fmt == "xlsx" else [table]
-    if by_agency and fmt != "xlsx":
-        raise BadInput("--by-agency goes with --format xlsx")
-    write_output(formats.render(parts, fmt, title=table.title, encoding=encoding), out, binary=fmt == "xlsx")
+    parts = list(table.split().values()) if by_agency else [table]
+    write_output(formats.render(parts, fmt, title=table.title, encoding=encoding), target, binary=fmt == "xlsx")
 
 
 def register_reminders(app: typer.Typer) -> None:
@@ -136,7 +150,8 @@ def remind(
     starttls: Annotated[bool, typer.Option("--starttls")] = False,
     use_ssl: Annotated[bool, typer.Option("--ssl")] = False,
     sender: Annotated[str, typer.Option("--from", envvar="TASKLIST_FROM", help="Sender address.")] = "tasklist@localhost.localdomain",
-    force: Annotated[bool, typer.Option("--force", help="Send again what was already sent today for the same items.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace .eml files already in --out-dir.")] = False,
+    resend: Annotated[bool, typer.Option("--resend", help="Send again what was already sent today for the same items.")] = False,
     as_of: AsOf = None,
     json_: Json = False,
 ) -> None:
@@ -146,23 +161,25 @@ def remind(
     from ..errors import BadInput
     from ..mail.reminders import build_reminders, write_eml
     from ..mail.smtp import SmtpSettings, send as deliver
+    from ..output.files import directory
     from ..storage.lookup import resolve_agency
     from ..storage.writes import current_user
 
-    if not out_dir and not send:
+    if out_dir is None and not send:
         raise BadInput("give --out-dir DIR to write the messages, --send to deliver them, or both")
     if starttls and use_ssl:
         raise BadInput("--starttls and --ssl exclude each other")
     with database() as conn:
+        folder = directory(out_dir, database=conn) if out_dir is not None else None
         day = resolve_as_of(as_of, conn)
         who = resolve_agency(conn, agency) if agency else None
         msgs = build_reminders(conn, day, sender=sender, agency=who, include_due_soon=include_due_soon)
-        if out_dir:
-            write_eml(msgs, Path(out_dir))
+        if folder is not None:
+            write_eml(msgs, folder, force=force, database=conn)
         if send:
             settings = SmtpSettings(smtp_host, smtp_port or (465 if use_ssl else 25), starttls=starttls, use_ssl=use_ssl,
                                     user=os.environ.get("TASKLIST_SMTP_USER"), password=os.environ.get("TASKLIST_SMTP_PASSWORD"))
-            deliver(conn, msgs, settings, day, sent_by=current_user(), force=force)
+            deliver(conn, msgs, settings, day, sent_by=current_user(), force=resend)
     failed = [m for m in msgs if m.status == "failed"]
     if json_:
         print_json({"as_of": day.isoformat(), "messages": [m.as_dict() for m in msgs],

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from .common import AgencyOpt, AsOf, Json, console, database, print_json, resolve_as_of
-from .export_cmds import write_output
+from .export_cmds import Force, output_target, write_output
 
 app = typer.Typer(help="Feedback workbooks: export one per agency, import what they send back.", no_args_is_help=True)
 
@@ -24,11 +23,12 @@ def export(
     out: Annotated[Optional[str], typer.Option("--out", "-o", show_default=False, help="The file to write.")] = None,
     out_dir: Annotated[Optional[str], typer.Option("--out-dir", show_default=False)] = None,
     fmt: Annotated[str, typer.Option("--format", help="xlsx or csv.")] = "xlsx",
+    force: Force = False,
     as_of: AsOf = None,
 ) -> None:
     """Export a feedback workbook listing an agency's open items, to fill in and send back."""
     from ..errors import BadInput
-    from ..output.files import safe_filename
+    from ..output import files
     from ..feedback.workbook import export_csv, export_xlsx, open_rows
     from ..storage.lookup import agencies_in_order, members, resolve_agency
 
@@ -36,22 +36,28 @@ def export(
         raise BadInput(f"--format must be xlsx or csv, not {fmt!r}")
     if all_ == bool(agency):
         raise BadInput("give --agency A (with --out FILE) or --all (with --out-dir DIR)")
-    if agency and not out:
+    if agency and out is None:
         raise BadInput("give --out FILE")
-    if all_ and not out_dir:
+    if all_ and out_dir is None:
         raise BadInput("--all needs --out-dir DIR")
-    if out_dir and not Path(out_dir).is_dir():
-        raise BadInput(f"--out-dir {out_dir} is not a directory")
     writer = export_xlsx if fmt == "xlsx" else export_csv
     with database() as conn:
-        day = resolve_as_of(as_of, conn)
+        protected = files.database_files(conn)
+        folder = files.directory(out_dir, database=protected) if all_ else None
         if agency:
-            write_output(writer(conn, resolve_agency(conn, agency), day), out)
+            target = output_target(out, force=force, conn=conn)
+            day = resolve_as_of(as_of, conn)
+            write_output(writer(conn, resolve_agency(conn, agency), day), target)
             return
-        for ref in agencies_in_order(conn):
-            if not members(conn, ref) and open_rows(conn, ref, day):
-                target = Path(out_dir) / f"{day.isoformat()}_{safe_filename(ref.name)}_反馈表.{fmt}"
-                write_output(writer(conn, ref, day), str(target))
+        day = resolve_as_of(as_of, conn)
+        due = [ref for ref in agencies_in_order(conn) if not members(conn, ref) and open_rows(conn, ref, day)]
+        # every file checked before any is written; one name per agency, even where two clean alike
+        stems = files.distinct_names([(files.safe_filename(ref.name), ref.name) for ref in due])
+        targets = [files.inside(folder, f"{day.isoformat()}_{stem}_反馈表.{fmt}", force=force, database=protected)
+                   for stem in stems]
+        files.make_directory(folder)
+        for ref, target in zip(due, targets):
+            write_output(writer(conn, ref, day), target)
 
 
 @app.command("import")

@@ -19,7 +19,8 @@ from zoneinfo import ZoneInfo
 from .. import rules
 from ..errors import BadInput
 from ..i18n import Labels
-from ..output.files import safe_filename, write_atomic
+from ..output import files
+from ..output.files import safe_filename
 from ..output.formats import html_document, html_table, to_xlsx
 from ..output.tables import Table, overdue_table
 from ..registry.names import valid_email
@@ -146,9 +147,19 @@ def _plain_table(table: Table) -> str:
     return "\n".join(lines)
 
 
-def write_eml(reminders: list[Reminder], out_dir: Path) -> None:
-    if not out_dir.is_dir():
-        raise BadInput(f"--out-dir {out_dir} is not a directory")
-    for r in reminders:
-        r.path = out_dir / r.filename
-        write_atomic(r.path, r.message.as_bytes())
+def write_eml(reminders: list[Reminder], out_dir: str | Path | files.Target, *, force: bool = False,
+              database: Any = None) -> None:
+    """Write each message to ``out_dir`` (created if missing) as its ``filename``.
+
+    Every file is checked before any is written: none may be the database in use (``database``: the
+    open connection, see :func:`tasklist.output.files.database_files`), and none may replace an
+    existing file unless ``force``. File names are distinct within one run; a clash (two names the
+    file system would take for one) gets a suffix from the agency's name."""
+    protected = files.database_files(database)
+    folder = out_dir if isinstance(out_dir, files.Target) else files.directory(out_dir, database=protected)
+    names = files.distinct_names([(r.filename, r.agency) for r in reminders])
+    targets = [files.inside(folder, name, force=force, database=protected) for name in names]
+    files.make_directory(folder)
+    for r, where in zip(reminders, targets):
+        files.write_atomic(where, r.message.as_bytes())
+        r.filename, r.path = where.path.name, where.path

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -11,31 +10,21 @@ from pathlib import Path
 
 from . import schema
 from .connection import Connection, postgres_dsn
-from ..errors import BadInput, DatabaseError
+from ..errors import DatabaseError
 
 
-def backup(conn: Connection, target: str | Path) -> Path:
-    """Copy the database to ``target``: SQLite's online backup API (consistent while others write),
-    or pg_dump for PostgreSQL. An existing file is never overwritten."""
-    path = Path(target)
-    if path.exists():
-        raise BadInput(f"{path} already exists; choose a new file name")
-    if not path.parent.is_dir():
-        raise BadInput(f"cannot write {path}: directory {path.parent} does not exist")
-    partial = path.with_name(path.name + ".partial")
-    try:
-        if conn.dialect == "sqlite":
-            dest = sqlite3.connect(partial)
-            try:
-                conn.raw.backup(dest)
-            finally:
-                dest.close()
-        else:
-            _pg_dump(conn, partial)
-        os.replace(partial, path)  # a backup file is either whole or absent
-    finally:
-        partial.unlink(missing_ok=True)
-    return path
+def backup(conn: Connection, partial: Path) -> None:
+    """Copy the database into the new file ``partial``: SQLite's online backup API (consistent while
+    others write), or pg_dump for PostgreSQL. The caller chooses the path and moves the copy into
+    place (see :func:`tasklist.output.files.replacing`), so a backup file is either whole or absent."""
+    if conn.dialect == "sqlite":
+        dest = sqlite3.connect(partial)
+        try:
+            conn.raw.backup(dest)
+        finally:
+            dest.close()
+    else:
+        _pg_dump(conn, partial)
 
 
 def _pg_dump(conn: Connection, target: Path) -> None:
