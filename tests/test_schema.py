@@ -201,3 +201,22 @@ def test_an_update_can_be_reversed_only_once_even_by_two_processes_at_once(cli):
     refused = next(r for r in results if r.returncode)
     assert refused.stderr.count("\n") <= 2 and "error:" in refused.stderr and "unexpected" not in refused.stderr
     assert query("SELECT count(*) FROM status_update WHERE reverses_id = ?", (row["id"],)) == [(1,)]
+
+
+def test_python_users_read_the_database_through_the_sqlmodel_classes(cli, isolated_home):
+    from sqlalchemy import create_engine
+    from sqlmodel import Session, select
+
+    import tasklist
+
+    cli("done", "T6", "--note", "经 ORM 读取")
+    engine = create_engine(f"sqlite:///{isolated_home / 'tasklist.db'}")
+    try:
+        with Session(engine) as session:
+            assert len(session.exec(select(tasklist.Item)).all()) == 54
+            update = session.exec(select(tasklist.StatusUpdate)).one()
+            part = session.get(tasklist.Assignment, update.assignment_id)
+            assert (update.note, update.status, session.get(tasklist.Agency, part.agency_id).name) == \
+                ("经 ORM 读取", "done", "省农业农村厅")
+    finally:
+        engine.dispose()
