@@ -38,6 +38,10 @@ class Conflict(BadInput):
     """A write the database refused because the same thing was recorded already (a unique key)."""
 
 
+class Forbidden(BadInput):
+    """The shared database refused a write that the user's role may not make."""
+
+
 class InvalidDate(BadInput):
     """A date that cannot be parsed or does not exist."""
 

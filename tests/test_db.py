@@ -34,7 +34,7 @@ conn = open_db(url)
 item = resolve_item(conn, "T6")
 for n in range(25):
     record_update(conn, item, status="in_progress", as_of=date(2026, 11, 23), progress=n,
-                  note=f"w{worker}-{n}", recorded_by=f"worker{worker}")
+                  note=f"w{worker}-{n}", reported_by=f"worker{worker}")
 """
 
 RELOADER = r"""
@@ -145,7 +145,9 @@ def test_database_from_the_first_schema_upgrades_keeping_every_update(cli, tmp_p
     with sqlite3.connect(db) as new:
         assert new.execute("SELECT version_num FROM alembic_version").fetchall() == [(schema.HEAD,)]
         assert not new.execute("SELECT 1 FROM sqlite_master WHERE name = 'tasklist_migrations'").fetchall()
-        assert new.execute("SELECT * FROM status_update ORDER BY id").fetchall() == updates
+        # every row as it was (the column added since, reported_by, is empty in old rows)
+        assert [r[:-1] for r in new.execute("SELECT * FROM status_update ORDER BY id")] == updates
+        assert {r[-1] for r in new.execute("SELECT * FROM status_update")} == {None}
         assert new.execute("SELECT * FROM extension ORDER BY id").fetchall() == extensions
     t6 = cli.json("--db", str(db), "show", "T6", "--as-of", "2022-03-02")
     assert t6["status"] == "in_progress" and t6["history"][0]["note"] == "首版数据库中的更新"
@@ -216,7 +218,7 @@ def insert_then_stall(self, sql, params):
     return real_insert(self, sql, params)
 
 db.Connection.insert = insert_then_stall
-import_feedback(open_db(url), file, as_of=date(2026, 11, 23), recorded_by="test")
+import_feedback(open_db(url), file, as_of=date(2026, 11, 23), reported_by="test")
 """
 
 

@@ -32,7 +32,7 @@ def _root(
     common.settings.lang = lang
 
 
-from . import db_cmds, export_cmds, feedback_cmds, registry_cmds, report_cmds, tracking_cmds  # noqa: E402
+from . import admin_cmds, db_cmds, export_cmds, feedback_cmds, registry_cmds, report_cmds, tracking_cmds  # noqa: E402
 
 registry_cmds.register(app)
 tracking_cmds.register(app)
@@ -41,6 +41,7 @@ export_cmds.register(app)
 export_cmds.register_reminders(app)
 feedback_cmds.register(app)
 db_cmds.register(app)
+admin_cmds.register(app)
 
 
 def main() -> None:

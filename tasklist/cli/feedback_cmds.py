@@ -65,19 +65,18 @@ def import_(
     file: Annotated[str, typer.Argument(metavar="FILE", help="A filled-in feedback workbook (.xlsx) or .csv.")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be recorded; record nothing.")] = False,
     agency: AgencyOpt = None,
-    by: Annotated[Optional[str], typer.Option("--by", show_default=False, help="Who records (default: the OS user).")] = None,
+    by: Annotated[Optional[str], typer.Option("--by", show_default=False, help="The person the rows are recorded for.")] = None,
     as_of: AsOf = None,
     json_: Json = False,
 ) -> None:
     """Import a filled-in feedback file: every row checked, all recorded in one transaction or none."""
     from ..feedback.importer import import_feedback
     from ..storage.lookup import resolve_agency
-    from ..storage.writes import current_user
 
     with database() as conn:
         day = resolve_as_of(as_of, conn)
         expected = resolve_agency(conn, agency) if agency else None
-        result = import_feedback(conn, file, as_of=day, recorded_by=by or current_user(), dry_run=dry_run,
+        result = import_feedback(conn, file, as_of=day, reported_by=by, dry_run=dry_run,
                                  expected_agency=expected)
     if json_:
         print_json(result.as_dict())

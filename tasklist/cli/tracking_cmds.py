@@ -13,7 +13,9 @@ AllAgencies = Annotated[bool, typer.Option("--all", help="Record the same update
 Note = Annotated[Optional[str], typer.Option("--note", help="Progress note (进展情况).", show_default=False)]
 On = Annotated[Optional[str], typer.Option("--on", help="Date the progress was reported (default: the as-of date).",
                                            show_default=False)]
-By = Annotated[Optional[str], typer.Option("--by", help="Who records this (default: the OS user).", show_default=False)]
+By = Annotated[Optional[str], typer.Option(
+    "--by", help="The person this is recorded for, kept beside who recorded it (the OS user; on PostgreSQL the "
+                 "database's login).", show_default=False)]
 
 
 def register(app: typer.Typer) -> None:
@@ -35,7 +37,7 @@ def _record(item_id, status, agency, all_, progress, note, on, by, as_of, json_)
         ref = resolve_item(conn, item_id)
         who = resolve_agency(conn, agency) if agency else None
         ids = record_update(conn, ref, status=status, as_of=day, agency=who, all_agencies=all_, progress=progress,
-                            note=note, reported_on=reported, recorded_by=by)
+                            note=note, reported_on=reported, reported_by=by)
         rows = [r for r in history_rows(conn, item=ref) if r.id in ids]
     if json_:
         print_json([r.as_dict() for r in rows])
@@ -85,7 +87,7 @@ def undo(
     from ..storage.writes import undo as undo_update
 
     with database() as conn:
-        ids = undo_update(conn, update_id, recorded_by=by)
+        ids = undo_update(conn, update_id, reported_by=by)
         rows = [r for r in history_rows(conn) if r.id in ids]
     if json_:
         print_json([r.as_dict() for r in rows])
@@ -101,7 +103,6 @@ def extend(
     reason: Annotated[str, typer.Option("--reason", help="Why the deadline moves.")],
     approved_by: Annotated[Optional[str], typer.Option("--approved-by", show_default=False)] = None,
     agency: AgencyOpt = None,
-    by: By = None,
     as_of: AsOf = None,
     json_: Json = False,
 ) -> None:
@@ -115,7 +116,7 @@ def extend(
         day = resolve_as_of(as_of, conn)
         ref = resolve_item(conn, item_id)
         who = resolve_agency(conn, agency) if agency else None
-        ext_id = grant(conn, ref, to=new_due, reason=reason, as_of=day, agency=who, approved_by=approved_by, recorded_by=by)
+        ext_id = grant(conn, ref, to=new_due, reason=reason, as_of=day, agency=who, approved_by=approved_by)
     if json_:
         print_json({"id": ext_id, "item": ref.code, "agency": who.name if who else None, "new_due": new_due.isoformat(),
                     "granted_on": day.isoformat()})

@@ -58,7 +58,7 @@ def import_feedback(
     path: str | Path,
     *,
     as_of: date,
-    recorded_by: str,
+    reported_by: str | None = None,
     dry_run: bool = False,
     expected_agency: AgencyRef | None = None,
 ) -> ImportResult:
@@ -141,7 +141,8 @@ def import_feedback(
         [agency.name, prov.plan, [[u.code, u.status, u.progress, u.note, u.reported_on.isoformat()] for u in planned]],
         ensure_ascii=False).encode()).hexdigest()
     updates = [NewUpdate(assigned[u.code], u.status, u.progress, u.note, u.reported_on) for u in planned]
-    ids = record_import(conn, agency, name, updates, recorded_by=recorded_by, content_key=content_key, dry_run=dry_run)
+    ids = record_import(conn, agency, name, updates, reported_by=reported_by, content_key=content_key,
+                        dry_run=dry_run)
     if ids is None:
         result.duplicate = True
     else:

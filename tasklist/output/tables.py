@@ -91,12 +91,12 @@ def history_table(rows: Sequence[HistoryRow], labels: Labels) -> Table:
     columns = [
         Column("update", "#", "int"), _c(labels, "id"), _c(labels, "agency"), _c(labels, "status", "status"),
         _c(labels, "progress", "int"), _c(labels, "reported_on", "date"), _c(labels, "note"),
-        _c(labels, "recorded_by"), _c(labels, "source"), Column("reverses", "↶", "int"),
+        _c(labels, "recorded_by"), _c(labels, "reported_by"), _c(labels, "source"), Column("reverses", "↶", "int"),
     ]
     table = Table("history", labels("history_title"), columns)
     for r in rows:
         table.rows.append([r.id, r.item, r.agency, labels.status(r.status), r.progress, date.fromisoformat(r.reported_on),
-                           r.note or "", r.recorded_by, r.source, r.reverses])
+                           r.note or "", r.recorded_by, r.reported_by or "", r.source, r.reverses])
     return table
 
 

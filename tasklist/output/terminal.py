@@ -170,7 +170,8 @@ def history_table(rows: Sequence[HistoryRow], labels: Labels, *, limit: int | No
         if r.reverses:
             status = Text.assemble(status, Text(f" ↶#{r.reverses}", style="dim"))
         note = (r.note or "") if len(r.note or "") <= 300 else r.note[:300] + "…"
-        table.add_row(str(r.id), r.item, r.agency, status, r.reported_on, Text(note), r.recorded_by)
+        by = r.recorded_by if not r.reported_by else f"{r.reported_by} ({r.recorded_by})"
+        table.add_row(str(r.id), r.item, r.agency, status, r.reported_on, Text(note), Text(by))
     return _with_more(table, labels, len(rows) - len(shown))
 
 
@@ -386,4 +387,30 @@ def weekly_screen(report: Any, tables: Sequence[Any], labels: Labels, title: str
         else:
             parts.append(plain_table(table, labels, width=width, limit=limit))
     return Group(*parts)
+
+
+def users_table(rows: Sequence[Any], labels: Labels) -> RenderableType:
+    """The users of the shared database."""
+    table = _table()
+    for key in ("user", "agency", "created_at", "created_by"):
+        table.add_column(labels(key), no_wrap=True)
+    for u in rows:
+        table.add_row(Text(u.name), Text(u.agency or labels("office")), u.created_at[:19], Text(u.created_by))
+    return table
+
+
+def audit_table(rows: Sequence[dict[str, Any]], labels: Labels, *, limit: int | None) -> RenderableType:
+    """The audit log, newest last (one screenful unless ``limit`` is None)."""
+    import json
+
+    table = _table(labels("audit_title"))
+    table.add_column("#", justify="right", no_wrap=True)
+    for key in ("at", "actor", "action", "subject"):
+        table.add_column(labels(key), no_wrap=True)
+    table.add_column(labels("detail"), overflow="fold", ratio=1)
+    shown = rows if limit is None else rows[-limit:]
+    for r in shown:
+        detail = json.dumps(r["detail"], ensure_ascii=False) if r["detail"] is not None else ""
+        table.add_row(str(r["id"]), r["at"][:19], Text(r["actor"]), Text(r["action"]), Text(r["subject"]), Text(detail))
+    return _with_more(table, labels, len(rows) - len(shown))
 

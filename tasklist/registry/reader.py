@@ -7,6 +7,7 @@ list and item lists (``tasks:``, ``outcomes:``). See docs/registry.md.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -106,6 +107,7 @@ class Registry:
     files: list[str] = field(default_factory=list)
     # Things that load but should be fixed (a deprecated field name); the command line prints them.
     warnings: list[Problem] = field(default_factory=list)
+    digests: dict[str, str] = field(default_factory=dict)  # file as shown -> sha256 of its bytes
 
     def agency(self, name: str) -> AgencySpec:
         return next(a for a in self.agencies if a.name == name)
@@ -125,6 +127,7 @@ class _Reader:
         self.path = path
         self.shown = shown
         self.problems = problems
+        self.digest: str | None = None
         self.warnings = warnings
         self._warned: set[str] = set()
 
@@ -148,6 +151,7 @@ class _Reader:
 
         try:
             raw = self.path.read_bytes()
+            self.digest = hashlib.sha256(raw).hexdigest()
         except OSError as exc:
             self.problems.append(Problem(self.shown, 0, 0, "file", f"cannot read: {exc.strerror or exc}"))
             return None
@@ -364,8 +368,10 @@ def _read_registry(paths: Iterable[str | Path] | None) -> Registry:
     agency_nodes: list[tuple[_Reader, Any]] = []
     item_nodes: list[tuple[_Reader, str, Any]] = []
     files = registry_files(paths)
+    readers: list[_Reader] = []
     for path in files:
         reader = _Reader(path, _shown(path), problems, warnings)
+        readers.append(reader)
         if not path.exists():
             problems.append(Problem(reader.shown, 0, 0, "file", "does not exist"))
             continue
@@ -399,7 +405,8 @@ def _read_registry(paths: Iterable[str | Path] | None) -> Registry:
     if problems or plan is None:
         raise RegistryError(problems)
     warnings.sort(key=lambda p: (p.file, p.line, p.column))
-    return Registry(plan=plan, agencies=agencies, items=items, files=[_shown(f) for f in files], warnings=warnings)
+    return Registry(plan=plan, agencies=agencies, items=items, files=[_shown(f) for f in files], warnings=warnings,
+                    digests={r.shown: r.digest for r in readers if r.digest})
 
 
 def _read_plan(nodes: list[tuple[_Reader, Any]], problems: list[Problem], files: list[Path]) -> PlanSpec | None:

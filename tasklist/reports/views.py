@@ -88,6 +88,7 @@ class HistoryRow:
     source: str
     batch: str | None
     reverses: int | None
+    reported_by: str | None = None  # the person it was recorded for (--by), beside who recorded it
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -112,7 +113,7 @@ def history(
         params.append(since.isoformat())
     rows = conn.all(
         "SELECT u.id, i.code, g.name, u.status, u.progress, u.note, u.reported_on, u.recorded_at, u.recorded_by, "
-        "u.source, u.batch, u.reverses_id FROM status_update u JOIN assignment a ON a.id = u.assignment_id "
+        "u.source, u.batch, u.reverses_id, u.reported_by FROM status_update u JOIN assignment a ON a.id = u.assignment_id "
         "JOIN item i ON i.id = a.item_id JOIN agency g ON g.id = a.agency_id "
         f"WHERE {' AND '.join(where)} ORDER BY u.reported_on, u.recorded_at, u.id",
         params,
@@ -175,3 +176,11 @@ def reminder_log(conn: Connection, agency: AgencyRef | None = None) -> list[dict
         d["recipients"] = d["recipients"].split(",") if d["recipients"] else []
         out.append(d)
     return out
+
+
+def audit_log(conn: Connection, *, since: date | None = None) -> list[dict[str, Any]]:
+    """The audit log, oldest first (``since``: entries on or after that day, UTC)."""
+    where, params = ("WHERE at >= ?", [since.isoformat()]) if since else ("", [])
+    rows = conn.all(f"SELECT id, at, actor, action, subject, detail FROM audit_log {where} ORDER BY id", params)
+    return [{"id": r[0], "at": r[1], "actor": r[2], "action": r[3], "subject": r[4],
+             "detail": json.loads(r[5]) if r[5] else None} for r in rows]

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from ..errors import BadInput, Conflict, DatabaseError, TasklistError
+from ..errors import BadInput, Conflict, DatabaseError, Forbidden, TasklistError
 
 BUSY_TIMEOUT_MS = 15_000
 #: transactions committed by this process, so that a failure after one is never reported as if nothing was saved
@@ -211,6 +211,8 @@ class Connection:
         if _is_busy(exc):
             return DatabaseError(f"database is busy: another process held it for {BUSY_TIMEOUT_MS // 1000} s ({where})",
                                  hint="try again in a moment")
+        if getattr(exc, "sqlstate", None) == "42501":  # insufficient_privilege, row-level security included
+            return Forbidden(_forbidden(exc))
         if _is_duplicate(exc):
             return Conflict(f"already recorded: {_first_line(exc)}")
         if _is_bad_value(exc):
@@ -245,6 +247,15 @@ def _is_busy(exc: Exception) -> bool:
     state = getattr(exc, "sqlstate", None)
     # 55P03 lock_not_available, 57014 query_canceled (statement_timeout), 40P01 deadlock, 40001 serialization
     return state in ("55P03", "57014", "40P01", "40001")
+
+
+def _forbidden(exc: Exception) -> str:
+    text = _first_line(exc)
+    if "row-level security" in text:
+        return "this database lets an agency's clerk record updates only for the agency's own parts"
+    table = re.search(r'(?:table|relation|sequence) "?([\w.]+)"?', text)
+    what = f" ({table[1]})" if table else ""
+    return f"permission denied{what}: only the coordinating office may do this on the shared database"
 
 
 def _is_duplicate(exc: Exception) -> bool:

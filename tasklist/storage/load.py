@@ -76,7 +76,7 @@ def apply_registry(conn: Connection, registry: Registry, *, dry_run: bool = Fals
 
 def _log_load(conn: Connection, registry: Registry, report: LoadReport) -> None:
     summary = {k: len(v) for k, v in report.as_dict().items() if isinstance(v, (list, dict))}
-    log_load(conn, plan_id=registry.plan.id, files=registry.files, summary=summary)
+    log_load(conn, plan_id=registry.plan.id, files=registry.files, digests=registry.digests, summary=summary)
 
 
 def _apply_plan(conn: Connection, reg: Registry, report: LoadReport) -> None:

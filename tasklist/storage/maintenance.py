@@ -81,11 +81,33 @@ def _check(conn: Connection, report: CheckReport) -> None:
     if report.schema and not report.pending:
         for table in ("plan", "agency", "item", "assignment", *HISTORY):
             report.counts[table] = conn.value(f"SELECT count(*) FROM {table}")
+        report.problems += _history_kept(conn)
         orphans = conn.value(
             "SELECT count(*) FROM status_update u LEFT JOIN assignment a ON a.id = u.assignment_id WHERE a.id IS NULL"
         )
         if orphans:
             report.problems.append(f"{orphans} status updates belong to no assignment")
+
+
+def _history_kept(conn: Connection) -> list[str]:
+    """History that shrank (rows deleted with the triggers out of the way) or lost its guards."""
+    from .rights import HISTORY
+
+    found = []
+    recorded = dict(conn.all("SELECT table_name, rows FROM history_count"))
+    for table in HISTORY:
+        present = conn.value(f"SELECT count(*) FROM {table}")
+        if present < recorded.get(table, 0):
+            found.append(f"history has shrunk: {table} holds {present} rows, {recorded[table]} were recorded")
+    if conn.dialect == "sqlite":
+        triggers = {r[0] for r in conn.all("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+        wanted = {f"{t}_no_{op}" for t in HISTORY for op in ("update", "delete")} | {f"{t}_counted" for t in HISTORY}
+    else:
+        triggers = {r[0] for r in conn.all("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgenabled <> 'D'")}
+        wanted = {f"{t}_{kind}" for t in HISTORY for kind in ("append_only", "no_truncate", "counted", "who")}
+    for name in sorted(wanted - triggers):
+        found.append(f"history is unguarded: trigger {name} is missing or disabled")
+    return found
 
 
 def _undecodable_text(conn: Connection) -> list[str]:

@@ -123,6 +123,9 @@ class StatusUpdate(SQLModel, table=True):
     source: str = Field(sa_type=Text)  # cli | undo | import:<file name>
     batch: Optional[str] = Field(default=None, sa_type=Text)  # shared by the updates of one --all or group report
     reverses_id: Optional[int] = Field(default=None, foreign_key="status_update.id", sa_type=Integer)
+    # who recorded it: the database's session user on PostgreSQL (a trigger sets it), the OS user on
+    # SQLite; reported_by: the person the clerk typed for (--by), when there is one
+    reported_by: Optional[str] = Field(default=None, sa_type=Text)
 
 
 class Extension(SQLModel, table=True):
@@ -176,3 +179,37 @@ class ImportLog(SQLModel, table=True):
     rows: int = Field(sa_type=Integer)
     imported_at: str = Field(sa_type=Text)
     imported_by: str = Field(sa_type=Text)
+
+
+class TasklistUser(SQLModel, table=True):
+    """A PostgreSQL login role and what it may do: an agency's clerk, or the coordinating office."""
+
+    __tablename__ = "tasklist_user"
+    role_name: str = Field(primary_key=True, sa_type=Text)
+    agency_id: Optional[int] = Field(default=None, foreign_key="agency.id", sa_type=Integer)  # None: the office
+    office: int = Field(default=0, sa_type=Integer, sa_column_kwargs=_zero())
+    created_at: str = Field(sa_type=Text)
+    created_by: str = Field(sa_type=Text)
+
+
+class AuditLog(SQLModel, table=True):
+    """Everything that is not a status update: addresses, extensions, loads, users, imports, reminders.
+    Appended, never changed; the actor is set by the database on PostgreSQL."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_at", "at"), _AUTOINCREMENT)
+    id: Optional[int] = Field(default=None, primary_key=True, sa_type=ID)
+    at: str = Field(sa_type=Text)
+    actor: str = Field(sa_type=Text)
+    action: str = Field(sa_type=Text)  # set-email, extend, load, user-add, user-remove, import, remind, ...
+    subject: str = Field(sa_type=Text)  # what it was done to: an agency, an item, a file, a role
+    detail: Optional[str] = Field(default=None, sa_type=Text)  # JSON
+
+
+class HistoryCount(SQLModel, table=True):
+    """Rows ever appended to each history table, kept by triggers: `db check` compares it with what is
+    there, so history that shrank (triggers disabled, rows deleted) is found."""
+
+    __tablename__ = "history_count"
+    table_name: str = Field(primary_key=True, sa_type=Text)
+    rows: int = Field(sa_type=BigInteger)

@@ -22,7 +22,7 @@ from ..errors import DatabaseError
 from .connection import Connection, connect
 
 #: every revision in storage/migrations/versions, oldest first (a test checks it against Alembic's)
-REVISIONS = ("0001", "0002", "0003", "0004", "0005")
+REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006")
 HEAD = REVISIONS[-1]
 #: the migrations of tasklist before Alembic, and the revision each corresponds to
 LEGACY = {"m001_initial": "0001", "m002_load_log": "0002", "m003_reminder_log": "0003", "m004_import_log": "0004"}
@@ -158,6 +158,11 @@ def _upgrade(conn: Connection, to: str) -> list[str]:
                 env.configure(connection=sa_conn, transactional_ddl=True)
                 with env.begin_transaction():
                     env.run_migrations()
+            if conn.dialect == "postgresql" and to in ("head", HEAD):  # every table gets exactly its rights
+                from .rights import rights_sql
+
+                for statement in rights_sql(sa_conn.exec_driver_sql("SELECT current_database()").scalar_one()):
+                    sa_conn.exec_driver_sql(statement)
     except DatabaseError:
         raise
     except Exception as exc:

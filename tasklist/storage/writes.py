@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from .. import rules
 from ..errors import BadInput, Conflict, NotFound
@@ -65,6 +66,15 @@ def check_note(note: str | None, field: str = "note") -> str | None:
     return note
 
 
+def check_name(name: str | None, field: str) -> str | None:
+    """A person's name as typed (--by): stripped, at most 100 characters."""
+    if name is None or not name.strip():
+        return None
+    if len(name) > 100:
+        raise BadInput(f"{field} is too long ({len(name)} characters, at most 100)")
+    return name.strip()
+
+
 def check_update(status: str, progress: int | None, note: str | None, reported_on: date, as_of: date) -> str:
     """Check one update's values; returns the status key. Raises BadInput naming the field."""
     key = rules.parse_status(status)
@@ -91,14 +101,17 @@ class NewUpdate:
     reported_on: date
 
 
-def _append(conn: Connection, updates: Sequence[NewUpdate], *, by: str, source: str, batch: str | None) -> list[int]:
-    stamp = now_utc()
+def _append(conn: Connection, updates: Sequence[NewUpdate], *, source: str, batch: str | None,
+            reported_by: str | None = None) -> list[int]:
+    """Append updates. Who recorded them is the OS user here; on PostgreSQL the database replaces it
+    with its session user (a trigger), so no client can record in another's name."""
+    stamp, by = now_utc(), current_user()
     return [
         conn.insert(
             "INSERT INTO status_update (assignment_id, status, progress, note, reported_on, recorded_at, "
-            "recorded_by, source, batch) VALUES (?,?,?,?,?,?,?,?,?)",
+            "recorded_by, source, batch, reported_by) VALUES (?,?,?,?,?,?,?,?,?,?)",
             (u.assignment_id, u.status, rules.progress_for(u.status, u.progress), u.note, u.reported_on.isoformat(),
-             stamp, by, source, batch),
+             stamp, by, source, batch, reported_by),
         )
         for u in updates
     ]
@@ -115,21 +128,22 @@ def record_update(
     progress: int | None = None,
     note: str | None = None,
     reported_on: date | None = None,
-    recorded_by: str | None = None,
+    reported_by: str | None = None,
     source: str = "cli",
 ) -> list[int]:
-    """Append one update per targeted assignment; returns their ids."""
+    """Append one update per targeted assignment; returns their ids. ``reported_by``: the person
+    the clerk records for, kept beside (never instead of) who recorded it."""
     reported_on = reported_on or as_of
     key = check_update(status, progress, note, reported_on, as_of)
     with conn.transaction():
         targets = _targets(conn, item, agency, all_agencies)
         batch = uuid.uuid4().hex if len(targets) > 1 else None
         rows = [NewUpdate(t.id, key, progress, check_note(note), reported_on) for t in targets]
-        return _append(conn, rows, by=recorded_by or current_user(), source=source, batch=batch)
+        return _append(conn, rows, source=source, batch=batch, reported_by=check_name(reported_by, "--by"))
 
 
 def record_import(conn: Connection, agency: AgencyRef, file_name: str, updates: Sequence[NewUpdate], *,
-                  recorded_by: str, content_key: str, dry_run: bool = False) -> list[int] | None:
+                  content_key: str, reported_by: str | None = None, dry_run: bool = False) -> list[int] | None:
     """Append the updates of one feedback file, all in one transaction, and log the file under
     ``content_key`` (a digest of what it says).
 
@@ -139,11 +153,13 @@ def record_import(conn: Connection, agency: AgencyRef, file_name: str, updates: 
             return None
         if dry_run:
             return []
-        ids = _append(conn, updates, by=recorded_by, source=f"import:{file_name}", batch=None)
+        ids = _append(conn, updates, source=f"import:{file_name}", batch=None, reported_by=reported_by)
         conn.execute(
             "INSERT INTO import_log (agency_id, file_name, content_key, rows, imported_at, imported_by) VALUES (?,?,?,?,?,?)",
-            (agency.id, file_name, content_key, len(updates), now_utc(), recorded_by),
+            (agency.id, file_name, content_key, len(updates), now_utc(), current_user()),
         )
+        audit(conn, "import", file_name, {"agency": agency.name, "digest": content_key, "rows": len(updates),
+                                          "updates": ids})
         return ids
 
 
@@ -151,14 +167,14 @@ _UPDATE_COLS = "id, assignment_id, status, progress, note, reported_on, recorded
 _NEWEST_FIRST = "ORDER BY reported_on DESC, recorded_at DESC, id DESC"
 
 
-def undo(conn: Connection, update_id: int, *, recorded_by: str | None = None) -> list[int]:
+def undo(conn: Connection, update_id: int, *, reported_by: str | None = None) -> list[int]:
     """Append reversals of an update (and of the updates recorded with it by --all).
 
     Only an assignment's latest update can be undone: a reversal restores what was in force just
     before it, which would be wrong once newer updates exist. A unique index on ``reverses_id``
     makes a second reversal of the same update fail on both engines, even when two run at once.
     """
-    by = recorded_by or current_user()
+    by = current_user()
     with conn.transaction():
         row = conn.one(f"SELECT {_UPDATE_COLS} FROM status_update WHERE id = ?", (update_id,))
         if row is None:
@@ -183,8 +199,8 @@ def undo(conn: Connection, update_id: int, *, recorded_by: str | None = None) ->
             try:
                 reversal_ids.append(conn.insert(
                     "INSERT INTO status_update (assignment_id, status, progress, note, reported_on, recorded_at, "
-                    "recorded_by, source, batch, reverses_id) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                    (r[1], status, progress, note, r[5], stamp, by, "undo", None, r[0]),
+                    "recorded_by, source, batch, reverses_id, reported_by) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    (r[1], status, progress, note, r[5], stamp, by, "undo", None, r[0], check_name(reported_by, "--by")),
                 ))
             except Conflict:  # another process undid it between our check and our insert
                 raise BadInput(f"update #{r[0]} has already been undone") from None
@@ -200,7 +216,6 @@ def extend(
     as_of: date,
     agency: AgencyRef | None = None,
     approved_by: str | None = None,
-    recorded_by: str | None = None,
 ) -> int:
     """Record a new due date (延期) for an item, or for one agency's part; the original is kept."""
     checked = check_note(reason, "reason")
@@ -215,7 +230,7 @@ def extend(
             raise BadInput(f"{item.code} has been removed from the registry (archived)")
         else:
             targets = [None]
-        stamp, by = now_utc(), recorded_by or current_user()
+        stamp, by = now_utc(), current_user()
         ids = [
             conn.insert(
                 "INSERT INTO extension (item_id, assignment_id, new_due, reason, approved_by, granted_on, recorded_at, "
@@ -224,6 +239,9 @@ def extend(
             )
             for assignment_id in targets
         ]
+        audit(conn, "extend", item.code, {"agency": agency.name if agency else None, "new_due": to.isoformat(),
+                                          "granted_on": as_of.isoformat(), "reason": text, "approved_by": approved_by,
+                                          "extensions": ids})
         return ids[0]
 
 
@@ -233,7 +251,9 @@ def set_email(conn: Connection, agency: AgencyRef, addresses: list[str]) -> list
     if bad:
         raise BadInput(f"not an e-mail address: {', '.join(repr(b) for b in bad)}")
     with conn.transaction():
+        before = conn.value("SELECT email FROM agency WHERE id = ?", (agency.id,))
         conn.execute("UPDATE agency SET email = ? WHERE id = ?", (",".join(addresses) or None, agency.id))
+        audit(conn, "set-email", agency.name, {"from": before.split(",") if before else [], "to": addresses})
     return addresses
 
 
@@ -246,11 +266,25 @@ def log_reminder(conn: Connection, *, agency_id: int, items: list[str], level: i
             "VALUES (?,?,?,?,?,?,?,?)",
             (agency_id, json.dumps(items), level, as_of.isoformat(), now_utc(), message_id, ",".join(recipients), sent_by),
         )
+        audit(conn, "remind", str(agency_id), {"items": items, "level": level, "as_of": as_of.isoformat(),
+                                               "message_id": message_id, "recipients": recipients})
 
 
-def log_load(conn: Connection, *, plan_id: str, files: list[str], summary: dict[str, int]) -> None:
-    """Record a registry load (inside the load's own transaction)."""
+def log_load(conn: Connection, *, plan_id: str, files: list[str], digests: dict[str, str],
+             summary: dict[str, int]) -> None:
+    """Record a registry load (inside the load's own transaction), with a digest of each file."""
     conn.execute(
         "INSERT INTO load_log (plan_id, loaded_at, loaded_by, files, summary) VALUES (?,?,?,?,?)",
         (plan_id, now_utc(), current_user(), json.dumps(files, ensure_ascii=False), json.dumps(summary, sort_keys=True)),
+    )
+    audit(conn, "load", plan_id, {"files": digests, "changed": summary})
+
+
+def audit(conn: Connection, action: str, subject: str, detail: dict[str, Any] | None) -> None:
+    """Append one entry to the audit log, inside the caller's transaction. On PostgreSQL the
+    database records the actor (its session user), whatever is sent here."""
+    conn.execute(
+        "INSERT INTO audit_log (at, actor, action, subject, detail) VALUES (?,?,?,?,?)",
+        (now_utc(), current_user(), action, subject,
+         json.dumps(detail, ensure_ascii=False, sort_keys=True) if detail is not None else None),
     )
