@@ -1,8 +1,11 @@
 """Feedback files that would eat the machine or slip a wrong value through (issue 12): a sheet that
-claims a million rows, cells of the wrong type, formulas saved without their result."""
+claims a million rows, cells of the wrong type, formulas saved without their result, CSV notes with
+line separators in them, CSV saved by Chinese Excel (GB18030)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 import subprocess
@@ -215,3 +218,92 @@ def test_formulas_saved_with_their_value_by_a_spreadsheet_program_are_read_as_th
     result = cli.json("feedback", "import", edited, *AS_OF)
     assert [(u["id"], u["progress"], u["note"]) for u in result["updates"]] == [
         ("T5", 60, "种业振兴进行中"), ("T6", None, None), ("O16", None, None)]
+
+
+def export_csv(cli, tmp_path):
+    path = tmp_path / "nyt.csv"
+    cli("feedback", "export", "--agency", "省农业农村厅", "--format", "csv", "--out", path, *AS_OF)
+    first, _, rest = path.read_bytes().decode("utf-8-sig").partition("\r\n")
+    return first, list(csv.reader(io.StringIO(rest, newline="")))
+
+
+def write_csv(path, first, rows, encoding="utf-8-sig"):
+    body = io.StringIO(newline="")
+    csv.writer(body, lineterminator="\r\n").writerows(rows)
+    path.write_bytes((first + "\r\n" + body.getvalue()).encode(encoding))
+    return path
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\x0b", "\u2029", "\x1c", "\x85"])
+def test_a_csv_note_with_a_line_separator_is_one_field_not_a_broken_row(cli, tmp_path, separator):
+    first, rows = export_csv(cli, tmp_path)
+    note = f"卫星中心完成选址{separator}下一步开展设计"
+    rows[2][6:10] = ["推进中", "30", note, "2026-11-22"]
+    filled = write_csv(tmp_path / "filled.csv", first, rows)
+    result = cli.runner.invoke(app, ["feedback", "import", str(filled), *AS_OF], catch_exceptions=False)
+    # str.splitlines() cut the line at the separator: "line 4: 编号: '下一步开展设计' ... locked columns".
+    assert "locked columns must not be edited" not in result.stderr
+    if result.exit_code == 0:
+        assert notes() == [note]  # verbatim
+    else:  # refused by a rule on the characters a note may hold, naming the field
+        assert result.exit_code == 2 and "filled.csv line 4: 进展情况:" in result.stderr and updates() == 0
+
+
+def test_csv_line_numbers_count_lines_not_records(cli, tmp_path):
+    first, rows = export_csv(cli, tmp_path)
+    rows[1][6:10] = ["推进中", "", "第一行\n第二行", ""]  # a quoted field over two lines (Alt+Enter in Excel)
+    rows[2][6] = "差不多了"
+    filled = write_csv(tmp_path / "filled.csv", first, rows)
+    assert "filled.csv line 5: 新状态: unknown status '差不多了'" in cli("feedback", "import", filled, *AS_OF, code=2).stderr
+    rows[2][6] = "受阻"
+    cli("feedback", "import", write_csv(filled, first, rows), *AS_OF)
+    assert notes() == ["第一行\n第二行", None]
+
+
+def test_csv_saved_as_gb18030_by_chinese_excel_round_trips(cli, tmp_path):
+    first, rows = export_csv(cli, tmp_path)
+    rows[2][6:10] = ["已完成", "100", "验收通过,资金已拨付𠀀", "2026-11-22"]  # 𠀀: beyond GBK, in GB18030
+    filled = write_csv(tmp_path / "filled-gb.csv", first, rows, encoding="gb18030")
+    with pytest.raises(UnicodeDecodeError):
+        filled.read_bytes().decode("utf-8")
+    result = cli.json("feedback", "import", filled, *AS_OF)
+    assert [(u["id"], u["status"], u["note"]) for u in result["updates"]] == [("T6", "done", "验收通过,资金已拨付𠀀")]
+    assert notes() == ["验收通过,资金已拨付𠀀"]
+
+
+def test_csv_in_neither_utf8_nor_gb18030_is_one_line(cli, tmp_path):
+    first, rows = export_csv(cli, tmp_path)
+    filled = write_csv(tmp_path / "filled.csv", first, rows, encoding="utf-16")
+    stderr = cli("feedback", "import", filled, *AS_OF, code=2).stderr
+    assert stderr.splitlines() == [
+        "error: filled.csv: cannot read the text: it is neither UTF-8 nor GB18030 (save it as CSV UTF-8)"]
+
+
+def test_csv_resaved_by_a_spreadsheet_keeps_its_provenance_and_trailing_empty_cells_are_no_columns(cli, tmp_path):
+    first, rows = export_csv(cli, tmp_path)
+    # A spreadsheet program splits the first line at its commas, re-quotes it on saving, and pads every
+    # row with empty cells to the widest one.
+    cells = next(csv.reader([first]))
+    width = max(len(cells), len(rows[0]))
+    rows[2][6:10] = ["已完成", "100", "验收通过", "2026-11-22"]
+    padded = [cells + [""] * (width - len(cells))] + [r + [""] * (width - len(r)) for r in rows]
+    body = io.StringIO(newline="")
+    csv.writer(body, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL).writerows(padded)
+    filled = tmp_path / "resaved.csv"
+    filled.write_bytes(body.getvalue().encode("gb18030"))
+    assert filled.read_bytes().startswith(b'"#tasklist-feedback {""agency""')
+    assert [u["id"] for u in cli.json("feedback", "import", filled, *AS_OF)["updates"]] == ["T6"]
+    rows[3][10:] = ["备注"]
+    write_csv(filled, first, rows)
+    assert "resaved.csv line 5: column 11: filled in right of the exported columns" in cli(
+        "feedback", "import", filled, *AS_OF, code=2).stderr
+
+
+def test_csv_rows_past_the_export_stop_the_reading(cli, tmp_path):
+    first, rows = export_csv(cli, tmp_path)
+    filled = write_csv(tmp_path / "filled.csv", first, rows + [["T1", "x"]] + [[""]] * 5000)
+    assert "filled.csv line 6: a row that was not in the export (rows must not be added)" in cli(
+        "feedback", "import", filled, *AS_OF, code=2).stderr
+    filled = write_csv(tmp_path / "filled.csv", first, rows + [[""]] * 5000)
+    assert "filled.csv line 1006: far below the 5 exported lines (rows must not be added)" in cli(
+        "feedback", "import", filled, *AS_OF, code=2).stderr

@@ -395,21 +395,53 @@ def _strings(values: Any) -> bool:
     return isinstance(values, list) and all(isinstance(v, str) for v in values)
 
 
+def _decode(name: str, data: bytes) -> str:
+    """The text of a CSV file: UTF-8 (with or without a BOM, as tasklist writes it), else GB18030
+    (what Excel on Chinese Windows saves as "CSV"; a superset of GBK and GB2312)."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding).removeprefix("\ufeff")
+        except UnicodeDecodeError:
+            continue
+    raise FeedbackError(f"{name}: cannot read the text: it is neither UTF-8 nor GB18030 (save it as CSV UTF-8)")
+
+
 def read_csv(path: Path) -> tuple[Provenance, list[tuple[int, list[Any]]]]:
     name = path.name
+    text = _decode(name, path.read_bytes())
+    # One csv reader over the whole text: a record ends only at a line break outside quotes (never at
+    # U+2028 or \x0b inside a note, as str.splitlines would have it), and line numbers count real lines.
+    reader = csv.reader(io.StringIO(text, newline=""))
+    missing = f"{name}: line 1: not a feedback file exported by tasklist (its first line is missing)"
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise FeedbackError(f"{name}: not UTF-8 text") from None
-    lines = text.splitlines()
-    if not lines or not lines[0].startswith(CSV_MARK):
-        raise FeedbackError(f"{name}: line 1: not a feedback file exported by tasklist (its first line is missing)")
+        first = next(reader, None)
+    except csv.Error:
+        raise FeedbackError(missing) from None
+    # The provenance line is JSON, which the reader splits at its commas ("a, b" never starts a field
+    # with a quote); joined back it is the line as written, or as a spreadsheet re-quoted it on saving.
+    line = ",".join(first or []).rstrip(",")
+    if not line.startswith(CSV_MARK):
+        raise FeedbackError(missing)
     try:
-        meta = json.loads(lines[0][len(CSV_MARK):])
+        meta = json.loads(line[len(CSV_MARK):])
         prov = Provenance(**{k: meta[k] for k in ("agency", "plan", "exported_at", "as_of", "checksum", "codes", "titles")})
     except (ValueError, KeyError, TypeError):
         raise FeedbackError(f"{name}: line 1: the provenance line is damaged") from None
-    rows = list(csv.reader(io.StringIO("\n".join(lines[1:]))))
-    if not rows or rows[0] != HEADERS:
-        raise FeedbackError(f"{name}: line 2: columns are not those exported (expected {', '.join(HEADERS)})")
-    return prov, [(n, [c if c != "" else None for c in r]) for n, r in enumerate(rows[1:], start=3)]
+    if not _strings(prov.codes) or not _strings(prov.titles):
+        raise FeedbackError(f"{name}: line 1: the provenance line is damaged")
+    limit = len(prov.codes) + 1 + SPARE_ROWS
+
+    def records() -> Iterator[tuple[int, list[tuple[int, Any]]]]:
+        ended = reader.line_num
+        for count, record in enumerate(reader, start=1):
+            start, ended = ended + 1, reader.line_num
+            if count > limit:
+                raise FeedbackError(f"{name} line {start}: far below the {len(prov.codes) + 2} exported lines (rows must not be added)")
+            yield start, list(enumerate(record, start=1))
+
+    try:
+        rows = _table(records(), prov.codes, where=name, row_word="line", header_at=2,
+                      header_where=f"{name}: line 2", column_name=str)
+    except csv.Error as exc:
+        raise FeedbackError(f"{name} line {reader.line_num}: cannot read it as CSV ({exc})") from None
+    return prov, rows
