@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,10 @@ from ..errors import BadInput, InvalidDate
 from ..storage.connection import Connection
 from ..storage.lookup import AgencyRef, assignment_ids_by_code, resolve_agency
 from ..storage.writes import NewUpdate, check_update, record_import
-from .workbook import LOCKED, SHEET, FeedbackError, check_container, read_csv, read_xlsx, checksum, plan_id
+from .workbook import FILL, LOCKED, SHEET, BadCell, FeedbackError, check_container, read_csv, read_xlsx, checksum, plan_id
+
+
+FILL_LABELS = [label for _, label in FILL]  # 新状态, 进度(%), 进展情况, 报送日期
 
 
 @dataclass
@@ -43,14 +47,6 @@ class ImportResult:
                 "recorded": self.recorded,
                 "updates": [{"row": u.row, "id": u.code, "status": u.status, "progress": u.progress, "note": u.note,
                              "reported_on": u.reported_on.isoformat()} for u in self.updates]}
-
-
-def _cell_date(value: Any) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return parse_date(str(value))
 
 
 def import_feedback(
@@ -107,24 +103,48 @@ def import_feedback(
         before = len(problems)
         if code not in assigned:
             problems.append(f"{at}: 编号: {code} is not assigned to {agency.name}")
-        key = rules.parse_status(str(new_status)) if new_status not in (None, "") else None
-        if new_status in (None, ""):
+        for label, noun, value in zip(FILL_LABELS, ("status", "number", "text", "date"), (new_status, progress, note, reported)):
+            if isinstance(value, BadCell):
+                problems.append(f"{at}: {label}: {value.what}; type the {noun} itself")
+        key = None
+        if isinstance(new_status, BadCell):
+            pass
+        elif new_status in (None, ""):
             problems.append(f"{at}: 新状态: empty; choose 未启动, 推进中, 已完成 or 受阻")
-        elif key is None:
-            problems.append(f"{at}: 新状态: unknown status {str(new_status)!r}")
+        elif not isinstance(new_status, str):
+            problems.append(f"{at}: 新状态: {_kind(new_status)}, not a status; choose 未启动, 推进中, 已完成 or 受阻")
+        elif (key := rules.parse_status(new_status)) is None:
+            problems.append(f"{at}: 新状态: unknown status {new_status!r}")
         pct = None
-        if progress not in (None, ""):
+        if progress not in (None, "") and not isinstance(progress, BadCell):
             pct = _whole_number(progress)
             if pct is None or not 0 <= pct <= 100:
-                problems.append(f"{at}: 进度(%): must be a whole number 0 to 100, not {progress!r}")
+                shown = repr(progress) if isinstance(progress, (str, int, float)) and not isinstance(progress, bool) else _kind(progress)
+                problems.append(f"{at}: 进度(%): must be a whole number 0 to 100, not {shown}")
                 pct = None
-        text = str(note).strip() if note not in (None, "") else None
+        text = None
+        if isinstance(note, BadCell) or note in (None, ""):
+            pass
+        elif isinstance(note, str):
+            text = note.strip()
+        elif isinstance(note, (int, float)) and not isinstance(note, bool):
+            text = _number_text(note)  # a note of just a number is saved by Excel as one
+        else:
+            problems.append(f"{at}: 进展情况: {_kind(note)}, not text; format the cell as text and type the note again")
         day = as_of
-        if reported not in (None, ""):
+        if isinstance(reported, BadCell) or reported in (None, ""):
+            pass
+        elif isinstance(reported, datetime):
+            day = reported.date()
+        elif isinstance(reported, date):
+            day = reported
+        elif isinstance(reported, str):
             try:
-                day = _cell_date(reported)
+                day = parse_date(reported)
             except InvalidDate:
-                problems.append(f"{at}: 报送日期: cannot read {str(reported)!r} as a date (YYYY-MM-DD)")
+                problems.append(f"{at}: 报送日期: cannot read {reported!r} as a date (YYYY-MM-DD)")
+        else:
+            problems.append(f"{at}: 报送日期: {_kind(reported)}, not a date; type YYYY-MM-DD or format the cell as a date")
         if len(problems) == before and key is not None:
             try:  # the same checks as every other update (limits, dates), by the one writer
                 check_update(key, pct, text, day, as_of)
@@ -150,15 +170,40 @@ def import_feedback(
     return result
 
 
+_DIGITS = re.compile(r"\s*(\d{1,9})\s*[%％]?\s*")  # not int(): it takes "6_0", "+60" and up to 4300 digits
+
+
 def _whole_number(value: Any) -> int | None:
-    """A cell's value as a whole number (an Excel number, or text such as "60" or "60%"); None if it is not one."""
+    """A cell's value as a whole number (an Excel number, or text such as "60" or "60%"); None if it is
+    not one. TRUE is not 1 (an Excel true/false cell reads as a bool, which Python counts as an int)."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
         return value
     if isinstance(value, float):
         return int(value) if value.is_integer() else None
-    try:
-        return int(str(value).strip().rstrip("%"))
-    except ValueError:
-        return None
+    if isinstance(value, str) and (m := _DIGITS.fullmatch(value)):
+        return int(m[1])
+    return None
+
+
+def _number_text(value: int | float) -> str:
+    """A number as the text typed for it: 3 for 3.0, 0.1 for 0.1."""
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
+def _kind(value: Any) -> str:
+    """What a cell holds, for a message about a cell of the wrong type."""
+    if isinstance(value, bool):
+        return f"a true/false value ({'TRUE' if value else 'FALSE'})"
+    if isinstance(value, (int, float)):
+        return f"a number ({_number_text(value)})"
+    if isinstance(value, datetime):
+        return f"a date ({value.date().isoformat() if value.time() == time() else value.isoformat(sep=' ')})"
+    if isinstance(value, date):
+        return f"a date ({value.isoformat()})"
+    if isinstance(value, time):
+        return f"a time of day ({value.isoformat()})"
+    if isinstance(value, timedelta):
+        return f"a duration ({value})"
+    return f"{type(value).__name__} {value!r}"

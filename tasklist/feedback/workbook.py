@@ -11,7 +11,10 @@ import csv
 import hashlib
 import io
 import json
+import warnings
 import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -181,6 +184,35 @@ def export_csv(conn: Connection, agency: AgencyRef, as_of: date) -> bytes:
 
 
 # --------------------------------------------------------------------------- import
+#
+# A returned file is read only as far as the export's shape allows: the header, one row per exported
+# code, the exported columns. The first thing beyond that refuses the file and nothing after it is
+# read, so the export's size bounds the work, not the size a file claims (an 8 KB workbook with one
+# cell at XFD1048576 claims 17 billion cells: opened the ordinary way it took 85 s and 5.4 GB).
+
+# Blank rows and columns past the exported ones that a spreadsheet program may record (formatting
+# applied below or beside the table). A sheet that claims more than this is refused without reading it;
+# within it, any content past the exported rows or columns is refused at its row.
+SPARE_ROWS = 1000
+SPARE_COLUMNS = 100
+META_ROWS = 50  # the hidden sheet has 7
+# Bytes of sheet XML read at most: an exported row takes 0.5 to 1.5 KB (a title and two notes at their
+# longest, about 25 KB); a row of a million cells fits in a 4 MB file and would take 600 MB to parse.
+SHEET_BYTES_PER_ROW = 32 * 1024
+SHEET_BYTES_SPARE = 1024 * 1024
+META_BYTES = 2 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class BadCell:
+    """A spreadsheet cell with no usable value: a formula saved without its result (scripts save
+    formulas that way; only a spreadsheet program computes them), or an error such as #N/A.
+    The importer reports it with the field it is in."""
+
+    what: str  # "a formula with no saved value (=A1)", "an error value (#N/A)"
+
+    def __str__(self) -> str:
+        return self.what
 
 
 def check_container(path: Path) -> None:
@@ -202,45 +234,214 @@ def check_container(path: Path) -> None:
             raise FeedbackError(f"{name}: refused: it unpacks to {unpacked} bytes from {size} (a zip bomb?)")
 
 
+def _table(records: Iterable[tuple[int, list[tuple[int, Any]]]], codes: list[str], *, where: str, row_word: str,
+           header_at: int, header_where: str, column_name: Callable[[int], str]) -> list[tuple[int, list[Any]]]:
+    """The filled-in rows from ``records`` — (row number, [(column, value), ...]) in file order — checked
+    against the export's shape while they are read: first the header, then at most one row with content
+    per exported code, nothing right of the exported columns. Refused at the first row past that."""
+    width = len(HEADERS)
+    rows: list[tuple[int, list[Any]]] = []
+    header = False
+    for n, cells in records:
+        content = [(c, v) for c, v in cells if v is not None and v != ""]
+        if not content:
+            continue  # a blank (perhaps formatted) row
+        values: list[Any] = [None] * width
+        for c, v in content:
+            if 1 <= c <= width:
+                values[c - 1] = v
+        beyond = next((c for c, _ in content if c > width), None)
+        if not header:
+            if n != header_at or beyond is not None or [str(v) if v is not None else "" for v in values] != HEADERS:
+                raise FeedbackError(f"{header_where}: columns are not those exported (expected {', '.join(HEADERS)})")
+            header = True
+            continue
+        if beyond is not None:
+            raise FeedbackError(f"{where} {row_word} {n}: column {column_name(beyond)}: filled in right of the exported "
+                                f"columns (columns must not be added)")
+        if len(rows) == len(codes):
+            raise FeedbackError(f"{where} {row_word} {n}: a row that was not in the export (rows must not be added)")
+        rows.append((n, values))
+    if not header:
+        raise FeedbackError(f"{header_where}: columns are not those exported (expected {', '.join(HEADERS)})")
+    return rows
+
+
+class _Capped:
+    """A sheet's XML stream that refuses the file past ``limit`` bytes."""
+
+    def __init__(self, raw: Any, limit: int, refusal: str) -> None:
+        self.raw, self.limit, self.refusal, self.count = raw, limit, refusal, 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.raw.read(size if 0 <= size <= self.limit else self.limit + 1)
+        self.count += len(data)
+        if self.count > self.limit:
+            raise FeedbackError(self.refusal)
+        return data
+
+
+def _sheet_rows(ws: Any, max_bytes: int, refusal: str) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+    """(row number, cells) for each row element the sheet's XML holds, in file order.
+
+    openpyxl's own read-only ``iter_rows`` yields an empty row for every row number up to the next
+    one present (a million of them before a cell at row 1048576) and stops at the declared dimension
+    when there is one (silently dropping anything below a wrong one). Its parser yields only what is
+    there, so this drives it directly, set up as ``ReadOnlyWorksheet._cells_by_row`` sets it up.
+    Values are as with ``data_only=True`` (a formula's saved result), except that a formula saved
+    without a result, or an error value, is a :class:`BadCell` instead of None or the error text.
+    More than ``max_bytes`` of XML refuses the file with ``refusal``.
+    """
+    from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
+
+    class Parser(WorkSheetParser):
+        def parse_cell(self, element: Any) -> dict[str, Any]:
+            cell = super().parse_cell(element)
+            if cell["data_type"] == "e":
+                cell["value"] = BadCell(f"an error value ({cell['value']})")
+            elif cell["value"] is None and (formula := element.find(FORMULA_TAG)) is not None:
+                saved = element.find(VALUE_TAG)
+                # An empty saved value is a formula's empty text when typed "str" (Excel, LibreOffice);
+                # openpyxl and other scripts write an empty or no <v> for a number-typed formula.
+                if saved is None or (not saved.text and element.get("t") != "str"):
+                    text = "=" + (formula.text or "")
+                    cell["value"] = BadCell(f"a formula with no saved value ({text if len(text) <= 40 else text[:39] + '…'})")
+            return cell
+
+    book = ws.parent
+    with ws._get_source() as source:
+        parser = Parser(_Capped(source, max_bytes, refusal), ws._shared_strings, data_only=True, epoch=book.epoch,
+                        date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
+        yield from parser.parse()
+
+
+def _xlsx_records(ws: Any, exported_rows: int, where: str) -> Iterator[tuple[int, list[tuple[int, Any]]]]:
+    """The data sheet's rows; refused at the first row element past the spare ones (blank or not)."""
+    limit = exported_rows + SPARE_ROWS
+    max_bytes = exported_rows * SHEET_BYTES_PER_ROW + SHEET_BYTES_SPARE
+    refusal = (f"{where}: more than {max_bytes // 1024} KB of cells, far more than the {exported_rows} exported rows "
+               "hold (rows and columns must not be added)")
+    with closing(_sheet_rows(ws, max_bytes, refusal)) as sheet_rows:
+        for count, (n, cells) in enumerate(sheet_rows, start=1):
+            if n > limit or count > limit:
+                raise FeedbackError(f"{where} row {n}: far below the {exported_rows} exported rows (rows must not be added)")
+            yield n, [(c["column"], c["value"]) for c in cells]
+
+
 def read_xlsx(path: Path) -> tuple[Provenance, list[tuple[int, list[Any]]]]:
     from openpyxl import load_workbook
 
     name = path.name
-    try:
-        book = load_workbook(path, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise FeedbackError(f"{name}: cannot read the workbook: {type(exc).__name__}: {exc}") from None
+    with warnings.catch_warnings():  # openpyxl warns about parts it drops (extensions, odd dates): not ours to show
+        warnings.simplefilter("ignore")
+        try:
+            book = load_workbook(path, read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many kinds for a damaged file
+            raise FeedbackError(f"{name}: cannot read the workbook: {type(exc).__name__}: {exc}") from None
+        try:
+            return _read_book(book, name)
+        except FeedbackError:
+            raise
+        except Exception as exc:  # damaged XML inside, found while reading a sheet
+            raise FeedbackError(f"{name}: cannot read the workbook: {type(exc).__name__}: {exc}") from None
+        finally:
+            book.close()
+
+
+def _read_book(book: Any, name: str) -> tuple[Provenance, list[tuple[int, list[Any]]]]:
+    from openpyxl.utils import get_column_letter
+
     if book.sheetnames != [SHEET, HELP, META]:
         raise FeedbackError(f"{name}: sheets are {book.sheetnames}, expected {[SHEET, HELP, META]} "
                             "(sheets must not be added, removed or renamed)")
-    meta = {str(r[0]): r[1] for r in book[META].iter_rows(values_only=True) if r and r[0] is not None}
+    meta: dict[str, Any] = {}
+    damaged = f"{name}: the hidden sheet {META} is damaged: this is not a workbook exported by tasklist"
+    with closing(_sheet_rows(book[META], META_BYTES, damaged)) as meta_rows:
+        for count, (n, cells) in enumerate(meta_rows, start=1):
+            if n > META_ROWS or count > META_ROWS:
+                break
+            pair = {c["column"]: c["value"] for c in cells if c["column"] <= 2}
+            if pair.get(1) is not None:
+                meta[str(pair[1])] = pair.get(2)
     try:
         prov = Provenance(str(meta["agency"]), str(meta["plan"]), str(meta["exported_at"]), str(meta["as_of"]),
                           str(meta["checksum"]), json.loads(meta["codes"]), json.loads(meta.get("titles") or "[]"))
     except (KeyError, ValueError, TypeError):
-        raise FeedbackError(f"{name}: the hidden sheet {META} is damaged: this is not a workbook exported by tasklist") from None
-    rows = list(book[SHEET].iter_rows(values_only=True))
-    header = [c for c in rows[0]] if rows else []
-    if [str(h) if h is not None else "" for h in header[: len(HEADERS)]] != HEADERS or any(h is not None for h in header[len(HEADERS):]):
-        raise FeedbackError(f"{name}: sheet {SHEET} row 1: columns are not those exported (expected {', '.join(HEADERS)})")
-    return prov, [(n, list(r[: len(HEADERS)])) for n, r in enumerate(rows[1:], start=2)]
+        raise FeedbackError(damaged) from None
+    if not _strings(prov.codes) or not _strings(prov.titles):
+        raise FeedbackError(damaged)
+
+    where = f"{name}: sheet {SHEET}"
+    ws = book[SHEET]
+    exported_rows, width = len(prov.codes) + 1, len(HEADERS)
+    # The size the sheet declares (its <dimension> element): absent in some files and wrong in others,
+    # so it only serves to refuse a huge claim at once; the rows themselves are bounded as they are read.
+    claimed_rows, claimed_columns = ws.max_row or 0, ws.max_column or 0
+    rows_over, columns_over = claimed_rows > exported_rows + SPARE_ROWS, claimed_columns > width + SPARE_COLUMNS
+    if rows_over and columns_over:
+        raise FeedbackError(f"{where}: {claimed_rows} rows and {claimed_columns} columns, the export had {exported_rows} "
+                            f"rows and {width} columns (rows and columns must not be added)")
+    if rows_over:
+        raise FeedbackError(f"{where}: {claimed_rows} rows, the export had {exported_rows} (rows must not be added)")
+    if columns_over:
+        raise FeedbackError(f"{where}: {claimed_columns} columns, the export had {width} (columns must not be added)")
+    with closing(_xlsx_records(ws, exported_rows, where)) as records:
+        rows = _table(records, prov.codes, where=where, row_word="row", header_at=1, header_where=f"{where} row 1",
+                      column_name=get_column_letter)
+    return prov, rows
+
+
+def _strings(values: Any) -> bool:
+    return isinstance(values, list) and all(isinstance(v, str) for v in values)
+
+
+def _decode(name: str, data: bytes) -> str:
+    """The text of a CSV file: UTF-8 (with or without a BOM, as tasklist writes it), else GB18030
+    (what Excel on Chinese Windows saves as "CSV"; a superset of GBK and GB2312)."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding).removeprefix("\ufeff")
+        except UnicodeDecodeError:
+            continue
+    raise FeedbackError(f"{name}: cannot read the text: it is neither UTF-8 nor GB18030 (save it as CSV UTF-8)")
 
 
 def read_csv(path: Path) -> tuple[Provenance, list[tuple[int, list[Any]]]]:
     name = path.name
+    text = _decode(name, path.read_bytes())
+    # One csv reader over the whole text: a record ends only at a line break outside quotes (never at
+    # U+2028 or \x0b inside a note, as str.splitlines would have it), and line numbers count real lines.
+    reader = csv.reader(io.StringIO(text, newline=""))
+    missing = f"{name}: line 1: not a feedback file exported by tasklist (its first line is missing)"
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise FeedbackError(f"{name}: not UTF-8 text") from None
-    lines = text.splitlines()
-    if not lines or not lines[0].startswith(CSV_MARK):
-        raise FeedbackError(f"{name}: line 1: not a feedback file exported by tasklist (its first line is missing)")
+        first = next(reader, None)
+    except csv.Error:
+        raise FeedbackError(missing) from None
+    # The provenance line is JSON, which the reader splits at its commas ("a, b" never starts a field
+    # with a quote); joined back it is the line as written, or as a spreadsheet re-quoted it on saving.
+    line = ",".join(first or []).rstrip(",")
+    if not line.startswith(CSV_MARK):
+        raise FeedbackError(missing)
     try:
-        meta = json.loads(lines[0][len(CSV_MARK):])
+        meta = json.loads(line[len(CSV_MARK):])
         prov = Provenance(**{k: meta[k] for k in ("agency", "plan", "exported_at", "as_of", "checksum", "codes", "titles")})
     except (ValueError, KeyError, TypeError):
         raise FeedbackError(f"{name}: line 1: the provenance line is damaged") from None
-    rows = list(csv.reader(io.StringIO("\n".join(lines[1:]))))
-    if not rows or rows[0] != HEADERS:
-        raise FeedbackError(f"{name}: line 2: columns are not those exported (expected {', '.join(HEADERS)})")
-    return prov, [(n, [c if c != "" else None for c in r]) for n, r in enumerate(rows[1:], start=3)]
+    if not _strings(prov.codes) or not _strings(prov.titles):
+        raise FeedbackError(f"{name}: line 1: the provenance line is damaged")
+    limit = len(prov.codes) + 1 + SPARE_ROWS
+
+    def records() -> Iterator[tuple[int, list[tuple[int, Any]]]]:
+        ended = reader.line_num
+        for count, record in enumerate(reader, start=1):
+            start, ended = ended + 1, reader.line_num
+            if count > limit:
+                raise FeedbackError(f"{name} line {start}: far below the {len(prov.codes) + 2} exported lines (rows must not be added)")
+            yield start, list(enumerate(record, start=1))
+
+    try:
+        rows = _table(records(), prov.codes, where=name, row_word="line", header_at=2,
+                      header_where=f"{name}: line 2", column_name=str)
+    except csv.Error as exc:
+        raise FeedbackError(f"{name} line {reader.line_num}: cannot read it as CSV ({exc})") from None
+    return prov, rows
