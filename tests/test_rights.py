@@ -80,7 +80,7 @@ def test_a_clerk_cannot_undo_another_agencys_update(cli, shared, monkeypatch):
     "WHERE g.name = '省商务厅' LIMIT 1",
     "UPDATE status_update SET status = 'done'",
     "DELETE FROM status_update",
-    "TRUNCATE status_update, extension",
+    "TRUNCATE status_update, extension CASCADE",
     "UPDATE agency SET email = 'attacker@evil.example' WHERE name = '省商务厅'",
     "INSERT INTO extension (item_id, new_due, reason, granted_on, recorded_at, recorded_by) "
     "SELECT id, '2030-01-01', 'x', '2026-11-23', 'x', 'x' FROM item LIMIT 1",
@@ -113,7 +113,8 @@ def test_history_cannot_be_truncated_even_by_the_owner_and_db_check_sees_a_shrin
     cli("update", "T6", "--agency", "省农业农村厅", "-s", "推进中", *AS_OF)
     cli("extend", "T6", "--to", "2027-06-30", "--reason", "调整", *AS_OF)
     with raw(shared, "postgres") as conn:
-        for sql in ("TRUNCATE status_update, extension", "DELETE FROM status_update", "DELETE FROM audit_log"):
+        for sql in ("TRUNCATE status_update, extension CASCADE", "TRUNCATE audit_log", "DELETE FROM status_update",
+                    "DELETE FROM audit_log"):
             with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
                 conn.execute(sql)
     assert cli("db", "check").stdout.strip().endswith("ok")

@@ -153,3 +153,50 @@ def agency_emails(conn: Connection) -> dict[str, tuple[int, str, list[str]]]:
     """{agency name: (id, full name, addresses)}."""
     return {r[1]: (r[0], r[2], [e for e in (r[3] or "").split(",") if e])
             for r in conn.all("SELECT id, name, full_name, email FROM agency")}
+
+
+@dataclass(frozen=True)
+class Export:
+    """A recorded feedback export (see :func:`tasklist.storage.writes.record_export`)."""
+
+    id: int
+    agency: AgencyRef
+    plan_id: str
+    as_of: str
+    exported_at: str
+    rows: list[dict[str, Any]]
+
+
+def feedback_export(conn: Connection, export_id: int) -> Export | None:
+    row = conn.one("SELECT e.id, a.id, a.name, a.full_name, a.kind, e.plan_id, e.as_of, e.exported_at, e.rows "
+                   "FROM feedback_export e JOIN agency a ON a.id = e.agency_id WHERE e.id = ?", (export_id,))
+    if row is None:
+        return None
+    return Export(row[0], AgencyRef(row[1], row[2], row[3], row[4]), row[5], row[6], row[7], json.loads(row[8]))
+
+
+def rows_imported(conn: Connection, export_id: int) -> set[str]:
+    """Codes of an export's rows imported already."""
+    return {r[0] for r in conn.all("SELECT code FROM feedback_row WHERE export_id = ?", (export_id,))}
+
+
+def latest_updates(conn: Connection, assignment_ids: list[int]) -> dict[int, tuple[int, str]]:
+    """{assignment id: (id, recorded_at) of its newest update by recording}."""
+    out: dict[int, tuple[int, str]] = {}
+    for start in range(0, len(assignment_ids), 500):
+        chunk = assignment_ids[start:start + 500]
+        for aid, uid, at in conn.all(
+            f"SELECT assignment_id, max(id), max(recorded_at) FROM status_update WHERE assignment_id IN "
+            f"({','.join('?' * len(chunk))}) GROUP BY assignment_id", chunk):
+            out[aid] = (uid, at)
+    return out
+
+
+def signing_key(conn: Connection) -> bytes:
+    """The key that signs feedback workbooks (readable by the office only, on PostgreSQL)."""
+    value = conn.value("SELECT value FROM tasklist_secret WHERE name = 'feedback_hmac'")
+    if value is None:
+        from ..errors import DatabaseError
+
+        raise DatabaseError("this database has no key to sign feedback workbooks", hint="run `tasklist db upgrade`")
+    return bytes.fromhex(value)

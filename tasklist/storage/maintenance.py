@@ -104,7 +104,8 @@ def _history_kept(conn: Connection) -> list[str]:
         wanted = {f"{t}_no_{op}" for t in HISTORY for op in ("update", "delete")} | {f"{t}_counted" for t in HISTORY}
     else:
         triggers = {r[0] for r in conn.all("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgenabled <> 'D'")}
-        wanted = {f"{t}_{kind}" for t in HISTORY for kind in ("append_only", "no_truncate", "counted", "who")}
+        wanted = {f"{t}_{kind}" for t in HISTORY for kind in ("append_only", "no_truncate", "counted")}
+        wanted |= {f"{t}_who" for t in HISTORY if t != "feedback_row"}
     for name in sorted(wanted - triggers):
         found.append(f"history is unguarded: trigger {name} is missing or disabled")
     return found

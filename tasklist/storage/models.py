@@ -213,3 +213,40 @@ class HistoryCount(SQLModel, table=True):
     __tablename__ = "history_count"
     table_name: str = Field(primary_key=True, sa_type=Text)
     rows: int = Field(sa_type=BigInteger)
+
+
+class TasklistSecret(SQLModel, table=True):
+    """Keys only the office can read (on PostgreSQL): the one that signs feedback workbooks."""
+
+    __tablename__ = "tasklist_secret"
+    name: str = Field(primary_key=True, sa_type=Text)
+    value: str = Field(sa_type=Text)
+
+
+class FeedbackExport(SQLModel, table=True):
+    """A feedback workbook as it was exported: whose, which plan, as of when, and each row's state
+    then. The workbook carries its id and a signature over this record."""
+
+    __tablename__ = "feedback_export"
+    __table_args__ = (_AUTOINCREMENT,)
+    id: Optional[int] = Field(default=None, primary_key=True, sa_type=ID)
+    agency_id: int = Field(foreign_key="agency.id", sa_type=Integer)
+    plan_id: str = Field(foreign_key="plan.id", sa_type=Text)
+    as_of: str = Field(sa_type=Text)
+    exported_at: str = Field(sa_type=Text)
+    exported_by: str = Field(sa_type=Text)
+    rows: str = Field(sa_type=Text)  # JSON: [{code, title, assignment_id, status, last_update_id}]
+
+
+class FeedbackRow(SQLModel, table=True):
+    """One row of an export imported: a row is imported at most once, whatever the day or the file."""
+
+    __tablename__ = "feedback_row"
+    __table_args__ = (UniqueConstraint("export_id", "code"), _AUTOINCREMENT)
+    id: Optional[int] = Field(default=None, primary_key=True, sa_type=ID)
+    export_id: int = Field(foreign_key="feedback_export.id", sa_type=Integer)
+    code: str = Field(sa_type=Text)
+    update_id: Optional[int] = Field(default=None, foreign_key="status_update.id", sa_type=Integer)
+    imported_at: str = Field(sa_type=Text)
+    file_name: str = Field(sa_type=Text)
+    forced: int = Field(default=0, sa_type=Integer, sa_column_kwargs=_zero())  # applied over a newer update (--force)

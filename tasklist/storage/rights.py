@@ -22,11 +22,12 @@ from .connection import Connection, now_utc
 from .lookup import AgencyRef
 
 #: tables whose rows are history: appended, never changed
-HISTORY = ("status_update", "extension", "load_log", "reminder_log", "import_log", "audit_log")
+HISTORY = ("status_update", "extension", "load_log", "reminder_log", "import_log", "audit_log", "feedback_export",
+           "feedback_row")
 #: tables a registry load (and set-email) writes: the office's
 REGISTRY = ("plan", "agency", "agency_alias", "agency_member", "item", "assignment")
 #: tables only the office may read
-SECRET: tuple[str, ...] = ()
+SECRET = ("tasklist_secret",)
 ROLE_NAME = re.compile(r"^[a-z][a-z0-9_.-]{0,62}$")
 
 

@@ -288,3 +288,40 @@ def audit(conn: Connection, action: str, subject: str, detail: dict[str, Any] | 
         (now_utc(), current_user(), action, subject,
          json.dumps(detail, ensure_ascii=False, sort_keys=True) if detail is not None else None),
     )
+
+
+def record_export(conn: Connection, agency: AgencyRef, plan_id: str, as_of: date, rows: list[dict[str, Any]]) -> int:
+    """Record a feedback export (its rows and their state now); returns the export id the workbook carries."""
+    with conn.transaction():
+        export_id = conn.insert(
+            "INSERT INTO feedback_export (agency_id, plan_id, as_of, exported_at, exported_by, rows) VALUES (?,?,?,?,?,?)",
+            (agency.id, plan_id, as_of.isoformat(), now_utc(), current_user(),
+             json.dumps(rows, ensure_ascii=False, sort_keys=True)),
+        )
+        return export_id
+
+
+def record_feedback(conn: Connection, agency: AgencyRef, export_id: int, file_name: str,
+                    rows: Sequence[tuple[str, NewUpdate, bool]], *, digest: str, reported_by: str | None,
+                    held_back: list[str]) -> list[int]:
+    """Append the updates of a signed feedback file and mark each of its rows imported, in one
+    transaction: (code, update, forced) per row. A row of an export is imported at most once (a
+    unique key refuses the second, even from another process at the same moment)."""
+    with conn.transaction():
+        ids = _append(conn, [u for _, u, _ in rows], source=f"import:{file_name}", batch=None, reported_by=reported_by)
+        stamp = now_utc()
+        for (code, _, forced), update_id in zip(rows, ids, strict=True):
+            try:
+                conn.execute("INSERT INTO feedback_row (export_id, code, update_id, imported_at, file_name, forced) "
+                             "VALUES (?,?,?,?,?,?)", (export_id, code, update_id, stamp, file_name, int(forced)))
+            except Conflict:
+                raise BadInput(f"{file_name}: row {code} of export #{export_id} was imported by someone else just now; "
+                               "nothing was recorded", hint="import the file again: the rows still new are taken") from None
+        conn.execute(
+            "INSERT INTO import_log (agency_id, file_name, content_key, rows, imported_at, imported_by) VALUES (?,?,?,?,?,?)",
+            (agency.id, file_name, f"{digest}:{export_id}:{stamp}", len(ids), stamp, current_user()),
+        )
+        audit(conn, "import", file_name, {"agency": agency.name, "export": export_id, "digest": digest,
+                                          "rows": len(ids), "updates": ids, "held_back": held_back,
+                                          "forced": [code for code, _, forced in rows if forced]})
+        return ids
