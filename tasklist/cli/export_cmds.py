@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..text import visible
 from .common import AgencyOpt, AsOf, Json, ShowAll, console, database, labels, print_json, resolve_as_of, \
     screen_limit
 
@@ -37,7 +38,7 @@ def write_output(data: bytes, out: str | None, *, binary: bool = False) -> None:
     from ..output.files import write_atomic
 
     write_atomic(path, data)
-    typer.echo(f"wrote {path}", err=True)
+    typer.echo(f"wrote {visible(str(path))}", err=True)
 
 
 def weekly(
@@ -63,9 +64,9 @@ def weekly(
     title = lab("weekly_title", plan=report.plan.get("doc_no") or report.plan.get("title", ""),
                 start=(report.start.isoformat()), end=day.isoformat())
     if json_:
-        import json
+        from .common import dumps
 
-        write_output((json.dumps(report.as_dict(), ensure_ascii=False, indent=2) + "\n").encode(), out)
+        write_output((dumps(report.as_dict()) + "\n").encode(), out)
         return
     tables = weekly_tables(report, lab)
     if fmt:

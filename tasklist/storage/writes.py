@@ -15,13 +15,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from .. import rules
+from .. import rules, text
 from ..errors import BadInput, NotFound
 from ..registry.names import valid_email
 from .connection import Connection, now_utc
 from .lookup import AgencyRef, Assigned, ItemRef, assignments_of
 
 MAX_NOTE = 2_000  # characters in a note or a reason, wherever it is entered
+MAX_NAME = 100  # characters in a person's name (--by, --approved-by)
 
 
 def current_user() -> str:
@@ -57,12 +58,27 @@ def _targets(conn: Connection, item: ItemRef, agency: AgencyRef | None, all_: bo
 
 
 def check_note(note: str | None, field: str = "note") -> str | None:
-    """A note or reason as stored: as typed, None when blank, refused when too long."""
-    if note is None or not note.strip():
+    """A note or reason as stored: as typed, None when blank, refused when too long or when it holds
+    a character :mod:`tasklist.text` refuses (control, bidirectional override, invisible)."""
+    if note is None:
+        return None
+    text.check(note, field)
+    if not note.strip():
         return None
     if len(note) > MAX_NOTE:
         raise BadInput(f"{field} is too long ({len(note)} characters, at most {MAX_NOTE})")
     return note
+
+
+def check_name(name: str | None, field: str) -> str | None:
+    """Who recorded or approved something, as stored: stripped, None when blank, refused like a note."""
+    if name is None:
+        return None
+    text.check(name, field)
+    name = name.strip()
+    if len(name) > MAX_NAME:
+        raise BadInput(f"{field} is too long ({len(name)} characters, at most {MAX_NAME})")
+    return name or None
 
 
 def check_update(status: str, progress: int | None, note: str | None, reported_on: date, as_of: date) -> str:
@@ -121,6 +137,7 @@ def record_update(
     """Append one update per targeted assignment; returns their ids."""
     reported_on = reported_on or as_of
     key = check_update(status, progress, note, reported_on, as_of)
+    recorded_by = check_name(recorded_by, "--by")
     with conn.transaction():
         targets = _targets(conn, item, agency, all_agencies)
         batch = uuid.uuid4().hex if len(targets) > 1 else None
@@ -134,6 +151,10 @@ def record_import(conn: Connection, agency: AgencyRef, file_name: str, updates: 
     ``content_key`` (a digest of what it says).
 
     Returns the new ids, or None when the same content was imported before (nothing recorded)."""
+    recorded_by = check_name(recorded_by, "--by") or current_user()
+    text.check(file_name, "file name")
+    for u in updates:
+        check_note(u.note)
     with conn.transaction():
         if conn.one("SELECT 1 FROM import_log WHERE content_key = ?", (content_key,)):
             return None
@@ -158,7 +179,7 @@ def undo(conn: Connection, update_id: int, *, recorded_by: str | None = None) ->
     before it, which would be wrong once newer updates exist. A unique index on ``reverses_id``
     makes a second reversal of the same update fail on both engines, even when two run at once.
     """
-    by = recorded_by or current_user()
+    by = check_name(recorded_by, "--by") or current_user()
     with conn.transaction():
         row = conn.one(f"SELECT {_UPDATE_COLS} FROM status_update WHERE id = ?", (update_id,))
         if row is None:
@@ -203,7 +224,9 @@ def extend(
     checked = check_note(reason, "reason")
     if not checked:
         raise BadInput("an extension needs a reason (--reason)")
-    text = checked.strip()
+    reason = checked.strip()
+    approved_by = check_name(approved_by, "--approved-by")
+    recorded_by = check_name(recorded_by, "--by")
     with conn.transaction():
         if agency is not None:
             # one agency's part, or each member's part when a group named on the item is given
@@ -217,7 +240,7 @@ def extend(
             conn.insert(
                 "INSERT INTO extension (item_id, assignment_id, new_due, reason, approved_by, granted_on, recorded_at, "
                 "recorded_by) VALUES (?,?,?,?,?,?,?,?)",
-                (item.id, assignment_id, to.isoformat(), text, approved_by, as_of.isoformat(), stamp, by),
+                (item.id, assignment_id, to.isoformat(), reason, approved_by, as_of.isoformat(), stamp, by),
             )
             for assignment_id in targets
         ]
@@ -246,8 +269,10 @@ def log_reminder(conn: Connection, *, agency_id: int, items: list[str], level: i
 
 
 def log_load(conn: Connection, *, plan_id: str, files: list[str], summary: dict[str, int]) -> None:
-    """Record a registry load (inside the load's own transaction)."""
+    """Record a registry load (inside the load's own transaction). A file's path may hold bytes that
+    are not UTF-8 (Linux allows them): it is recorded with those escaped."""
+    shown = [text.visible(f) for f in files]
     conn.execute(
         "INSERT INTO load_log (plan_id, loaded_at, loaded_by, files, summary) VALUES (?,?,?,?,?)",
-        (plan_id, now_utc(), current_user(), json.dumps(files, ensure_ascii=False), json.dumps(summary, sort_keys=True)),
+        (plan_id, now_utc(), current_user(), json.dumps(shown, ensure_ascii=False), json.dumps(summary, sort_keys=True)),
     )
