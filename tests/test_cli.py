@@ -93,8 +93,8 @@ HOSTILE = [
     "'; DROP TABLE status_update; --",
     "进展" * 1000,  # 2 000 characters: the longest note taken anywhere
     "🚀✅ emoji 🇨🇳",
-    "\u202eright-to-left\u202c and \u200fmark",
     "[bold red]not markup[/]",
+    "tab\there",
 ]
 
 

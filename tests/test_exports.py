@@ -60,7 +60,7 @@ def test_csv_has_bom_and_gb18030_on_request(cli):
     assert "提升新一代信息技术自主创新能力" in gb.decode("gb18030")
 
 
-@pytest.mark.parametrize("note", ["=HYPERLINK(\"http://evil.example\",\"x\")", "+1+2", "-2+3", "@SUM(A1)", "\tTAB", "\rCR"])
+@pytest.mark.parametrize("note", ["=HYPERLINK(\"http://evil.example\",\"x\")", "+1+2", "-2+3", "@SUM(A1)", "\tTAB", "\r\nCRLF"])
 def test_formula_injection_is_neutralised_in_csv_and_xlsx(cli, tmp_path, note):
     cli("update", "T6", "--status", "in_progress", "--note", note, *AS_OF)
     text = cli("export", "history", "--format", "csv", *AS_OF).stdout_bytes.decode("utf-8-sig")
@@ -71,7 +71,7 @@ def test_formula_injection_is_neutralised_in_csv_and_xlsx(cli, tmp_path, note):
     book = load_workbook(out)
     cells = [c for c in book.worksheets[0][2]]
     note_cell = next(c for c in cells if isinstance(c.value, str) and note.strip() in c.value)
-    # (XML keeps a lone CR as LF; what matters is the leading quote that makes it text)
+    # (XML reads CR LF back as LF; what matters is the leading quote that makes it text)
     assert note_cell.value.startswith("'") and note_cell.value[1:].strip() == note.strip() and note_cell.data_type == "s"
 
 

@@ -16,6 +16,7 @@ import typer
 from typer.core import TyperGroup
 
 from ..errors import TasklistError
+from ..text import json_safe, visible  # a message may quote typed or stored text: shown escaped
 
 AsOf = Annotated[
     Optional[str],
@@ -38,9 +39,9 @@ settings = Settings()
 
 def fail(message: str, *, hint: str | None = None, code: int = 2) -> None:
     err = sys.stderr
-    err.write(f"error: {message}\n")
+    err.write(f"error: {visible(message)}\n")
     if hint:
-        err.write(f"  hint: {hint}\n")
+        err.write(f"  hint: {visible(hint)}\n")
     raise typer.Exit(code)
 
 
@@ -55,7 +56,7 @@ def report_errors(run: Callable[[], Any]) -> Any:
         return run()
     except TasklistError as exc:
         for problem in getattr(exc, "problems", None) or ():
-            sys.stderr.write(f"{problem}\n")
+            sys.stderr.write(f"{visible(str(problem))}\n")
         fail(exc.message, hint=exc.hint, code=exc.exit_code)
     except (typer.Exit, typer.Abort, KeyboardInterrupt, click.exceptions.ClickException):
         raise
@@ -110,8 +111,14 @@ def labels() -> Any:
     return Labels(detect_lang(settings.lang))
 
 
+def dumps(data: Any) -> str:
+    """JSON for standard output: UTF-8 text, with any character :mod:`tasklist.text` refuses (in text
+    stored before that rule) written as a \\u escape, so none reaches the terminal raw."""
+    return json_safe(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+    sys.stdout.write(dumps(data) + "\n")
 
 
 def print_json_list(rows: Any) -> None:
@@ -121,7 +128,7 @@ def print_json_list(rows: Any) -> None:
     first = True
     for row in rows:
         out.write("[\n  " if first else ",\n  ")
-        out.write(json.dumps(row, ensure_ascii=False, indent=2, default=str).replace("\n", "\n  "))
+        out.write(dumps(row).replace("\n", "\n  "))
         first = False
     out.write("[]\n" if first else "\n]\n")
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from ..text import visible
 from .common import AgencyOpt, AsOf, Json, ShowAll, console, database, labels, print_json, resolve_as_of, \
     screen_limit
 
@@ -45,7 +46,7 @@ def write_output(data: bytes, out: Any, *, binary: bool = False) -> None:
     from ..output.files import write_atomic
 
     write_atomic(out, data)
-    typer.echo(f"wrote {out.shown}", err=True)
+    typer.echo(f"wrote {visible(out.shown)}", err=True)
 
 
 def weekly(
@@ -73,9 +74,9 @@ def weekly(
     title = lab("weekly_title", plan=report.plan.get("doc_no") or report.plan.get("title", ""),
                 start=(report.start.isoformat()), end=day.isoformat())
     if json_:
-        import json
+        from .common import dumps
 
-        write_output((json.dumps(report.as_dict(), ensure_ascii=False, indent=2) + "\n").encode(), target)
+        write_output((dumps(report.as_dict()) + "\n").encode(), target)
         return
     tables = weekly_tables(report, lab)
     if fmt:

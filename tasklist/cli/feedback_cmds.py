@@ -6,6 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..text import visible
 from .common import AgencyOpt, AsOf, Json, console, database, print_json, resolve_as_of
 from .export_cmds import Force, output_target, write_output
 
@@ -82,7 +83,7 @@ def import_(
         print_json(result.as_dict())
         return
     if result.duplicate:
-        typer.echo(f"{result.file}: already imported; nothing recorded", err=True)
+        typer.echo(f"{visible(result.file)}: already imported; nothing recorded", err=True)
         return
     from ..i18n import Labels
     from ..output.terminal import import_preview

@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import Problem
+from ..text import visible
 from .common import AgencyOpt, AsOf, Json, ShowAll, console, database, labels, parse_day, print_json, \
     print_json_list, resolve_as_of, screen_limit
 
@@ -38,8 +39,8 @@ def load(
             print_json({"ok": True, "files": registry.files, "plan": registry.plan.id, "items": len(registry.items),
                         "agencies": len(registry.agencies)})
         else:
-            typer.echo(f"ok: {', '.join(registry.files)}: plan {registry.plan.id}, {len(registry.items)} items, "
-                       f"{len(registry.agencies)} agencies")
+            typer.echo(visible(f"ok: {', '.join(registry.files)}: plan {registry.plan.id}, {len(registry.items)} items, "
+                               f"{len(registry.agencies)} agencies"))
         return
     from ..output.terminal import load_report
     from ..storage.schema import ensure_schema
@@ -144,7 +145,7 @@ def set_email(
     with database() as conn:
         who = resolve_agency(conn, agency)
         store_email(conn, who, addresses)
-    typer.echo(f"{who.name}: {', '.join(addresses)}", err=True)
+    typer.echo(visible(f"{who.name}: {', '.join(addresses)}"), err=True)
 
 
 def agencies(ctx: typer.Context, json_: Json = False, show_all: ShowAll = False) -> None:

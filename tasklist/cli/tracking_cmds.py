@@ -6,6 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..text import visible
 from .common import AgencyOpt, AsOf, Json, ShowAll, console, database, labels, parse_day, print_json, \
     print_json_list, resolve_as_of, screen_limit
 
@@ -44,7 +45,7 @@ def _record(item_id, status, agency, all_, progress, note, on, by, as_of, json_)
         return
     lab = labels()
     for r in rows:
-        typer.echo(f"#{r.id} {r.item} {r.agency}: {lab.status(r.status)} ({r.reported_on})", err=True)
+        typer.echo(visible(f"#{r.id} {r.item} {r.agency}: {lab.status(r.status)} ({r.reported_on})"), err=True)
 
 
 def update(
@@ -94,7 +95,7 @@ def undo(
         return
     lab = labels()
     for r in rows:
-        typer.echo(f"#{r.id} {r.item} {r.agency}: {lab.status(r.status)} (undoes #{r.reverses})", err=True)
+        typer.echo(visible(f"#{r.id} {r.item} {r.agency}: {lab.status(r.status)} (undoes #{r.reverses})"), err=True)
 
 
 def extend(
@@ -121,7 +122,7 @@ def extend(
         print_json({"id": ext_id, "item": ref.code, "agency": who.name if who else None, "new_due": new_due.isoformat(),
                     "granted_on": day.isoformat()})
         return
-    typer.echo(f"extension #{ext_id}: {ref.code}{' ' + who.name if who else ''} due {new_due.isoformat()}", err=True)
+    typer.echo(visible(f"extension #{ext_id}: {ref.code}{' ' + who.name if who else ''} due {new_due.isoformat()}"), err=True)
 
 
 def history(

@@ -14,6 +14,8 @@ from typing import Any
 from .. import rules
 from ..dates import parse_date
 from ..errors import BadInput, InvalidDate
+from ..output.formats import sheet_value
+from ..text import check as check_text, problem as text_problem
 from ..storage.connection import Connection
 from ..storage.lookup import AgencyRef, assignment_ids_by_code, resolve_agency
 from ..storage.writes import NewUpdate, check_update, record_import
@@ -61,6 +63,7 @@ def import_feedback(
     """Validate every filled row; record them all in one transaction, or refuse with every problem."""
     path = Path(path)
     name = path.name
+    check_text(name, "feedback file name")  # it is recorded as each update's source
     check_container(path)
     prov, rows = read_csv(path) if path.suffix.lower() == ".csv" else read_xlsx(path)
     where = f"{name}: sheet {SHEET}" if path.suffix.lower() != ".csv" else name
@@ -77,6 +80,8 @@ def import_feedback(
     problems: list[str] = []
     listed = [(n, r) for n, r in rows if any(v not in (None, "") for v in r)]
     codes = [str(r[0]) if r[0] is not None else "" for _, r in listed]
+    titles = [_exported_title(str(r[1] or ""), prov.titles[i] if i < len(prov.titles) else None)
+              for i, (_, r) in enumerate(listed)]
     for index, (n, r) in enumerate(listed):
         was = prov.codes[index] if index < len(prov.codes) else None
         if was is None:
@@ -84,11 +89,11 @@ def import_feedback(
         elif codes[index] != was:
             problems.append(f"{where} {row_word} {n}: 编号: {codes[index]!r} was {was!r} in the export "
                             "(locked columns must not be edited)")
-        elif index < len(prov.titles) and str(r[1] or "") != prov.titles[index]:
+        elif index < len(prov.titles) and titles[index] != prov.titles[index]:
             problems.append(f"{where} {row_word} {n}: 名称: changed since the export (locked columns must not be edited)")
     if len(listed) < len(prov.codes) and not problems:
         problems.append(f"{where}: {len(prov.codes) - len(listed)} exported rows are missing (rows must not be deleted)")
-    if not problems and checksum(prov.agency, prov.plan, [(codes[i], str(r[1] or "")) for i, (_, r) in enumerate(listed)]) != prov.checksum:
+    if not problems and checksum(prov.agency, prov.plan, list(zip(codes, titles))) != prov.checksum:
         problems.append(f"{where}: the locked columns were edited (the item titles no longer match the export)")
     if problems:
         raise FeedbackError(f"feedback refused: {len(problems)} problem{'s' if len(problems) > 1 else ''}", problems)
@@ -96,10 +101,16 @@ def import_feedback(
     assigned = assignment_ids_by_code(conn, agency, prov.plan)
     planned: list[PlannedUpdate] = []
     for (n, r), code in zip(listed, codes):
-        new_status, progress, note, reported = r[len(LOCKED):len(LOCKED) + 4]
-        if all(v in (None, "") for v in (new_status, progress, note, reported)):
+        new_status, progress, note, reported = filled = r[len(LOCKED):len(LOCKED) + 4]
+        if all(v in (None, "") for v in filled):
             continue  # nothing filled in: skipped
         at = f"{where} {row_word} {n}"
+        # what the agency typed passes the rule every entry point applies (tasklist.text) first
+        refused = [f"{at}: {label}: {why}" for (_, label), value in zip(FILL, filled)
+                   if isinstance(value, str) and (why := text_problem(value))]
+        if refused:
+            problems += refused
+            continue
         before = len(problems)
         if code not in assigned:
             problems.append(f"{at}: 编号: {code} is not assigned to {agency.name}")
@@ -171,6 +182,18 @@ def import_feedback(
 
 
 _DIGITS = re.compile(r"\s*(\d{1,9})\s*[%％]?\s*")  # not int(): it takes "6_0", "+60" and up to 4300 digits
+
+
+def _exported_title(cell: str, exported: str | None) -> str:
+    """The title as exported when the cell holds it as it was written there: a title a spreadsheet
+    would run as a formula (=...) is written with a leading ', a character a spreadsheet cannot hold
+    is written escaped, and a CRLF line end comes back as LF."""
+    if exported is None or cell == exported:
+        return cell
+    written = sheet_value(exported)
+    if cell in (written, written.replace("\r\n", "\n"), exported.replace("\r\n", "\n")):
+        return exported
+    return cell
 
 
 def _whole_number(value: Any) -> int | None:

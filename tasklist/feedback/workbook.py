@@ -22,10 +22,12 @@ from typing import Any
 
 from .. import rules
 from ..errors import BadInput
+from ..output.formats import sheet_value
 from ..reports.facts import snapshot
 from ..storage.connection import Connection, now_utc
 from ..storage.lookup import AgencyRef, current_plan, members
 from ..storage.writes import MAX_NOTE
+from ..text import json_safe, visible
 
 SHEET, HELP, META = "反馈表", "填写说明", "_tasklist"
 LOCKED = [("id", "编号"), ("title", "名称"), ("due", "完成时间"), ("days_overdue", "逾期天数"),
@@ -112,6 +114,14 @@ def provenance(conn: Connection, agency: AgencyRef, as_of: date, rows: list[Open
 # --------------------------------------------------------------------------- export
 
 
+def _exact(cell: Any, value: Any) -> None:
+    """Put ``value`` in a hidden-sheet cell exactly as text (never read as a formula), for the import
+    to read back as it was; a character XLSX cannot hold is shown escaped."""
+    cell.value = visible(value) if isinstance(value, str) else value
+    if isinstance(value, str):
+        cell.data_type = "s"
+
+
 def export_xlsx(conn: Connection, agency: AgencyRef, as_of: date) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill, Protection
@@ -129,8 +139,9 @@ def export_xlsx(conn: Connection, agency: AgencyRef, as_of: date) -> bytes:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="BDBDBD")
     for r in rows:
-        ws.append([r.code, r.title, r.due, r.days_overdue or None, rules.STATUS_LABELS_ZH[r.status], r.last_note,
-                   None, None, None, None])
+        # registry titles and notes are text, never formulas (the import reads a title back either way)
+        ws.append([sheet_value(r.code), sheet_value(r.title), r.due, r.days_overdue or None,
+                   rules.STATUS_LABELS_ZH[r.status], sheet_value(r.last_note), None, None, None, None])
     fill_from = len(LOCKED) + 1
     for row in ws.iter_rows(min_row=2, max_row=len(rows) + 1):
         for cell in row[: len(LOCKED)]:
@@ -157,13 +168,14 @@ def export_xlsx(conn: Connection, agency: AgencyRef, as_of: date) -> bytes:
     ws.protection.formatRows = False
     help_sheet = book.create_sheet(HELP)
     for line in INSTRUCTIONS + ["", f"单位:{agency.name}", f"截至:{as_of.isoformat()}", f"导出时间:{prov.exported_at}"]:
-        help_sheet.append([line])
+        help_sheet.append([sheet_value(line)])
     help_sheet.column_dimensions["A"].width = 110
     meta = book.create_sheet(META)
-    for key in ("agency", "plan", "exported_at", "as_of", "checksum"):
-        meta.append([key, getattr(prov, key)])
-    meta.append(["codes", json.dumps(prov.codes)])
-    meta.append(["titles", json.dumps(prov.titles, ensure_ascii=False)])
+    meta_rows = [(key, getattr(prov, key)) for key in ("agency", "plan", "exported_at", "as_of", "checksum")]
+    meta_rows += [("codes", json.dumps(prov.codes)), ("titles", json_safe(json.dumps(prov.titles, ensure_ascii=False)))]
+    for n, (key, value) in enumerate(meta_rows, start=1):
+        _exact(meta.cell(row=n, column=1), key)
+        _exact(meta.cell(row=n, column=2), value)
     meta.sheet_state = "veryHidden"
     buf = io.BytesIO()
     book.save(buf)
@@ -174,12 +186,13 @@ def export_csv(conn: Connection, agency: AgencyRef, as_of: date) -> bytes:
     rows = open_rows(conn, agency, as_of)
     prov = provenance(conn, agency, as_of, rows)
     buf = io.StringIO(newline="")
-    buf.write(CSV_MARK + json.dumps(prov.__dict__, ensure_ascii=False) + "\r\n")
+    buf.write(CSV_MARK + json_safe(json.dumps(prov.__dict__, ensure_ascii=False)) + "\r\n")
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(HEADERS)
     for r in rows:
-        writer.writerow([r.code, r.title, r.due.isoformat() if r.due else "", r.days_overdue or "",
-                         rules.STATUS_LABELS_ZH[r.status], r.last_note, "", "", "", ""])
+        # as in every CSV written: text shown safely and never a formula (the import reads a title back either way)
+        writer.writerow([sheet_value(r.code), sheet_value(r.title), r.due.isoformat() if r.due else "", r.days_overdue or "",
+                         rules.STATUS_LABELS_ZH[r.status], sheet_value(r.last_note), "", "", "", ""])
     return buf.getvalue().encode("utf-8-sig")
 
 

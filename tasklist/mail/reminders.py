@@ -27,13 +27,9 @@ from ..registry.names import valid_email
 from ..reports.facts import AssignmentState, overdue_groups, snapshot
 from ..storage.connection import Connection
 from ..storage.lookup import AgencyRef, agency_emails, current_plan, reminders_sent
+from ..text import one_line  # header-safe: one line, refused characters (stored before the rule) escaped
 
 LEVELS = rules.REMINDER_LEVELS
-
-
-def one_line(text: str) -> str:
-    """Header-safe: every run of white space (CR and LF included) becomes one space."""
-    return " ".join(str(text).split())
 
 
 @dataclass
@@ -141,7 +137,7 @@ def _esc(text: str) -> str:
 
 
 def _plain_table(table: Table) -> str:
-    lines = [table.title, "\t".join(c.label for c in table.columns)]
+    lines = [one_line(table.title), "\t".join(one_line(c.label) for c in table.columns)]
     for row in table.rows:
         lines.append("\t".join("" if v is None else (v.isoformat() if isinstance(v, date) else one_line(str(v))) for v in row))
     return "\n".join(lines)

@@ -1,4 +1,9 @@
-"""Writers: the same Table as CSV, XLSX, JSON, Markdown or HTML."""
+"""Writers: the same Table as CSV, XLSX, JSON, Markdown or HTML.
+
+Each escapes text for its medium: no character :mod:`tasklist.text` refuses reaches any of them raw
+(text stored before that rule is shown escaped), CSV and XLSX never receive a formula from text,
+Markdown and HTML never receive markup.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from ..text import json_safe, visible
 from .tables import Table
 
 FORMATS = ("csv", "xlsx", "json", "md", "html")
@@ -29,14 +35,20 @@ def _text(value: Any) -> str:
         return ""
     if isinstance(value, date):
         return value.isoformat()
-    return str(value)
+    return visible(str(value))
+
+
+def sheet_value(value: Any) -> Any:
+    """A value as a spreadsheet cell gets it: text shown safely (no control character, which XLSX
+    cannot hold) and never a formula; numbers and dates as they are."""
+    return neutralise(visible(value)) if isinstance(value, str) else value
 
 
 def to_csv(table: Table, *, encoding: str = "utf-8") -> bytes:
     """CSV with a BOM for UTF-8 (Excel then shows Chinese), or GB18030 for older Excel."""
     buf = io.StringIO(newline="")
     writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow([c.label for c in table.columns])
+    writer.writerow([neutralise(_text(c.label)) for c in table.columns])
     for row in table.rows:
         writer.writerow([neutralise(_text(v)) for v in row])
     data = buf.getvalue()
@@ -45,12 +57,24 @@ def to_csv(table: Table, *, encoding: str = "utf-8") -> bytes:
     return data.encode(encoding)
 
 
+def dumps(data: Any) -> str:
+    """JSON as every writer gives it: UTF-8 text, each refused character escaped (the same value)."""
+    return json_safe(json.dumps(data, ensure_ascii=False, indent=2))
+
+
 def to_json(table: Table) -> bytes:
-    return (json.dumps(table.records(), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    return (dumps(table.records()) + "\n").encode("utf-8")
+
+
+#: what Markdown (and the HTML it may hold) would read as markup: escaped with a backslash
+_MD_SPECIAL = str.maketrans({ch: "\\" + ch for ch in "\\|[]*_`"})
 
 
 def _md_cell(value: Any) -> str:
-    return _text(value).replace("\\", "\\\\").replace("|", "\\|").replace("\r\n", "<br>").replace("\n", "<br>")
+    """A table cell in Markdown: HTML escaped (<, >, &), markup characters backslash-escaped, line
+    breaks as <br>."""
+    text = html.escape(_text(value), quote=False).translate(_MD_SPECIAL)
+    return text.replace("\r\n", "<br>").replace("\n", "<br>")
 
 
 def to_markdown(tables: Sequence[Table]) -> bytes:
@@ -82,13 +106,13 @@ td.int { text-align: right; }
 
 def html_table(table: Table, *, heading: str = "h2") -> str:
     e = html.escape
-    parts = [f"<{heading}>{e(table.title)}</{heading}>", "<table>", "<thead><tr>"]
-    parts += [f"<th>{e(c.label)}</th>" for c in table.columns]
+    parts = [f"<{heading}>{e(_text(table.title))}</{heading}>", "<table>", "<thead><tr>"]
+    parts += [f"<th>{e(_text(c.label))}</th>" for c in table.columns]
     parts.append("</tr></thead><tbody>")
     for row in table.rows:
         cells = []
         for column, value in zip(table.columns, row):
-            text = e(_text(value)).replace("\n", "<br>")
+            text = e(_text(value)).replace("\r\n", "<br>").replace("\n", "<br>")
             if column.kind == "light" and value in LIGHT_COLOURS:
                 cells.append(f'<td class="light" style="color:{LIGHT_COLOURS[value]}">● {text}</td>')
             else:
@@ -101,8 +125,8 @@ def html_table(table: Table, *, heading: str = "h2") -> str:
 def html_document(title: str, body: str) -> bytes:
     return (
         "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
-        f"<title>{html.escape(title)}</title><style>{HTML_STYLE}</style></head>\n"
-        f"<body>\n<h1>{html.escape(title)}</h1>\n{body}\n</body></html>\n"
+        f"<title>{html.escape(visible(title))}</title><style>{HTML_STYLE}</style></head>\n"
+        f"<body>\n<h1>{html.escape(visible(title))}</h1>\n{body}\n</body></html>\n"
     ).encode("utf-8")
 
 
@@ -129,13 +153,13 @@ def to_xlsx(tables: Sequence[Table]) -> bytes:
     used: set[str] = set()
     for table in tables:
         sheet = book.create_sheet(_sheet_name(table, used))
-        sheet.append([c.label for c in table.columns])
+        sheet.append([sheet_value(c.label) for c in table.columns])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
             cell.fill = PatternFill("solid", fgColor="DDDDDD")
             cell.alignment = Alignment(vertical="center")
         for row in table.rows:
-            sheet.append([neutralise(v) if isinstance(v, str) else v for v in row])
+            sheet.append([sheet_value(v) for v in row])
         widths = [_cell_width(c.label) for c in table.columns]
         for r, row in enumerate(table.rows, start=2):
             for i, (column, value) in enumerate(zip(table.columns, row)):
@@ -152,10 +176,10 @@ def to_xlsx(tables: Sequence[Table]) -> bytes:
 
 
 def _sheet_name(table: Table, used: set[str]) -> str:
-    base = table.title.split(" — ")[-1] if " — " in table.title else table.name
+    base = visible(table.title.split(" — ")[-1]) if " — " in table.title else table.name
     for ch in '[]:*?/\\':
         base = base.replace(ch, "_")
-    base = base[:28] or "sheet"
+    base = base[:28].strip("'") or "sheet"  # Excel refuses a sheet name that starts or ends with '
     name, n = base, 2
     while name in used:
         name, n = f"{base[:26]}_{n}", n + 1
@@ -170,7 +194,7 @@ def render(tables: Sequence[Table], fmt: str, *, title: str, encoding: str = "ut
         return to_csv(tables[0], encoding=encoding)
     if fmt == "json":
         return to_json(tables[0]) if len(tables) == 1 else (
-            json.dumps({t.title: t.records() for t in tables}, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+            dumps({t.title: t.records() for t in tables}) + "\n").encode("utf-8")
     if fmt == "md":
         return to_markdown(tables)
     if fmt == "html":

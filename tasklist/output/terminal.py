@@ -2,6 +2,12 @@
 
 Tables are built for 80 columns with Chinese text (two cells a character): titles are cut with an
 ellipsis rather than wrapped, so the grid never breaks.
+
+Text is never read as Rich markup: every cell, header and title goes in as ``rich.text.Text``
+(:class:`Table` wraps any plain string it is given), and the console interprets no markup, emoji
+codes or highlighting either. Every string passes through :func:`tasklist.text.visible` on the way,
+so a control character stored before the input rule (an ESC, an OSC 8 link) is shown escaped, never
+sent to the terminal.
 """
 
 from __future__ import annotations
@@ -12,16 +18,38 @@ from typing import Any
 
 from rich import box
 from rich.console import Console, Group, RenderableType
-from rich.table import Table
+from rich.table import Table as RichTable
 from rich.text import Text
 
 from ..i18n import Labels
 from ..reports.facts import AgencySummary, AssignmentState, ItemState
 from ..reports.views import HistoryRow
+from ..text import visible
+
+
+def _t(value: Any, style: str = "") -> Text:
+    """Any value as Rich text: shown as it is (no markup), refused characters escaped."""
+    if isinstance(value, Text):
+        return value
+    return Text(visible("" if value is None else str(value)), style=style)
+
+
+class Table(RichTable):
+    """A Rich table whose plain-string cells, headers and title are text, never markup."""
+
+    def __init__(self, *headers: Any, title: Any = None, **kw: Any) -> None:
+        super().__init__(*headers, title=_t(title) if isinstance(title, str) else title, **kw)
+
+    def add_column(self, header: Any = "", *args: Any, **kw: Any) -> None:
+        super().add_column(_t(header) if isinstance(header, str) else header, *args, **kw)
+
+    def add_row(self, *cells: Any, **kw: Any) -> None:
+        super().add_row(*(_t(c) if isinstance(c, str) else c for c in cells), **kw)
+
 
 def console() -> Console:
-    """The terminal on standard output."""
-    return Console()
+    """The terminal on standard output. It reads no markup, emoji codes or highlighting into text."""
+    return Console(markup=False, emoji=False, highlight=False)
 
 
 @contextmanager
@@ -82,7 +110,7 @@ def _status(labels: Labels, key: str) -> Text:
 
 
 def _more(labels: Labels, hidden: int) -> Text | None:
-    return Text(labels("more_rows", n=hidden), style="dim") if hidden > 0 else None
+    return _t(labels("more_rows", n=hidden), style="dim") if hidden > 0 else None
 
 
 def _with_more(table: Table, labels: Labels, hidden: int) -> RenderableType:
@@ -171,7 +199,7 @@ def history_table(rows: Sequence[HistoryRow], labels: Labels, *, limit: int | No
             status = Text.assemble(status, Text(f" ↶#{r.reverses}", style="dim"))
         note = (r.note or "") if len(r.note or "") <= 300 else r.note[:300] + "…"
         by = r.recorded_by if not r.reported_by else f"{r.reported_by} ({r.recorded_by})"
-        table.add_row(str(r.id), r.item, r.agency, status, r.reported_on, Text(note), Text(by))
+        table.add_row(str(r.id), r.item, r.agency, status, r.reported_on, _t(note), _t(by))
     return _with_more(table, labels, len(rows) - len(shown))
 
 
@@ -181,7 +209,7 @@ def overdue_tables(groups: dict[str, list[AssignmentState]], labels: Labels, as_
     totals = totals or {name: len(rows) for name, rows in groups.items()}
     if not totals:
         return Text(labels("no_overdue", as_of=as_of), style="green")
-    parts: list[RenderableType] = [Text(labels("overdue_title", as_of=as_of), style="bold")]
+    parts: list[RenderableType] = [_t(labels("overdue_title", as_of=as_of), style="bold")]
     budget = limit
     hidden = 0
     for agency, total in totals.items():
@@ -258,7 +286,7 @@ def agency_items_tables(groups: dict[str, Sequence[AssignmentState]], totals: di
         hidden += total - len(rows)
         if not rows:
             continue
-        table.add_row("", Text(f"{name} ({total})", style="bold"))
+        table.add_row("", _t(f"{name} ({total})", style="bold"))
         for a in rows:
             item = a.item
             table.add_row(
@@ -287,7 +315,7 @@ def load_report(report: Any, labels: Labels) -> RenderableType:
     lines: list[str] = []
     verb = "would " if report.dry_run else ""
     if not report.changed:
-        return Text(f"{report.plan}: no changes ({report.items_total} items)", style="green")
+        return _t(f"{report.plan}: no changes ({report.items_total} items)", style="green")
     if report.plan_added:
         lines.append(f"plan {report.plan}: {verb}add")
     if report.plan_changed:
@@ -304,7 +332,7 @@ def load_report(report: Any, labels: Labels) -> RenderableType:
             lines.append(f"{verb}update {label} {key}: {', '.join(fields)}")
         if len(changes) > 20:
             lines.append(f"… {len(changes) - 20} more {label} updates")
-    return Text("\n".join(lines))
+    return _t("\n".join(lines))
 
 
 def plain_table(table: Any, labels: Labels, *, width: int = 80, limit: int | None = None) -> RenderableType:
@@ -322,21 +350,21 @@ def plain_table(table: Any, labels: Labels, *, width: int = 80, limit: int | Non
     for row in shown:
         out.add_row(*(_styled(column, value) for column, value in zip(table.columns, row)))
     return _with_more(_fit(out, width), labels, len(table.rows) - len(shown)) if table.rows else Group(
-        Text(table.title, style="bold"), Text("—", style="dim"))
+        _t(table.title, style="bold"), Text("—", style="dim"))
 
 
 def _plain(value: Any) -> str:
     if value is None:
         return ""
-    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return value.isoformat() if hasattr(value, "isoformat") else visible(str(value))
 
 
 def _styled(column: Any, value: Any) -> Text:
     text = _plain(value).replace("\n", " ")
     if column.kind == "light":
         key = {"红": "red", "黄": "yellow", "绿": "green"}.get(text, text)
-        return Text("● " + text, style=LIGHT_STYLE.get(key, ""))
-    return Text(text)
+        return _t("● " + text, style=LIGHT_STYLE.get(key, ""))
+    return _t(text)
 
 
 def reminders_sent_table(messages: Sequence[Any], as_of: str) -> RenderableType:
@@ -349,7 +377,7 @@ def reminders_sent_table(messages: Sequence[Any], as_of: str) -> RenderableType:
     for m in messages:
         where = ", ".join(m.recipients) or "—"
         detail = m.error or (m.path.name if m.path and m.status != "sent" else where)
-        table.add_row(Text(m.agency), f"{m.level} {m.as_dict()['level_name']}", str(len(m.items)), m.status, Text(detail))
+        table.add_row(m.agency, f"{m.level} {m.as_dict()['level_name']}", str(len(m.items)), m.status, detail)
     return table
 
 
@@ -359,8 +387,8 @@ def reminder_log_table(rows: Sequence[dict[str, Any]], labels: Labels, *, limit:
     for header in ("#", "agency", "level", "items", "as of", "sent at", "to"):
         table.add_column(header, overflow="fold")
     for r in rows[-limit:] if limit else rows:
-        table.add_row(str(r["id"]), Text(r["agency"]), r["level_name"], " ".join(r["items"]), r["as_of"],
-                      r["sent_at"][:19], Text(", ".join(r["recipients"])))
+        table.add_row(str(r["id"]), r["agency"], r["level_name"], " ".join(r["items"]), r["as_of"],
+                      r["sent_at"][:19], ", ".join(r["recipients"]))
     return table
 
 
@@ -372,15 +400,15 @@ def import_preview(result: Any, labels: Labels) -> RenderableType:
         table.add_column(header, overflow="fold")
     for u in result.updates:
         table.add_row(str(u.row), u.code, labels.status(u.status), "" if u.progress is None else str(u.progress),
-                      u.reported_on.isoformat(), Text((u.note or "")[:60]))
+                      u.reported_on.isoformat(), (u.note or "")[:60])
     return table
 
 
 def weekly_screen(report: Any, tables: Sequence[Any], labels: Labels, title: str, *, limit: int | None,
                   width: int) -> RenderableType:
     """The weekly report in the terminal: title, generation time, then each of its tables."""
-    parts: list[RenderableType] = [Text(title, style="bold"),
-                                   Text(labels("weekly_generated", at=report.generated_at), style="dim")]
+    parts: list[RenderableType] = [_t(title, style="bold"),
+                                   _t(labels("weekly_generated", at=report.generated_at), style="dim")]
     for table in tables:
         if table.name == "overdue":  # the overdue list has its own 80-column layout
             parts.append(overdue_tables(report.overdue, labels, report.as_of.isoformat(), limit=limit, width=width))

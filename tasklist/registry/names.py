@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import re
 
+from ..text import REFUSED
+
 CODE_RE = re.compile(r"^([A-Z]+)([1-9][0-9]*)$")
 EMAIL_RE = re.compile(r"[^@\s<>,;\"()\[\]\\]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 
 
 def valid_email(address: str) -> bool:
-    """One rule for addresses, in the registry and on the command line (set-email, --from)."""
-    return EMAIL_RE.fullmatch(address) is not None
+    """One rule for addresses, in the registry and on the command line (set-email, --from); an address
+    holding a character :mod:`tasklist.text` refuses is not one."""
+    return EMAIL_RE.fullmatch(address) is not None and REFUSED.search(address) is None
 
 
 def normalize_code(text: str) -> str:

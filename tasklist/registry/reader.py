@@ -17,6 +17,7 @@ from typing import Any
 
 from ..dates import due_from_text, valid_timezone
 from ..errors import Problem, RegistryError
+from ..text import REFUSED, problem as text_problem, refusal
 from .names import CODE_RE, valid_email
 
 AGENCY_KINDS = (
@@ -130,6 +131,7 @@ class _Reader:
         self.digest: str | None = None
         self.warnings = warnings
         self._warned: set[str] = set()
+        self.source = ""
 
     def add(self, node: Any, fieldname: str, message: str) -> None:
         line, col = (node.start_mark.line + 1, node.start_mark.column + 1) if node is not None else (1, 1)
@@ -142,6 +144,24 @@ class _Reader:
             return
         self._warned.add(topic)
         self.warnings.append(Problem(self.shown, node.start_mark.line + 1, node.start_mark.column + 1, fieldname, message))
+
+    def _line_col(self, index: int) -> tuple[int, int]:
+        before = self.source[:index]
+        return before.count("\n") + 1, index - (before.rfind("\n") + 1) + 1
+
+    def refused(self, node: Any, fieldname: str, value: str) -> bool:
+        """Record a problem when ``value`` holds a character :mod:`tasklist.text` refuses, at the
+        character itself when it is written raw in the file (else at the value's start)."""
+        why = text_problem(value)
+        if why is None:
+            return False
+        raw = REFUSED.search(self.source, node.start_mark.index, max(node.end_mark.index, node.start_mark.index + 1))
+        if raw is not None and raw.group() == REFUSED.search(value).group():  # type: ignore[union-attr]
+            line, col = self._line_col(raw.start())
+            self.problems.append(Problem(self.shown, line, col, fieldname, why))
+        else:  # written as an escape ("\u202e") in a quoted string
+            self.add(node, fieldname, why)
+        return True
 
     def where(self, node: Any) -> Where:
         return Where(self.shown, node.start_mark.line + 1, node.start_mark.column + 1)
@@ -165,14 +185,26 @@ class _Reader:
                 Problem(self.shown, line, col, "file", f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8")
             )
             return None
+        self.source = text
+        # libyaml's parser when present: same nodes and positions, ~10x faster on a big registry
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         try:
-            # libyaml's parser when present: same nodes and positions, ~10x faster on a big registry
-            node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+            node = yaml.compose(text, Loader=loader)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
             what = " ".join(str(x) for x in (exc.context, exc.problem) if x)
             self.problems.append(Problem(self.shown, line, col, "yaml", f"syntax error: {what}"))
+            return None
+        except yaml.reader.ReaderError as exc:
+            # a character YAML does not allow in a file (a raw control character): say where it is
+            index = exc.position
+            if loader is not yaml.SafeLoader:  # libyaml counts bytes of UTF-8
+                index = len(text.encode("utf-8", "surrogatepass")[:index].decode("utf-8", "ignore"))
+            line, col = self._line_col(index)
+            found = text[index] if index < len(text) else ""
+            why = refusal(found) if REFUSED.match(found) else f"syntax error: {exc.reason}"
+            self.problems.append(Problem(self.shown, line, col, "yaml", why))
             return None
         except yaml.YAMLError as exc:
             self.problems.append(Problem(self.shown, 0, 0, "yaml", f"syntax error: {exc}"))
@@ -245,6 +277,8 @@ class _Reader:
             return None
         if not node.tag.endswith(":str"):
             self.add(node, fieldname, f"must be text, not {_kind(node)} {node.value!r} (quote it)")
+            return None
+        if self.refused(node, fieldname, node.value):
             return None
         value = node.value.strip()
         if not value:

@@ -10,6 +10,7 @@ from typing import Any
 
 from ..errors import Ambiguous, NotFound
 from ..registry.names import normalize_code
+from ..text import check
 from .connection import Connection
 
 
@@ -63,7 +64,7 @@ def members(conn: Connection, group: AgencyRef) -> list[AgencyRef]:
 
 def resolve_agency(conn: Connection, text: str) -> AgencyRef:
     """An agency from its short name, full name or any alias; unknown or ambiguous input lists candidates."""
-    wanted = text.strip()
+    wanted = check(text, "agency name").strip()
     rows = conn.all(
         "SELECT a.id, a.name, a.full_name, a.kind FROM agency a WHERE a.name = ? OR a.full_name = ? "
         "UNION SELECT a.id, a.name, a.full_name, a.kind FROM agency a JOIN agency_alias x ON x.agency_id = a.id "
@@ -104,7 +105,7 @@ class ItemRef:
 
 def resolve_item(conn: Connection, text: str, *, include_archived: bool = True) -> ItemRef:
     """An item by id, case-insensitive and tolerant of zero padding (t1, T01 -> T1)."""
-    code = normalize_code(text)
+    code = normalize_code(check(text, "item id"))
     rows = conn.all("SELECT id, code, plan_id, title, archived FROM item WHERE code = ?", (code,))
     if not include_archived:
         rows = [r for r in rows if not r[4]]

@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from .. import rules
+from .. import rules, text
 from ..errors import BadInput, Conflict, NotFound
 from ..registry.names import valid_email
 from .connection import Connection, now_utc
 from .lookup import AgencyRef, Assigned, ItemRef, assignments_of
 
 MAX_NOTE = 2_000  # characters in a note or a reason, wherever it is entered
+MAX_NAME = 100  # characters in a person's name (--by, --approved-by)
 
 
 def current_user() -> str:
@@ -58,8 +59,12 @@ def _targets(conn: Connection, item: ItemRef, agency: AgencyRef | None, all_: bo
 
 
 def check_note(note: str | None, field: str = "note") -> str | None:
-    """A note or reason as stored: as typed, None when blank, refused when too long."""
-    if note is None or not note.strip():
+    """A note or reason as stored: as typed, None when blank, refused when too long or when it holds
+    a character :mod:`tasklist.text` refuses (control, bidirectional override, invisible)."""
+    if note is None:
+        return None
+    text.check(note, field)
+    if not note.strip():
         return None
     if len(note) > MAX_NOTE:
         raise BadInput(f"{field} is too long ({len(note)} characters, at most {MAX_NOTE})")
@@ -67,12 +72,14 @@ def check_note(note: str | None, field: str = "note") -> str | None:
 
 
 def check_name(name: str | None, field: str) -> str | None:
-    """A person's name as typed (--by): stripped, at most 100 characters."""
-    if name is None or not name.strip():
+    """A person's name as typed (--by, --approved-by), as stored: stripped, None when blank, refused like a note."""
+    if name is None:
         return None
-    if len(name) > 100:
-        raise BadInput(f"{field} is too long ({len(name)} characters, at most 100)")
-    return name.strip()
+    text.check(name, field)
+    name = name.strip()
+    if len(name) > MAX_NAME:
+        raise BadInput(f"{field} is too long ({len(name)} characters, at most {MAX_NAME})")
+    return name or None
 
 
 def check_update(status: str, progress: int | None, note: str | None, reported_on: date, as_of: date) -> str:
@@ -148,6 +155,10 @@ def record_import(conn: Connection, agency: AgencyRef, file_name: str, updates: 
     ``content_key`` (a digest of what it says).
 
     Returns the new ids, or None when the same content was imported before (nothing recorded)."""
+    reported_by = check_name(reported_by, "--by")
+    text.check(file_name, "file name")
+    for u in updates:
+        check_note(u.note)
     with conn.transaction():
         if conn.one("SELECT 1 FROM import_log WHERE content_key = ?", (content_key,)):
             return None
@@ -221,7 +232,8 @@ def extend(
     checked = check_note(reason, "reason")
     if not checked:
         raise BadInput("an extension needs a reason (--reason)")
-    text = checked.strip()
+    reason = checked.strip()
+    approved_by = check_name(approved_by, "--approved-by")
     with conn.transaction():
         if agency is not None:
             # one agency's part, or each member's part when a group named on the item is given
@@ -235,12 +247,12 @@ def extend(
             conn.insert(
                 "INSERT INTO extension (item_id, assignment_id, new_due, reason, approved_by, granted_on, recorded_at, "
                 "recorded_by) VALUES (?,?,?,?,?,?,?,?)",
-                (item.id, assignment_id, to.isoformat(), text, approved_by, as_of.isoformat(), stamp, by),
+                (item.id, assignment_id, to.isoformat(), reason, approved_by, as_of.isoformat(), stamp, by),
             )
             for assignment_id in targets
         ]
         audit(conn, "extend", item.code, {"agency": agency.name if agency else None, "new_due": to.isoformat(),
-                                          "granted_on": as_of.isoformat(), "reason": text, "approved_by": approved_by,
+                                          "granted_on": as_of.isoformat(), "reason": reason, "approved_by": approved_by,
                                           "extensions": ids})
         return ids[0]
 
@@ -272,12 +284,15 @@ def log_reminder(conn: Connection, *, agency_id: int, items: list[str], level: i
 
 def log_load(conn: Connection, *, plan_id: str, files: list[str], digests: dict[str, str],
              summary: dict[str, int]) -> None:
-    """Record a registry load (inside the load's own transaction), with a digest of each file."""
+    """Record a registry load (inside the load's own transaction), with a digest of each file. A
+    file's path may hold bytes that are not UTF-8 (Linux allows them): it is recorded with those
+    escaped."""
+    shown = [text.visible(f) for f in files]
     conn.execute(
         "INSERT INTO load_log (plan_id, loaded_at, loaded_by, files, summary) VALUES (?,?,?,?,?)",
-        (plan_id, now_utc(), current_user(), json.dumps(files, ensure_ascii=False), json.dumps(summary, sort_keys=True)),
+        (plan_id, now_utc(), current_user(), json.dumps(shown, ensure_ascii=False), json.dumps(summary, sort_keys=True)),
     )
-    audit(conn, "load", plan_id, {"files": digests, "changed": summary})
+    audit(conn, "load", plan_id, {"files": {text.visible(f): d for f, d in digests.items()}, "changed": summary})
 
 
 def audit(conn: Connection, action: str, subject: str, detail: dict[str, Any] | None) -> None:

@@ -1,0 +1,119 @@
+"""What text may hold, checked once where it enters; and stored text made safe to show.
+
+Text enters from the command line (notes, reasons, names), from feedback files and from the registry.
+Each of those asks :func:`problem` (or :func:`check`) here, so the rule exists once. Refused:
+
+- C0 and C1 control characters (ESC, BEL, NUL, Word's manual line break U+000B, ...), except
+  newline and tab; a carriage return only as part of a CRLF line end;
+- bidirectional overrides, embeddings, isolates and marks (U+202A-U+202E, U+2066-U+2069,
+  U+200E, U+200F, U+061C), which make text read differently from what it holds;
+- zero-width characters (U+200B-U+200D, U+2060, U+FEFF), which make two names look the same;
+- the line and paragraph separators U+2028/U+2029, which some readers take for a line break and
+  others do not;
+- noncharacters (U+FFFE, U+FFFF, ...), which XML (so XLSX) cannot hold;
+- lone surrogates: what bytes that are not UTF-8 become in a command-line argument.
+
+Text stored before this rule existed may hold any of these: every output shows it through
+:func:`visible` (or :func:`json_safe`), which writes each such character as an escape.
+
+No imports beyond the standard library: the registry reader and the one writer both load this.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_NONCHARACTERS = "\ufdd0-\ufdef\ufffe\uffff" + "".join(
+    f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(1, 17))
+_CHARS = (
+    "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"  # C0 but tab, LF and CR; DEL; C1
+    "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"  # bidirectional marks, embeddings, overrides, isolates
+    "\u200b-\u200d\u2060\ufeff"  # zero-width space, non-joiner, joiner; word joiner; zero-width no-break space
+    "\u2028\u2029"  # line and paragraph separators
+    + _NONCHARACTERS
+    + "\ud800-\udfff"  # lone surrogates (a str holds them only when it was decoded with surrogateescape)
+)
+#: one refused character (a CR is refused unless a LF follows it)
+REFUSED = re.compile(f"[{_CHARS}]|\r(?!\n)")
+#: the refused characters that can remain in JSON text (json.dumps already escapes every C0 character)
+_RAW_IN_JSON = re.compile(f"[{_CHARS}]")
+
+_NAMES = {
+    "\x00": "NUL", "\x07": "bell", "\x08": "backspace", "\x0b": "vertical tab, Word's manual line break",
+    "\x0c": "form feed", "\r": "carriage return", "\x1b": "escape", "\x7f": "delete",
+    "\u061c": "Arabic letter mark", "\u200b": "zero-width space", "\u200c": "zero-width non-joiner",
+    "\u200d": "zero-width joiner", "\u200e": "left-to-right mark", "\u200f": "right-to-left mark",
+    "\u2060": "word joiner", "\ufeff": "zero-width no-break space, the byte order mark",
+}
+
+
+def _code(ch: str) -> str:
+    return f"U+{ord(ch):04X}"
+
+
+def describe(ch: str) -> str:
+    """A refused character as a person can read it: ``U+001B (escape)``."""
+    point = ord(ch)
+    if 0xDC80 <= point <= 0xDCFF:
+        return f"byte 0x{point - 0xDC00:02x} (not UTF-8)"
+    if 0xD800 <= point <= 0xDFFF:
+        return f"{_code(ch)} (a lone surrogate)"
+    name = _NAMES.get(ch) or unicodedata.name(ch, "").lower()
+    if not name:
+        name = "a control character" if unicodedata.category(ch) == "Cc" else "a noncharacter"
+    return f"{_code(ch)} ({name})"
+
+
+def refusal(ch: str, at: int | None = None) -> str:
+    """The reason given for refusing the character ``ch`` (found at 1-based position ``at``)."""
+    where = f" at character {at}" if at is not None else ""
+    return f"contains {describe(ch)}{where}; control, bidirectional-override and invisible characters are not accepted"
+
+
+def problem(text: str) -> str | None:
+    """Why ``text`` may not be stored (its first refused character and where), or None when it may."""
+    found = REFUSED.search(text)
+    return None if found is None else refusal(found.group(), found.start() + 1)
+
+
+def check(text: str, field: str) -> str:
+    """``text`` unchanged, or :class:`~tasklist.errors.BadInput` naming ``field`` and the character."""
+    why = problem(text)
+    if why is not None:
+        from .errors import BadInput
+
+        raise BadInput(f"{field} {why}")
+    return text
+
+
+def _escape(found: re.Match[str]) -> str:
+    point = ord(found.group())
+    if point < 0x100:
+        return f"\\x{point:02x}"
+    return f"\\u{point:04x}" if point < 0x10000 else f"\\U{point:08x}"
+
+
+def visible(text: str) -> str:
+    """Stored text safe for any output: each refused character written as an escape (``\\x1b``,
+    ``\\u202e``). Text that follows the rule comes back unchanged."""
+    return REFUSED.sub(_escape, text) if REFUSED.search(text) else text
+
+
+def one_line(text: str) -> str:
+    """:func:`visible`, and every run of white space (line breaks too) made one space."""
+    return " ".join(visible(str(text)).split())
+
+
+def _json_escape(found: re.Match[str]) -> str:
+    point = ord(found.group())
+    if point < 0x10000:
+        return f"\\u{point:04x}"
+    point -= 0x10000
+    return f"\\u{0xD800 + (point >> 10):04x}\\u{0xDC00 + (point & 0x3FF):04x}"
+
+
+def json_safe(dumped: str) -> str:
+    """JSON text (``json.dumps(..., ensure_ascii=False)``) with every refused character still raw in
+    it written as a ``\\uXXXX`` escape: the same JSON value, and nothing a terminal would act on."""
+    return _RAW_IN_JSON.sub(_json_escape, dumped)
