@@ -281,8 +281,8 @@ def test_csv_in_neither_utf8_nor_gb18030_is_one_line(cli, tmp_path):
 
 def test_csv_resaved_by_a_spreadsheet_keeps_its_provenance_and_trailing_empty_cells_are_no_columns(cli, tmp_path):
     first, rows = export_csv(cli, tmp_path)
-    # A spreadsheet program splits the first line at its commas, re-quotes it on saving, and pads every
-    # row with empty cells to the widest one.
+    # A spreadsheet program keeps the first line as one cell (it has no comma or quote) and pads
+    # every row with empty cells to the widest one.
     cells = next(csv.reader([first]))
     width = max(len(cells), len(rows[0]))
     rows[2][6:10] = ["已完成", "100", "验收通过", "2026-11-22"]
@@ -291,7 +291,8 @@ def test_csv_resaved_by_a_spreadsheet_keeps_its_provenance_and_trailing_empty_ce
     csv.writer(body, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL).writerows(padded)
     filled = tmp_path / "resaved.csv"
     filled.write_bytes(body.getvalue().encode("gb18030"))
-    assert filled.read_bytes().startswith(b'"#tasklist-feedback {""agency""')
+    assert filled.read_bytes().startswith(b"#tasklist-feedback export=1 signature=")
+    assert filled.read_bytes().split(b"\r\n")[0].endswith(b",,,,,,,,,")
     assert [u["id"] for u in cli.json("feedback", "import", filled, *AS_OF)["updates"]] == ["T6"]
     rows[3][10:] = ["备注"]
     write_csv(filled, first, rows)

@@ -67,10 +67,15 @@ def import_(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be recorded; record nothing.")] = False,
     agency: AgencyOpt = None,
     by: Annotated[Optional[str], typer.Option("--by", show_default=False, help="The person the rows are recorded for.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Also apply rows whose part was updated after the export "
+                                                        "(recorded as forced in the audit log).")] = False,
     as_of: AsOf = None,
     json_: Json = False,
 ) -> None:
-    """Import a filled-in feedback file: every row checked, all recorded in one transaction or none."""
+    """Import a filled-in feedback file: every row checked, all recorded in one transaction or none.
+
+    Only signed files exported from this database are taken; a row imported before is skipped, and a
+    row whose part was updated after the export is held back (exit 1) unless --force."""
     from ..feedback.importer import import_feedback
     from ..storage.lookup import resolve_agency
 
@@ -78,16 +83,27 @@ def import_(
         day = resolve_as_of(as_of, conn)
         expected = resolve_agency(conn, agency) if agency else None
         result = import_feedback(conn, file, as_of=day, reported_by=by, dry_run=dry_run,
-                                 expected_agency=expected)
+                                 expected_agency=expected, force=force)
     if json_:
         print_json(result.as_dict())
-        return
-    if result.duplicate:
+    elif result.duplicate:
         typer.echo(f"{visible(result.file)}: already imported; nothing recorded", err=True)
-        return
-    from ..i18n import Labels
-    from ..output.terminal import import_preview
+    else:
+        from ..i18n import Labels
+        from ..output.terminal import import_preview
 
-    console().print(import_preview(result, Labels("zh")))
-    verb = "would record" if dry_run else "recorded"
-    typer.echo(f"{verb} {len(result.updates)} update{'s' if len(result.updates) != 1 else ''}", err=True)
+        console().print(import_preview(result, Labels("zh")))
+        name = visible(result.file)
+        if result.skipped:
+            typer.echo(f"{name}: {', '.join(result.skipped)} imported from export #{result.export_id} before; "
+                       "skipped", err=True)
+        for c in result.conflicts:
+            since = c.since
+            verdict = "applied anyway (--force)" if result.forced else "held back"
+            typer.echo(f"{name}: row {c.row} {c.code}: the workbook says {c.says}, but update #{since.get('id')} "
+                       f"({since.get('status')}, reported {since.get('reported_on')}, recorded "
+                       f"{str(since.get('recorded_at', ''))[:19]}) came after the export; {verdict}", err=True)
+        verb = "would record" if dry_run else "recorded"
+        typer.echo(f"{verb} {len(result.updates)} update{'s' if len(result.updates) != 1 else ''}", err=True)
+    if result.held_back:
+        raise typer.Exit(1)

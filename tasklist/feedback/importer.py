@@ -4,6 +4,7 @@ transaction, or refused with every problem (file, sheet, row, field) and nothing
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import re
 from dataclasses import dataclass, field
@@ -17,9 +18,11 @@ from ..errors import BadInput, InvalidDate
 from ..output.formats import sheet_value
 from ..text import check as check_text, problem as text_problem
 from ..storage.connection import Connection
-from ..storage.lookup import AgencyRef, assignment_ids_by_code, resolve_agency
-from ..storage.writes import NewUpdate, check_update, record_import
-from .workbook import FILL, LOCKED, SHEET, BadCell, FeedbackError, check_container, read_csv, read_xlsx, checksum, plan_id
+from ..storage.lookup import AgencyRef, Export, assignment_ids_by_code, feedback_export, latest_updates, rows_imported, \
+    signing_key, update_brief
+from ..storage.writes import NewUpdate, check_name, check_update, record_feedback
+from .workbook import FILL, LOCKED, SHEET, BadCell, FeedbackError, Provenance, check_container, plan_id, read_csv, \
+    read_xlsx, signature
 
 
 FILL_LABELS = [label for _, label in FILL]  # 新状态, 进度(%), 进展情况, 报送日期
@@ -36,17 +39,39 @@ class PlannedUpdate:
 
 
 @dataclass
+class Conflict:
+    """A row held back: its part received an update after the workbook was exported."""
+
+    row: int
+    code: str
+    says: str  # the status the workbook gives
+    since: dict[str, Any]  # the newest update recorded since the export: id, status, reported_on, recorded_at
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "id": self.code, "workbook_status": self.says, "recorded_since": self.since}
+
+
+@dataclass
 class ImportResult:
     file: str
     agency: str
+    export_id: int = 0
     updates: list[PlannedUpdate] = field(default_factory=list)
     recorded: list[int] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # rows of this export imported before
+    conflicts: list[Conflict] = field(default_factory=list)  # held back (or, with force, applied over)
+    forced: bool = False
     duplicate: bool = False
     dry_run: bool = False
 
+    @property
+    def held_back(self) -> list[Conflict]:
+        return [] if self.forced else self.conflicts
+
     def as_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "agency": self.agency, "dry_run": self.dry_run, "duplicate": self.duplicate,
-                "recorded": self.recorded,
+        return {"file": self.file, "agency": self.agency, "export": self.export_id, "dry_run": self.dry_run,
+                "duplicate": self.duplicate, "recorded": self.recorded, "skipped": self.skipped,
+                "conflicts": [c.as_dict() for c in self.conflicts], "forced": self.forced,
                 "updates": [{"row": u.row, "id": u.code, "status": u.status, "progress": u.progress, "note": u.note,
                              "reported_on": u.reported_on.isoformat()} for u in self.updates]}
 
@@ -59,24 +84,52 @@ def import_feedback(
     reported_by: str | None = None,
     dry_run: bool = False,
     expected_agency: AgencyRef | None = None,
+    force: bool = False,
 ) -> ImportResult:
-    """Validate every filled row; record them all in one transaction, or refuse with every problem."""
+    """Validate every filled row; record them all in one transaction, or refuse with every problem.
+
+    The file must name an export recorded in this database and carry that export's signature; the
+    agency, plan and rows are the database's record of the export, never the file's own claims.
+    Rows of the export imported before are skipped; a row whose part received an update after the
+    export is held back as a conflict (``force`` applies it anyway, recorded as such)."""
     path = Path(path)
     name = path.name
     check_text(name, "feedback file name")  # it is recorded as each update's source
+    reported_by = check_name(reported_by, "--by")
     check_container(path)
-    prov, rows = read_csv(path) if path.suffix.lower() == ".csv" else read_xlsx(path)
+    found: list[Export] = []
+
+    def expected(prov: Provenance) -> list[str]:
+        export = feedback_export(conn, prov.export_id)
+        if export is None:
+            raise FeedbackError(f"{name}: export #{prov.export_id} is not recorded in this database: the file was not "
+                                "exported from it, or its hidden part was edited; nothing recorded")
+        if not hmac.compare_digest(signature(signing_key(conn), export), prov.signature):
+            raise FeedbackError(f"{name}: the signature does not match export #{export.id}: the file's hidden part was "
+                                "edited or forged; nothing recorded")
+        found.append(export)
+        return [r["code"] for r in export.rows]
+
+    prov, rows = read_csv(path, expected) if path.suffix.lower() == ".csv" else read_xlsx(path, expected)
+    export = found[0]
+    agency = export.agency
     where = f"{name}: sheet {SHEET}" if path.suffix.lower() != ".csv" else name
     row_word = "row" if path.suffix.lower() != ".csv" else "line"
-    plan = plan_id(conn)
-    if prov.plan != plan:
-        raise FeedbackError(f"{name}: exported for plan {prov.plan!r}, this database holds {plan!r}")
-    try:
-        agency = resolve_agency(conn, prov.agency)
-    except BadInput:
-        raise FeedbackError(f"{name}: exported for agency {prov.agency!r}, which this database does not know") from None
+    exported_codes = [r["code"] for r in export.rows]
+    exported_titles = [r["title"] for r in export.rows]
+    claims = (prov.agency, prov.plan, prov.as_of, prov.codes)
+    record = (agency.name, export.plan_id, export.as_of, exported_codes)
+    edited = [field for field, said, was in zip(("agency", "plan", "as_of", "codes"), claims, record, strict=True)
+              if said and said != was]
+    if edited:
+        raise FeedbackError(f"{name}: the hidden sheet was edited ({', '.join(edited)} differ from export #{export.id}, "
+                            f"which is {agency.name}'s); nothing recorded")
+    if export.plan_id != plan_id(conn):
+        raise FeedbackError(f"{name}: exported for plan {export.plan_id!r}, this database works on {plan_id(conn)!r}")
     if expected_agency is not None and expected_agency.id != agency.id:
         raise FeedbackError(f"{name}: this workbook belongs to {agency.name}, not {expected_agency.name}")
+    prov = Provenance(export.id, prov.signature, agency.name, export.plan_id, export.as_of, exported_codes,
+                      exported_titles)
     problems: list[str] = []
     listed = [(n, r) for n, r in rows if any(v not in (None, "") for v in r)]
     codes = [str(r[0]) if r[0] is not None else "" for _, r in listed]
@@ -93,8 +146,6 @@ def import_feedback(
             problems.append(f"{where} {row_word} {n}: 名称: changed since the export (locked columns must not be edited)")
     if len(listed) < len(prov.codes) and not problems:
         problems.append(f"{where}: {len(prov.codes) - len(listed)} exported rows are missing (rows must not be deleted)")
-    if not problems and checksum(prov.agency, prov.plan, list(zip(codes, titles))) != prov.checksum:
-        problems.append(f"{where}: the locked columns were edited (the item titles no longer match the export)")
     if problems:
         raise FeedbackError(f"feedback refused: {len(problems)} problem{'s' if len(problems) > 1 else ''}", problems)
 
@@ -167,17 +218,29 @@ def import_feedback(
     if problems:
         raise FeedbackError(f"feedback refused: {len(problems)} problem{'s' if len(problems) > 1 else ''}", problems)
 
-    result = ImportResult(name, agency.name, planned, dry_run=dry_run)
-    content_key = hashlib.sha256(json.dumps(
-        [agency.name, prov.plan, [[u.code, u.status, u.progress, u.note, u.reported_on.isoformat()] for u in planned]],
-        ensure_ascii=False).encode()).hexdigest()
-    updates = [NewUpdate(assigned[u.code], u.status, u.progress, u.note, u.reported_on) for u in planned]
-    ids = record_import(conn, agency, name, updates, reported_by=reported_by, content_key=content_key,
-                        dry_run=dry_run)
-    if ids is None:
+    result = ImportResult(name, agency.name, export.id, planned, forced=force, dry_run=dry_run)
+    done_before = rows_imported(conn, export.id)
+    result.skipped = [u.code for u in planned if u.code in done_before]
+    todo = [u for u in planned if u.code not in done_before]
+    if planned and not todo:
         result.duplicate = True
-    else:
-        result.recorded = ids
+        return result
+    state = {r["code"]: r for r in export.rows}
+    latest = latest_updates(conn, [assigned[u.code] for u in todo])
+    for u in todo:
+        newest = latest.get(assigned[u.code], (None, ""))[0]
+        if newest is not None and newest != state[u.code]["last_update_id"]:
+            result.conflicts.append(Conflict(u.row, u.code, u.status, update_brief(conn, newest)))
+    held = {c.code for c in result.held_back}
+    result.updates = [u for u in todo if u.code not in held]
+    if dry_run or not result.updates:
+        return result
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    forced = {c.code for c in result.conflicts} if force else set()
+    rows_to_record = [(u.code, NewUpdate(assigned[u.code], u.status, u.progress, u.note, u.reported_on), u.code in forced)
+                      for u in result.updates]
+    result.recorded = record_feedback(conn, agency, export.id, name, rows_to_record, digest=digest,
+                                      reported_by=reported_by, held_back=sorted(held))
     return result
 
 

@@ -1,16 +1,20 @@
 """Feedback workbooks (台账): writing one per agency, and reading one back (shape and provenance).
 
-The export lists the agency's open assignments in locked columns, with columns to fill in; a
-hidden sheet records the agency, plan, export time and a checksum of the listed rows, which the
-import (:mod:`tasklist.feedback.importer`) verifies.
+The export lists the agency's open assignments in locked columns, with columns to fill in. Every
+export is recorded in the database (its rows and their state then), and the workbook carries the
+export's id and a signature over that record: an HMAC with a key that lives in the database and
+that agencies cannot read (on PostgreSQL). The import (:mod:`tasklist.feedback.importer`) trusts
+the database's record, never the file's own claims, and checks the signature.
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
+import hmac
 import io
 import json
+import re
 import warnings
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
@@ -25,8 +29,8 @@ from ..errors import BadInput
 from ..output.formats import sheet_value
 from ..reports.facts import snapshot
 from ..storage.connection import Connection, now_utc
-from ..storage.lookup import AgencyRef, current_plan, members
-from ..storage.writes import MAX_NOTE
+from ..storage.lookup import AgencyRef, Export, current_plan, latest_updates, members, signing_key
+from ..storage.writes import MAX_NOTE, record_export
 from ..text import json_safe, visible
 
 SHEET, HELP, META = "反馈表", "填写说明", "_tasklist"
@@ -64,16 +68,19 @@ class OpenRow:
     days_overdue: int
     status: str
     last_note: str
+    assignment_id: int = 0
 
 
 @dataclass
 class Provenance:
-    agency: str
-    plan: str
-    exported_at: str
-    as_of: str
-    checksum: str
-    codes: list[str]
+    """What a returned file says about itself: checked against the database's record of the export."""
+
+    export_id: int
+    signature: str
+    agency: str = ""
+    plan: str = ""
+    as_of: str = ""
+    codes: list[str] = field(default_factory=list)
     titles: list[str] = field(default_factory=list)
 
 
@@ -88,15 +95,9 @@ def open_rows(conn: Connection, agency: AgencyRef, as_of: date) -> list[OpenRow]
     for item in snapshot(conn, as_of):
         for a in item.assignments:
             if a.belongs_to(agency) and a.status != rules.DONE:
-                rows.append(OpenRow(item.code, item.title, a.due, a.days_overdue, a.status, a.note or ""))
+                rows.append(OpenRow(item.code, item.title, a.due, a.days_overdue, a.status, a.note or "",
+                                    a.assignment_id))
     return rows
-
-
-def checksum(agency: str, plan: str, pairs: list[tuple[str, str]]) -> str:
-    digest = hashlib.sha256(f"{agency}\n{plan}\n".encode())
-    for code, title in pairs:
-        digest.update(f"{code}\t{title}\n".encode())
-    return digest.hexdigest()
 
 
 def plan_id(conn: Connection) -> str:
@@ -104,11 +105,23 @@ def plan_id(conn: Connection) -> str:
     return plan.id if plan else ""
 
 
-def provenance(conn: Connection, agency: AgencyRef, as_of: date, rows: list[OpenRow]) -> Provenance:
+def signature(key: bytes, export: Export) -> str:
+    """The HMAC-SHA256 of an export's record: its id, agency, plan, date and rows (codes and titles)."""
+    record = [export.id, export.agency.id, export.plan_id, export.as_of,
+              [[r["code"], r["title"]] for r in export.rows]]
+    return hmac.new(key, json.dumps(record, ensure_ascii=False).encode(), hashlib.sha256).hexdigest()
+
+
+def _record(conn: Connection, agency: AgencyRef, as_of: date, rows: list[OpenRow]) -> Provenance:
+    """Record the export in the database and sign it; the workbook carries what this returns."""
     plan = plan_id(conn)
-    return Provenance(agency.name, plan, now_utc(), as_of.isoformat(),
-                      checksum(agency.name, plan, [(r.code, r.title) for r in rows]), [r.code for r in rows],
-                      [r.title for r in rows])
+    latest = latest_updates(conn, [r.assignment_id for r in rows])
+    state = [{"code": r.code, "title": r.title, "assignment_id": r.assignment_id, "status": r.status,
+              "last_update_id": latest[r.assignment_id][0] if r.assignment_id in latest else None} for r in rows]
+    export_id = record_export(conn, agency, plan, as_of, state)
+    export = Export(export_id, agency, plan, as_of.isoformat(), now_utc(), state)
+    return Provenance(export_id, signature(signing_key(conn), export), agency.name, plan, as_of.isoformat(),
+                      [r.code for r in rows], [r.title for r in rows])
 
 
 # --------------------------------------------------------------------------- export
@@ -129,7 +142,7 @@ def export_xlsx(conn: Connection, agency: AgencyRef, as_of: date) -> bytes:
     from openpyxl.worksheet.datavalidation import DataValidation
 
     rows = open_rows(conn, agency, as_of)
-    prov = provenance(conn, agency, as_of, rows)
+    prov = _record(conn, agency, as_of, rows)
     book = Workbook()
     ws = book.active
     ws.title = SHEET
@@ -167,11 +180,11 @@ def export_xlsx(conn: Connection, agency: AgencyRef, as_of: date) -> bytes:
     ws.protection.formatColumns = False
     ws.protection.formatRows = False
     help_sheet = book.create_sheet(HELP)
-    for line in INSTRUCTIONS + ["", f"单位:{agency.name}", f"截至:{as_of.isoformat()}", f"导出时间:{prov.exported_at}"]:
+    for line in INSTRUCTIONS + ["", f"单位:{agency.name}", f"截至:{as_of.isoformat()}", f"导出编号:{prov.export_id}"]:
         help_sheet.append([sheet_value(line)])
     help_sheet.column_dimensions["A"].width = 110
     meta = book.create_sheet(META)
-    meta_rows = [(key, getattr(prov, key)) for key in ("agency", "plan", "exported_at", "as_of", "checksum")]
+    meta_rows = [(key, getattr(prov, key)) for key in ("export_id", "signature", "agency", "plan", "as_of")]
     meta_rows += [("codes", json.dumps(prov.codes)), ("titles", json_safe(json.dumps(prov.titles, ensure_ascii=False)))]
     for n, (key, value) in enumerate(meta_rows, start=1):
         _exact(meta.cell(row=n, column=1), key)
@@ -184,9 +197,10 @@ def export_xlsx(conn: Connection, agency: AgencyRef, as_of: date) -> bytes:
 
 def export_csv(conn: Connection, agency: AgencyRef, as_of: date) -> bytes:
     rows = open_rows(conn, agency, as_of)
-    prov = provenance(conn, agency, as_of, rows)
+    prov = _record(conn, agency, as_of, rows)
     buf = io.StringIO(newline="")
-    buf.write(CSV_MARK + json_safe(json.dumps(prov.__dict__, ensure_ascii=False)) + "\r\n")
+    # One cell, no comma and no quote: a spreadsheet program opens and saves it back unchanged.
+    buf.write(f"{CSV_MARK}export={prov.export_id} signature={prov.signature}\r\n")
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(HEADERS)
     for r in rows:
@@ -341,7 +355,10 @@ def _xlsx_records(ws: Any, exported_rows: int, where: str) -> Iterator[tuple[int
             yield n, [(c["column"], c["value"]) for c in cells]
 
 
-def read_xlsx(path: Path) -> tuple[Provenance, list[tuple[int, list[Any]]]]:
+Expected = Callable[[Provenance], list[str]]  # the codes of the export a file names, from the database
+
+
+def read_xlsx(path: Path, expected: Expected) -> tuple[Provenance, list[tuple[int, list[Any]]]]:
     from openpyxl import load_workbook
 
     name = path.name
@@ -352,7 +369,7 @@ def read_xlsx(path: Path) -> tuple[Provenance, list[tuple[int, list[Any]]]]:
         except Exception as exc:  # openpyxl raises many kinds for a damaged file
             raise FeedbackError(f"{name}: cannot read the workbook: {type(exc).__name__}: {exc}") from None
         try:
-            return _read_book(book, name)
+            return _read_book(book, name, expected)
         except FeedbackError:
             raise
         except Exception as exc:  # damaged XML inside, found while reading a sheet
@@ -361,7 +378,7 @@ def read_xlsx(path: Path) -> tuple[Provenance, list[tuple[int, list[Any]]]]:
             book.close()
 
 
-def _read_book(book: Any, name: str) -> tuple[Provenance, list[tuple[int, list[Any]]]]:
+def _read_book(book: Any, name: str, expected: Expected) -> tuple[Provenance, list[tuple[int, list[Any]]]]:
     from openpyxl.utils import get_column_letter
 
     if book.sheetnames != [SHEET, HELP, META]:
@@ -376,17 +393,21 @@ def _read_book(book: Any, name: str) -> tuple[Provenance, list[tuple[int, list[A
             pair = {c["column"]: c["value"] for c in cells if c["column"] <= 2}
             if pair.get(1) is not None:
                 meta[str(pair[1])] = pair.get(2)
+    if "checksum" in meta and "signature" not in meta:
+        raise FeedbackError(f"{name}: made by an earlier tasklist, without a signature; export a new workbook for the agency")
     try:
-        prov = Provenance(str(meta["agency"]), str(meta["plan"]), str(meta["exported_at"]), str(meta["as_of"]),
-                          str(meta["checksum"]), json.loads(meta["codes"]), json.loads(meta.get("titles") or "[]"))
+        prov = Provenance(int(meta["export_id"]), str(meta["signature"]), str(meta.get("agency") or ""),
+                          str(meta.get("plan") or ""), str(meta.get("as_of") or ""), json.loads(meta.get("codes") or "[]"),
+                          json.loads(meta.get("titles") or "[]"))
     except (KeyError, ValueError, TypeError):
         raise FeedbackError(damaged) from None
     if not _strings(prov.codes) or not _strings(prov.titles):
         raise FeedbackError(damaged)
+    codes = expected(prov)
 
     where = f"{name}: sheet {SHEET}"
     ws = book[SHEET]
-    exported_rows, width = len(prov.codes) + 1, len(HEADERS)
+    exported_rows, width = len(codes) + 1, len(HEADERS)
     # The size the sheet declares (its <dimension> element): absent in some files and wrong in others,
     # so it only serves to refuse a huge claim at once; the rows themselves are bounded as they are read.
     claimed_rows, claimed_columns = ws.max_row or 0, ws.max_column or 0
@@ -399,7 +420,7 @@ def _read_book(book: Any, name: str) -> tuple[Provenance, list[tuple[int, list[A
     if columns_over:
         raise FeedbackError(f"{where}: {claimed_columns} columns, the export had {width} (columns must not be added)")
     with closing(_xlsx_records(ws, exported_rows, where)) as records:
-        rows = _table(records, prov.codes, where=where, row_word="row", header_at=1, header_where=f"{where} row 1",
+        rows = _table(records, codes, where=where, row_word="row", header_at=1, header_where=f"{where} row 1",
                       column_name=get_column_letter)
     return prov, rows
 
@@ -419,7 +440,10 @@ def _decode(name: str, data: bytes) -> str:
     raise FeedbackError(f"{name}: cannot read the text: it is neither UTF-8 nor GB18030 (save it as CSV UTF-8)")
 
 
-def read_csv(path: Path) -> tuple[Provenance, list[tuple[int, list[Any]]]]:
+_CSV_PROVENANCE = re.compile(r"export=(\d{1,18}) signature=([0-9a-f]{64})")
+
+
+def read_csv(path: Path, expected: Expected) -> tuple[Provenance, list[tuple[int, list[Any]]]]:
     name = path.name
     text = _decode(name, path.read_bytes())
     # One csv reader over the whole text: a record ends only at a line break outside quotes (never at
@@ -430,30 +454,30 @@ def read_csv(path: Path) -> tuple[Provenance, list[tuple[int, list[Any]]]]:
         first = next(reader, None)
     except csv.Error:
         raise FeedbackError(missing) from None
-    # The provenance line is JSON, which the reader splits at its commas ("a, b" never starts a field
-    # with a quote); joined back it is the line as written, or as a spreadsheet re-quoted it on saving.
+    # The provenance is one cell (a spreadsheet may add empty cells after it when it saves the file).
     line = ",".join(first or []).rstrip(",")
     if not line.startswith(CSV_MARK):
         raise FeedbackError(missing)
-    try:
-        meta = json.loads(line[len(CSV_MARK):])
-        prov = Provenance(**{k: meta[k] for k in ("agency", "plan", "exported_at", "as_of", "checksum", "codes", "titles")})
-    except (ValueError, KeyError, TypeError):
-        raise FeedbackError(f"{name}: line 1: the provenance line is damaged") from None
-    if not _strings(prov.codes) or not _strings(prov.titles):
+    if line.startswith(CSV_MARK + "{"):
+        raise FeedbackError(f"{name}: made by an earlier tasklist, without a signature; export a new file for the agency")
+    match = _CSV_PROVENANCE.fullmatch(line[len(CSV_MARK):].strip())
+    if match is None:
         raise FeedbackError(f"{name}: line 1: the provenance line is damaged")
-    limit = len(prov.codes) + 1 + SPARE_ROWS
+    prov = Provenance(int(match[1]), match[2])
+    codes = expected(prov)
+    prov.codes = codes
+    limit = len(codes) + 1 + SPARE_ROWS
 
     def records() -> Iterator[tuple[int, list[tuple[int, Any]]]]:
         ended = reader.line_num
         for count, record in enumerate(reader, start=1):
             start, ended = ended + 1, reader.line_num
             if count > limit:
-                raise FeedbackError(f"{name} line {start}: far below the {len(prov.codes) + 2} exported lines (rows must not be added)")
+                raise FeedbackError(f"{name} line {start}: far below the {len(codes) + 2} exported lines (rows must not be added)")
             yield start, list(enumerate(record, start=1))
 
     try:
-        rows = _table(records(), prov.codes, where=name, row_word="line", header_at=2,
+        rows = _table(records(), codes, where=name, row_word="line", header_at=2,
                       header_where=f"{name}: line 2", column_name=str)
     except csv.Error as exc:
         raise FeedbackError(f"{name} line {reader.line_num}: cannot read it as CSV ({exc})") from None

@@ -201,3 +201,11 @@ def signing_key(conn: Connection) -> bytes:
 
         raise DatabaseError("this database has no key to sign feedback workbooks", hint="run `tasklist db upgrade`")
     return bytes.fromhex(value)
+
+
+def update_brief(conn: Connection, update_id: int) -> dict[str, Any]:
+    """One update in brief: id, status, reported_on, recorded_at, recorded_by."""
+    row = conn.one("SELECT id, status, reported_on, recorded_at, recorded_by FROM status_update WHERE id = ?",
+                   (update_id,))
+    keys = ("id", "status", "reported_on", "recorded_at", "recorded_by")
+    return dict(zip(keys, row, strict=True)) if row else {"id": update_id}

@@ -149,31 +149,6 @@ def record_update(
         return _append(conn, rows, source=source, batch=batch, reported_by=check_name(reported_by, "--by"))
 
 
-def record_import(conn: Connection, agency: AgencyRef, file_name: str, updates: Sequence[NewUpdate], *,
-                  content_key: str, reported_by: str | None = None, dry_run: bool = False) -> list[int] | None:
-    """Append the updates of one feedback file, all in one transaction, and log the file under
-    ``content_key`` (a digest of what it says).
-
-    Returns the new ids, or None when the same content was imported before (nothing recorded)."""
-    reported_by = check_name(reported_by, "--by")
-    text.check(file_name, "file name")
-    for u in updates:
-        check_note(u.note)
-    with conn.transaction():
-        if conn.one("SELECT 1 FROM import_log WHERE content_key = ?", (content_key,)):
-            return None
-        if dry_run:
-            return []
-        ids = _append(conn, updates, source=f"import:{file_name}", batch=None, reported_by=reported_by)
-        conn.execute(
-            "INSERT INTO import_log (agency_id, file_name, content_key, rows, imported_at, imported_by) VALUES (?,?,?,?,?,?)",
-            (agency.id, file_name, content_key, len(updates), now_utc(), current_user()),
-        )
-        audit(conn, "import", file_name, {"agency": agency.name, "digest": content_key, "rows": len(updates),
-                                          "updates": ids})
-        return ids
-
-
 _UPDATE_COLS = "id, assignment_id, status, progress, note, reported_on, recorded_at, batch, reverses_id"
 _NEWEST_FIRST = "ORDER BY reported_on DESC, recorded_at DESC, id DESC"
 
@@ -322,6 +297,10 @@ def record_feedback(conn: Connection, agency: AgencyRef, export_id: int, file_na
     """Append the updates of a signed feedback file and mark each of its rows imported, in one
     transaction: (code, update, forced) per row. A row of an export is imported at most once (a
     unique key refuses the second, even from another process at the same moment)."""
+    reported_by = check_name(reported_by, "--by")
+    text.check(file_name, "feedback file name")
+    for _, u, _ in rows:
+        check_note(u.note)
     with conn.transaction():
         ids = _append(conn, [u for _, u, _ in rows], source=f"import:{file_name}", batch=None, reported_by=reported_by)
         stamp = now_utc()
