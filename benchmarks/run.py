@@ -40,7 +40,7 @@ import tempfile
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -344,7 +344,7 @@ def taskwarrior_export(db: Path, as_of: date, path: Path) -> dict[str, int]:
     or before as_of) is done, the same rule as tasklist. Due dates are shifted by (today - as_of)
     so that Taskwarrior's +OVERDUE (due before today) selects the items tasklist finds overdue on
     as_of."""
-    shift = datetime.now(timezone.utc).date() - as_of  # the task processes run with TZ=UTC
+    shift = datetime.now(UTC).date() - as_of  # the task processes run with TZ=UTC
     c = sqlite3.connect(db)
     try:
         rows = c.execute(
@@ -563,7 +563,7 @@ def machine() -> dict:
         pass
     return {"nproc": os.cpu_count(), "memory": mem, "cpu": cpu, "kernel": platform.release(),
             "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
-            "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+            "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")}
 
 
 def fmt_ms(ms: float) -> str:

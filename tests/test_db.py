@@ -72,7 +72,7 @@ def test_eight_writers_and_a_reload_at_once_lose_nothing(cli, tmp_path, registry
     time.sleep(0.5)  # let every process start and wait at the line
     go.touch()
     for proc in procs:
-        out, err = proc.communicate(timeout=120)
+        _, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err
         assert "locked" not in err and "busy" not in err
     notes = {row[0] for row in query("SELECT note FROM status_update")}

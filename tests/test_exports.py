@@ -7,6 +7,7 @@ import io
 import json
 from email import policy
 from email.parser import BytesParser
+from pathlib import Path
 
 import pytest
 from conftest import query
@@ -183,7 +184,7 @@ def test_header_injection_through_registry_names_is_impossible(cli, tmp_path, re
     cli("load", registry_copy)
     cli("agencies", "set-email", "省农业农村厅", "nyt@example.org")
     info = cli.json("remind", "--out-dir", tmp_path, "--agency", "省农业农村厅", *AS_OF)["messages"][0]
-    raw = open(info["file"], "rb").read()
+    raw = Path(info["file"]).read_bytes()
     assert b"\nBcc:" not in raw and b"\rBcc:" not in raw
     assert parse_eml(info["file"])["Bcc"] is None
 

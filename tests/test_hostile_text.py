@@ -422,7 +422,7 @@ def test_tricky_text_is_stored_as_typed_and_shown_as_text_in_every_output(cli, t
             book.save(tmp_path / "filled.xlsx")
         else:
             raw = exported.read_bytes().decode("utf-8-sig")
-            head, body = raw.split("\r\n", 1)
+            _, body = raw.split("\r\n", 1)
             cells = csv_cells(body)
         assert has_cell(value, cells)
     result = cli.json("feedback", "import", tmp_path / "filled.xlsx", *AS_OF)
@@ -504,7 +504,8 @@ def test_text_stored_before_the_rule_never_crashes_a_command_and_is_shown_escape
 
 # --------------------------------------------------------------------------- anything at all (Hypothesis)
 
-from hypothesis import HealthCheck, event, given, settings, strategies as st  # noqa: E402
+from hypothesis import HealthCheck, event, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 
 #: what is most likely to break something: accepted (markup, formulas, line breaks) and refused
 _TAKEN = list("[]/=<>&|\\'\"@+-:\n\t") + ["\r\n", "[/]", "[link=x]", "=HYPERLINK(", "<script>", "&amp;", "`"]

@@ -12,7 +12,6 @@ import stat
 from pathlib import Path
 
 import pytest
-
 from conftest import query
 
 AS_OF = ("--as-of", "2026-11-23")

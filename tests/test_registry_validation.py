@@ -7,11 +7,10 @@ import json
 
 import pytest
 import yaml
+from conftest import DATA
 
 from tasklist.errors import RegistryError
 from tasklist.registry import read_registry
-
-from conftest import DATA
 
 
 def edit(path, old, new, count=1):
@@ -246,7 +245,7 @@ def test_cli_refuses_bad_registry_with_exit_2_and_leaves_database_untouched(case
     cli("update", "T6", "--status", "done")
     before = cli.json("list")
     digest = _digest(db)
-    filename, old, new, field, message, *_ = CASES[case]
+    filename, old, new, _field, message, *_ = CASES[case]
     edit(registry_copy / filename, old, new)
     for args in (["load", "--check", str(registry_copy)], ["load", str(registry_copy)]):
         result = cli(*args, code=2)

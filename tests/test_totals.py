@@ -9,10 +9,11 @@ import pytest
 
 from tasklist import rules
 from tasklist.errors import BadInput
-from tasklist.reports import facts as reports, totals as aggregates, views
-from tasklist.storage.lookup import resolve_agency, resolve_item
+from tasklist.reports import facts as reports
+from tasklist.reports import totals as aggregates
+from tasklist.reports import views
+from tasklist.storage.lookup import assignments_of, resolve_agency, resolve_item
 from tasklist.storage.schema import open_db
-from tasklist.storage.lookup import assignments_of
 from tasklist.storage.writes import extend, record_update, undo
 
 pytestmark = pytest.mark.usefixtures("engine")

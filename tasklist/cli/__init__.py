@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -21,9 +21,9 @@ app = typer.Typer(
 
 @app.callback()
 def _root(
-    db: Annotated[Optional[str], typer.Option("--db", envvar="TASKLIST_DB", show_default=False,
+    db: Annotated[str | None, typer.Option("--db", envvar="TASKLIST_DB", show_default=False,
                                               help="Database URL or SQLite path (default: the embedded SQLite file).")] = None,
-    lang: Annotated[Optional[str], typer.Option("--lang", envvar="TASKLIST_LANG", show_default=False,
+    lang: Annotated[str | None, typer.Option("--lang", envvar="TASKLIST_LANG", show_default=False,
                                                 help="Labels in zh or en (default: from the locale).")] = None,
 ) -> None:
     if lang is not None and lang not in ("zh", "en"):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -76,7 +76,7 @@ def remove(name: Annotated[str, typer.Argument(metavar="NAME")]) -> None:
 
 
 def audit(
-    since: Annotated[Optional[str], typer.Option("--since", help="Only entries on or after this date.",
+    since: Annotated[str | None, typer.Option("--since", help="Only entries on or after this date.",
                                                  show_default=False)] = None,
     json_: Json = False,
     show_all: ShowAll = False,

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import click
 import typer
@@ -19,13 +19,13 @@ from ..errors import TasklistError
 from ..text import json_safe, visible  # a message may quote typed or stored text: shown escaped
 
 AsOf = Annotated[
-    Optional[str],
+    str | None,
     typer.Option("--as-of", envvar="TASKLIST_AS_OF", help="Report as on this date (default: today in the plan's time zone).",
                  show_default=False),
 ]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON (every row, stable field names; see docs/json.md).")]
 ShowAll = Annotated[bool, typer.Option("--all", help="Show every row instead of one screenful.")]
-AgencyOpt = Annotated[Optional[str], typer.Option("--agency", "-a", help="Agency: short name, full name or any alias.",
+AgencyOpt = Annotated[str | None, typer.Option("--agency", "-a", help="Agency: short name, full name or any alias.",
                                                   show_default=False)]
 
 
@@ -65,7 +65,7 @@ def report_errors(run: Callable[[], Any]) -> Any:
     except Exception as exc:  # an unexpected failure: one line, the traceback only on request
         if os.environ.get("TASKLIST_DEBUG") == "1":
             raise
-        if connection.COMMITS > commits_before:  # what was saved stays saved: never report it as a failure
+        if commits_before < connection.COMMITS:  # what was saved stays saved: never report it as a failure
             sys.stderr.write(f"warning: the change was recorded, but showing the result failed: "
                              f"{type(exc).__name__}: {exc}\n")
             raise typer.Exit(0) from None

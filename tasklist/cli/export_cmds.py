@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
 from ..text import visible
-from .common import AgencyOpt, AsOf, Json, ShowAll, console, database, labels, print_json, resolve_as_of, \
-    screen_limit
+from .common import AgencyOpt, AsOf, Json, ShowAll, console, database, labels, print_json, resolve_as_of, screen_limit
 
-Out = Annotated[Optional[str], typer.Option("--out", "-o", help="Write to this file (default: standard output).",
+Out = Annotated[str | None, typer.Option("--out", "-o", help="Write to this file (default: standard output).",
                                             show_default=False)]
 Force = Annotated[bool, typer.Option("--force", help="Replace a file that already exists (never the database).")]
 
@@ -51,7 +50,7 @@ def write_output(data: bytes, out: Any, *, binary: bool = False) -> None:
 
 def weekly(
     days: Annotated[int, typer.Option("--days", min=1, help="Length of the period, ending on the as-of date.")] = 7,
-    fmt: Annotated[Optional[str], typer.Option("--format", help="md or html instead of the terminal.", show_default=False)] = None,
+    fmt: Annotated[str | None, typer.Option("--format", help="md or html instead of the terminal.", show_default=False)] = None,
     out: Out = None,
     force: Force = False,
     as_of: AsOf = None,
@@ -142,12 +141,12 @@ def register_reminders(app: typer.Typer) -> None:
 
 
 def remind(
-    out_dir: Annotated[Optional[str], typer.Option("--out-dir", help="Write one .eml per agency here.", show_default=False)] = None,
+    out_dir: Annotated[str | None, typer.Option("--out-dir", help="Write one .eml per agency here.", show_default=False)] = None,
     agency: AgencyOpt = None,
     include_due_soon: Annotated[bool, typer.Option("--include-due-soon", help="Also list items due soon.")] = False,
     send: Annotated[bool, typer.Option("--send", help="Deliver through SMTP.")] = False,
     smtp_host: Annotated[str, typer.Option("--smtp-host")] = "localhost",
-    smtp_port: Annotated[Optional[int], typer.Option("--smtp-port", show_default=False, help="Default 25, 465 with --ssl.")] = None,
+    smtp_port: Annotated[int | None, typer.Option("--smtp-port", show_default=False, help="Default 25, 465 with --ssl.")] = None,
     starttls: Annotated[bool, typer.Option("--starttls")] = False,
     use_ssl: Annotated[bool, typer.Option("--ssl")] = False,
     sender: Annotated[str, typer.Option("--from", envvar="TASKLIST_FROM", help="Sender address.")] = "tasklist@localhost.localdomain",
@@ -161,7 +160,8 @@ def remind(
     SMTP user and password come only from TASKLIST_SMTP_USER / TASKLIST_SMTP_PASSWORD."""
     from ..errors import BadInput
     from ..mail.reminders import build_reminders, write_eml
-    from ..mail.smtp import SmtpSettings, send as deliver
+    from ..mail.smtp import SmtpSettings
+    from ..mail.smtp import send as deliver
     from ..output.files import directory
     from ..storage.lookup import resolve_agency
     from ..storage.writes import current_user

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -21,16 +21,16 @@ def register(root: typer.Typer) -> None:
 def export(
     agency: AgencyOpt = None,
     all_: Annotated[bool, typer.Option("--all", help="One file per agency with open items (needs --out-dir).")] = False,
-    out: Annotated[Optional[str], typer.Option("--out", "-o", show_default=False, help="The file to write.")] = None,
-    out_dir: Annotated[Optional[str], typer.Option("--out-dir", show_default=False)] = None,
+    out: Annotated[str | None, typer.Option("--out", "-o", show_default=False, help="The file to write.")] = None,
+    out_dir: Annotated[str | None, typer.Option("--out-dir", show_default=False)] = None,
     fmt: Annotated[str, typer.Option("--format", help="xlsx or csv.")] = "xlsx",
     force: Force = False,
     as_of: AsOf = None,
 ) -> None:
     """Export a feedback workbook listing an agency's open items, to fill in and send back."""
     from ..errors import BadInput
-    from ..output import files
     from ..feedback.workbook import export_csv, export_xlsx, open_rows
+    from ..output import files
     from ..storage.lookup import agencies_in_order, members, resolve_agency
 
     if fmt not in ("xlsx", "csv"):
@@ -66,7 +66,7 @@ def import_(
     file: Annotated[str, typer.Argument(metavar="FILE", help="A filled-in feedback workbook (.xlsx) or .csv.")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be recorded; record nothing.")] = False,
     agency: AgencyOpt = None,
-    by: Annotated[Optional[str], typer.Option("--by", show_default=False, help="The person the rows are recorded for.")] = None,
+    by: Annotated[str | None, typer.Option("--by", show_default=False, help="The person the rows are recorded for.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Also apply rows whose part was updated after the export "
                                                         "(recorded as forced in the audit log).")] = False,
     as_of: AsOf = None,

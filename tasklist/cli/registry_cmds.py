@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from ..errors import Problem
 from ..text import visible
-from .common import AgencyOpt, AsOf, Json, ShowAll, console, database, labels, parse_day, print_json, \
-    print_json_list, resolve_as_of, screen_limit
+from .common import (
+    AgencyOpt,
+    AsOf,
+    Json,
+    ShowAll,
+    console,
+    database,
+    labels,
+    parse_day,
+    print_json,
+    print_json_list,
+    resolve_as_of,
+    screen_limit,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -23,7 +35,7 @@ def register(app: typer.Typer) -> None:
 
 
 def load(
-    paths: Annotated[Optional[list[str]], typer.Argument(help="Registry files or directories (default: the bundled Fujian registry).",
+    paths: Annotated[list[str] | None, typer.Argument(help="Registry files or directories (default: the bundled Fujian registry).",
                                                           show_default=False)] = None,
     check: Annotated[bool, typer.Option("--check", help="Only validate the files; touch no database.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change, change nothing.")] = False,
@@ -73,11 +85,11 @@ def _load_with_progress(conn, registry, dry_run):  # type: ignore[no-untyped-def
 
 
 def list_items(
-    kind: Annotated[Optional[str], typer.Option("--kind", help="task or outcome.", show_default=False)] = None,
+    kind: Annotated[str | None, typer.Option("--kind", help="task or outcome.", show_default=False)] = None,
     agency: AgencyOpt = None,
-    status: Annotated[Optional[str], typer.Option("--status", help="Only items with this status.", show_default=False)] = None,
+    status: Annotated[str | None, typer.Option("--status", help="Only items with this status.", show_default=False)] = None,
     overdue: Annotated[bool, typer.Option("--overdue", help="Only overdue items.")] = False,
-    due_before: Annotated[Optional[str], typer.Option("--due-before", help="Only items due before this date.",
+    due_before: Annotated[str | None, typer.Option("--due-before", help="Only items due before this date.",
                                                       show_default=False)] = None,
     as_of: AsOf = None,
     json_: Json = False,
@@ -139,8 +151,8 @@ def set_email(
     addresses: Annotated[list[str], typer.Argument(metavar="ADDR...", help="One or more e-mail addresses.")],
 ) -> None:
     """Set an agency's e-mail addresses (they replace any set before)."""
-    from ..storage.writes import set_email as store_email
     from ..storage.lookup import resolve_agency
+    from ..storage.writes import set_email as store_email
 
     with database() as conn:
         who = resolve_agency(conn, agency)

@@ -6,8 +6,7 @@ from typing import Annotated
 
 import typer
 
-from .common import AgencyOpt, AsOf, Json, ShowAll, console, database, labels, print_json, resolve_as_of, \
-    screen_limit
+from .common import AgencyOpt, AsOf, Json, ShowAll, console, database, labels, print_json, resolve_as_of, screen_limit
 
 WarnDays = Annotated[int, typer.Option("--warn-days", min=0, help="Days ahead that count as due soon.")]
 

@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from ..text import visible
-from .common import AgencyOpt, AsOf, Json, ShowAll, console, database, labels, parse_day, print_json, \
-    print_json_list, resolve_as_of, screen_limit
+from .common import (
+    AgencyOpt,
+    AsOf,
+    Json,
+    ShowAll,
+    console,
+    database,
+    labels,
+    parse_day,
+    print_json,
+    print_json_list,
+    resolve_as_of,
+    screen_limit,
+)
 
 AllAgencies = Annotated[bool, typer.Option("--all", help="Record the same update for every responsible agency.")]
-Note = Annotated[Optional[str], typer.Option("--note", help="Progress note (进展情况).", show_default=False)]
-On = Annotated[Optional[str], typer.Option("--on", help="Date the progress was reported (default: the as-of date).",
+Note = Annotated[str | None, typer.Option("--note", help="Progress note (进展情况).", show_default=False)]
+On = Annotated[str | None, typer.Option("--on", help="Date the progress was reported (default: the as-of date).",
                                            show_default=False)]
-By = Annotated[Optional[str], typer.Option(
+By = Annotated[str | None, typer.Option(
     "--by", help="The person this is recorded for, kept beside who recorded it (the OS user; on PostgreSQL the "
                  "database's login).", show_default=False)]
 
@@ -53,7 +65,7 @@ def update(
     status: Annotated[str, typer.Option("--status", "-s", help="not_started/in_progress/done/blocked or 未启动/推进中/已完成/受阻.")],
     agency: AgencyOpt = None,
     all_: AllAgencies = False,
-    progress: Annotated[Optional[int], typer.Option("--progress", help="Progress 0-100.", show_default=False)] = None,
+    progress: Annotated[int | None, typer.Option("--progress", help="Progress 0-100.", show_default=False)] = None,
     note: Note = None,
     on: On = None,
     by: By = None,
@@ -102,7 +114,7 @@ def extend(
     item_id: Annotated[str, typer.Argument(metavar="ID")],
     to: Annotated[str, typer.Option("--to", help="The new due date.")],
     reason: Annotated[str, typer.Option("--reason", help="Why the deadline moves.")],
-    approved_by: Annotated[Optional[str], typer.Option("--approved-by", show_default=False)] = None,
+    approved_by: Annotated[str | None, typer.Option("--approved-by", show_default=False)] = None,
     agency: AgencyOpt = None,
     as_of: AsOf = None,
     json_: Json = False,
@@ -126,9 +138,9 @@ def extend(
 
 
 def history(
-    item_id: Annotated[Optional[str], typer.Argument(metavar="[ID]", show_default=False)] = None,
+    item_id: Annotated[str | None, typer.Argument(metavar="[ID]", show_default=False)] = None,
     agency: AgencyOpt = None,
-    since: Annotated[Optional[str], typer.Option("--since", help="Only updates reported on or after this date.",
+    since: Annotated[str | None, typer.Option("--since", help="Only updates reported on or after this date.",
                                                  show_default=False)] = None,
     json_: Json = False,
     show_all: ShowAll = False,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -16,14 +15,33 @@ from .. import rules
 from ..dates import parse_date
 from ..errors import BadInput, InvalidDate
 from ..output.formats import sheet_value
-from ..text import check as check_text, problem as text_problem
 from ..storage.connection import Connection
-from ..storage.lookup import AgencyRef, Export, assignment_ids_by_code, feedback_export, latest_updates, rows_imported, \
-    signing_key, update_brief
+from ..storage.lookup import (
+    AgencyRef,
+    Export,
+    assignment_ids_by_code,
+    feedback_export,
+    latest_updates,
+    rows_imported,
+    signing_key,
+    update_brief,
+)
 from ..storage.writes import NewUpdate, check_name, check_update, record_feedback
-from .workbook import FILL, LOCKED, SHEET, BadCell, FeedbackError, Provenance, check_container, plan_id, read_csv, \
-    read_xlsx, signature
-
+from ..text import check as check_text
+from ..text import problem as text_problem
+from .workbook import (
+    FILL,
+    LOCKED,
+    SHEET,
+    BadCell,
+    FeedbackError,
+    Provenance,
+    check_container,
+    plan_id,
+    read_csv,
+    read_xlsx,
+    signature,
+)
 
 FILL_LABELS = [label for _, label in FILL]  # 新状态, 进度(%), 进展情况, 报送日期
 
@@ -135,7 +153,7 @@ def import_feedback(
     codes = [str(r[0]) if r[0] is not None else "" for _, r in listed]
     titles = [_exported_title(str(r[1] or ""), prov.titles[i] if i < len(prov.titles) else None)
               for i, (_, r) in enumerate(listed)]
-    for index, (n, r) in enumerate(listed):
+    for index, (n, _row) in enumerate(listed):
         was = prov.codes[index] if index < len(prov.codes) else None
         if was is None:
             problems.append(f"{where} {row_word} {n}: a row that was not in the export (rows must not be added)")

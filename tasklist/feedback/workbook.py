@@ -20,7 +20,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -366,13 +366,13 @@ def read_xlsx(path: Path, expected: Expected) -> tuple[Provenance, list[tuple[in
         warnings.simplefilter("ignore")
         try:
             book = load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        except Exception as exc:  # noqa: BLE001  (openpyxl raises many kinds for a damaged file)
             raise FeedbackError(f"{name}: cannot read the workbook: {type(exc).__name__}: {exc}") from None
         try:
             return _read_book(book, name, expected)
         except FeedbackError:
             raise
-        except Exception as exc:  # damaged XML inside, found while reading a sheet
+        except Exception as exc:  # noqa: BLE001  (damaged XML inside, found while reading a sheet)
             raise FeedbackError(f"{name}: cannot read the workbook: {type(exc).__name__}: {exc}") from None
         finally:
             book.close()

@@ -6,7 +6,6 @@ headers are encoded, and no text from the registry or a note reaches a header wi
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from email.headerregistry import Address

@@ -315,9 +315,8 @@ def write_atomic(where: Target | Path, data: bytes) -> None:
     A bare Path is written without checks and replaces what is there (for callers inside the library)."""
     if not isinstance(where, Target):
         where = Target(Path(where), str(where), force=True)
-    with replacing(where) as tmp:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
+    with replacing(where) as tmp, open(tmp, "wb") as fh:
+        fh.write(data)
 
 
 def safe_filename(name: str) -> str:

@@ -127,7 +127,7 @@ def html_document(title: str, body: str) -> bytes:
         "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
         f"<title>{html.escape(visible(title))}</title><style>{HTML_STYLE}</style></head>\n"
         f"<body>\n<h1>{html.escape(visible(title))}</h1>\n{body}\n</body></html>\n"
-    ).encode("utf-8")
+    ).encode()
 
 
 def to_html(tables: Sequence[Table], title: str) -> bytes:

@@ -17,7 +17,8 @@ from typing import Any
 
 from ..dates import due_from_text, valid_timezone
 from ..errors import Problem, RegistryError
-from ..text import REFUSED, problem as text_problem, refusal
+from ..text import REFUSED, refusal
+from ..text import problem as text_problem
 from .names import CODE_RE, valid_email
 
 AGENCY_KINDS = (

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from .. import rules
@@ -94,7 +94,7 @@ def weekly_report(conn: Connection, as_of: date, *, days: int = 7, warn_days: in
     return WeeklyReport(
         plan={"id": plan.id, "title": plan.title, "doc_no": plan.doc_no} if plan else {},
         as_of=as_of, start=start, days=days,
-        generated_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
         overall=_overall(now), previous=_overall(list(before.values())),
         agencies=agencies, updates_by_agency=by_agency, updates_in_period=len(updates),
         completed=[i for i in now if i.status == rules.DONE and i.id in before and before[i.id].status != rules.DONE],

@@ -17,7 +17,7 @@ import re
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -31,7 +31,7 @@ COMMITS = 0
 
 def now_utc() -> str:
     """The timestamp stored with every record: ISO 8601 in UTC, sortable as text."""
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def default_home() -> Path:
@@ -179,7 +179,7 @@ class Connection:
                 self.raw.rollback()
             elif self.raw.in_transaction:
                 self.raw.execute("ROLLBACK")
-        except Exception:  # the connection is gone: nothing was committed either way
+        except Exception:  # noqa: BLE001, S110  (the connection is gone: nothing was committed either way)
             pass
 
     def end_read(self) -> None:
@@ -195,7 +195,7 @@ class Connection:
     def close(self) -> None:
         try:
             self.raw.close()
-        except Exception:
+        except Exception:  # noqa: BLE001, S110  (closing a connection that already broke: nothing to do)
             pass
 
     # ----------------------------------------------------------------------- errors

@@ -8,9 +8,9 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..errors import DatabaseError
 from . import schema
 from .connection import Connection, postgres_dsn
-from ..errors import DatabaseError
 
 
 def backup(conn: Connection, partial: Path) -> None:

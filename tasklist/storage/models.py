@@ -17,8 +17,6 @@ Python users get an ORM over a tasklist database::
 
 from __future__ import annotations
 
-from typing import Optional
-
 from sqlalchemy import BigInteger, Index, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -35,9 +33,9 @@ class Plan(SQLModel, table=True):
     __tablename__ = "plan"
     id: str = Field(primary_key=True, sa_type=Text)
     title: str = Field(sa_type=Text)
-    doc_no: Optional[str] = Field(default=None, sa_type=Text)
-    issued: Optional[str] = Field(default=None, sa_type=Text)  # YYYY-MM-DD
-    issuer: Optional[str] = Field(default=None, sa_type=Text)
+    doc_no: str | None = Field(default=None, sa_type=Text)
+    issued: str | None = Field(default=None, sa_type=Text)  # YYYY-MM-DD
+    issuer: str | None = Field(default=None, sa_type=Text)
     timezone: str = Field(sa_type=Text)
     reporting: str = Field(sa_type=Text)  # JSON: {"cadence": "quarterly"} etc.
     loaded_at: str = Field(sa_type=Text)
@@ -46,12 +44,12 @@ class Plan(SQLModel, table=True):
 class Agency(SQLModel, table=True):
     __tablename__ = "agency"
     __table_args__ = (_AUTOINCREMENT,)
-    id: Optional[int] = Field(default=None, primary_key=True, sa_type=ID)
+    id: int | None = Field(default=None, primary_key=True, sa_type=ID)
     name: str = Field(sa_type=Text, unique=True)
     full_name: str = Field(sa_type=Text)
     kind: str = Field(sa_type=Text)
-    name_en: Optional[str] = Field(default=None, sa_type=Text)
-    email: Optional[str] = Field(default=None, sa_type=Text)  # comma-separated addresses
+    name_en: str | None = Field(default=None, sa_type=Text)
+    email: str | None = Field(default=None, sa_type=Text)  # comma-separated addresses
     position: int = Field(default=0, sa_type=Integer, sa_column_kwargs=_zero())
     archived: int = Field(default=0, sa_type=Integer, sa_column_kwargs=_zero())
 
@@ -72,16 +70,16 @@ class AgencyMember(SQLModel, table=True):
 class Item(SQLModel, table=True):
     __tablename__ = "item"
     __table_args__ = (UniqueConstraint("plan_id", "code"), _AUTOINCREMENT)
-    id: Optional[int] = Field(default=None, primary_key=True, sa_type=ID)
+    id: int | None = Field(default=None, primary_key=True, sa_type=ID)
     plan_id: str = Field(foreign_key="plan.id", sa_type=Text)
     code: str = Field(sa_type=Text)  # T1, O32: unique within the plan
     kind: str = Field(sa_type=Text)  # task | outcome
     no: int = Field(sa_type=Integer)  # the number in the annex (the registry's `seq`)
-    grp: Optional[str] = Field(default=None, sa_type=Text)  # section (tasks) or category (outcomes)
+    grp: str | None = Field(default=None, sa_type=Text)  # section (tasks) or category (outcomes)
     title: str = Field(sa_type=Text)
-    content: Optional[str] = Field(default=None, sa_type=Text)
-    due: Optional[str] = Field(default=None, sa_type=Text)  # YYYY-MM-DD; none: ongoing
-    due_text: Optional[str] = Field(default=None, sa_type=Text)  # as the annex writes it
+    content: str | None = Field(default=None, sa_type=Text)
+    due: str | None = Field(default=None, sa_type=Text)  # YYYY-MM-DD; none: ongoing
+    due_text: str | None = Field(default=None, sa_type=Text)  # as the annex writes it
     position: int = Field(default=0, sa_type=Integer, sa_column_kwargs=_zero())
     archived: int = Field(default=0, sa_type=Integer, sa_column_kwargs=_zero())
 
@@ -92,12 +90,12 @@ class Assignment(SQLModel, table=True):
     __tablename__ = "assignment"
     __table_args__ = (UniqueConstraint("item_id", "agency_id"), Index("ix_assignment_agency", "agency_id"),
                       _AUTOINCREMENT)
-    id: Optional[int] = Field(default=None, primary_key=True, sa_type=ID)
+    id: int | None = Field(default=None, primary_key=True, sa_type=ID)
     item_id: int = Field(foreign_key="item.id", sa_type=Integer)
     agency_id: int = Field(foreign_key="agency.id", sa_type=Integer)
     role: str = Field(sa_type=Text)  # lead | co
     position: int = Field(sa_type=Integer)
-    via_group_id: Optional[int] = Field(default=None, foreign_key="agency.id", sa_type=Integer)
+    via_group_id: int | None = Field(default=None, foreign_key="agency.id", sa_type=Integer)
     archived: int = Field(default=0, sa_type=Integer, sa_column_kwargs=_zero())
 
 
@@ -112,20 +110,20 @@ class StatusUpdate(SQLModel, table=True):
         Index("ux_update_reverses", "reverses_id", unique=True),
         _AUTOINCREMENT,
     )
-    id: Optional[int] = Field(default=None, primary_key=True, sa_type=ID)
+    id: int | None = Field(default=None, primary_key=True, sa_type=ID)
     assignment_id: int = Field(foreign_key="assignment.id", sa_type=Integer)
     status: str = Field(sa_type=Text)  # not_started | in_progress | done | blocked
-    progress: Optional[int] = Field(default=None, sa_type=Integer)
-    note: Optional[str] = Field(default=None, sa_type=Text)
+    progress: int | None = Field(default=None, sa_type=Integer)
+    note: str | None = Field(default=None, sa_type=Text)
     reported_on: str = Field(sa_type=Text)
     recorded_at: str = Field(sa_type=Text)
     recorded_by: str = Field(sa_type=Text)
     source: str = Field(sa_type=Text)  # cli | undo | import:<file name>
-    batch: Optional[str] = Field(default=None, sa_type=Text)  # shared by the updates of one --all or group report
-    reverses_id: Optional[int] = Field(default=None, foreign_key="status_update.id", sa_type=Integer)
+    batch: str | None = Field(default=None, sa_type=Text)  # shared by the updates of one --all or group report
+    reverses_id: int | None = Field(default=None, foreign_key="status_update.id", sa_type=Integer)
     # who recorded it: the database's session user on PostgreSQL (a trigger sets it), the OS user on
     # SQLite; reported_by: the person the clerk typed for (--by), when there is one
-    reported_by: Optional[str] = Field(default=None, sa_type=Text)
+    reported_by: str | None = Field(default=None, sa_type=Text)
 
 
 class Extension(SQLModel, table=True):
@@ -133,12 +131,12 @@ class Extension(SQLModel, table=True):
 
     __tablename__ = "extension"
     __table_args__ = (Index("ix_extension_item", "item_id"), _AUTOINCREMENT)
-    id: Optional[int] = Field(default=None, primary_key=True, sa_type=ID)
+    id: int | None = Field(default=None, primary_key=True, sa_type=ID)
     item_id: int = Field(foreign_key="item.id", sa_type=Integer)
-    assignment_id: Optional[int] = Field(default=None, foreign_key="assignment.id", sa_type=Integer)
+    assignment_id: int | None = Field(default=None, foreign_key="assignment.id", sa_type=Integer)
     new_due: str = Field(sa_type=Text)
     reason: str = Field(sa_type=Text)
-    approved_by: Optional[str] = Field(default=None, sa_type=Text)
+    approved_by: str | None = Field(default=None, sa_type=Text)
     granted_on: str = Field(sa_type=Text)
     recorded_at: str = Field(sa_type=Text)
     recorded_by: str = Field(sa_type=Text)
@@ -147,7 +145,7 @@ class Extension(SQLModel, table=True):
 class LoadLog(SQLModel, table=True):
     __tablename__ = "load_log"
     __table_args__ = (_AUTOINCREMENT,)
-    id: Optional[int] = Field(default=None, primary_key=True, sa_type=ID)
+    id: int | None = Field(default=None, primary_key=True, sa_type=ID)
     plan_id: str = Field(foreign_key="plan.id", sa_type=Text)
     loaded_at: str = Field(sa_type=Text)
     loaded_by: str = Field(sa_type=Text)
@@ -158,7 +156,7 @@ class LoadLog(SQLModel, table=True):
 class ReminderLog(SQLModel, table=True):
     __tablename__ = "reminder_log"
     __table_args__ = (Index("ix_reminder_agency", "agency_id"), _AUTOINCREMENT)
-    id: Optional[int] = Field(default=None, primary_key=True, sa_type=ID)
+    id: int | None = Field(default=None, primary_key=True, sa_type=ID)
     agency_id: int = Field(foreign_key="agency.id", sa_type=Integer)
     items: str = Field(sa_type=Text)  # JSON list of item ids
     level: int = Field(sa_type=Integer)  # 1 督办提醒, 2 催办, 3 通报
@@ -172,7 +170,7 @@ class ReminderLog(SQLModel, table=True):
 class ImportLog(SQLModel, table=True):
     __tablename__ = "import_log"
     __table_args__ = (_AUTOINCREMENT,)
-    id: Optional[int] = Field(default=None, primary_key=True, sa_type=ID)
+    id: int | None = Field(default=None, primary_key=True, sa_type=ID)
     agency_id: int = Field(foreign_key="agency.id", sa_type=Integer)
     file_name: str = Field(sa_type=Text)
     content_key: str = Field(sa_type=Text, unique=True)  # sha256 of the agency and the filled rows
@@ -186,7 +184,7 @@ class TasklistUser(SQLModel, table=True):
 
     __tablename__ = "tasklist_user"
     role_name: str = Field(primary_key=True, sa_type=Text)
-    agency_id: Optional[int] = Field(default=None, foreign_key="agency.id", sa_type=Integer)  # None: the office
+    agency_id: int | None = Field(default=None, foreign_key="agency.id", sa_type=Integer)  # None: the office
     office: int = Field(default=0, sa_type=Integer, sa_column_kwargs=_zero())
     created_at: str = Field(sa_type=Text)
     created_by: str = Field(sa_type=Text)
@@ -198,12 +196,12 @@ class AuditLog(SQLModel, table=True):
 
     __tablename__ = "audit_log"
     __table_args__ = (Index("ix_audit_at", "at"), _AUTOINCREMENT)
-    id: Optional[int] = Field(default=None, primary_key=True, sa_type=ID)
+    id: int | None = Field(default=None, primary_key=True, sa_type=ID)
     at: str = Field(sa_type=Text)
     actor: str = Field(sa_type=Text)
     action: str = Field(sa_type=Text)  # set-email, extend, load, user-add, user-remove, import, remind, ...
     subject: str = Field(sa_type=Text)  # what it was done to: an agency, an item, a file, a role
-    detail: Optional[str] = Field(default=None, sa_type=Text)  # JSON
+    detail: str | None = Field(default=None, sa_type=Text)  # JSON
 
 
 class HistoryCount(SQLModel, table=True):
@@ -229,7 +227,7 @@ class FeedbackExport(SQLModel, table=True):
 
     __tablename__ = "feedback_export"
     __table_args__ = (_AUTOINCREMENT,)
-    id: Optional[int] = Field(default=None, primary_key=True, sa_type=ID)
+    id: int | None = Field(default=None, primary_key=True, sa_type=ID)
     agency_id: int = Field(foreign_key="agency.id", sa_type=Integer)
     plan_id: str = Field(foreign_key="plan.id", sa_type=Text)
     as_of: str = Field(sa_type=Text)
@@ -243,10 +241,10 @@ class FeedbackRow(SQLModel, table=True):
 
     __tablename__ = "feedback_row"
     __table_args__ = (UniqueConstraint("export_id", "code"), _AUTOINCREMENT)
-    id: Optional[int] = Field(default=None, primary_key=True, sa_type=ID)
+    id: int | None = Field(default=None, primary_key=True, sa_type=ID)
     export_id: int = Field(foreign_key="feedback_export.id", sa_type=Integer)
     code: str = Field(sa_type=Text)
-    update_id: Optional[int] = Field(default=None, foreign_key="status_update.id", sa_type=Integer)
+    update_id: int | None = Field(default=None, foreign_key="status_update.id", sa_type=Integer)
     imported_at: str = Field(sa_type=Text)
     file_name: str = Field(sa_type=Text)
     forced: int = Field(default=0, sa_type=Integer, sa_column_kwargs=_zero())  # applied over a newer update (--force)

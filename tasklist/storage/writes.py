@@ -30,7 +30,7 @@ def current_user() -> str:
     """The operating-system user, recorded with what they write."""
     try:
         return getpass.getuser()
-    except Exception:  # no user name in this environment (e.g. a container without /etc/passwd entry)
+    except Exception:  # noqa: BLE001  (no user name here, e.g. a container without an /etc/passwd entry)
         return os.environ.get("USER") or "unknown"
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from alembic import context
 from sqlalchemy import create_engine
+from sqlmodel import SQLModel
 
 import tasklist.storage.models  # noqa: F401  (registers the tables)
-from sqlmodel import SQLModel
 from tasklist.storage.connection import resolve_url
 
 url = context.config.get_main_option("sqlalchemy.url") or resolve_url()
