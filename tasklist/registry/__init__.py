@@ -10,7 +10,8 @@ from typing import Any
 from .names import normalize_code, valid_email
 
 _READER = ("AgencySpec", "ItemSpec", "PlanSpec", "Registry", "bundled_data_dir", "read_registry", "registry_files")
-__all__ = [*_READER, "normalize_code", "valid_email"]
+__all__ = ["AgencySpec", "ItemSpec", "PlanSpec", "Registry", "bundled_data_dir", "normalize_code", "read_registry",
+           "registry_files", "valid_email"]
 
 
 def __getattr__(name: str) -> Any:
