@@ -91,14 +91,11 @@ def database_files(database: Any) -> Protected:
 
 
 def _postgres_data_directory(conn: Any) -> list[Path]:
-    """The server's data directory, when it is on this machine's terms visible to us (superuser or
-    pg_read_all_settings); otherwise nothing: a remote server's files are not ours to write over."""
-    try:
-        where = conn.value("SELECT current_setting('data_directory')")
-    except TasklistError:
-        where = None
-    finally:
-        conn.end_read()
+    """The server's data directory, when the server shows it to us; otherwise nothing: a remote
+    server's files are not ours to write over."""
+    from ..storage.lookup import server_data_directory
+
+    where = server_data_directory(conn)
     return [Path(where)] if where else []
 
 

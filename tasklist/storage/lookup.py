@@ -209,3 +209,18 @@ def update_brief(conn: Connection, update_id: int) -> dict[str, Any]:
                    (update_id,))
     keys = ("id", "status", "reported_on", "recorded_at", "recorded_by")
     return dict(zip(keys, row, strict=True)) if row else {"id": update_id}
+
+
+def server_data_directory(conn: Connection) -> str | None:
+    """A PostgreSQL server's data directory, when this login may see it (superuser or
+    pg_read_all_settings); None otherwise, and for SQLite."""
+    from ..errors import TasklistError
+
+    if conn.dialect != "postgresql":
+        return None
+    try:
+        return conn.value("SELECT current_setting('data_directory')")
+    except TasklistError:
+        return None
+    finally:
+        conn.end_read()
