@@ -1,4 +1,4 @@
-"""Database upkeep: schema upgrade, backup, integrity check."""
+"""Database upkeep: backup and the integrity check (schema upgrades are storage/schema.py)."""
 
 from __future__ import annotations
 
