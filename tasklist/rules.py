@@ -35,9 +35,14 @@ def parse_status(text: str) -> str | None:
     return STATUS_ALIASES.get(key)
 
 
-def progress_for(status: str, progress: int | None) -> int | None:
-    """The progress recorded with an update: done means 100 % unless a figure is given."""
-    return 100 if status == DONE and progress is None else progress
+def progress_for(status: str, progress: int | None, previous: int | None = None) -> int | None:
+    """The progress recorded with an update: done means 100 % unless a figure is given; a report
+    that gives none while work goes on (in progress, blocked) keeps the last figure reported."""
+    if progress is not None:
+        return progress
+    if status == DONE:
+        return 100
+    return previous if status in (IN_PROGRESS, BLOCKED) else None
 
 
 def item_status(assignment_statuses: Sequence[str]) -> str:
@@ -169,6 +174,8 @@ SQL_CURRENT_DUE = (
     f"COALESCE({_SQL_EXTENSION.format(match='e.assignment_id = a.id')}, "
     f"{_SQL_EXTENSION.format(match='e.item_id = i.id AND e.assignment_id IS NULL')}, i.due)"
 )
+#: current_due for a whole item (its own extensions only, else the original): ? = as_of
+SQL_ITEM_DUE = f"COALESCE({_SQL_EXTENSION.format(match='e.item_id = i.id AND e.assignment_id IS NULL')}, i.due)"
 #: belongs_to: ?, ? = the agency's id twice
 SQL_BELONGS_TO = "(a.agency_id = ? OR a.via_group_id = ?)"
 #: is_overdue over facts g: ? = as_of

@@ -73,7 +73,9 @@ def test_group_member_can_report_its_own_part(cli):
         (["update", "T6", "--status", "finished"], "unknown status 'finished'"),
         (["update", "T6", "--status", "in_progress", "--progress", "120"], "progress must be 0 to 100, not 120"),
         (["update", "T6", "--status", "done", "--on", "2026-02-30"], "not a real date: '2026-02-30'"),
-        (["update", "T6", "--status", "done", "--on", "2030-01-01", "--as-of", "2026-11-23"], "after the as-of date"),
+        (["update", "T6", "--status", "done", "--on", "2030-01-01"], "report date 2030-01-01 is in the future"),
+        (["update", "T6", "--status", "done", "--as-of", "2062-01-01"], "report date 2062-01-01 is in the future"),
+        (["extend", "T1", "--to", "2020-01-01", "--reason", "提前"], "an extension must move it later, not to 2020-01-01"),
         (["update", "T1", "--status", "done", "--agency", "外交部"], "unknown agency '外交部'"),
         (["overdue", "--as-of", "someday"], "cannot read 'someday' as a date"),
         (["list", "--agency", "福州"], "ambiguous"),
@@ -222,3 +224,34 @@ def test_streamed_json_is_the_same_text_as_one_dump(rows, capsys):
 
     print_json_list(iter(rows))
     assert capsys.readouterr().out == json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
+
+
+@pytest.mark.usefixtures("engine")
+def test_a_write_is_dated_today_whatever_tasklist_as_of_says(cli, monkeypatch):
+    """TASKLIST_AS_OF sets the date of reports; it once back-dated `done` silently."""
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    monkeypatch.setenv("TASKLIST_AS_OF", "2026-01-05")
+    (row,) = cli.json("done", "T6")
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    assert row["reported_on"] == today.isoformat() != "2026-01-05"
+    assert cli.json("overdue")["as_of"] == "2026-01-05"  # reports still follow it
+    cli("undo", str(row["id"]))  # a write dated today never blocks undo
+    assert date.fromisoformat(cli.json("history")[-1]["reported_on"]) == today
+
+
+@pytest.mark.usefixtures("engine")
+def test_a_report_with_no_figure_keeps_the_last_progress_while_work_goes_on(cli):
+    cli("update", "T6", "--status", "推进中", "--progress", "60", "--on", "2026-11-01")
+    (carried,) = cli.json("update", "T6", "--status", "推进中", "--note", "无新进度数字", "--on", "2026-11-10")
+    (blocked,) = cli.json("update", "T6", "--status", "受阻", "--on", "2026-11-12")
+    (restart,) = cli.json("update", "T6", "--status", "未启动", "--on", "2026-11-13")
+    assert (carried["progress"], blocked["progress"], restart["progress"]) == (60, 60, None)
+
+
+@pytest.mark.usefixtures("engine")
+def test_several_agencies_on_one_update_each_get_it_in_one_batch(cli):
+    rows = cli.json("update", "T1", "-a", "省发改委", "-a", "省科技厅", "--status", "推进中", "--on", "2026-11-20")
+    assert sorted(r["agency"] for r in rows) == ["省发改委", "省科技厅"]
+    assert len({r["batch"] for r in rows}) == 1 and rows[0]["batch"]

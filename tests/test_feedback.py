@@ -79,7 +79,7 @@ def test_blank_rows_are_skipped(cli, workbook):
     [
         ({"G2": "差不多了"}, "row 2: 新状态: unknown status '差不多了'"),
         ({"G2": "推进中", "H2": 120}, "row 2: 进度(%): must be a whole number 0 to 100, not 120"),
-        ({"G2": "推进中", "J2": "2027-01-01"}, "row 2: 报送日期: report date 2027-01-01 is after the as-of date 2026-11-23"),
+        ({"G2": "推进中", "J2": "2027-01-01"}, "row 2: 报送日期: report date 2027-01-01 is in the future (today is 2026-11-23)"),
         ({"G2": "推进中", "J2": "下周"}, "row 2: 报送日期: cannot read '下周' as a date"),
         ({"G2": "推进中", "I2": "长" * 2001}, "row 2: 进展情况: note is too long (2001 characters"),
         ({"H2": 50}, "row 2: 新状态: empty"),

@@ -9,7 +9,6 @@ import typer
 from ..text import visible
 from .common import (
     AgencyOpt,
-    AsOf,
     Json,
     ShowAll,
     console,
@@ -23,8 +22,15 @@ from .common import (
 )
 
 AllAgencies = Annotated[bool, typer.Option("--all", help="Record the same update for every responsible agency.")]
+Agencies = Annotated[list[str] | None, typer.Option(
+    "--agency", "-a", help="Agency whose part this is: short name, full name or any alias (repeat for several).",
+    show_default=False)]
+# A write is dated the day it is made: never from TASKLIST_AS_OF (which sets the date of reports), never
+# in the future. --as-of on a write is the old name of --on.
+WriteDay = Annotated[str | None, typer.Option("--as-of", help="The date of this record (default: today in the plan's "
+                                              "time zone); never later than today.", show_default=False)]
 Note = Annotated[str | None, typer.Option("--note", help="Progress note (进展情况).", show_default=False)]
-On = Annotated[str | None, typer.Option("--on", help="Date the progress was reported (default: the as-of date).",
+On = Annotated[str | None, typer.Option("--on", help="Date the progress was reported (default: today); never later than today.",
                                            show_default=False)]
 By = Annotated[str | None, typer.Option(
     "--by", help="The person this is recorded for, kept beside who recorded it (the OS user; on PostgreSQL the "
@@ -44,12 +50,12 @@ def _record(item_id, status, agency, all_, progress, note, on, by, as_of, json_)
     from ..storage.lookup import resolve_agency, resolve_item
     from ..storage.writes import record_update
 
-    reported = parse_day(on)
     with database() as conn:
-        day = resolve_as_of(as_of, conn)
+        today = resolve_as_of(None, conn)
+        reported = parse_day(on) or parse_day(as_of) or today
         ref = resolve_item(conn, item_id)
-        who = resolve_agency(conn, agency) if agency else None
-        ids = record_update(conn, ref, status=status, as_of=day, agency=who, all_agencies=all_, progress=progress,
+        who = [resolve_agency(conn, a) for a in agency] if agency else None
+        ids = record_update(conn, ref, status=status, as_of=today, agency=who, all_agencies=all_, progress=progress,
                             note=note, reported_on=reported, reported_by=by)
         rows = [r for r in history_rows(conn, item=ref) if r.id in ids]
     if json_:
@@ -63,13 +69,13 @@ def _record(item_id, status, agency, all_, progress, note, on, by, as_of, json_)
 def update(
     item_id: Annotated[str, typer.Argument(metavar="ID")],
     status: Annotated[str, typer.Option("--status", "-s", help="not_started/in_progress/done/blocked or 未启动/推进中/已完成/受阻.")],
-    agency: AgencyOpt = None,
+    agency: Agencies = None,
     all_: AllAgencies = False,
     progress: Annotated[int | None, typer.Option("--progress", help="Progress 0-100.", show_default=False)] = None,
     note: Note = None,
     on: On = None,
     by: By = None,
-    as_of: AsOf = None,
+    as_of: WriteDay = None,
     json_: Json = False,
 ) -> None:
     """Record a status update for one agency's part of an item (appended; nothing is overwritten)."""
@@ -78,12 +84,12 @@ def update(
 
 def done(
     item_id: Annotated[str, typer.Argument(metavar="ID")],
-    agency: AgencyOpt = None,
+    agency: Agencies = None,
     all_: AllAgencies = False,
     note: Note = None,
     on: On = None,
     by: By = None,
-    as_of: AsOf = None,
+    as_of: WriteDay = None,
     json_: Json = False,
 ) -> None:
     """Mark an agency's part of an item done (shorthand for update --status done)."""
@@ -116,17 +122,21 @@ def extend(
     reason: Annotated[str, typer.Option("--reason", help="Why the deadline moves.")],
     approved_by: Annotated[str | None, typer.Option("--approved-by", show_default=False)] = None,
     agency: AgencyOpt = None,
-    as_of: AsOf = None,
+    as_of: WriteDay = None,
     json_: Json = False,
 ) -> None:
     """Grant a deadline extension (延期) for an item or one agency's part; the original due date is kept."""
     from ..dates import parse_date
+    from ..errors import BadInput
     from ..storage.lookup import resolve_agency, resolve_item
     from ..storage.writes import extend as grant
 
     new_due = parse_date(to)
     with database() as conn:
-        day = resolve_as_of(as_of, conn)
+        today = resolve_as_of(None, conn)
+        day = parse_day(as_of) or today
+        if day > today:
+            raise BadInput(f"an extension cannot be granted on {day}, a day that has not come (today is {today})")
         ref = resolve_item(conn, item_id)
         who = resolve_agency(conn, agency) if agency else None
         ext_id = grant(conn, ref, to=new_due, reason=reason, as_of=day, agency=who, approved_by=approved_by)

@@ -34,7 +34,17 @@ def current_user() -> str:
         return os.environ.get("USER") or "unknown"
 
 
-def _targets(conn: Connection, item: ItemRef, agency: AgencyRef | None, all_: bool) -> list[Assigned]:
+def _targets(conn: Connection, item: ItemRef, agency: AgencyRef | Sequence[AgencyRef] | None,
+             all_: bool) -> list[Assigned]:
+    if isinstance(agency, Sequence) and not isinstance(agency, AgencyRef):
+        if len(agency) != 1:  # several agencies named: each one's part, once
+            if all_:
+                raise BadInput("give --agency or --all, not both")
+            chosen: dict[int, Assigned] = {}
+            for one in agency:
+                chosen.update((a.id, a) for a in _targets(conn, item, one, False))
+            return list(chosen.values())
+        agency = agency[0]
     if item.archived:
         raise BadInput(f"{item.code} has been removed from the registry (archived); it takes no updates")
     assigned = assignments_of(conn, item)
@@ -92,7 +102,7 @@ def check_update(status: str, progress: int | None, note: str | None, reported_o
         raise BadInput(f"progress must be 0 to 100, not {progress!r}")
     check_note(note)
     if reported_on > as_of:
-        raise BadInput(f"report date {reported_on} is after the as-of date {as_of}",
+        raise BadInput(f"report date {reported_on} is in the future (today is {as_of})",
                        hint="progress cannot be reported for a day that has not come")
     return key
 
@@ -113,15 +123,19 @@ def _append(conn: Connection, updates: Sequence[NewUpdate], *, source: str, batc
     """Append updates. Who recorded them is the OS user here; on PostgreSQL the database replaces it
     with its session user (a trigger), so no client can record in another's name."""
     stamp, by = now_utc(), current_user()
-    return [
-        conn.insert(
+    ids = []
+    for u in updates:
+        previous = None
+        if u.progress is None:  # carried forward from the part's latest report (rules.progress_for)
+            previous = conn.value(f"SELECT progress FROM status_update WHERE assignment_id = ? {_NEWEST_FIRST} LIMIT 1",
+                                  (u.assignment_id,))
+        ids.append(conn.insert(
             "INSERT INTO status_update (assignment_id, status, progress, note, reported_on, recorded_at, "
             "recorded_by, source, batch, reported_by) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (u.assignment_id, u.status, rules.progress_for(u.status, u.progress), u.note, u.reported_on.isoformat(),
-             stamp, by, source, batch, reported_by),
-        )
-        for u in updates
-    ]
+            (u.assignment_id, u.status, rules.progress_for(u.status, u.progress, previous), u.note,
+             u.reported_on.isoformat(), stamp, by, source, batch, reported_by),
+        ))
+    return ids
 
 
 def record_update(
@@ -130,7 +144,7 @@ def record_update(
     *,
     status: str,
     as_of: date,
-    agency: AgencyRef | None = None,
+    agency: AgencyRef | Sequence[AgencyRef] | None = None,
     all_agencies: bool = False,
     progress: int | None = None,
     note: str | None = None,
@@ -217,6 +231,15 @@ def extend(
             raise BadInput(f"{item.code} has been removed from the registry (archived)")
         else:
             targets = [None]
+        for target in targets:  # an extension moves the deadline later, never earlier
+            if target is None:
+                due = conn.value(f"SELECT {rules.SQL_ITEM_DUE} FROM item i WHERE i.id = ?", (as_of.isoformat(), item.id))
+            else:
+                due = conn.value(f"SELECT {rules.SQL_CURRENT_DUE} FROM assignment a JOIN item i ON i.id = a.item_id "
+                                 "WHERE a.id = ?", (as_of.isoformat(), as_of.isoformat(), target))
+            if due is not None and to.isoformat() <= due:
+                raise BadInput(f"{item.code} is due {due} (in force on {as_of}); an extension must move it later, "
+                               f"not to {to.isoformat()}")
         stamp, by = now_utc(), current_user()
         ids = [
             conn.insert(
