@@ -44,12 +44,13 @@ def export(
     writer = export_xlsx if fmt == "xlsx" else export_csv
     with database() as conn:
         protected = files.database_files(conn)
-        folder = files.directory(out_dir, database=protected) if all_ else None
         if agency:
             target = output_target(out, force=force, conn=conn)
             day = resolve_as_of(as_of, conn)
             write_output(writer(conn, resolve_agency(conn, agency), day), target)
             return
+        assert out_dir is not None  # here --all, which was refused above without --out-dir
+        folder = files.directory(out_dir, database=protected)
         day = resolve_as_of(as_of, conn)
         due = [ref for ref in agencies_in_order(conn) if not members(conn, ref) and open_rows(conn, ref, day)]
         # every file checked before any is written; one name per agency, even where two clean alike

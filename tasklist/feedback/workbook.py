@@ -17,7 +17,7 @@ import json
 import re
 import warnings
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date
@@ -308,7 +308,7 @@ class _Capped:
         return data
 
 
-def _sheet_rows(ws: Any, max_bytes: int, refusal: str) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+def _sheet_rows(ws: Any, max_bytes: int, refusal: str) -> Generator[tuple[int, list[dict[str, Any]]], None, None]:
     """(row number, cells) for each row element the sheet's XML holds, in file order.
 
     openpyxl's own read-only ``iter_rows`` yields an empty row for every row number up to the next
@@ -342,7 +342,7 @@ def _sheet_rows(ws: Any, max_bytes: int, refusal: str) -> Iterator[tuple[int, li
         yield from parser.parse()
 
 
-def _xlsx_records(ws: Any, exported_rows: int, where: str) -> Iterator[tuple[int, list[tuple[int, Any]]]]:
+def _xlsx_records(ws: Any, exported_rows: int, where: str) -> Generator[tuple[int, list[tuple[int, Any]]], None, None]:
     """The data sheet's rows; refused at the first row element past the spare ones (blank or not)."""
     limit = exported_rows + SPARE_ROWS
     max_bytes = exported_rows * SHEET_BYTES_PER_ROW + SHEET_BYTES_SPARE

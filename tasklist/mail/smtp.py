@@ -41,6 +41,7 @@ def send(conn: Connection, reminders: list[Reminder], settings: SmtpSettings, as
         todo.append(r)
     if not todo:
         return
+    smtp: smtplib.SMTP  # SMTP_SSL is a subclass
     try:
         if settings.use_ssl:
             smtp = smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -45,7 +45,7 @@ def _c(labels: Labels, key: str, kind: str = "text", label_key: str | None = Non
     return Column(key, labels(label_key or key), kind)
 
 
-def overdue_table(groups: dict[str, Sequence[AssignmentState]], labels: Labels, as_of: date) -> Table:
+def overdue_table(groups: Mapping[str, Sequence[AssignmentState]], labels: Labels, as_of: date) -> Table:
     columns = [
         _c(labels, "agency"), _c(labels, "id"), _c(labels, "title"), _c(labels, "due", "date"),
         _c(labels, "days_overdue", "int"), _c(labels, "status", "status"), _c(labels, "last_report", "date"),
@@ -60,7 +60,7 @@ def overdue_table(groups: dict[str, Sequence[AssignmentState]], labels: Labels, 
     return table
 
 
-def status_table(groups: dict[str, Sequence[AssignmentState]], labels: Labels, as_of: date) -> Table:
+def status_table(groups: Mapping[str, Sequence[AssignmentState]], labels: Labels, as_of: date) -> Table:
     columns = [
         _c(labels, "agency"), _c(labels, "id"), _c(labels, "title"), Column("lead", labels("lead_mark")),
         _c(labels, "due", "date"), _c(labels, "status", "status"), _c(labels, "progress", "int"),

@@ -12,7 +12,7 @@ sent to the terminal.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -197,7 +197,9 @@ def history_table(rows: Sequence[HistoryRow], labels: Labels, *, limit: int | No
         status = _status(labels, r.status)
         if r.reverses:
             status = Text.assemble(status, Text(f" ↶#{r.reverses}", style="dim"))
-        note = (r.note or "") if len(r.note or "") <= 300 else r.note[:300] + "…"
+        note = r.note or ""
+        if len(note) > 300:
+            note = note[:300] + "…"
         by = r.recorded_by if not r.reported_by else f"{r.reported_by} ({r.recorded_by})"
         table.add_row(str(r.id), r.item, r.agency, status, r.reported_on, _t(note), _t(by))
     return _with_more(table, labels, len(rows) - len(shown))
@@ -264,7 +266,7 @@ def summary_table(rows: Sequence[AgencySummary], labels: Labels, as_of: str) -> 
     return table
 
 
-def agency_items_tables(groups: dict[str, Sequence[AssignmentState]], totals: dict[str, int], labels: Labels, as_of: str,
+def agency_items_tables(groups: Mapping[str, Sequence[AssignmentState]], totals: dict[str, int], labels: Labels, as_of: str,
                         *, limit: int | None, width: int = 80) -> RenderableType:
     """Every agency's items in one table, each agency under a heading row (one table to lay out,
     not one per agency). Like every listing, one screenful (``limit`` rows) unless --all."""

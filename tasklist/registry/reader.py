@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -534,7 +534,7 @@ def _read_agencies(nodes: list[tuple[_Reader, Any]], problems: list[Problem]) ->
             name_en = reader.text(fields["name_en"], f"{label}.name_en", nullable=True) if "name_en" in fields else None
             if members and kind and kind != "group":
                 reader.add(fields["members"], f"{label}.members", "only an agency of kind 'group' has members")
-            if None in (name, full_name, kind, aliases, members, emails):
+            if name is None or full_name is None or kind is None or aliases is None or members is None or emails is None:
                 continue
             spec = AgencySpec(name, full_name, kind, [a for a, _ in aliases], name_en, emails,
                               [m for m, _ in members], len(agencies), reader.where(entry))
@@ -549,6 +549,7 @@ def _read_agencies(nodes: list[tuple[_Reader, Any]], problems: list[Problem]) ->
 def _read_emails(reader: _Reader, node: Any, label: str) -> list[str] | None:
     if node is None:
         return []
+    values: Sequence[tuple[str | None, Any]]
     if node.tag.endswith(":str"):
         values = [(reader.text(node, label), node)]
     else:
@@ -634,7 +635,7 @@ def _read_items(nodes: list[tuple[_Reader, str, Any]], agencies: list[AgencySpec
                     got = due.isoformat() if due else "null"
                     reader.add(fields["due"], f"{label}.due", f"{got} contradicts due_text {due_text!r}, which means {said}")
                     due_ok = False
-            if None in (code, no, title, names, due_text) or not due_ok:
+            if code is None or no is None or title is None or names is None or due_text is None or not due_ok:
                 continue
             items.append(ItemSpec(code, kind, no, group, title, content, names, due, due_text, len(items), reader.where(entry)))
     return items

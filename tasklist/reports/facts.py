@@ -38,7 +38,7 @@ class AssignmentState:
     due_soon: bool
     stale: bool
     light: str
-    item: ItemState | None = field(default=None, repr=False)
+    item: ItemState = field(repr=False)
 
     def belongs_to(self, agency: AgencyRef | None) -> bool:
         """Whether this part is ``agency``'s: its own, or a member's of the group it names (None: any)."""
@@ -130,6 +130,7 @@ def snapshot(
     returned are judged by the same rules.
     """
     day = as_of.isoformat()
+    params: list[int | str]
     where, params = ["1=1"], []
     if not include_archived:
         where.append("i.archived = 0")
@@ -159,11 +160,11 @@ def snapshot(
     ):
         target = assignment_ext.setdefault(assignment_id, []) if assignment_id else item_ext.setdefault(item_id, [])
         target.append((_d(new_due), _d(granted_on), recorded_at))
-    for item_id, exts in item_ext.items():
+    for item_id, item_exts in item_ext.items():
         if item_id in items:
             state = items[item_id]
-            state.due = rules.current_due(state.due_original, exts, as_of)
-            state.extensions = len(exts)
+            state.due = rules.current_due(state.due_original, item_exts, as_of)
+            state.extensions = len(item_exts)
     rows = conn.all(
         "SELECT a.id, a.item_id, a.agency_id, g.name, a.role, grp.name, a.via_group_id, u.status, u.progress, u.note, u.reported_on, "
         "u.reverses_id "

@@ -66,6 +66,7 @@ def status_view(conn: Connection, as_of: date, *, warn_days: int = rules.DEFAULT
     rows = agency_summary(conn, as_of, warn_days=warn_days, agency=agency)
     if summary_only:
         return StatusView(rows, {})
+    assert limit is not None  # a None limit returned above, with summary_only or without
     wanted = first_items_per_agency(conn, limit, agency=agency)
     groups = agency_assignments(snapshot(conn, as_of, warn_days=warn_days, item_ids=wanted), agency)
     return StatusView(rows, {name: group[:limit] for name, group in groups.items()})
@@ -101,6 +102,7 @@ def history(
     agency: AgencyRef | None = None,
     since: date | None = None,
 ) -> list[HistoryRow]:
+    params: list[int | str]
     where, params = ["1=1"], []
     if item is not None:
         where.append("i.id = ?")
