@@ -40,10 +40,10 @@ def _targets(conn: Connection, item: ItemRef, agency: AgencyRef | Sequence[Agenc
         if len(agency) != 1:  # several agencies named: each one's part, once
             if all_:
                 raise BadInput("give --agency or --all, not both")
-            chosen: dict[int, Assigned] = {}
+            each: dict[int, Assigned] = {}
             for one in agency:
-                chosen.update((a.id, a) for a in _targets(conn, item, one, False))
-            return list(chosen.values())
+                each.update((a.id, a) for a in _targets(conn, item, one, False))
+            return list(each.values())
         agency = agency[0]
     if item.archived:
         raise BadInput(f"{item.code} has been removed from the registry (archived); it takes no updates")
