@@ -159,6 +159,17 @@ SQL_UPDATE_IN_FORCE = (
     "(SELECT u.id FROM status_update u WHERE u.assignment_id = a.id AND u.reported_on <= ? "
     "ORDER BY u.reported_on DESC, u.recorded_at DESC, u.id DESC LIMIT 1)"
 )
+#: the same update in force as a join that brings its row (alias u): ? = as_of. PostgreSQL gets a
+#: LATERAL subquery, run once per assignment down ix_update_latest; the scalar subquery above,
+#: joined back by id, it runs twice per row (the select list and the join) and may hash the table.
+#: SQLite has no LATERAL: there it is the scalar subquery joined by id. ``aid``: the assignment id.
+def sql_update_in_force_join(dialect: str, aid: str = "a.id") -> str:
+    if dialect == "postgresql":
+        return ("LEFT JOIN LATERAL (SELECT u.* FROM status_update u WHERE u.assignment_id = "
+                f"{aid} AND u.reported_on <= ? ORDER BY u.reported_on DESC, u.recorded_at DESC, u.id DESC LIMIT 1) u ON TRUE")
+    return f"LEFT JOIN status_update u ON u.id = {SQL_UPDATE_IN_FORCE.replace('a.id', aid)}"
+
+
 #: r is a real report (an undo, and the update it undid, are not reports from the agency): ? = as_of.
 #: The unary + keeps SQLite from choosing the reverses_id index (nearly every row is NULL there).
 SQL_REAL_REPORT = (

@@ -48,6 +48,10 @@ def test_the_update_in_force_is_the_latest_report_on_or_before_as_of(cli, update
         got = conn.value(f"SELECT u.status FROM assignment a JOIN status_update u ON u.id = {rules.SQL_UPDATE_IN_FORCE} "
                          "WHERE a.id = ?", (as_of, aid))
         assert got == expected
+        # the join twin (LATERAL on PostgreSQL) brings the same row
+        joined = conn.value(f"SELECT u.status FROM assignment a {rules.sql_update_in_force_join(conn.dialect)} "
+                            "WHERE a.id = ?", (as_of, aid))
+        assert joined == expected
     finally:
         conn.close()
 

@@ -8,7 +8,7 @@ import typer
 
 from . import common
 
-app = typer.Typer(
+_app = typer.Typer(
     name="tasklist",
     cls=common.Group,
     help="Track who owes what, by when, under a published work plan (default: 闽政〔2021〕5号).",
@@ -19,7 +19,7 @@ app = typer.Typer(
 )
 
 
-@app.callback()
+@_app.callback()
 def _root(
     db: Annotated[str | None, typer.Option("--db", envvar="TASKLIST_DB", show_default=False,
                                               help="Database URL or SQLite path (default: the embedded SQLite file).")] = None,
@@ -32,17 +32,57 @@ def _root(
     common.settings.lang = lang
 
 
-from . import admin_cmds, db_cmds, export_cmds, feedback_cmds, registry_cmds, report_cmds, tracking_cmds  # noqa: E402
+# Every command group, in the order `--help` lists them: (module, its register function, the
+# top-level names it adds). The process started from the shell (``main``) registers only the group of
+# the command it runs: building typer's click tree for all ~22 commands is most of a screenful
+# report's start-up. ``app`` itself, as imported by tests and scripts/gen_docs.py, is always whole.
+_GROUPS = (
+    ("registry_cmds", "register", ("load", "list", "show", "agencies")),
+    ("tracking_cmds", "register", ("update", "done", "undo", "extend", "history")),
+    ("report_cmds", "register", ("status", "overdue")),
+    ("export_cmds", "register", ("weekly", "export")),
+    ("export_cmds", "register_reminders", ("remind", "reminders")),
+    ("feedback_cmds", "register", ("feedback",)),
+    ("db_cmds", "register", ("db",)),
+    ("admin_cmds", "register", ("users", "audit")),
+)
+_registered: set[tuple[str, str]] = set()
+_ROOT_OPTIONS_WITH_VALUE = ("--db", "--lang")
 
-registry_cmds.register(app)
-tracking_cmds.register(app)
-report_cmds.register(app)
-export_cmds.register(app)
-export_cmds.register_reminders(app)
-feedback_cmds.register(app)
-db_cmds.register(app)
-admin_cmds.register(app)
+
+def _register(groups=_GROUPS) -> typer.Typer:  # type: ignore[no-untyped-def]
+    from importlib import import_module
+
+    for module, function, _ in groups:
+        if (module, function) not in _registered:
+            _registered.add((module, function))
+            getattr(import_module(f"{__name__}.{module}"), function)(_app)
+    return _app
+
+
+def _invoked(argv: list[str]) -> str | None:
+    """The command name on a command line (after the root options), or None."""
+    args = iter(argv)
+    for arg in args:
+        if arg in _ROOT_OPTIONS_WITH_VALUE:
+            next(args, None)
+        elif not arg.startswith("-"):
+            return arg
+        elif arg == "--" or not arg.startswith(tuple(f"{o}=" for o in _ROOT_OPTIONS_WITH_VALUE)):
+            return None  # --help, or an option the root does not know: click says what it says with every command
+    return None
+
+
+def __getattr__(name: str):  # type: ignore[no-untyped-def]
+    if name == "app":  # the whole tree, for the tests and the generated docs
+        return _register()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main() -> None:
-    app()
+    import sys
+
+    command = _invoked(sys.argv[1:])
+    wanted = [g for g in _GROUPS if command in g[2]]
+    _register(wanted if command is not None and wanted else _GROUPS)
+    _app()

@@ -168,10 +168,9 @@ def snapshot(
     rows = conn.all(
         "SELECT a.id, a.item_id, a.agency_id, g.name, a.role, grp.name, a.via_group_id, u.status, u.progress, u.note, u.reported_on, "
         "u.reverses_id "
-        f"FROM (SELECT a.id AS aid, {rules.SQL_UPDATE_IN_FORCE} AS uid FROM assignment a JOIN item i ON i.id = a.item_id "
-        f"WHERE a.archived = 0 AND {item_filter}) latest "
-        "JOIN assignment a ON a.id = latest.aid JOIN agency g ON g.id = a.agency_id "
-        "LEFT JOIN agency grp ON grp.id = a.via_group_id LEFT JOIN status_update u ON u.id = latest.uid "
+        "FROM assignment a JOIN item i ON i.id = a.item_id JOIN agency g ON g.id = a.agency_id "
+        f"LEFT JOIN agency grp ON grp.id = a.via_group_id {rules.sql_update_in_force_join(conn.dialect)} "
+        f"WHERE a.archived = 0 AND {item_filter} "
         "ORDER BY a.item_id, a.position",
         (day, *params),
     )

@@ -24,15 +24,15 @@ def _facts(conn: Connection, day: str, agency: AgencyRef | None) -> tuple[str, l
     where = "a.archived = 0 AND i.archived = 0"
     if agency is not None:
         where += f" AND {rules.SQL_BELONGS_TO}"
+    # placeholders in the order they stand in the text: real report, extensions, agency, latest
     sql = (
         "SELECT f.aid, f.agency_id, f.plan_id, f.item_id, f.due, COALESCE(u.status, 'not_started') AS status, "
         f"CASE WHEN u.reverses_id IS NULL THEN u.reported_on ELSE {_REAL_REPORT} END AS last_report "
-        f"FROM (SELECT a.id AS aid, a.agency_id, i.plan_id, i.id AS item_id, {due} AS due, {rules.SQL_UPDATE_IN_FORCE} AS uid "
+        f"FROM (SELECT a.id AS aid, a.agency_id, i.plan_id, i.id AS item_id, {due} AS due "
         f"FROM assignment a JOIN item i ON i.id = a.item_id WHERE {where}) f "
-        "LEFT JOIN status_update u ON u.id = f.uid"
+        f"{rules.sql_update_in_force_join(conn.dialect, 'f.aid')}"
     )
-    # placeholders in the order they stand in the text: real report, extensions, latest, agency
-    params = [day] + ([day, day] if has_ext else []) + [day] + ([agency.id, agency.id] if agency else [])
+    params = [day] + ([day, day] if has_ext else []) + ([agency.id, agency.id] if agency else []) + [day]
     return sql, params
 
 

@@ -1,0 +1,71 @@
+"""Long listings lay their rows out without Rich's per-cell renderer (tasklist.output.terminal
+FAST_ROWS); what reaches the screen must be what Rich itself prints, character for character."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rich.console import Console
+
+from tasklist.output import terminal
+
+# CJK (two cells), combining marks (none), emoji, full-width digits, spaces, markup-like text,
+# and characters tasklist.text shows escaped.
+CELL = st.text(alphabet=st.sampled_from(list("ab xZ[]/你好世界１２🙂") + ["\u0301", "é", "\x1b", "…", "\u202e"]),
+               max_size=24)
+ROW = st.tuples(CELL, CELL, CELL, CELL)
+
+
+def _build(rows: list[tuple[str, str, str, str]], width: int, sections: bool) -> terminal.Table:
+    table = terminal._table("标题 [bold]x[/bold]")
+    terminal._fixed(table, "编号", 6)
+    table.add_column("名称", no_wrap=True, overflow="ellipsis")  # as _title_column: _fit gives it its width
+    terminal._fixed(table, "天数", 5, justify="right")
+    terminal._fixed(table, "状态", 6)
+    for a, b, c, d in rows:
+        table.add_row(a, b, c, terminal.Text(terminal.visible(d), style="cyan"))
+        if sections:
+            table.rows[-1].end_section = True
+    table.add_row("", terminal._t("部门 (3)", style="bold"))  # a heading row: cells left out
+    return terminal._fit(table, width)
+
+
+def _print(table: terminal.Table, color: bool, width: int) -> str:
+    out = io.StringIO()
+    con = Console(file=out, width=width, markup=False, emoji=False, highlight=False, force_terminal=color,
+                  color_system="standard" if color else None)
+    con.print(table)
+    return out.getvalue()
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.lists(ROW, min_size=1, max_size=8), width=st.sampled_from([40, 61, 80, 120]), sections=st.booleans(),
+       color=st.booleans())
+def test_fast_rows_print_what_rich_prints(rows, width, sections, color):
+    slow = _print(_build(rows, width, sections), color, width)
+    fast_table = _build(rows, width, sections)
+    fast_table.fast = True
+    assert terminal._fast_widths(fast_table, Console(width=width).options) is not None
+    fast = _print(fast_table, color, width)
+    if color:  # the same characters; styles may be split differently
+        slow, fast = (re.sub(r"\x1b\[[0-9;]*m", "", s) for s in (slow, fast))
+    assert fast == slow
+    assert "\x1b" not in re.sub(r"\x1b\[[0-9;]*m", "", fast)  # a stored ESC is shown escaped, never sent
+
+
+def test_a_table_too_wide_for_the_screen_is_left_to_rich():
+    table = _build([("a", "b", "c", "d")], 80, False)
+    table.fast = True
+    assert terminal._fast_widths(table, Console(width=40).options) is None
+
+
+@pytest.mark.parametrize("count", [terminal.FAST_ROWS + 1])
+def test_a_long_table_takes_the_fast_way_and_stays_the_same(count, monkeypatch):
+    rows = [(f"T{i}", "建成智慧城市大数据平台" * (i % 3), str(i), "推进中") for i in range(count)]
+    fast = _print(_build(rows, 80, False), False, 80)
+    monkeypatch.setattr(terminal, "FAST_ROWS", 10**9)
+    assert _print(_build(rows, 80, False), False, 80) == fast
