@@ -814,7 +814,6 @@ def write_report(data: dict, path: Path) -> None:
             L += [f"Not compared: {tw['error']}.", ""]
             continue
         tt = {x["label"]: x for x in tw["timings"]}
-        ours = statistics.median(tt["tasklist overdue"]["runs"])
         L += [f"{tw['version'] and 'Taskwarrior ' + tw['version']}: {tw['tasks']:,} tasks imported "
               f"({tw['completed']:,} completed) in {tw['import_s']:.1f} s (`task import`, one run); data files "
               f"{tw['data_mib']} MiB. `task +OVERDUE count` = {tw['task_overdue_count']:,}; tasklist finds "

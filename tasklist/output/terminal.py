@@ -123,6 +123,10 @@ def _fit_cell(text: str, width: int, justify: str, overflow: str) -> str:
     return text
 
 
+def _plain_text(cell: Any) -> str:
+    return cell.plain if isinstance(cell, Text) else ""  # a str cell here is empty (see _fast_widths)
+
+
 def _fast_body(table: Table, widths: list[int], console: Console) -> Iterator[Segment]:
     pad = table.padding[1]
     last = len(widths) - 1
@@ -137,15 +141,15 @@ def _fast_body(table: Table, widths: list[int], console: Console) -> Iterator[Se
     line = Segment.line()
     for index, row in enumerate(table.rows):
         if plain:
-            yield Segment("".join(_fit_cell("" if isinstance(cells[index], str) else cells[index].plain, w, j, o)
-                                  + gap[i] for i, (cells, w, j, o) in enumerate(columns)))
+            yield Segment("".join(_fit_cell(_plain_text(cells[index]), w, j, o) + gap[i]
+                                  for i, (cells, w, j, o) in enumerate(columns)))
         else:
             for i, (cells, w, j, o) in enumerate(columns):
                 cell = cells[index]
-                if isinstance(cell, str):
-                    yield Segment(" " * w)
-                else:
+                if isinstance(cell, Text):
                     yield Segment(_fit_cell(cell.plain, w, j, o), get_style(cell.style) if cell.style else None)
+                else:  # an empty string (_fast_widths takes no other)
+                    yield Segment(" " * w)
                 if gap[i]:
                     yield Segment(gap[i])
         yield line
