@@ -29,7 +29,7 @@ def export(
 ) -> None:
     """Export a feedback workbook listing an agency's open items, to fill in and send back."""
     from ..errors import BadInput
-    from ..feedback.workbook import export_csv, export_xlsx, open_rows
+    from ..feedback.workbook import export_csv, export_xlsx, open_rows_by_agency
     from ..output import files
     from ..storage.lookup import agencies_in_order, members, resolve_agency
 
@@ -52,14 +52,15 @@ def export(
         assert out_dir is not None  # here --all, which was refused above without --out-dir
         folder = files.directory(out_dir, database=protected)
         day = resolve_as_of(as_of, conn)
-        due = [ref for ref in agencies_in_order(conn) if not members(conn, ref) and open_rows(conn, ref, day)]
+        open_parts = open_rows_by_agency(conn, day)  # one snapshot for every agency
+        due = [ref for ref in agencies_in_order(conn) if open_parts.get(ref.id) and not members(conn, ref)]
         # every file checked before any is written; one name per agency, even where two clean alike
         stems = files.distinct_names([(files.safe_filename(ref.name), ref.name) for ref in due])
         targets = [files.inside(folder, f"{day.isoformat()}_{stem}_反馈表.{fmt}", force=force, database=protected)
                    for stem in stems]
         files.make_directory(folder)
         for ref, target in zip(due, targets):
-            write_output(writer(conn, ref, day), target)
+            write_output(writer(conn, ref, day, open_parts[ref.id]), target)
 
 
 @app.command("import")

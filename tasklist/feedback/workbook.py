@@ -91,12 +91,18 @@ def open_rows(conn: Connection, agency: AgencyRef, as_of: date) -> list[OpenRow]
         names = "、".join(m.name for m in members(conn, agency))
         raise BadInput(f"{agency.name} is a group: each member reports for its own part in its own workbook ({names})",
                        hint="export one per member, or all of them with --all --out-dir DIR")
-    rows = []
+    return open_rows_by_agency(conn, as_of).get(agency.id, [])
+
+
+def open_rows_by_agency(conn: Connection, as_of: date) -> dict[int, list[OpenRow]]:
+    """Every agency's open parts, by agency id, from one snapshot of the plan (``feedback export
+    --all`` reads the plan once, not once per agency)."""
+    rows: dict[int, list[OpenRow]] = {}
     for item in snapshot(conn, as_of):
         for a in item.assignments:
-            if a.belongs_to(agency) and a.status != rules.DONE:
-                rows.append(OpenRow(item.code, item.title, a.due, a.days_overdue, a.status, a.note or "",
-                                    a.assignment_id))
+            if a.status != rules.DONE:
+                rows.setdefault(a.agency_id, []).append(OpenRow(item.code, item.title, a.due, a.days_overdue, a.status,
+                                                                a.note or "", a.assignment_id))
     return rows
 
 
@@ -135,13 +141,14 @@ def _exact(cell: Any, value: Any) -> None:
         cell.data_type = "s"
 
 
-def export_xlsx(conn: Connection, agency: AgencyRef, as_of: date) -> bytes:
+def export_xlsx(conn: Connection, agency: AgencyRef, as_of: date, rows: list[OpenRow] | None = None) -> bytes:
+    """The agency's feedback workbook (``rows``: its open parts, when already worked out), recorded and signed."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill, Protection
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    rows = open_rows(conn, agency, as_of)
+    rows = open_rows(conn, agency, as_of) if rows is None else rows
     prov = _record(conn, agency, as_of, rows)
     book = Workbook()
     ws = book.active
@@ -195,8 +202,9 @@ def export_xlsx(conn: Connection, agency: AgencyRef, as_of: date) -> bytes:
     return buf.getvalue()
 
 
-def export_csv(conn: Connection, agency: AgencyRef, as_of: date) -> bytes:
-    rows = open_rows(conn, agency, as_of)
+def export_csv(conn: Connection, agency: AgencyRef, as_of: date, rows: list[OpenRow] | None = None) -> bytes:
+    """The agency's feedback file as CSV (``rows`` as for :func:`export_xlsx`), recorded and signed."""
+    rows = open_rows(conn, agency, as_of) if rows is None else rows
     prov = _record(conn, agency, as_of, rows)
     buf = io.StringIO(newline="")
     # One cell, no comma and no quote: a spreadsheet program opens and saves it back unchanged.
