@@ -13,6 +13,8 @@ import pytest
 from conftest import query
 from openpyxl import load_workbook
 
+# every test here writes (exports, reminders, feedback imports): each runs on SQLite and PostgreSQL
+pytestmark = pytest.mark.usefixtures("engine")
 AS_OF = ["--as-of", "2026-11-23"]
 
 
