@@ -156,7 +156,7 @@ def test_reminder_eml_parses_back_with_chinese_headers_both_parts_and_attachment
     result = cli.json("remind", "--out-dir", tmp_path, "--agency", "省农业农村厅", *AS_OF)
     (info,) = result["messages"]
     msg = parse_eml(info["file"])
-    assert msg["Subject"] == "【督办提醒】省农业农村厅：3项任务已逾期（截至2026-11-23）"
+    assert msg["Subject"] == "【督办提醒】省农业农村厅：3项事项已逾期（截至2026-11-23）"
     assert msg["To"].addresses[0].addr_spec == "nyt@example.org"
     assert msg["To"].addresses[0].display_name == "福建省农业农村厅"
     assert msg["Message-ID"] and msg["Date"] and msg["Bcc"] is None
@@ -165,9 +165,9 @@ def test_reminder_eml_parses_back_with_chinese_headers_both_parts_and_attachment
     assert "T6" in plain and "大力发展数字农业" in plain and "第1次提醒" in plain
     assert "大力发展数字农业" in html and "<table>" in html
     (attachment,) = list(msg.iter_attachments())
-    assert attachment.get_filename().endswith(".xlsx")
-    rows = xlsx_rows(attachment.get_content())
-    assert [r[1] for r in rows[1:]] == ["T5", "T6", "O16"]
+    assert attachment.get_filename().endswith("_反馈表_2026-11-23.xlsx")
+    rows = xlsx_rows(attachment.get_content())  # the agency's signed feedback workbook
+    assert rows[0][:2] == ["编号", "名称"] and [r[0] for r in rows[1:]] == ["T5", "T6", "O16"]
 
 
 def test_no_message_for_an_agency_with_nothing_overdue_and_flagged_when_no_address(cli, tmp_path):

@@ -149,7 +149,10 @@ def remind(
     smtp_port: Annotated[int | None, typer.Option("--smtp-port", show_default=False, help="Default 25, 465 with --ssl.")] = None,
     starttls: Annotated[bool, typer.Option("--starttls")] = False,
     use_ssl: Annotated[bool, typer.Option("--ssl")] = False,
-    sender: Annotated[str, typer.Option("--from", envvar="TASKLIST_FROM", help="Sender address.")] = "tasklist@localhost.localdomain",
+    sender: Annotated[str, typer.Option("--from", envvar="TASKLIST_FROM", help="Sender, e.g. '督查室 <duban@example.org>'.")] = "tasklist@localhost.localdomain",
+    signature: Annotated[str | None, typer.Option("--signature", envvar="TASKLIST_SIGNATURE", show_default=False,
+                                                  help="The office's contact block (name, phone), printed at the end "
+                                                       "of every message.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace .eml files already in --out-dir.")] = False,
     resend: Annotated[bool, typer.Option("--resend", help="Send again what was already sent today for the same items.")] = False,
     as_of: AsOf = None,
@@ -159,7 +162,7 @@ def remind(
 
     SMTP user and password come only from TASKLIST_SMTP_USER / TASKLIST_SMTP_PASSWORD."""
     from ..errors import BadInput
-    from ..mail.reminders import build_reminders, write_eml
+    from ..mail.reminders import build_reminders, log_written, write_eml
     from ..mail.smtp import SmtpSettings
     from ..mail.smtp import send as deliver
     from ..output.files import directory
@@ -174,13 +177,15 @@ def remind(
         folder = directory(out_dir, database=conn) if out_dir is not None else None
         day = resolve_as_of(as_of, conn)
         who = resolve_agency(conn, agency) if agency else None
-        msgs = build_reminders(conn, day, sender=sender, agency=who, include_due_soon=include_due_soon)
+        msgs = build_reminders(conn, day, sender=sender, agency=who, include_due_soon=include_due_soon,
+                               signature=signature)
         if folder is not None:
             write_eml(msgs, folder, force=force, database=conn)
         if send:
             settings = SmtpSettings(smtp_host, smtp_port or (465 if use_ssl else 25), starttls=starttls, use_ssl=use_ssl,
                                     user=os.environ.get("TASKLIST_SMTP_USER"), password=os.environ.get("TASKLIST_SMTP_PASSWORD"))
             deliver(conn, msgs, settings, day, sent_by=current_user(), force=resend)
+        log_written(conn, msgs, day)  # the .eml files the office sends itself count for escalation too
     failed = [m for m in msgs if m.status == "failed"]
     if json_:
         print_json({"as_of": day.isoformat(), "messages": [m.as_dict() for m in msgs],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -65,7 +65,8 @@ def export(
 
 @app.command("import")
 def import_(
-    file: Annotated[str, typer.Argument(metavar="FILE", help="A filled-in feedback workbook (.xlsx) or .csv.")],
+    sources: Annotated[list[str], typer.Argument(metavar="FILE...", help="Filled-in feedback workbooks (.xlsx) or .csv "
+                                                 "files, folders of them, or saved replies (.eml) carrying them.")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be recorded; record nothing.")] = False,
     agency: AgencyOpt = None,
     by: Annotated[str | None, typer.Option("--by", show_default=False, help="The person the rows are recorded for.")] = None,
@@ -74,38 +75,101 @@ def import_(
     as_of: AsOf = None,
     json_: Json = False,
 ) -> None:
-    """Import a filled-in feedback file: every row checked, all recorded in one transaction or none.
+    """Import filled-in feedback files: in each, every row checked, all recorded in one transaction or none.
 
     Only signed files exported from this database are taken; a row imported before is skipped, and a
-    row whose part was updated after the export is held back (exit 1) unless --force."""
+    row whose part was updated after the export is held back (exit 1) unless --force. With several
+    files, each is imported on its own (one refused does not stop the others), one line each, then the
+    whole batch; exit 2 if any was refused."""
+    import tempfile
+    from pathlib import Path
+
+    from ..errors import BadInput
     from ..feedback.importer import import_feedback
+    from ..feedback.replies import collect
     from ..storage.lookup import resolve_agency
 
-    with database() as conn:
+    results: list[tuple[str, object]] = []
+    with database() as conn, tempfile.TemporaryDirectory(prefix="tasklist-replies-") as work:
         day = resolve_as_of(as_of, conn)
         expected = resolve_agency(conn, agency) if agency else None
-        result = import_feedback(conn, file, as_of=day, reported_by=by, dry_run=dry_run,
-                                 expected_agency=expected, force=force)
+        replies = collect(list(sources), Path(work))
+        single = len(replies) == 1 and len(sources) == 1 and not Path(sources[0]).is_dir()
+        for reply in replies:
+            try:
+                result = import_feedback(conn, reply.path, as_of=day, reported_by=by, dry_run=dry_run,
+                                         expected_agency=expected, force=force)
+            except BadInput as exc:
+                if single:
+                    raise
+                results.append((reply.shown, exc))
+                continue
+            results.append((reply.shown, result))
+    if single:
+        one: Any = results[0][1]
+        _show_one(one, dry_run, json_)
+        if one.held_back:
+            raise typer.Exit(1)
+        return
+    _show_batch(results, dry_run, json_)
+
+
+def _show_one(result: Any, dry_run: bool, json_: bool, shown: str | None = None) -> None:
     if json_:
         print_json(result.as_dict())
-    elif result.duplicate:
-        typer.echo(f"{visible(result.file)}: already imported; nothing recorded", err=True)
-    else:
-        from ..i18n import Labels
-        from ..output.terminal import import_preview
+        return
+    name = visible(shown or result.file)
+    if result.duplicate:
+        typer.echo(f"{name}: already imported; nothing recorded", err=True)
+        return
+    from ..i18n import Labels
+    from ..output.terminal import import_preview
 
-        console().print(import_preview(result, Labels("zh")))
-        name = visible(result.file)
-        if result.skipped:
-            typer.echo(f"{name}: {', '.join(result.skipped)} imported from export #{result.export_id} before; "
-                       "skipped", err=True)
-        for c in result.conflicts:
-            since = c.since
-            verdict = "applied anyway (--force)" if result.forced else "held back"
-            typer.echo(f"{name}: row {c.row} {c.code}: the workbook says {c.says}, but update #{since.get('id')} "
-                       f"({since.get('status')}, reported {since.get('reported_on')}, recorded "
-                       f"{str(since.get('recorded_at', ''))[:19]}) came after the export; {verdict}", err=True)
+    console().print(import_preview(result, Labels("zh")))
+    if result.skipped:
+        typer.echo(f"{name}: {', '.join(result.skipped)} imported from export #{result.export_id} before; skipped",
+                   err=True)
+    for c in result.conflicts:
+        since = c.since
+        verdict = "applied anyway (--force)" if result.forced else "held back"
+        typer.echo(f"{name}: row {c.row} {c.code}: the workbook says {c.says}, but update #{since.get('id')} "
+                   f"({since.get('status')}, reported {since.get('reported_on')}, recorded "
+                   f"{str(since.get('recorded_at', ''))[:19]}) came after the export; {verdict}", err=True)
+    verb = "would record" if dry_run else "recorded"
+    typer.echo(f"{verb} {len(result.updates)} update{'s' if len(result.updates) != 1 else ''}", err=True)
+
+
+def _show_batch(results: list[tuple[str, Any]], dry_run: bool, json_: bool) -> None:
+    """One line per file, then the batch; exit 2 if a file was refused, else 1 if rows were held back."""
+    from ..errors import TasklistError
+
+    refused = [(shown, r) for shown, r in results if isinstance(r, TasklistError)]
+    done = [(shown, r) for shown, r in results if not isinstance(r, TasklistError)]
+    if json_:
+        print_json([r.as_dict() | {"source": shown} if not isinstance(r, TasklistError) else
+                    {"source": shown, "error": r.message, "problems": [str(p) for p in getattr(r, "problems", [])]}
+                    for shown, r in results])
+    else:
         verb = "would record" if dry_run else "recorded"
-        typer.echo(f"{verb} {len(result.updates)} update{'s' if len(result.updates) != 1 else ''}", err=True)
-    if result.held_back:
+        for shown, r in results:
+            name = visible(shown)
+            if isinstance(r, TasklistError):
+                typer.echo(f"{name}: refused: {r.message}", err=True)
+                for problem in getattr(r, "problems", []) or []:
+                    typer.echo(f"  {visible(str(problem))}", err=True)
+            elif r.duplicate:
+                typer.echo(f"{name}: already imported; nothing recorded", err=True)
+            else:
+                extra = f", {len(r.held_back)} held back" if r.held_back else ""
+                extra += f", {len(r.skipped)} imported before" if r.skipped else ""
+                typer.echo(f"{name}: {r.agency}: {verb} {len(r.updates)} update{'s' if len(r.updates) != 1 else ''}{extra}",
+                           err=True)
+        updates = sum(len(r.updates) for _, r in done if not r.duplicate)
+        held = sum(len(r.held_back) for _, r in done)
+        typer.echo(f"{len(results)} files: {len(done) - sum(r.duplicate for _, r in done)} imported ({updates} updates), "
+                   f"{sum(r.duplicate for _, r in done)} already imported, {len(refused)} refused"
+                   + (f", {held} rows held back" if held else ""), err=True)
+    if refused:
+        raise typer.Exit(2)
+    if any(r.held_back for _, r in done):
         raise typer.Exit(1)

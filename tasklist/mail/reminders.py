@@ -17,15 +17,17 @@ from zoneinfo import ZoneInfo
 
 from .. import rules
 from ..errors import BadInput
+from ..feedback.workbook import export_xlsx, open_rows_by_agency
 from ..i18n import Labels
 from ..output import files
 from ..output.files import safe_filename
-from ..output.formats import html_document, html_table, to_xlsx
+from ..output.formats import html_document, html_table
 from ..output.tables import Table, overdue_table
-from ..registry.names import valid_email
+from ..registry.names import mailbox
 from ..reports.facts import AssignmentState, overdue_groups, snapshot
 from ..storage.connection import Connection
-from ..storage.lookup import AgencyRef, agency_emails, current_plan, reminders_sent
+from ..storage.lookup import AgencyRef, agencies_in_order, agency_emails, current_plan, reminders_sent
+from ..storage.writes import current_user, log_reminder
 from ..text import one_line  # header-safe: one line, refused characters (stored before the rule) escaped
 
 LEVELS = rules.REMINDER_LEVELS
@@ -44,6 +46,7 @@ class Reminder:
     message: EmailMessage
     filename: str
     path: Path | None = None
+    logged: bool = False  # in the reminder log (it counts for escalation)
     status: str = "written"  # written | sent | failed | skipped | no address
     error: str | None = None
 
@@ -66,10 +69,19 @@ def build_reminders(
     agency: AgencyRef | None = None,
     include_due_soon: bool = False,
     warn_days: int = 30,
+    signature: str | None = None,
 ) -> list[Reminder]:
-    """One message per agency that has overdue assignments (never an empty reminder)."""
-    if not valid_email(sender):
+    """One message per agency that has overdue assignments (never an empty reminder), carrying the
+    agency's signed feedback workbook (its overdue items first, then its other open items) to fill
+    in and send back. ``sender``: "督查室 <duban@example.org>" or a bare address; ``signature``: the
+    office's contact block, printed at the end of every message."""
+    from_ = mailbox(sender)
+    if from_ is None:
         raise BadInput(f"--from {sender!r} is not an e-mail address")
+    if signature is not None:
+        from ..text import check
+
+        check(signature, "--signature")
     items = snapshot(conn, as_of, warn_days=warn_days, overdue_only=not include_due_soon)
     groups = overdue_groups(conn, items, agency)
     soon: dict[str, list[AssignmentState]] = {}
@@ -79,36 +91,57 @@ def build_reminders(
                 if a.due_soon and a.belongs_to(agency):
                     soon.setdefault(a.agency, []).append(a)
     agencies = agency_emails(conn)
+    refs = {a.name: a for a in agencies_in_order(conn)}
+    open_parts = open_rows_by_agency(conn, as_of) if groups else {}
     plan = current_plan(conn)
     zone = ZoneInfo(plan.timezone if plan else "Asia/Shanghai")
     labels = Labels("zh")
     out = []
     for seq, (name, late) in enumerate(groups.items(), start=1):
-        agency_id, full_name, recipients = agencies[name]
+        agency_id, full_name, boxes = agencies[name]
         codes = {a.item.code for a in late}
         prior = reminders_sent(conn, agency_id)
         times = max((sum(code in p[0] for p in prior) for code in codes), default=0)
         level = rules.reminder_level(times)
-        message = _message(name, full_name, recipients, sender, level, times + 1, late, soon.get(name, []), as_of, zone, labels)
+        # the workbook to fill in: overdue parts first (most overdue first), then the rest still open
+        rows = sorted(open_parts.get(agency_id, []), key=lambda r: -r.days_overdue)
+        workbook = export_xlsx(conn, refs[name], as_of, rows=rows)
+        message = _message(name, full_name, boxes, from_, level, times + 1, late, soon.get(name, []), as_of, zone,
+                           labels, workbook, signature)
         filename = f"{as_of.isoformat()}_{seq:02d}_{safe_filename(name)}.eml"
-        out.append(Reminder(name, agency_id, full_name, recipients, level, times + 1, late, soon.get(name, []), message,
-                            filename, status="written" if recipients else "no address"))
+        out.append(Reminder(name, agency_id, full_name, [a for _, a in boxes], level, times + 1, late,
+                            soon.get(name, []), message, filename, status="written" if boxes else "no address"))
     return out
 
 
-def _message(name: str, full_name: str, recipients: list[str], sender: str, level: int, nth: int,
-             late: list[AssignmentState], soon: list[AssignmentState], as_of: date, zone: ZoneInfo, labels: Labels) -> EmailMessage:
+def log_written(conn: Connection, reminders: list[Reminder], as_of: date) -> None:
+    """Log the messages written as .eml files for the office to send from its own mail client, as
+    those sent by SMTP are: they count for escalation. The same items on the same day count once."""
+    for r in reminders:
+        if r.logged or r.path is None or r.status not in ("written", "no address"):
+            continue
+        if any(p[0] == set(r.items) and p[1] == as_of.isoformat() for p in reminders_sent(conn, r.agency_id)):
+            continue
+        log_reminder(conn, agency_id=r.agency_id, items=r.items, level=r.level, as_of=as_of,
+                     message_id=str(r.message["Message-ID"]), recipients=r.recipients, sent_by=current_user(),
+                     channel="eml")
+        r.logged = True
+
+
+def _message(name: str, full_name: str, recipients: list[tuple[str, str]], sender: tuple[str, str], level: int, nth: int,
+             late: list[AssignmentState], soon: list[AssignmentState], as_of: date, zone: ZoneInfo, labels: Labels,
+             workbook: bytes, signature: str | None) -> EmailMessage:
     msg = EmailMessage()
     level_name = LEVELS[level]
-    subject = f"【{level_name}】{name}：{len(late)}项任务已逾期（截至{as_of.isoformat()}）"
+    subject = f"【{level_name}】{name}：{len(late)}项事项已逾期（截至{as_of.isoformat()}）"
     if soon:
         subject += f"，{len(soon)}项即将到期"
     msg["Subject"] = one_line(subject)
-    msg["From"] = Address(display_name="任务督办", addr_spec=sender)
+    msg["From"] = Address(display_name=one_line(sender[0] or "任务督办"), addr_spec=sender[1])
     if recipients:
-        msg["To"] = [Address(display_name=one_line(full_name), addr_spec=r) for r in recipients]
+        msg["To"] = [Address(display_name=one_line(shown or full_name), addr_spec=address) for shown, address in recipients]
     msg["Date"] = format_datetime(datetime.now(zone))
-    msg["Message-ID"] = make_msgid(idstring="tasklist", domain=sender.split("@", 1)[1])
+    msg["Message-ID"] = make_msgid(idstring="tasklist", domain=sender[1].split("@", 1)[1])
     table = overdue_table({name: late}, labels, as_of)
     table.title = f"{name} 逾期事项(截至 {as_of.isoformat()})"
     soon_table = None
@@ -116,16 +149,21 @@ def _message(name: str, full_name: str, recipients: list[str], sender: str, leve
         soon_table = Table("due_soon", f"{name} 即将到期事项", table.columns[:4], group_key="agency")
         soon_table.rows = [[a.agency, a.item.code, a.item.title, a.due] for a in soon]
     intro = (f"{one_line(full_name)}：\n\n这是第{nth}次{'提醒' if level == 1 else level_name}。"
-             f"截至{as_of.isoformat()}，贵单位承担的以下{len(late)}项任务已超过完成时间，请抓紧推进并及时报送进展情况。\n")
+             f"截至{as_of.isoformat()}，贵单位承担的以下{len(late)}项事项已超过完成时间，请抓紧推进并及时报送进展情况。\n")
+    closing = ("附件为贵单位的反馈表（先列逾期事项，再列其他未完成事项）。请在“新状态”等列填写后，将文件原样回传，"
+               "协调办公室导入后即记入系统。")
     msg.set_content(intro + "\n" + _plain_table(table) + ("\n\n" + _plain_table(soon_table) if soon_table else "")
-                    + "\n\n逾期清单见附件(可填写后回传)。\n")
+                    + "\n\n" + closing + "\n" + (f"\n{signature.strip()}\n" if signature else ""))
     body = f"<p>{_esc(one_line(full_name))}：</p><p>{_esc(intro.split(chr(10), 2)[2].strip())}</p>" + html_table(table)
     if soon_table:
         body += html_table(soon_table)
+    body += f"<p>{_esc(closing)}</p>"
+    if signature:
+        body += "<p>" + "<br>".join(_esc(line) for line in signature.strip().splitlines()) + "</p>"
     msg.add_alternative(html_document(str(msg["Subject"]), body).decode("utf-8"), subtype="html")
-    msg.add_attachment(to_xlsx([table]), maintype="application",
+    msg.add_attachment(workbook, maintype="application",
                        subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       filename=f"{safe_filename(name)}_逾期清单_{as_of.isoformat()}.xlsx")
+                       filename=f"{safe_filename(name)}_反馈表_{as_of.isoformat()}.xlsx")
     return msg
 
 

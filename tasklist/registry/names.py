@@ -16,6 +16,31 @@ def valid_email(address: str) -> bool:
     return EMAIL_RE.fullmatch(address) is not None and REFUSED.search(address) is None
 
 
+def mailbox(text: str) -> tuple[str, str] | None:
+    """(display name, address) from an address as people write it, with or without a name
+    ("王科长 <wang@example.org>", "wang@example.org"); None when it is not one address."""
+    from email.utils import getaddresses
+
+    pairs = getaddresses([text])
+    if len(pairs) != 1 or not valid_email(pairs[0][1]) or REFUSED.search(text) or "\n" in text or "\r" in text:
+        return None
+    name, address = pairs[0]
+    return " ".join(name.split()), address
+
+
+def mailboxes(stored: str | None) -> list[tuple[str, str]]:
+    """The (display name, address) pairs of a stored address list (comma-separated, names quoted)."""
+    from email.utils import getaddresses
+
+    return [(" ".join(n.split()), a) for n, a in getaddresses([stored or ""]) if a]
+
+
+def format_mailbox(name: str, address: str) -> str:
+    from email.utils import formataddr
+
+    return formataddr((name, address)) if name else address
+
+
 def normalize_code(text: str) -> str:
     """``t1``, ``T01`` -> ``T1``; anything else is returned upper-cased and stripped."""
     raw = text.strip().upper()

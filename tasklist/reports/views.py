@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from .. import rules
+from ..registry.names import format_mailbox, mailboxes
 from ..storage.connection import Connection
 from ..storage.lookup import AgencyRef, ItemRef
 from .facts import AgencySummary, AssignmentState, agency_assignments, overdue_groups, snapshot, summarize
@@ -155,7 +156,7 @@ def agencies(conn: Connection) -> list[dict[str, Any]]:
     for r in conn.all("SELECT id, name, full_name, kind, name_en, email FROM agency ORDER BY position, id"):
         out.append({
             "name": r[1], "full_name": r[2], "kind": r[3], "name_en": r[4],
-            "email": r[5].split(",") if r[5] else [], "aliases": aliases.get(r[0], []),
+            "email": [format_mailbox(*m) for m in mailboxes(r[5])], "aliases": aliases.get(r[0], []),
             "members": members.get(r[0], []), "assignments": counts.get(r[0], 0), "leads": leads.get(r[0], 0),
         })
     return out

@@ -150,10 +150,11 @@ def reminders_sent(conn: Connection, agency_id: int) -> list[tuple[set[str], str
     return [(set(json.loads(r[0])), r[1], r[2]) for r in rows]
 
 
-def agency_emails(conn: Connection) -> dict[str, tuple[int, str, list[str]]]:
-    """{agency name: (id, full name, addresses)}."""
-    return {r[1]: (r[0], r[2], [e for e in (r[3] or "").split(",") if e])
-            for r in conn.all("SELECT id, name, full_name, email FROM agency")}
+def agency_emails(conn: Connection) -> dict[str, tuple[int, str, list[tuple[str, str]]]]:
+    """{agency name: (id, full name, [(display name, address), ...])}."""
+    from ..registry.names import mailboxes
+
+    return {r[1]: (r[0], r[2], mailboxes(r[3])) for r in conn.all("SELECT id, name, full_name, email FROM agency")}
 
 
 @dataclass(frozen=True)

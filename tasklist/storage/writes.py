@@ -18,7 +18,7 @@ from typing import Any
 
 from .. import rules, text
 from ..errors import BadInput, Conflict, NotFound
-from ..registry.names import valid_email
+from ..registry.names import format_mailbox, mailbox, mailboxes
 from .connection import Connection, now_utc
 from .lookup import AgencyRef, Assigned, ItemRef, assignments_of
 
@@ -256,19 +256,21 @@ def extend(
 
 
 def set_email(conn: Connection, agency: AgencyRef, addresses: list[str]) -> list[str]:
-    """Replace an agency's contact addresses."""
-    bad = [a for a in addresses if not valid_email(a)]
+    """Replace an agency's contact addresses ("王科长 <wang@example.org>" or a bare address)."""
+    parsed = [mailbox(a) for a in addresses]
+    bad = [a for a, p in zip(addresses, parsed, strict=True) if p is None]
     if bad:
         raise BadInput(f"not an e-mail address: {', '.join(repr(b) for b in bad)}")
+    addresses = [format_mailbox(*p) for p in parsed if p is not None]
     with conn.transaction():
         before = conn.value("SELECT email FROM agency WHERE id = ?", (agency.id,))
-        conn.execute("UPDATE agency SET email = ? WHERE id = ?", (",".join(addresses) or None, agency.id))
-        audit(conn, "set-email", agency.name, {"from": before.split(",") if before else [], "to": addresses})
+        conn.execute("UPDATE agency SET email = ? WHERE id = ?", (", ".join(addresses) or None, agency.id))
+        audit(conn, "set-email", agency.name, {"from": [format_mailbox(*m) for m in mailboxes(before)], "to": addresses})
     return addresses
 
 
 def log_reminder(conn: Connection, *, agency_id: int, items: list[str], level: int, as_of: date, message_id: str,
-                 recipients: list[str], sent_by: str) -> None:
+                 recipients: list[str], sent_by: str, channel: str = "smtp") -> None:
     """Record one reminder delivered, so that the next one escalates and none goes twice by mistake."""
     with conn.transaction():
         conn.execute(
@@ -277,7 +279,8 @@ def log_reminder(conn: Connection, *, agency_id: int, items: list[str], level: i
             (agency_id, json.dumps(items), level, as_of.isoformat(), now_utc(), message_id, ",".join(recipients), sent_by),
         )
         audit(conn, "remind", str(agency_id), {"items": items, "level": level, "as_of": as_of.isoformat(),
-                                               "message_id": message_id, "recipients": recipients})
+                                               "message_id": message_id, "recipients": recipients,
+                                               "channel": channel})
 
 
 def log_load(conn: Connection, *, plan_id: str, files: list[str], digests: dict[str, str],
