@@ -9,7 +9,7 @@ from email import policy
 from email.parser import BytesParser
 from pathlib import Path
 
-from .workbook import MAX_FILE_BYTES, FeedbackError
+from .workbook import MAX_FILE_BYTES, FeedbackError, size_within
 
 TAKEN = (".xlsx", ".csv")
 MAX_EML_BYTES = 4 * MAX_FILE_BYTES
@@ -43,12 +43,7 @@ def collect(paths: list[str | Path], workdir: Path) -> list[Reply]:
 def _one(path: Path, workdir: Path) -> list[Reply]:
     if path.suffix.lower() != ".eml":
         return [Reply(path, path.name)]
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise FeedbackError(f"{path.name}: cannot read: {exc.strerror}") from None
-    if size > MAX_EML_BYTES:
-        raise FeedbackError(f"{path.name}: the message is too large ({size} bytes, at most {MAX_EML_BYTES})")
+    size_within(path, MAX_EML_BYTES, "the message")
     message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
     replies = []
     for n, part in enumerate(message.iter_attachments(), start=1):

@@ -250,14 +250,20 @@ class BadCell:
         return self.what
 
 
-def check_container(path: Path) -> None:
-    name = path.name
+def size_within(path: Path, limit: int, what: str = "file") -> int:
+    """The file's size in bytes, refused in one line when it cannot be read or is over ``limit``."""
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise FeedbackError(f"{name}: cannot read: {exc.strerror}") from None
-    if size > MAX_FILE_BYTES:
-        raise FeedbackError(f"{name}: file is too large ({size} bytes, at most {MAX_FILE_BYTES})")
+        raise FeedbackError(f"{path.name}: cannot read: {exc.strerror}") from None
+    if size > limit:
+        raise FeedbackError(f"{path.name}: {what} is too large ({size} bytes, at most {limit})")
+    return size
+
+
+def check_container(path: Path) -> None:
+    name = path.name
+    size = size_within(path, MAX_FILE_BYTES)
     if path.suffix.lower() == ".csv":
         return
     if not zipfile.is_zipfile(path):
