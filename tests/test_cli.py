@@ -255,3 +255,10 @@ def test_several_agencies_on_one_update_each_get_it_in_one_batch(cli):
     rows = cli.json("update", "T1", "-a", "省发改委", "-a", "省科技厅", "--status", "推进中", "--on", "2026-11-20")
     assert sorted(r["agency"] for r in rows) == ["省发改委", "省科技厅"]
     assert len({r["batch"] for r in rows}) == 1 and rows[0]["batch"]
+
+
+def test_version_is_printed_without_touching_a_database(cli, isolated_home):
+    from tasklist import __version__
+
+    assert cli("--version").stdout == f"tasklist {__version__}\n"
+    assert not (isolated_home / "tasklist.db").exists()

@@ -19,12 +19,22 @@ _app = typer.Typer(
 )
 
 
+def _version(value: bool) -> None:
+    if value:
+        from .. import __version__
+
+        typer.echo(f"tasklist {__version__}")
+        raise typer.Exit()
+
+
 @_app.callback()
 def _root(
     db: Annotated[str | None, typer.Option("--db", envvar="TASKLIST_DB", show_default=False,
                                               help="Database URL or SQLite path (default: the embedded SQLite file).")] = None,
     lang: Annotated[str | None, typer.Option("--lang", envvar="TASKLIST_LANG", show_default=False,
                                                 help="Labels in zh or en (default: from the locale).")] = None,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print tasklist's version and exit.")] = False,
 ) -> None:
     if lang is not None and lang not in ("zh", "en"):
         common.fail(f"--lang must be zh or en, not {lang!r}")
