@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import locale
 import os
 
 from .rules import STATUS_LABELS_ZH
@@ -69,13 +68,11 @@ _ZH = {
 
 
 def detect_lang(explicit: str | None = None) -> str:
-    value = explicit or os.environ.get("TASKLIST_LANG")
-    if not value:
-        try:
-            value = locale.getlocale()[0] or os.environ.get("LANG", "")
-        except ValueError:
-            value = ""
-    return "zh" if value.lower().startswith("zh") else "en"
+    """The language of what users read: --lang, else TASKLIST_LANG, else Chinese, the language of the
+    plans this tool carries and of its users (English is asked for, never fallen back to; the
+    machine's locale says nothing about who reads: a Windows desk in an office is often set to en)."""
+    value = (explicit or os.environ.get("TASKLIST_LANG") or "zh").lower()
+    return "en" if value.startswith("en") else "zh"
 
 
 class Labels:

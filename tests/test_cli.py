@@ -262,3 +262,12 @@ def test_version_is_printed_without_touching_a_database(cli, isolated_home):
 
     assert cli("--version").stdout == f"tasklist {__version__}\n"
     assert not (isolated_home / "tasklist.db").exists()
+
+
+def test_chinese_is_the_default_and_english_is_asked_for(cli, monkeypatch):
+    monkeypatch.delenv("TASKLIST_LANG")
+    monkeypatch.setenv("LANG", "en_US.UTF-8")  # the machine's locale does not choose for the reader
+    assert "各单位进展" in cli("status", "--summary", "--as-of", "2026-11-23").stdout
+    assert "Status by agency" in cli("--lang", "en", "status", "--summary", "--as-of", "2026-11-23").stdout
+    monkeypatch.setenv("TASKLIST_LANG", "en")
+    assert "Status by agency" in cli("status", "--summary", "--as-of", "2026-11-23").stdout

@@ -32,7 +32,7 @@ def _root(
     db: Annotated[str | None, typer.Option("--db", envvar="TASKLIST_DB", show_default=False,
                                               help="Database URL or SQLite path (default: the embedded SQLite file).")] = None,
     lang: Annotated[str | None, typer.Option("--lang", envvar="TASKLIST_LANG", show_default=False,
-                                                help="Labels in zh or en (default: from the locale).")] = None,
+                                                help="What you read, in zh or en (default: zh).")] = None,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="Print tasklist's version and exit.")] = False,
 ) -> None:
