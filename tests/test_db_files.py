@@ -99,6 +99,16 @@ def test_text_that_is_not_utf8_is_shown_replaced_and_reported_by_db_check(cli, i
     (other,) = [r for r in cli.json("history") if r["recorded_by"] == "other"]
     assert other["note"] == "进\ufffd"
     assert "\ufffd" in cli("history").stdout
+    from tasklist.storage.schema import open_db
+
+    conn = open_db()  # a streamed read that meets the bad row half-way gives every row once, the same as a whole read
+    try:
+        sql = "SELECT id, note FROM status_update ORDER BY id"
+        whole = conn.all(sql)
+        assert len(whole) >= 2 and whole[-1][1] == "进\ufffd" and whole[0][1] != "进\ufffd"
+        assert list(conn.stream(sql, batch=1)) == whole
+    finally:
+        conn.close()
     result = cli("db", "check", code=1)
     assert "status_update row" in result.stderr and "note is not UTF-8 text" in result.stderr
 

@@ -100,3 +100,56 @@ def test_status_view_shows_the_first_rows_of_each_agency_with_full_figures(cli):
                     [(a.item.code, a.status, a.light) for a in rows[:3]]
     finally:
         conn.close()
+
+
+def _weekly_by_snapshots(conn, as_of, days, warn):
+    """The weekly report's figures the way it once worked them out: two full snapshots, judged in Python."""
+    start = as_of - timedelta(days=days)
+    now = reports.snapshot(conn, as_of, warn_days=warn)
+    before = {i.id: i for i in reports.snapshot(conn, start, warn_days=warn)}
+
+    def overall(items):
+        by_status = {s: 0 for s in rules.STATUSES}
+        for i in items:
+            by_status[i.status] += 1
+        return (len(items), by_status, sum(i.overdue for i in items), sum(i.due_soon for i in items),
+                sum(i.stale for i in items))
+
+    completed = [i.code for i in now if i.status == rules.DONE and before[i.id].status != rules.DONE]
+    became = [i.code for i in now if i.overdue and not before[i.id].overdue]
+    late = [(n, a.item.code, a.days_overdue) for n, rows in reports.overdue_groups(conn, now).items() for a in rows]
+    updates: dict[str, int] = {}
+    for r in views.history(conn, since=start + timedelta(days=1)):
+        if r.reported_on <= as_of.isoformat():
+            updates[r.agency] = updates.get(r.agency, 0) + 1
+    summary = reports.summarize(conn, reports.agency_assignments(now))
+    return overall(now), overall(list(before.values())), completed, became, late, updates, summary
+
+
+@pytest.mark.parametrize("seed", [5, 6])
+def test_weekly_figures_in_sql_equal_two_full_snapshots(cli, seed):
+    from tasklist.reports.weekly import weekly_report
+
+    cli("list")
+    conn = open_db()
+    try:
+        random_history(conn, seed)
+        for as_of in AS_OFS:
+            for days, warn in ((7, 30), (30, 0), (400, 400)):
+                now, before, completed, became, late, updates, summary = _weekly_by_snapshots(conn, as_of, days, warn)
+                assert aggregates.item_totals(conn, as_of, warn_days=warn) == now
+                assert aggregates.item_totals(conn, as_of - timedelta(days=days), warn_days=warn) == before
+                r = weekly_report(conn, as_of, days=days, warn_days=warn)
+                assert [i.code for i in r.completed] == completed, (as_of, days)
+                assert [i.code for i in r.became_overdue] == became, (as_of, days)
+                assert [(n, a.item.code, a.days_overdue) for n, rows in r.overdue.items() for a in rows] == late
+                assert r.updates_by_agency == updates and list(r.updates_by_agency) == list(updates)
+                assert [a["agency"] for a in r.agencies] == [s.agency for s in summary]
+                assert [(a["done"], a["overdue"], a["due_soon"], a["stale"]) for a in r.agencies] == \
+                    [(s.done, s.overdue, s.due_soon, s.stale) for s in summary]
+                first = weekly_report(conn, as_of, days=days, warn_days=warn, limit=5)
+                assert [(n, a.item.code) for n, rows in first.overdue.items() for a in rows] == \
+                    [(n, code) for n, code, _ in late][:5]
+                assert first.overdue_totals == r.overdue_totals
+    finally:
+        conn.close()

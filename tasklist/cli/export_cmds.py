@@ -68,7 +68,8 @@ def weekly(
     with database() as conn:
         target = output_target(out, force=force, conn=conn)
         day = resolve_as_of(as_of, conn)
-        report = weekly_report(conn, day, days=days)
+        # every overdue row for a file or JSON; a screenful for the terminal
+        report = weekly_report(conn, day, days=days, limit=None if json_ or fmt else screen_limit(show_all))
     lab = labels()
     title = lab("weekly_title", plan=report.plan.get("doc_no") or report.plan.get("title", ""),
                 start=(report.start.isoformat()), end=day.isoformat())

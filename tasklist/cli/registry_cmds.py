@@ -97,7 +97,7 @@ def list_items(
 ) -> None:
     """List the plan's items (tasks and outcomes) with their status."""
     from ..errors import BadInput
-    from ..reports.facts import filter_items, snapshot
+    from ..reports.facts import filter_items, iter_filter_items, iter_snapshot, snapshot
     from ..rules import parse_status
     from ..storage.lookup import resolve_agency
 
@@ -112,10 +112,12 @@ def list_items(
     with database() as conn:
         day = resolve_as_of(as_of, conn)
         who = resolve_agency(conn, agency) if agency else None
+        if json_:  # judged and written a batch of items at a time
+            rows = iter_snapshot(conn, day, overdue_only=overdue)
+            print_json_list(item.as_dict(assignments=False) for item in
+                            iter_filter_items(rows, kind=kind, agency=who, status=status_key, overdue=overdue, due_before=before))
+            return
         items = filter_items(snapshot(conn, day, overdue_only=overdue), kind=kind, agency=who, status=status_key, overdue=overdue, due_before=before)
-    if json_:
-        print_json_list(item.as_dict(assignments=False) for item in items)
-        return
     from ..output.terminal import items_table
 
     console().print(items_table(items, labels(), day.isoformat(), limit=screen_limit(show_all)))

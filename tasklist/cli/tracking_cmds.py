@@ -157,16 +157,17 @@ def history(
 ) -> None:
     """List recorded updates, oldest first."""
     from ..reports.views import history as history_rows
+    from ..reports.views import iter_history
     from ..storage.lookup import resolve_agency, resolve_item
 
     start = parse_day(since)
     with database() as conn:
         ref = resolve_item(conn, item_id) if item_id else None
         who = resolve_agency(conn, agency) if agency else None
+        if json_:  # streamed from the cursor: a million updates never sit in memory at once
+            print_json_list(r.as_dict() for r in iter_history(conn, item=ref, agency=who, since=start))
+            return
         rows = history_rows(conn, item=ref, agency=who, since=start)
-    if json_:
-        print_json_list(r.as_dict() for r in rows)
-        return
     from ..output.terminal import history_table
 
     console().print(history_table(rows, labels(), limit=screen_limit(show_all)))

@@ -528,7 +528,8 @@ def weekly_screen(report: Any, tables: Sequence[Any], labels: Labels, title: str
                                    _t(labels("weekly_generated", at=report.generated_at), style="dim")]
     for table in tables:
         if table.name == "overdue":  # the overdue list has its own 80-column layout
-            parts.append(overdue_tables(report.overdue, labels, report.as_of.isoformat(), limit=limit, width=width))
+            parts.append(overdue_tables(report.overdue, labels, report.as_of.isoformat(), limit=limit, width=width,
+                                        totals=report.overdue_totals))
         else:
             parts.append(plain_table(table, labels, width=width, limit=limit))
     return Group(*parts)

@@ -4,7 +4,7 @@ Nothing here prints or writes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -209,11 +209,26 @@ def snapshot(
     return list(items.values())
 
 
+def iter_snapshot(conn: Connection, as_of: date, *, batch: int = 5000, include_archived: bool = False,
+                  overdue_only: bool = False, **kwargs: Any) -> Iterator[ItemState]:
+    """The items of :func:`snapshot`, in the same order, judged ``batch`` items at a time: a long
+    listing never holds every item (and its assignments) at once."""
+    where = "1=1" if include_archived else "i.archived = 0"
+    params: list[str] = []
+    if overdue_only:
+        where += " AND (i.due < ? OR EXISTS (SELECT 1 FROM extension e WHERE e.item_id = i.id))"
+        params.append(as_of.isoformat())
+    ids = [r[0] for r in conn.all(f"SELECT i.id FROM item i WHERE {where} ORDER BY i.plan_id, i.position, i.id", params)]
+    for at in range(0, len(ids), batch):
+        yield from snapshot(conn, as_of, item_ids=ids[at:at + batch], include_archived=include_archived,
+                            overdue_only=overdue_only, **kwargs)
+
+
 # --------------------------------------------------------------------------- listings
 
 
 def filter_items(
-    items: list[ItemState],
+    items: Iterable[ItemState],
     *,
     kind: str | None = None,
     agency: AgencyRef | None = None,
@@ -221,7 +236,18 @@ def filter_items(
     overdue: bool = False,
     due_before: date | None = None,
 ) -> list[ItemState]:
-    out = []
+    return list(iter_filter_items(items, kind=kind, agency=agency, status=status, overdue=overdue, due_before=due_before))
+
+
+def iter_filter_items(
+    items: Iterable[ItemState],
+    *,
+    kind: str | None = None,
+    agency: AgencyRef | None = None,
+    status: str | None = None,
+    overdue: bool = False,
+    due_before: date | None = None,
+) -> Iterator[ItemState]:
     for item in items:
         if kind and item.kind != kind:
             continue
@@ -233,8 +259,7 @@ def filter_items(
             continue
         if due_before and not (item.due and item.due < due_before):
             continue
-        out.append(item)
-    return out
+        yield item
 
 
 def agency_assignments(items: list[ItemState], agency: AgencyRef | None = None) -> dict[str, list[AssignmentState]]:

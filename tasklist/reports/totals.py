@@ -17,13 +17,21 @@ from .facts import AgencySummary, _date
 _REAL_REPORT = f"(SELECT max(r.reported_on) FROM status_update r WHERE r.assignment_id = f.aid AND {rules.SQL_REAL_REPORT})"
 
 
-def _facts(conn: Connection, day: str, agency: AgencyRef | None) -> tuple[str, list]:
-    """SQL for one row per live assignment: aid, agency_id, plan_id, item_id, due, status, last_report."""
-    has_ext = conn.one("SELECT 1 FROM extension LIMIT 1") is not None
+def _has_extensions(conn: Connection) -> bool:
+    return conn.one("SELECT 1 FROM extension LIMIT 1") is not None
+
+
+def _facts(conn: Connection, day: str, agency: AgencyRef | None,
+           items: tuple[str, list] | None = None) -> tuple[str, list]:
+    """SQL for one row per live assignment: aid, agency_id, plan_id, item_id, due, status, last_report.
+    ``items``: a condition on the item (alias i) and its parameters, to judge only those items."""
+    has_ext = _has_extensions(conn)
     due = rules.SQL_CURRENT_DUE if has_ext else "i.due"
     where = "a.archived = 0 AND i.archived = 0"
     if agency is not None:
         where += f" AND {rules.SQL_BELONGS_TO}"
+    if items is not None:
+        where += f" AND {items[0]}"
     # placeholders in the order they stand in the text: real report, extensions, agency, latest
     sql = (
         "SELECT f.aid, f.agency_id, f.plan_id, f.item_id, f.due, COALESCE(u.status, 'not_started') AS status, "
@@ -32,8 +40,84 @@ def _facts(conn: Connection, day: str, agency: AgencyRef | None) -> tuple[str, l
         f"FROM assignment a JOIN item i ON i.id = a.item_id WHERE {where}) f "
         f"{rules.sql_update_in_force_join(conn.dialect, 'f.aid')}"
     )
-    params = [day] + ([day, day] if has_ext else []) + ([agency.id, agency.id] if agency else []) + [day]
+    params = ([day] + ([day, day] if has_ext else []) + ([agency.id, agency.id] if agency else [])
+              + (list(items[1]) if items else []) + [day])
     return sql, params
+
+
+def _item_facts(conn: Connection, as_of: date, items: tuple[str, list] | None = None) -> tuple[str, list]:
+    """SQL for one row per live item (alias g): id, plan_id, position, status, overdue (0/1),
+    stale (0/1), due (the item's own due date in force, for due soon), in registry order.
+
+    The item rules of :func:`tasklist.reports.facts.snapshot` over the assignment facts:
+    :func:`rules.item_status`, overdue and stale when any assignment is."""
+    day = as_of.isoformat()
+    facts, fact_params = _facts(conn, day, None, items)
+    stale, stale_params = rules.sql_stale(((p.id, p.reporting, p.issued) for p in plans(conn)), as_of)
+    has_ext = _has_extensions(conn)
+    item_due = rules.SQL_ITEM_DUE if has_ext else "i.due"
+    where = "i.archived = 0" + (f" AND {items[0]}" if items else "")
+    sql = (
+        "SELECT i.id, i.plan_id, i.position, "
+        f"CASE WHEN f.n > 0 AND f.n_done = f.n THEN '{rules.DONE}' WHEN f.n_blocked > 0 THEN '{rules.BLOCKED}' "
+        f"WHEN f.n_started > 0 THEN '{rules.IN_PROGRESS}' ELSE '{rules.NOT_STARTED}' END AS status, "
+        f"COALESCE(f.overdue, 0) AS overdue, COALESCE(f.stale, 0) AS stale, {item_due} AS due "
+        "FROM item i LEFT JOIN (SELECT g.item_id, COUNT(*) AS n, "
+        f"SUM(CASE WHEN g.status = '{rules.DONE}' THEN 1 ELSE 0 END) AS n_done, "
+        f"SUM(CASE WHEN g.status = '{rules.BLOCKED}' THEN 1 ELSE 0 END) AS n_blocked, "
+        f"SUM(CASE WHEN g.status IN ('{rules.IN_PROGRESS}', '{rules.DONE}') THEN 1 ELSE 0 END) AS n_started, "
+        f"MAX(CASE WHEN {rules.SQL_OVERDUE} THEN 1 ELSE 0 END) AS overdue, MAX({stale}) AS stale "
+        f"FROM ({facts}) g GROUP BY g.item_id) f ON f.item_id = i.id "
+        f"WHERE {where}"
+    )
+    params = ([day] if has_ext else []) + [day, *stale_params, *fact_params] + (list(items[1]) if items else [])
+    return sql, params
+
+
+def item_totals(conn: Connection, as_of: date, *, warn_days: int = rules.DEFAULT_WARN_DAYS) -> tuple[int, dict[str, int], int, int, int]:
+    """(items, items by status, overdue, due soon, stale) over every live item, as the item rows of
+    :func:`tasklist.reports.facts.snapshot` count them."""
+    day = as_of.isoformat()
+    soon = (as_of + timedelta(days=warn_days)).isoformat()
+    facts, params = _item_facts(conn, as_of)
+    statuses = ", ".join(f"SUM(CASE WHEN g.status = '{s}' THEN 1 ELSE 0 END)" for s in rules.STATUSES)
+    row = conn.one(
+        f"SELECT COUNT(*), {statuses}, SUM(g.overdue), SUM(CASE WHEN {rules.SQL_DUE_SOON} THEN 1 ELSE 0 END), "
+        f"SUM(g.stale) FROM ({facts}) g",
+        [day, soon, *params],
+    )
+    assert row is not None
+    n, *counts, overdue, due_soon, stale = (int(v or 0) for v in row)
+    return n, dict(zip(rules.STATUSES, counts)), overdue, due_soon, stale
+
+
+def item_changes(conn: Connection, start: date, as_of: date) -> tuple[list[int], list[int]]:
+    """Ids of the items done on ``as_of`` but not on ``start``, and of those overdue on ``as_of`` but
+    not on ``start``, in registry order. Only items that can differ are judged: those with an
+    update reported in (start, as_of], an extension granted in it, or a due date (original or
+    extended) in [start, as_of)."""
+    a, b = start.isoformat(), as_of.isoformat()
+    may_change = (
+        "i.id IN (SELECT a2.item_id FROM status_update u2 JOIN assignment a2 ON a2.id = u2.assignment_id "
+        "WHERE u2.reported_on > ? AND u2.reported_on <= ? "
+        "UNION SELECT e2.item_id FROM extension e2 WHERE (e2.granted_on > ? AND e2.granted_on <= ?) "
+        "OR (e2.new_due >= ? AND e2.new_due < ?) "
+        "UNION SELECT i2.id FROM item i2 WHERE i2.due >= ? AND i2.due < ?)"
+    )
+    items = (may_change, [a, b, a, b, a, b, a, b])
+    before = {r[0]: (r[3], r[4]) for r in conn.all(*_item_facts(conn, start, items))}
+    sql, params = _item_facts(conn, as_of, items)
+    completed, became_overdue = [], []
+    for item_id, _plan, _pos, status, overdue, *_ in conn.all(f"SELECT * FROM ({sql}) g ORDER BY g.plan_id, g.position, g.id",
+                                                             params):
+        was = before.get(item_id)
+        if was is None:
+            continue
+        if status == rules.DONE and was[0] != rules.DONE:
+            completed.append(item_id)
+        if overdue and not was[1]:
+            became_overdue.append(item_id)
+    return completed, became_overdue
 
 
 def agency_summary(conn: Connection, as_of: date, *, warn_days: int = rules.DEFAULT_WARN_DAYS,

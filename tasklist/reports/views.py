@@ -6,6 +6,7 @@ Listings judge in full only the rows they show; the totals come from the databas
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -103,6 +104,17 @@ def history(
     agency: AgencyRef | None = None,
     since: date | None = None,
 ) -> list[HistoryRow]:
+    return list(iter_history(conn, item=item, agency=agency, since=since))
+
+
+def iter_history(
+    conn: Connection,
+    *,
+    item: ItemRef | None = None,
+    agency: AgencyRef | None = None,
+    since: date | None = None,
+) -> Iterator[HistoryRow]:
+    """The rows of :func:`history`, read from the database a batch at a time (for a long listing)."""
     params: list[int | str]
     where, params = ["1=1"], []
     if item is not None:
@@ -114,14 +126,15 @@ def history(
     if since is not None:
         where.append("u.reported_on >= ?")
         params.append(since.isoformat())
-    rows = conn.all(
+    rows = conn.stream(
         "SELECT u.id, i.code, g.name, u.status, u.progress, u.note, u.reported_on, u.recorded_at, u.recorded_by, "
         "u.source, u.batch, u.reverses_id, u.reported_by FROM status_update u JOIN assignment a ON a.id = u.assignment_id "
         "JOIN item i ON i.id = a.item_id JOIN agency g ON g.id = a.agency_id "
         f"WHERE {' AND '.join(where)} ORDER BY u.reported_on, u.recorded_at, u.id",
         params,
     )
-    return [HistoryRow(*r) for r in rows]
+    for r in rows:
+        yield HistoryRow(*r)
 
 
 def extensions(conn: Connection, item: ItemRef) -> list[dict[str, Any]]:

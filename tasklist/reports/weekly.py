@@ -9,8 +9,9 @@ from typing import Any
 from .. import rules
 from ..storage.connection import Connection
 from ..storage.lookup import current_plan
-from .facts import AssignmentState, ItemState, agency_assignments, overdue_groups, snapshot, summarize
-from .views import history
+from .facts import AssignmentState, ItemState, snapshot
+from .totals import agency_summary, item_changes, item_totals
+from .views import overdue_view
 
 
 @dataclass
@@ -40,7 +41,8 @@ class WeeklyReport:
     updates_in_period: int
     completed: list[ItemState] = field(default_factory=list)
     became_overdue: list[ItemState] = field(default_factory=list)
-    overdue: dict[str, list[AssignmentState]] = field(default_factory=dict)
+    overdue: dict[str, list[AssignmentState]] = field(default_factory=dict)  # all, or the first rows
+    overdue_totals: dict[str, int] | None = None  # overdue rows per agency, every one counted
 
     def change(self) -> dict[str, Any]:
         now, before = self.overall, self.previous
@@ -66,38 +68,58 @@ class WeeklyReport:
         }
 
 
-def _overall(items: list[ItemState]) -> Overall:
-    by_status = {s: 0 for s in rules.STATUSES}
-    for i in items:
-        by_status[i.status] += 1
+def _overall(items: int, by_status: dict[str, int], overdue: int, due_soon: int, stale: int) -> Overall:
     done = by_status[rules.DONE]
-    return Overall(len(items), by_status, sum(i.overdue for i in items), sum(i.due_soon for i in items),
-                   sum(i.stale for i in items), round(done / len(items), 4) if items else 0.0)
+    return Overall(items, by_status, overdue, due_soon, stale, round(done / items, 4) if items else 0.0)
 
 
-def weekly_report(conn: Connection, as_of: date, *, days: int = 7, warn_days: int = rules.DEFAULT_WARN_DAYS) -> WeeklyReport:
-    start = as_of - timedelta(days=days)
-    now = snapshot(conn, as_of, warn_days=warn_days)
-    before = {i.id: i for i in snapshot(conn, start, warn_days=warn_days)}
-    groups = agency_assignments(now)
-    updates = [r for r in history(conn, since=start + timedelta(days=1)) if r.reported_on <= as_of.isoformat()]
+def _updates_by_agency(conn: Connection, start: date, as_of: date) -> dict[str, int]:
+    """Updates reported in (start, as_of] per agency, agencies in the order of their first one."""
     by_agency: dict[str, int] = {}
-    for r in updates:
-        by_agency[r.agency] = by_agency.get(r.agency, 0) + 1
+    for (name,) in conn.all(
+        "SELECT g.name FROM status_update u JOIN assignment a ON a.id = u.assignment_id "
+        "JOIN item i ON i.id = a.item_id JOIN agency g ON g.id = a.agency_id "
+        "WHERE u.reported_on > ? AND u.reported_on <= ? ORDER BY u.reported_on, u.recorded_at, u.id",
+        (start.isoformat(), as_of.isoformat()),
+    ):
+        by_agency[name] = by_agency.get(name, 0) + 1
+    return by_agency
+
+
+def _items(conn: Connection, as_of: date, ids: list[int], warn_days: int) -> list[ItemState]:
+    """The items ``ids`` judged in full, in the order given (a few thousand ids at a time)."""
+    found: dict[int, ItemState] = {}
+    for at in range(0, len(ids), 5000):
+        found.update((i.id, i) for i in snapshot(conn, as_of, warn_days=warn_days, item_ids=ids[at:at + 5000]))
+    return [found[i] for i in ids]
+
+
+def weekly_report(conn: Connection, as_of: date, *, days: int = 7, warn_days: int = rules.DEFAULT_WARN_DAYS,
+                  limit: int | None = None) -> WeeklyReport:
+    """The figures come from the database (the SQL twins of the rules); only the items that can have
+    changed in the period are compared, and only the overdue rows shown (all, or the first
+    ``limit``) are judged in full."""
+    start = as_of - timedelta(days=days)
+    by_agency = _updates_by_agency(conn, start, as_of)
     agencies = []
-    for s in summarize(conn, groups):
+    for s in agency_summary(conn, as_of, warn_days=warn_days):
         row = {k: v for k, v in s.as_dict().items() if k in ("agency", "assigned", "done", "overdue", "due_soon", "stale", "last_report")}
         row["reported_in_period"] = s.agency in by_agency
         row["updates_in_period"] = by_agency.get(s.agency, 0)
         agencies.append(row)
+    completed, became_overdue = item_changes(conn, start, as_of)
+    changed = _items(conn, as_of, sorted(set(completed) | set(became_overdue)), warn_days)
+    by_id = {i.id: i for i in changed}
+    late = overdue_view(conn, as_of, limit=limit)
     plan = current_plan(conn)
     return WeeklyReport(
         plan={"id": plan.id, "title": plan.title, "doc_no": plan.doc_no} if plan else {},
         as_of=as_of, start=start, days=days,
         generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        overall=_overall(now), previous=_overall(list(before.values())),
-        agencies=agencies, updates_by_agency=by_agency, updates_in_period=len(updates),
-        completed=[i for i in now if i.status == rules.DONE and i.id in before and before[i.id].status != rules.DONE],
-        became_overdue=[i for i in now if i.overdue and i.id in before and not before[i.id].overdue],
-        overdue=overdue_groups(conn, now),
+        overall=_overall(*item_totals(conn, as_of, warn_days=warn_days)),
+        previous=_overall(*item_totals(conn, start, warn_days=warn_days)),
+        agencies=agencies, updates_by_agency=by_agency, updates_in_period=sum(by_agency.values()),
+        completed=[by_id[i] for i in completed],
+        became_overdue=[by_id[i] for i in became_overdue],
+        overdue=late.groups, overdue_totals=late.totals,
     )
