@@ -271,3 +271,27 @@ def test_chinese_is_the_default_and_english_is_asked_for(cli, monkeypatch):
     assert "Status by agency" in cli("--lang", "en", "status", "--summary", "--as-of", "2026-11-23").stdout
     monkeypatch.setenv("TASKLIST_LANG", "en")
     assert "Status by agency" in cli("status", "--summary", "--as-of", "2026-11-23").stdout
+
+
+@pytest.mark.usefixtures("engine")
+def test_a_group_report_leaves_each_members_own_word_standing(cli):
+    """update O17 -a 福州市 -s 已完成, then -a 各设区市人民政府 -s 推进中: Fuzhou stays done."""
+    cli("update", "O17", "-a", "福州市人民政府", "-s", "已完成", "--on", "2026-11-20")
+    cli("update", "O17", "-a", "厦门市人民政府", "-s", "推进中", "--progress", "50", "--on", "2026-11-22")
+    result = cli("update", "O17", "-a", "各设区市人民政府", "-s", "推进中", "--on", "2026-11-21")
+    assert "O17 福州市人民政府: left as it is (done, its own report of 2026-11-20)" in result.stderr
+    assert "O17 厦门市人民政府: left as it is (in progress, its own report of 2026-11-22)" in result.stderr
+    parts = {a["agency"]: a["status"] for a in cli.json("show", "O17")["assignments"]}
+    assert parts["福州市人民政府"] == "done" and parts["厦门市人民政府"] == "in_progress"
+    assert sum(1 for h in cli.json("history", "O17") if h["batch"]) == 7  # the other seven cities
+    # a later group report still stands for the cities that did not report on their own since
+    cli("update", "O17", "-a", "各设区市人民政府", "-s", "受阻", "--on", "2026-11-23")
+    parts = {a["agency"]: a["status"] for a in cli.json("show", "O17")["assignments"]}
+    assert parts["福州市人民政府"] == "done" and parts["厦门市人民政府"] == "blocked"
+
+
+@pytest.mark.usefixtures("engine")
+def test_a_group_report_when_every_member_is_done_records_nothing_and_says_why(cli):
+    cli("done", "O17", "-a", "各设区市人民政府", "--on", "2026-11-20")
+    result = cli("update", "O17", "-a", "各设区市人民政府", "-s", "推进中", "--on", "2026-11-21", code=2)
+    assert "nothing recorded: every member of the group has its own word on O17" in result.stderr

@@ -55,13 +55,17 @@ def _record(item_id, status, agency, all_, progress, note, on, by, as_of, json_)
         reported = parse_day(on) or parse_day(as_of) or today
         ref = resolve_item(conn, item_id)
         who = [resolve_agency(conn, a) for a in agency] if agency else None
+        skipped: list[tuple[str, str, str]] = []
         ids = record_update(conn, ref, status=status, as_of=today, agency=who, all_agencies=all_, progress=progress,
-                            note=note, reported_on=reported, reported_by=by)
+                            note=note, reported_on=reported, reported_by=by, skipped=skipped)
         rows = [r for r in history_rows(conn, item=ref) if r.id in ids]
+    lab = labels()
+    for name, was, on_day in skipped:  # stderr, in every mode: the JSON lists what was recorded
+        typer.echo(visible(f"{ref.code} {name}: left as it is ({lab.status(was)}, its own report of {on_day})"),
+                   err=True)
     if json_:
         print_json([r.as_dict() for r in rows])
         return
-    lab = labels()
     for r in rows:
         typer.echo(visible(f"#{r.id} {r.item} {r.agency}: {lab.status(r.status)} ({r.reported_on})"), err=True)
 

@@ -68,6 +68,27 @@ def _targets(conn: Connection, item: ItemRef, agency: AgencyRef | Sequence[Agenc
     raise BadInput(f"{agency.name} is not assigned to {item.code}; assigned: {names}")
 
 
+def _is_group(conn: Connection, item: ItemRef, agency: AgencyRef | Sequence[AgencyRef] | None) -> bool:
+    """Whether ``agency`` is a group named on the item, standing for its members' parts."""
+    named = [agency] if isinstance(agency, AgencyRef) else list(agency or [])
+    return any(assignments_of(conn, item, via_group=a) for a in named)
+
+
+def _members_own_word(conn: Connection, targets: list[Assigned], reported_on: date) -> dict[int, tuple[str, str, str]]:
+    """The parts whose member's word stands against a group report dated ``reported_on``: done, or
+    reported by the member on its own (not with a group or --all batch, not an undo) on or after it."""
+    kept = {}
+    for t in targets:
+        row = conn.one(f"SELECT status, reported_on, batch, reverses_id FROM status_update WHERE assignment_id = ? "
+                       f"{_NEWEST_FIRST} LIMIT 1", (t.id,))
+        if row is None:
+            continue
+        status, on, batch, reverses = row
+        if status == rules.DONE or (batch is None and reverses is None and on >= reported_on.isoformat()):
+            kept[t.id] = (t.agency, status, on)
+    return kept
+
+
 def check_note(note: str | None, field: str = "note") -> str | None:
     """A note or reason as stored: as typed, None when blank, refused when too long or when it holds
     a character :mod:`tasklist.text` refuses (control, bidirectional override, invisible)."""
@@ -151,13 +172,28 @@ def record_update(
     reported_on: date | None = None,
     reported_by: str | None = None,
     source: str = "cli",
+    skipped: list[tuple[str, str, str]] | None = None,
 ) -> list[int]:
     """Append one update per targeted assignment; returns their ids. ``reported_by``: the person
-    the clerk records for, kept beside (never instead of) who recorded it."""
+    the clerk records for, kept beside (never instead of) who recorded it.
+
+    A report for a group (各设区市人民政府) stands for each member's part, except where the member's
+    own word stands: a part that is done, or that the member reported on its own on or after this
+    report's date, is left as it is. Each part left is added to ``skipped`` as (agency, status,
+    reported_on); when every part is left, nothing is recorded and that is an error."""
     reported_on = reported_on or as_of
     key = check_update(status, progress, note, reported_on, as_of)
     with conn.transaction():
         targets = _targets(conn, item, agency, all_agencies)
+        if _is_group(conn, item, agency):
+            kept = _members_own_word(conn, targets, reported_on)
+            if kept and len(kept) == len(targets):
+                raise BadInput(f"nothing recorded: every member of the group has its own word on {item.code} "
+                               f"({'、'.join(name for name, _, _ in kept.values())})",
+                               hint="record for a member with --agency, or after the members' own reports")
+            if skipped is not None:
+                skipped.extend(kept.values())
+            targets = [t for t in targets if t.id not in kept]
         batch = uuid.uuid4().hex if len(targets) > 1 else None
         rows = [NewUpdate(t.id, key, progress, check_note(note), reported_on) for t in targets]
         return _append(conn, rows, source=source, batch=batch, reported_by=check_name(reported_by, "--by"))
