@@ -38,8 +38,11 @@ def _root(
 ) -> None:
     if lang is not None and lang not in ("zh", "en"):
         common.fail(f"--lang must be zh or en, not {lang!r}")
+    from ..messages import set_lang
+
     common.settings.db = db
     common.settings.lang = lang
+    set_lang(lang)
 
 
 # Every command group, in the order `--help` lists them: (module, its register function, the

@@ -107,9 +107,9 @@ def resolve_as_of(text: str | None, conn: Any) -> date:
 
 
 def labels() -> Any:
-    from ..i18n import Labels, detect_lang
+    from ..i18n import Labels
 
-    return Labels(detect_lang(settings.lang))
+    return Labels()
 
 
 def dumps(data: Any) -> str:
