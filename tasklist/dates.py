@@ -38,7 +38,7 @@ def _checked(year: int, month: int, day: int, text: str) -> date:
     try:
         return date(year, month, day)
     except ValueError as exc:
-        raise InvalidDate(f"not a real date: {text!r} ({exc})") from None
+        raise InvalidDate("error.date_not_real", hint="error.date_hint", text=text, why=exc) from None
 
 
 def parse_date(text: str) -> date:
@@ -49,7 +49,7 @@ def parse_date(text: str) -> date:
     if m := (_ISO_DATE.match(raw) or _CN_DATE.match(raw)):
         return _checked(int(m[1]), int(m[2]), int(m[3]), raw)
     if not raw.strip() or not re.search(r"[A-Za-z]", raw) or re.search(r"[^\x00-\x7f]", raw):
-        raise InvalidDate(f"cannot read {raw!r} as a date", hint="use YYYY-MM-DD, e.g. 2026-11-23")
+        raise InvalidDate("error.date_unreadable", hint="error.date_hint", text=raw)
     from dateutil import parser  # only for the rarer English forms (costs ~50 ms to import)
 
     try:
@@ -57,9 +57,9 @@ def parse_date(text: str) -> date:
         first = parser.parse(raw, default=datetime(2000, 1, 1), dayfirst=False)
         second = parser.parse(raw, default=datetime(2001, 2, 2), dayfirst=False)
     except (ValueError, OverflowError):
-        raise InvalidDate(f"cannot read {raw!r} as a date", hint="use YYYY-MM-DD, e.g. 2026-11-23") from None
+        raise InvalidDate("error.date_unreadable", hint="error.date_hint", text=raw) from None
     if first.date() != second.date():
-        raise InvalidDate(f"{raw!r} is not a whole date (year, month and day)", hint="use YYYY-MM-DD")
+        raise InvalidDate("error.date_partial", hint="error.date_hint", text=raw)
     return first.date()
 
 

@@ -104,3 +104,18 @@ class RegistryError(BadInput):
 
 class DatabaseError(TasklistError):
     """The database cannot be opened, is locked, or has an unusable schema."""
+
+
+def os_reason(exc: OSError) -> str:
+    """Why the system refused, in the reader's language (the system's own words when not catalogued)."""
+    import errno
+
+    from .messages import t
+
+    if exc.errno == errno.ENAMETOOLONG:
+        return t("error.reason_too_long")
+    try:
+        return t(f"error.reason_{errno.errorcode.get(exc.errno or 0, '')}")
+    except KeyError:
+        text = exc.strerror or str(exc)
+        return text[:1].lower() + text[1:]

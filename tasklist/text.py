@@ -53,22 +53,29 @@ def _code(ch: str) -> str:
 
 
 def describe(ch: str) -> str:
-    """A refused character as a person can read it: ``U+001B (escape)``."""
+    """A refused character as a person can read it: ``U+001B (escape)`` / ``U+001B（控制字符）``."""
+    from .messages import t
+
     point = ord(ch)
     if 0xDC80 <= point <= 0xDCFF:
-        return f"byte 0x{point - 0xDC00:02x} (not UTF-8)"
+        return t("text.byte", byte=f"0x{point - 0xDC00:02x}")
     if 0xD800 <= point <= 0xDFFF:
-        return f"{_code(ch)} (a lone surrogate)"
-    name = _NAMES.get(ch) or unicodedata.name(ch, "").lower()
-    if not name:
-        name = "a control character" if unicodedata.category(ch) == "Cc" else "a noncharacter"
-    return f"{_code(ch)} ({name})"
+        return t("text.char", code=_code(ch), name=t("text.surrogate"))
+    category = unicodedata.category(ch)
+    kind = "text.control" if category == "Cc" else "text.bidi" if unicodedata.bidirectional(ch) in _BIDI else \
+        "text.invisible" if category == "Cf" else "text.noncharacter"
+    name = _NAMES.get(ch) or unicodedata.name(ch, "").lower() or t(kind, "en")
+    return t("text.char", code=_code(ch), name=name if t("text.lang") == "en" else t(kind))
+
+
+_BIDI = ("LRE", "RLE", "LRO", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI", "AL", "R", "L")
 
 
 def refusal(ch: str, at: int | None = None) -> str:
     """The reason given for refusing the character ``ch`` (found at 1-based position ``at``)."""
-    where = f" at character {at}" if at is not None else ""
-    return f"contains {describe(ch)}{where}; control, bidirectional-override and invisible characters are not accepted"
+    from .messages import t
+
+    return t("text.refused_at" if at is not None else "text.refused", what=describe(ch), at=at)
 
 
 def problem(text: str) -> str | None:
@@ -77,13 +84,25 @@ def problem(text: str) -> str | None:
     return None if found is None else refusal(found.group(), found.start() + 1)
 
 
+def field_label(field: str) -> str:
+    """A field named in a message: an option as typed (--by), or a field's name in the reader's language."""
+    if field.startswith("-"):
+        return field
+    from .messages import t
+
+    try:
+        return t("field." + field.replace(" ", "_"))
+    except KeyError:
+        return field
+
+
 def check(text: str, field: str) -> str:
     """``text`` unchanged, or :class:`~tasklist.errors.BadInput` naming ``field`` and the character."""
     why = problem(text)
     if why is not None:
         from .errors import BadInput
 
-        raise BadInput(f"{field} {why}")
+        raise BadInput("text.field_refused", field=field_label(field), why=why)
     return text
 
 

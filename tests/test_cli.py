@@ -46,9 +46,26 @@ def test_done_for_all_closes_the_item_and_undo_reverses_the_whole_batch(cli):
     recorded = cli.json("done", "T1", "--all", "--as-of", "2022-12-01")
     assert len(recorded) == 4
     assert cli.json("show", "T1", "--as-of", "2022-12-01")["status"] == "done"
-    cli("undo", str(recorded[2]["id"]))
+    refused = cli("undo", str(recorded[2]["id"]), code=2)  # one part of a batch: the batch is named, nothing undone
+    ids = ", ".join(f"#{r['id']}" for r in recorded)
+    assert f"update #{recorded[2]['id']} belongs to a batch of 4 updates ({ids})" in refused.stderr
+    assert f"tasklist undo {recorded[2]['id']} --batch" in refused.stderr
+    assert len(cli.json("history", "T1")) == 4
+    cli("undo", str(recorded[2]["id"]), "--batch")
     assert cli.json("show", "T1", "--as-of", "2022-12-01")["status"] == "not_started"
     assert len(cli.json("history", "T1")) == 8
+
+
+def test_undo_batch_leaves_the_parts_reported_again_since(cli):
+    recorded = cli.json("update", "T1", "--all", "-s", "推进中", "--on", "2022-12-01")
+    cli("done", "T1", "-a", "省发改委", "--on", "2022-12-02")
+    result = cli("undo", str(recorded[0]["id"]), "--batch")
+    moved = next(r["id"] for r in recorded if r["agency"] == "省发改委")
+    assert f"#{moved}: reported again since; left as it is" in result.stderr
+    parts = {a["agency"]: a["status"] for a in cli.json("show", "T1")["assignments"]}
+    assert parts["省发改委"] == "done" and parts["省科技厅"] == "not_started"
+    zh = cli("--lang", "zh", "undo", str(recorded[0]["id"]), "--batch", code=2)
+    assert "已经撤销过了" in zh.stderr
 
 
 def test_update_needs_agency_on_a_multi_agency_item_and_not_on_a_single_one(cli):

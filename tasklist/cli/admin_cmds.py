@@ -35,7 +35,7 @@ def add(
     from ..storage.rights import add_user, new_password
 
     if office == bool(agency):
-        raise BadInput("give --agency A for an agency's clerk, or --office for the coordinating office")
+        raise BadInput("error.user_role")
     generated = not password_stdin
     password = new_password() if generated else sys.stdin.readline().rstrip("\r\n")
     with database() as conn:
@@ -44,8 +44,7 @@ def add(
     if json_:
         print_json(user.as_dict() | ({"password": password} if generated else {}))
         return
-    role = user.agency or "协调办公室 / office"
-    typer.echo(f"{user.name}: {role}", err=True)
+    typer.echo(f"{user.name}: {user.agency or labels()('office')}", err=True)
     if generated:
         typer.echo(password)
 
@@ -72,7 +71,7 @@ def remove(name: Annotated[str, typer.Argument(metavar="NAME")]) -> None:
 
     with database() as conn:
         remove_user(conn, name)
-    typer.echo(f"removed {name}", err=True)
+    typer.echo(labels()("cli.user_removed", name=name), err=True)
 
 
 def audit(

@@ -17,6 +17,7 @@ import typer
 from typer.core import TyperGroup
 
 from ..errors import TasklistError
+from ..messages import t
 from ..text import json_safe, visible  # a message may quote typed or stored text: shown escaped
 
 AsOf = Annotated[
@@ -39,6 +40,8 @@ settings = Settings()
 
 
 def fail(message: str, *, hint: str | None = None, code: int = 2) -> None:
+    """Print ``error: message`` (and ``  hint: …``) on stderr and exit with ``code``. The prefixes stay
+    "error:"/"hint:" in every language: scripts and the office's own tooling look for them."""
     err = sys.stderr
     err.write(f"error: {visible(message)}\n")
     if hint:
@@ -67,10 +70,9 @@ def report_errors(run: Callable[[], Any]) -> Any:
         if os.environ.get("TASKLIST_DEBUG") == "1":
             raise
         if commits_before < connection.COMMITS:  # what was saved stays saved: never report it as a failure
-            sys.stderr.write(f"warning: the change was recorded, but showing the result failed: "
-                             f"{type(exc).__name__}: {exc}\n")
+            sys.stderr.write(f"warning: {t('error.shown_failed', what=f'{type(exc).__name__}: {exc}')}\n")
             raise typer.Exit(0) from None
-        fail(f"unexpected {type(exc).__name__}: {exc}", hint="run again with TASKLIST_DEBUG=1 for the traceback", code=1)
+        fail(t("error.unexpected", what=f"{type(exc).__name__}: {exc}"), hint=t("error.unexpected_hint"), code=1)
 
 
 class Group(TyperGroup):
@@ -89,7 +91,7 @@ def database(*, setup: bool = True, create: bool | None = None) -> Iterator[Any]
 
     conn = open_db(settings.db, setup=setup, create=not settings.db if create is None else create)
     if conn.created:
-        sys.stderr.write(f"created a new database at {conn.label()}\n")
+        sys.stderr.write(t("cli.created_db", path=conn.label()) + "\n")
     try:
         yield conn
     finally:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from .common import Json, database, print_json
+from .common import Json, database, labels, print_json
 
 app = typer.Typer(help="Database upkeep: schema upgrade, backup, integrity check.", no_args_is_help=True)
 
@@ -26,7 +26,9 @@ def upgrade(json_: Json = False) -> None:
     if json_:
         print_json({"applied": ran, "schema": current})
     else:
-        typer.echo(f"applied {', '.join(ran)}" if ran else f"schema is up to date ({current[-1]})", err=True)
+        lab = labels()
+        typer.echo(lab("cli.db_applied", revisions=", ".join(ran)) if ran else lab("cli.db_current", revision=current[-1]),
+                   err=True)
 
 
 @app.command("backup")
@@ -39,7 +41,7 @@ def backup(target: Annotated[str, typer.Argument(metavar="FILE", help="New file 
         where = files.target(target, database=conn, option="FILE", force_option=None)
         with files.replacing(where) as partial:
             run_backup(conn, partial)
-    typer.echo(f"backup written to {where.path}", err=True)
+    typer.echo(labels()("cli.backup_written", path=where.path), err=True)
 
 
 @app.command("check")
@@ -57,12 +59,16 @@ def check(json_: Json = False) -> None:
     if json_:
         print_json(report.as_dict())
     else:
-        typer.echo(f"{report.engine or 'database'}: schema {report.schema[-1] if report.schema else 'none'}"
-                   + (f", pending {', '.join(report.pending)}" if report.pending else ""))
+        lab = labels()
+        schema = report.schema[-1] if report.schema else lab("cli.db_no_schema")
+        line = lab("cli.db_check_head", engine=report.engine or lab("cli.db_database"), schema=schema)
+        if report.pending:
+            line += lab("cli.db_check_pending", revisions=", ".join(report.pending))
+        typer.echo(line)
         for name, count in report.counts.items():
-            typer.echo(f"  {name}: {count}")
+            typer.echo(f"  {lab('check.table_' + name)}: {count}")
         for problem in report.problems:
-            typer.echo(f"problem: {problem}", err=True)
-        typer.echo("ok" if report.ok else "NOT OK")
+            typer.echo(lab("cli.db_problem", problem=problem), err=True)
+        typer.echo(lab("cli.db_ok") if report.ok else lab("cli.db_not_ok"))
     if not report.ok:
         raise typer.Exit(1)

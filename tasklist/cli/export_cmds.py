@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from ..messages import join
 from ..text import visible
 from .common import AgencyOpt, AsOf, Json, ShowAll, console, database, labels, print_json, resolve_as_of, screen_limit
 
@@ -38,14 +39,14 @@ def write_output(data: bytes, out: Any, *, binary: bool = False) -> None:
 
     if out is None:
         if binary:
-            raise BadInput("this format is binary: give --out FILE")
+            raise BadInput("error.binary_format")
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return
     from ..output.files import write_atomic
 
     write_atomic(out, data)
-    typer.echo(f"wrote {visible(out.shown)}", err=True)
+    typer.echo(labels()("cli.wrote", path=visible(out.shown)), err=True)
 
 
 def weekly(
@@ -106,15 +107,15 @@ def export(
     from ..storage.lookup import resolve_agency
 
     if report not in ("overdue", "status", "items", "history"):
-        raise BadInput(f"unknown report {report!r}", hint="overdue, status, items or history")
+        raise BadInput("error.unknown_report", hint="error.report_hint", report=report)
     if fmt not in formats.FORMATS:
-        raise BadInput(f"unknown format {fmt!r}", hint=", ".join(formats.FORMATS))
+        raise BadInput("error.unknown_format", hint="error.format_hint", fmt=fmt, choices=join(formats.FORMATS))
     if encoding.lower().replace("-", "") not in ("utf8", "gb18030"):
-        raise BadInput(f"--encoding must be utf-8 or gb18030, not {encoding!r}")
+        raise BadInput("error.encoding", encoding=encoding)
     if by_agency and fmt != "xlsx":
-        raise BadInput("--by-agency goes with --format xlsx")
+        raise BadInput("error.by_agency_xlsx")
     if fmt == "xlsx" and out is None:
-        raise BadInput("this format is binary: give --out FILE")
+        raise BadInput("error.binary_format")
     lab = labels()
     with database() as conn:
         target = output_target(out, force=force, conn=conn)

@@ -61,13 +61,14 @@ def _record(item_id, status, agency, all_, progress, note, on, by, as_of, json_)
         rows = [r for r in history_rows(conn, item=ref) if r.id in ids]
     lab = labels()
     for name, was, on_day in skipped:  # stderr, in every mode: the JSON lists what was recorded
-        typer.echo(visible(f"{ref.code} {name}: left as it is ({lab.status(was)}, its own report of {on_day})"),
+        typer.echo(visible(lab("cli.left_own_word", code=ref.code, agency=name, status=lab.status(was), on=on_day)),
                    err=True)
     if json_:
         print_json([r.as_dict() for r in rows])
         return
     for r in rows:
-        typer.echo(visible(f"#{r.id} {r.item} {r.agency}: {lab.status(r.status)} ({r.reported_on})"), err=True)
+        typer.echo(visible(lab("cli.recorded", id=r.id, code=r.item, agency=r.agency, status=lab.status(r.status),
+                               on=r.reported_on)), err=True)
 
 
 def update(
@@ -102,6 +103,8 @@ def done(
 
 def undo(
     update_id: Annotated[int, typer.Argument(metavar="UPDATE_ID", help="The # shown by history.")],
+    batch: Annotated[bool, typer.Option("--batch", help="Undo every update recorded with this one (a group, --all or "
+                                        "several agencies); parts reported again since are left as they are.")] = False,
     by: By = None,
     json_: Json = False,
 ) -> None:
@@ -109,15 +112,19 @@ def undo(
     from ..reports.views import history as history_rows
     from ..storage.writes import undo as undo_update
 
+    left: list[int] = []
     with database() as conn:
-        ids = undo_update(conn, update_id, reported_by=by)
+        ids = undo_update(conn, update_id, reported_by=by, whole_batch=batch, left=left)
         rows = [r for r in history_rows(conn) if r.id in ids]
+    lab = labels()
+    for kept in left:  # stderr, in every mode
+        typer.echo(lab("cli.undo_left", id=kept), err=True)
     if json_:
         print_json([r.as_dict() for r in rows])
         return
-    lab = labels()
     for r in rows:
-        typer.echo(visible(f"#{r.id} {r.item} {r.agency}: {lab.status(r.status)} (undoes #{r.reverses})"), err=True)
+        typer.echo(visible(lab("cli.undone", id=r.id, code=r.item, agency=r.agency, status=lab.status(r.status),
+                               reverses=r.reverses)), err=True)
 
 
 def extend(
@@ -140,7 +147,7 @@ def extend(
         today = resolve_as_of(None, conn)
         day = parse_day(as_of) or today
         if day > today:
-            raise BadInput(f"an extension cannot be granted on {day}, a day that has not come (today is {today})")
+            raise BadInput("error.extension_future", day=day, today=today)
         ref = resolve_item(conn, item_id)
         who = resolve_agency(conn, agency) if agency else None
         ext_id = grant(conn, ref, to=new_due, reason=reason, as_of=day, agency=who, approved_by=approved_by)
@@ -148,7 +155,8 @@ def extend(
         print_json({"id": ext_id, "item": ref.code, "agency": who.name if who else None, "new_due": new_due.isoformat(),
                     "granted_on": day.isoformat()})
         return
-    typer.echo(visible(f"extension #{ext_id}: {ref.code}{' ' + who.name if who else ''} due {new_due.isoformat()}"), err=True)
+    typer.echo(visible(labels()("cli.extended", id=ext_id, code=ref.code, agency=" " + who.name if who else "",
+                                due=new_due.isoformat())), err=True)
 
 
 def history(

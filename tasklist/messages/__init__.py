@@ -54,3 +54,8 @@ def t(key: str, /, lang: str | None = None, **fields: object) -> str:
     zh, en = entry(key)
     template = en if (lang or current_lang()) == "en" else zh
     return template.format(**fields) if fields else template
+
+
+def join(items: object) -> str:
+    """A list as the reader's language writes one: 甲、乙、丙 / a, b, c."""
+    return ("、" if current_lang() == "zh" else ", ").join(str(i) for i in items)  # type: ignore[attr-defined]

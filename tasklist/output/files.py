@@ -29,7 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import BadInput, TasklistError
+from ..errors import BadInput, TasklistError, os_reason
+from ..messages import t
 
 # Errors of the machine, not of the path the user typed: exit 1, like other operational failures.
 _OPERATIONAL = {errno.ENOSPC, errno.EIO, getattr(errno, "EDQUOT", errno.ENOSPC)}
@@ -106,11 +107,11 @@ def target(given: str | os.PathLike[str], *, force: bool = False, database: Any 
     when the file is written. ``database`` as in :func:`database_files`."""
     shown = os.fspath(given)
     if not shown:
-        raise BadInput(f"{option} '' is not a file name")
+        raise BadInput("error.out_empty", option=option)
     path = Path(shown).expanduser()
     protected = database_files(database)
     if protected.holds(path):
-        raise BadInput(f"cannot write {shown}: it is the database in use; choose another file")
+        raise BadInput("error.write_database", path=shown)
     try:
         st = path.stat()
     except FileNotFoundError:
@@ -119,17 +120,17 @@ def target(given: str | os.PathLike[str], *, force: bool = False, database: Any 
         raise _path_error(shown, path, exc) from None
     if st is not None:
         if stat.S_ISDIR(st.st_mode):
-            raise BadInput(f"cannot write {shown}: it is a directory")
+            raise BadInput("error.write_directory", path=shown)
         if not force:
             raise _exists(shown, force_option)
         if not stat.S_ISREG(st.st_mode):
-            raise BadInput(f"cannot write {shown}: it is not a regular file")
+            raise BadInput("error.write_not_regular", path=shown)
     elif shown.endswith(("/", os.sep)):
-        raise BadInput(f"cannot write {shown}: a file name cannot end with '{shown[-1]}'")
+        raise BadInput("error.write_trailing", path=shown, char=shown[-1])
     else:
         _check_parents(shown, path)
     if len(os.fsencode(path.name)) > _name_max(path):
-        raise BadInput(f"cannot write {shown}: file name too long")
+        raise BadInput("error.path_write", path=shown, reason=t("error.reason_too_long"))
     return Target(path, shown, force, force_option)
 
 
@@ -138,18 +139,18 @@ def directory(given: str | os.PathLike[str], *, database: Any = None, option: st
     not the database's (``database`` as in :func:`database_files`)."""
     shown = os.fspath(given)
     if not shown:
-        raise BadInput(f"{option} '' is not a directory name")
+        raise BadInput("error.outdir_empty", option=option)
     path = Path(shown).expanduser()
     protected = database_files(database)
     if protected.holds(path):
-        raise BadInput(f"cannot write in {shown}: it is the database in use; choose another directory")
+        raise BadInput("error.outdir_database", path=shown)
     try:
         if not path.is_dir():
             if path.exists():
-                raise BadInput(f"{option} {shown} is not a directory")
+                raise BadInput("error.outdir_not_dir", option=option, path=shown)
             _check_parents(shown, path)
             if len(os.fsencode(path.name)) > _name_max(path):
-                raise BadInput(f"cannot create {shown}: file name too long")
+                raise BadInput("error.path_create", path=shown, reason=t("error.reason_too_long"))
     except OSError as exc:
         raise _path_error(shown, path, exc) from None
     return Target(path, shown)
@@ -170,8 +171,9 @@ def make_directory(folder: Target) -> None:
 
 
 def _exists(shown: str, force_option: str | None) -> BadInput:
-    return BadInput(f"cannot write {shown}: it already exists"
-                    + (f" ({force_option} replaces it)" if force_option else "; choose a new file name"))
+    if force_option:
+        return BadInput("error.write_exists_force", path=shown, option=force_option)
+    return BadInput("error.write_exists", path=shown)
 
 
 def _check_parents(shown: str, path: Path) -> None:
@@ -181,7 +183,7 @@ def _check_parents(shown: str, path: Path) -> None:
             if parent.is_dir():
                 return
             if parent.exists():
-                raise BadInput(f"cannot write {shown}: {_as_given(shown, path, parent)} is not a directory")
+                raise BadInput("error.path_write", path=shown, reason=t("error.reason_not_dir", path=_as_given(shown, path, parent)))
         except OSError as exc:
             raise _path_error(shown, path, exc) from None
 
@@ -204,17 +206,14 @@ def _name_max(path: Path) -> int:
 
 
 def _path_error(shown: str, path: Path, exc: OSError, *, verb: str = "write") -> TasklistError:
-    reason = exc.strerror or str(exc)
+    reason = os_reason(exc)
     if exc.errno == errno.ENOTDIR:
         culprit = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
         if culprit is not None:
-            reason = f"{_as_given(shown, path, culprit)} is not a directory"
-    elif exc.errno == errno.ENAMETOOLONG:
-        reason = "file name too long"
-    else:
-        reason = reason[:1].lower() + reason[1:]
+            reason = t("error.reason_not_dir", path=_as_given(shown, path, culprit))
     cls = TasklistError if exc.errno in _OPERATIONAL else BadInput
-    return cls(f"cannot {verb} {shown}: {reason}")
+    return cls("error.path_create" if verb == "create" else "error.path_write", path=shown, reason=reason)
+
 
 
 def _resolve(path: Path) -> Path:
@@ -265,8 +264,7 @@ def replacing(where: Target) -> Iterator[Path]:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        problem = _path_error(str(Path(where.shown).parent), folder, exc, verb="create")
-        raise type(problem)(f"cannot write {where.shown}: {problem.message.removeprefix('cannot ')}") from None
+        raise _path_error(where.shown, path, exc) from None
     stem = os.fsencode(path.name)[:80].decode(errors="ignore")  # the temporary name stays under NAME_MAX
     try:
         fd, name = tempfile.mkstemp(dir=folder, prefix=f".{stem}.", suffix=".tmp")

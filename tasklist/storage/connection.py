@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from ..errors import BadInput, Conflict, DatabaseError, Forbidden, TasklistError
+from ..errors import BadInput, Conflict, DatabaseError, Forbidden, TasklistError, os_reason
+from ..messages import t
 
 BUSY_TIMEOUT_MS = 15_000
 #: transactions committed by this process, so that a failure after one is never reported as if nothing was saved
@@ -201,8 +202,7 @@ class Connection:
         if self._identity is not None and _file_identity(sqlite_path(self.url)) != self._identity:
             # The file was deleted or replaced under us: a commit would go to a file nobody will read.
             self._rollback()
-            raise DatabaseError(f"the database file {self.label()} was removed or replaced while this command ran; "
-                                "nothing was recorded", hint="check what happened to the file, then try again")
+            raise DatabaseError("error.db_replaced", hint="error.db_replaced_hint", path=self.label())
         try:
             self.raw.commit() if self.dialect == "postgresql" else self.raw.execute("COMMIT")
         except Exception as exc:
@@ -243,18 +243,16 @@ class Connection:
             return exc
         where = self.label()
         if committing:
-            return DatabaseError(f"the change was not saved: {_first_line(exc)} ({where})",
-                                 hint="nothing was recorded; try again")
+            return DatabaseError("error.db_not_saved", hint="error.db_not_saved_hint", why=_first_line(exc), where=where)
         if _is_busy(exc):
-            return DatabaseError(f"database is busy: another process held it for {BUSY_TIMEOUT_MS // 1000} s ({where})",
-                                 hint="try again in a moment")
+            return DatabaseError("error.db_busy", hint="error.db_busy_hint", seconds=BUSY_TIMEOUT_MS // 1000, where=where)
         if getattr(exc, "sqlstate", None) == "42501":  # insufficient_privilege, row-level security included
-            return Forbidden(_forbidden(exc))
+            return _forbidden(exc)
         if _is_duplicate(exc):
-            return Conflict(f"already recorded: {_first_line(exc)}")
+            return Conflict("error.db_duplicate", why=_first_line(exc))
         if _is_bad_value(exc):
-            return BadInput(f"the database refused a value: {_first_line(exc)}")
-        return DatabaseError(f"database error: {_first_line(exc)} ({where})")
+            return BadInput("error.db_bad_value", why=_first_line(exc))
+        return DatabaseError("error.db_error", why=_first_line(exc), where=where)
 
     def label(self) -> str:
         """The database as shown in messages: a file's path, or a server URL without its password."""
@@ -286,13 +284,12 @@ def _is_busy(exc: Exception) -> bool:
     return state in ("55P03", "57014", "40P01", "40001")
 
 
-def _forbidden(exc: Exception) -> str:
+def _forbidden(exc: Exception) -> Forbidden:
     text = _first_line(exc)
     if "row-level security" in text:
-        return "this database lets an agency's clerk record updates only for the agency's own parts"
+        return Forbidden("error.db_forbidden_rls")
     table = re.search(r'(?:table|relation|sequence) "?([\w.]+)"?', text)
-    what = f" ({table[1]})" if table else ""
-    return f"permission denied{what}: only the coordinating office may do this on the shared database"
+    return Forbidden("error.db_forbidden", what=f" ({table[1]})" if table else "")
 
 
 def _is_duplicate(exc: Exception) -> bool:
@@ -315,30 +312,29 @@ def connect(url: str | None = None, *, create: bool = True) -> Connection:
         return _connect_sqlite(path, url, create=create)
     if url.startswith(("postgresql://", "postgresql+psycopg://", "postgres://")):
         return _connect_postgres(url)
-    raise BadInput(f"unsupported database URL {url!r}", hint="use sqlite:///PATH or postgresql+psycopg://...")
+    raise BadInput("error.db_url", hint="error.db_url_hint", url=url)
 
 
 def _connect_sqlite(path: Path, url: str, *, create: bool) -> Connection:
     try:
         size = path.stat().st_size if path.exists() else None
     except OSError as exc:
-        raise DatabaseError(f"cannot open database {path}: {exc.strerror}") from None
+        raise DatabaseError("error.db_open", path=path, reason=os_reason(exc)) from None
     if path.is_dir():
-        raise DatabaseError(f"cannot open database {path}: it is a directory")
+        raise DatabaseError("error.db_open_dir", path=path)
     if size == 0:  # never reinitialise a file that exists: it may be a database someone truncated
-        raise DatabaseError(f"cannot open database {path}: the file is empty (0 bytes), not a tasklist database",
-                            hint="it is left as it is; remove it or give another --db")
+        raise DatabaseError("error.db_open_empty", hint="error.db_open_empty_hint", path=path)
     if size is None:
         if path.parent != default_home() and not path.parent.is_dir():
-            raise DatabaseError(f"cannot create database {path}: directory {path.parent} does not exist")
+            raise DatabaseError("error.db_create_nodir", path=path, folder=path.parent)
         if not create:
-            raise DatabaseError(f"database {path} does not exist",
-                                hint="`tasklist load` or `tasklist db upgrade` creates it")
+            raise DatabaseError("error.db_missing", hint="error.db_missing_hint", path=path)
         if path.parent == default_home():  # the default home is ours to create; elsewhere, no
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise DatabaseError(f"cannot create {path.parent}: {exc.strerror}") from None
+                raise DatabaseError("error.home_unusable", hint="error.home_hint", path=path.parent,
+                                    reason=os_reason(exc)) from None
     try:
         # Autocommit by default; transaction() issues BEGIN IMMEDIATE explicitly.
         raw = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
@@ -347,7 +343,8 @@ def _connect_sqlite(path: Path, url: str, *, create: bool) -> Connection:
         raw.execute("PRAGMA synchronous=NORMAL")
         raw.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlite3.DatabaseError as exc:
-        raise DatabaseError(f"cannot open database {path}: {exc}") from exc
+        why = t("error.reason_not_database") if "not a database" in str(exc) else str(exc)
+        raise DatabaseError("error.db_open", path=path, reason=why) from exc
     return Connection(raw, "sqlite", url, created=size is None)
 
 
@@ -355,12 +352,12 @@ def _connect_postgres(url: str) -> Connection:
     try:
         import psycopg
     except ImportError:
-        raise DatabaseError("PostgreSQL needs psycopg: pip install 'tasklist[postgres]'") from None
+        raise DatabaseError("error.db_psycopg") from None
     # The same patience as SQLite's busy wait; JIT compilation costs more than it saves on these
     # queries (measured: 450 of 554 ms of a status query went to JIT).
     options = f"-c lock_timeout={BUSY_TIMEOUT_MS} -c statement_timeout={4 * BUSY_TIMEOUT_MS} -c jit=off"
     try:
         raw = psycopg.connect(postgres_dsn(url), autocommit=False, options=options)
     except psycopg.Error as exc:
-        raise DatabaseError(f"cannot connect to PostgreSQL: {_first_line(exc)}") from exc
+        raise DatabaseError("error.db_connect", why=_first_line(exc)) from exc
     return Connection(raw, "postgresql", url)

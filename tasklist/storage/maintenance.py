@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import DatabaseError
+from ..messages import t
 from . import schema
 from .connection import Connection, postgres_dsn
 
@@ -30,12 +31,13 @@ def backup(conn: Connection, partial: Path) -> None:
 def _pg_dump(conn: Connection, target: Path) -> None:
     binary = shutil.which("pg_dump")
     if binary is None:
-        raise DatabaseError("pg_dump is not on PATH", hint="install the PostgreSQL client tools (Debian: postgresql-client)")
+        raise DatabaseError("error.pg_dump_missing", hint="error.pg_dump_hint")
     dsn = postgres_dsn(conn.url)
     result = subprocess.run([binary, "--format=custom", f"--file={target}", f"--dbname={dsn}"],
                             capture_output=True, text=True)
     if result.returncode != 0:
-        raise DatabaseError(f"pg_dump failed: {result.stderr.strip().splitlines()[-1] if result.stderr.strip() else result.returncode}")
+        raise DatabaseError("error.pg_dump_failed",
+                            why=result.stderr.strip().splitlines()[-1] if result.stderr.strip() else result.returncode)
 
 
 @dataclass
@@ -63,7 +65,7 @@ def check(conn: Connection) -> CheckReport:
         conn.end_read()
         report.problems.append(exc.message)
     except sqlite3.DatabaseError as exc:
-        report.problems.append(f"integrity: {exc}")
+        report.problems.append(t("check.integrity", what=exc))
     report.ok = not report.problems and not report.pending
     return report
 
@@ -74,9 +76,9 @@ def _check(conn: Connection, report: CheckReport) -> None:
     if conn.dialect == "sqlite":
         for (line,) in conn.all("PRAGMA integrity_check"):
             if line != "ok":
-                report.problems.append(f"integrity: {line}")
+                report.problems.append(t("check.integrity", what=line))
         for table, rowid, parent, _ in conn.all("PRAGMA foreign_key_check"):
-            report.problems.append(f"foreign key: {table} row {rowid} points at a missing {parent}")
+            report.problems.append(t("check.foreign_key", table=table, row=rowid, parent=parent))
         report.problems += _undecodable_text(conn)
     if report.schema and not report.pending:
         for table in ("plan", "agency", "item", "assignment", *HISTORY):
@@ -86,7 +88,7 @@ def _check(conn: Connection, report: CheckReport) -> None:
             "SELECT count(*) FROM status_update u LEFT JOIN assignment a ON a.id = u.assignment_id WHERE a.id IS NULL"
         )
         if orphans:
-            report.problems.append(f"{orphans} status updates belong to no assignment")
+            report.problems.append(t("check.orphans", count=orphans))
 
 
 def _history_kept(conn: Connection) -> list[str]:
@@ -98,7 +100,7 @@ def _history_kept(conn: Connection) -> list[str]:
     for table in HISTORY:
         present = conn.value(f"SELECT count(*) FROM {table}")
         if present < recorded.get(table, 0):
-            found.append(f"history has shrunk: {table} holds {present} rows, {recorded[table]} were recorded")
+            found.append(t("check.shrunk", table=table, present=present, recorded=recorded[table]))
     if conn.dialect == "sqlite":
         triggers = {r[0] for r in conn.all("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
         wanted = {f"{t}_no_{op}" for t in HISTORY for op in ("update", "delete")} | {f"{t}_counted" for t in HISTORY}
@@ -107,7 +109,7 @@ def _history_kept(conn: Connection) -> list[str]:
         wanted = {f"{t}_{kind}" for t in HISTORY for kind in ("append_only", "no_truncate", "counted")}
         wanted |= {f"{t}_who" for t in HISTORY if t != "feedback_row"}
     for name in sorted(wanted - triggers):
-        found.append(f"history is unguarded: trigger {name} is missing or disabled")
+        found.append(t("check.unguarded", name=name))
     return found
 
 
@@ -127,8 +129,7 @@ def _undecodable_text(conn: Connection) -> list[str]:
                         try:
                             value.decode("utf-8")
                         except UnicodeDecodeError:
-                            found.append(f"text: {table} row {row[0]} {column} is not UTF-8 text "
-                                         "(shown with U+FFFD where it breaks)")
+                            found.append(t("check.not_utf8", table=table, row=row[0], column=column))
     finally:
         conn.raw.text_factory = str
     return found

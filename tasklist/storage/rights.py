@@ -92,8 +92,7 @@ class User:
 
 def _postgres_only(conn: Connection) -> None:
     if conn.dialect != "postgresql":
-        raise BadInput("a SQLite file is one desk's database: it has no users and no rights",
-                       hint="users and rights need the shared PostgreSQL database (--db postgresql://...)")
+        raise BadInput("error.rights_sqlite", hint="error.rights_sqlite_hint")
 
 
 def new_password() -> str:
@@ -108,14 +107,14 @@ def add_user(conn: Connection, name: str, *, agency: AgencyRef | None, password:
 
     _postgres_only(conn)
     if not ROLE_NAME.match(name):
-        raise BadInput(f"user name {name!r} must be lower-case letters, digits, '_', '.' or '-', starting with a letter")
+        raise BadInput("error.user_name", name=name)
     if len(password) < 12:
-        raise BadInput("a password needs at least 12 characters")
+        raise BadInput("error.user_password")
     office, clerks = group_roles(conn.value("SELECT current_database()"))
     group = office if agency is None else clerks
     with conn.transaction():
         if conn.value("SELECT 1 FROM pg_roles WHERE rolname = ?", (name,)):
-            raise BadInput(f"a role named {name!r} exists already on this server")
+            raise BadInput("error.user_exists", name=name)
         statement = sql.SQL("CREATE ROLE {} LOGIN {} PASSWORD {} IN ROLE {}").format(
             sql.Identifier(name), sql.SQL("CREATEROLE" if agency is None else "NOCREATEROLE"), sql.Literal(password),
             sql.Identifier(group))
@@ -137,7 +136,7 @@ def remove_user(conn: Connection, name: str) -> None:
     _postgres_only(conn)
     with conn.transaction():
         if not conn.value("SELECT 1 FROM tasklist_user WHERE role_name = ?", (name,)):
-            raise BadInput(f"{name!r} is not a tasklist user of this database", hint="`tasklist users list` shows them")
+            raise BadInput("error.user_unknown", hint="error.user_unknown_hint", name=name)
         conn.execute("DELETE FROM tasklist_user WHERE role_name = ?", (name,))
         conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(name)).as_string(conn.raw))
         audit(conn, "user-remove", name, None)

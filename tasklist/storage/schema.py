@@ -93,8 +93,7 @@ def _pending(revision: str | None, legacy: list[str]) -> list[str]:
 
 
 def _newer(what: str) -> DatabaseError:
-    return DatabaseError(f"database schema is newer than this tasklist (it has {what})",
-                         hint="upgrade tasklist to use this database")
+    return DatabaseError("error.db_newer", hint="error.db_newer_hint", what=what)
 
 
 def ensure_schema(conn: Connection) -> None:
@@ -108,10 +107,7 @@ def ensure_schema(conn: Connection) -> None:
     if not todo:
         return
     if conn.dialect == "postgresql" and len(todo) < len(REVISIONS):
-        raise DatabaseError(
-            f"database schema is out of date ({len(todo)} revision{'s' if len(todo) > 1 else ''} pending: {', '.join(todo)})",
-            hint="run `tasklist db upgrade` once for this database",
-        )
+        raise DatabaseError("error.db_outdated", hint="error.db_outdated_hint", count=len(todo), todo=", ".join(todo))
     upgrade(conn)
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from .. import rules, text
 from ..errors import BadInput, Conflict, NotFound
+from ..messages import current_lang, join
 from ..registry.names import format_mailbox, mailbox, mailboxes
 from .connection import Connection, now_utc
 from .lookup import AgencyRef, Assigned, ItemRef, assignments_of
@@ -39,25 +40,25 @@ def _targets(conn: Connection, item: ItemRef, agency: AgencyRef | Sequence[Agenc
     if isinstance(agency, Sequence) and not isinstance(agency, AgencyRef):
         if len(agency) != 1:  # several agencies named: each one's part, once
             if all_:
-                raise BadInput("give --agency or --all, not both")
+                raise BadInput("error.agency_or_all")
             each: dict[int, Assigned] = {}
             for one in agency:
                 each.update((a.id, a) for a in _targets(conn, item, one, False))
             return list(each.values())
         agency = agency[0]
     if item.archived:
-        raise BadInput(f"{item.code} has been removed from the registry (archived); it takes no updates")
+        raise BadInput("error.archived_no_updates", code=item.code)
     assigned = assignments_of(conn, item)
     names = "、".join(a.agency for a in assigned)
     if all_:
         if agency is not None:
-            raise BadInput("give --agency or --all, not both")
+            raise BadInput("error.agency_or_all")
         return assigned
     if agency is None:
         if len(assigned) == 1:
             return assigned
-        raise BadInput(f"{item.code} has {len(assigned)} responsible agencies: {names}",
-                       hint="name one with --agency, or record for all with --all")
+        raise BadInput("error.several_agencies", hint="error.several_agencies_hint", code=item.code, count=len(assigned),
+                       names=names)
     chosen = [a for a in assigned if a.agency == agency.name]
     if chosen:
         return chosen
@@ -65,7 +66,7 @@ def _targets(conn: Connection, item: ItemRef, agency: AgencyRef | Sequence[Agenc
     group = assignments_of(conn, item, via_group=agency)
     if group:
         return group
-    raise BadInput(f"{agency.name} is not assigned to {item.code}; assigned: {names}")
+    raise BadInput("error.not_assigned", agency=agency.name, code=item.code, names=names)
 
 
 def _is_group(conn: Connection, item: ItemRef, agency: AgencyRef | Sequence[AgencyRef] | None) -> bool:
@@ -98,7 +99,7 @@ def check_note(note: str | None, field: str = "note") -> str | None:
     if not note.strip():
         return None
     if len(note) > MAX_NOTE:
-        raise BadInput(f"{field} is too long ({len(note)} characters, at most {MAX_NOTE})")
+        raise BadInput("error.too_long", field=text.field_label(field), length=len(note), limit=MAX_NOTE)
     return note
 
 
@@ -109,7 +110,7 @@ def check_name(name: str | None, field: str) -> str | None:
     text.check(name, field)
     name = name.strip()
     if len(name) > MAX_NAME:
-        raise BadInput(f"{field} is too long ({len(name)} characters, at most {MAX_NAME})")
+        raise BadInput("error.too_long", field=text.field_label(field), length=len(name), limit=MAX_NAME)
     return name or None
 
 
@@ -117,14 +118,13 @@ def check_update(status: str, progress: int | None, note: str | None, reported_o
     """Check one update's values; returns the status key. Raises BadInput naming the field."""
     key = rules.parse_status(status)
     if key is None:
-        labels = ", ".join(f"{k} ({v})" for k, v in rules.STATUS_LABELS_ZH.items())
-        raise BadInput(f"unknown status {status!r}", hint=f"use one of {labels}")
+        choices = join(f"{v}（{k}）" if current_lang() == "zh" else f"{k} ({v})" for k, v in rules.STATUS_LABELS_ZH.items())
+        raise BadInput("error.unknown_status", hint="error.status_hint", status=status, choices=choices)
     if progress is not None and (isinstance(progress, bool) or not isinstance(progress, int) or not 0 <= progress <= 100):
-        raise BadInput(f"progress must be 0 to 100, not {progress!r}")
+        raise BadInput("error.progress_range", progress=progress)
     check_note(note)
     if reported_on > as_of:
-        raise BadInput(f"report date {reported_on} is in the future (today is {as_of})",
-                       hint="progress cannot be reported for a day that has not come")
+        raise BadInput("error.report_future", hint="error.date_future_hint", day=reported_on, today=as_of)
     return key
 
 
@@ -188,9 +188,8 @@ def record_update(
         if _is_group(conn, item, agency):
             kept = _members_own_word(conn, targets, reported_on)
             if kept and len(kept) == len(targets):
-                raise BadInput(f"nothing recorded: every member of the group has its own word on {item.code} "
-                               f"({'、'.join(name for name, _, _ in kept.values())})",
-                               hint="record for a member with --agency, or after the members' own reports")
+                raise BadInput("error.group_all_own_word", hint="error.group_all_own_word_hint", code=item.code,
+                               names=join(name for name, _, _ in kept.values()))
             if skipped is not None:
                 skipped.extend(kept.values())
             targets = [t for t in targets if t.id not in kept]
@@ -203,30 +202,41 @@ _UPDATE_COLS = "id, assignment_id, status, progress, note, reported_on, recorded
 _NEWEST_FIRST = "ORDER BY reported_on DESC, recorded_at DESC, id DESC"
 
 
-def undo(conn: Connection, update_id: int, *, reported_by: str | None = None) -> list[int]:
-    """Append reversals of an update (and of the updates recorded with it by --all).
+def undo(conn: Connection, update_id: int, *, reported_by: str | None = None, whole_batch: bool = False,
+         left: list[int] | None = None) -> list[int]:
+    """Append the reversal of an update, or with ``whole_batch`` of every update recorded with it in
+    one batch (--all, several agencies, a group).
 
     Only an assignment's latest update can be undone: a reversal restores what was in force just
-    before it, which would be wrong once newer updates exist. A unique index on ``reverses_id``
-    makes a second reversal of the same update fail on both engines, even when two run at once.
+    before it, which would be wrong once newer updates exist. An update of a batch is undone only
+    with its batch (``whole_batch``); then the batch's parts that have moved on since (a newer
+    report) are left as they are and their update ids added to ``left``. A unique index on
+    ``reverses_id`` makes a second reversal of the same update fail on both engines, even when two
+    run at once.
     """
     by = current_user()
     with conn.transaction():
         row = conn.one(f"SELECT {_UPDATE_COLS} FROM status_update WHERE id = ?", (update_id,))
         if row is None:
-            raise NotFound(f"no update #{update_id}", hint="`tasklist history` shows update ids")
+            raise NotFound("error.no_update", hint="error.no_update_hint", id=update_id)
         batch = row[7]
         rows = conn.all(f"SELECT {_UPDATE_COLS} FROM status_update WHERE batch = ? ORDER BY id", (batch,)) if batch else [row]
+        if len(rows) > 1 and not whole_batch:
+            raise BadInput("error.in_batch", hint="error.in_batch_hint", id=update_id, count=len(rows),
+                           ids=join(f"#{r[0]}" for r in rows))
         stamp = now_utc()
         reversal_ids = []
+        moved_on = []
         for r in rows:
             if conn.one("SELECT id FROM status_update WHERE reverses_id = ?", (r[0],)):
-                raise BadInput(f"update #{r[0]} has already been undone")
+                raise BadInput("error.already_undone", id=r[0])
             newest = conn.one(f"SELECT {_UPDATE_COLS} FROM status_update WHERE assignment_id = ? {_NEWEST_FIRST} LIMIT 1",
                               (r[1],))
             if newest is not None and newest[0] != r[0]:
-                raise BadInput(f"update #{r[0]} is no longer the latest for its assignment (#{newest[0]} came after)",
-                               hint="record a new update instead")
+                if len(rows) > 1:  # this part of the batch has moved on: its newer word stands
+                    moved_on.append(r[0])
+                    continue
+                raise BadInput("error.not_latest", hint="error.not_latest_hint", id=r[0], newer=newest[0])
             before = conn.one(
                 f"SELECT {_UPDATE_COLS} FROM status_update WHERE assignment_id = ? AND id <> ? {_NEWEST_FIRST} LIMIT 1",
                 (r[1], r[0]),
@@ -239,7 +249,11 @@ def undo(conn: Connection, update_id: int, *, reported_by: str | None = None) ->
                     (r[1], status, progress, note, r[5], stamp, by, "undo", None, r[0], check_name(reported_by, "--by")),
                 ))
             except Conflict:  # another process undid it between our check and our insert
-                raise BadInput(f"update #{r[0]} has already been undone") from None
+                raise BadInput("error.already_undone", id=r[0]) from None
+        if not reversal_ids:
+            raise BadInput("error.batch_moved_on", hint="error.not_latest_hint", id=update_id)
+        if left is not None:
+            left.extend(moved_on)
         return reversal_ids
 
 
@@ -256,7 +270,7 @@ def extend(
     """Record a new due date (延期) for an item, or for one agency's part; the original is kept."""
     checked = check_note(reason, "reason")
     if not checked:
-        raise BadInput("an extension needs a reason (--reason)")
+        raise BadInput("error.extension_reason")
     reason = checked.strip()
     approved_by = check_name(approved_by, "--approved-by")
     with conn.transaction():
@@ -264,7 +278,7 @@ def extend(
             # one agency's part, or each member's part when a group named on the item is given
             targets: list[int | None] = [t.id for t in _targets(conn, item, agency, False)]
         elif item.archived:
-            raise BadInput(f"{item.code} has been removed from the registry (archived)")
+            raise BadInput("error.archived", code=item.code)
         else:
             targets = [None]
         for target in targets:  # an extension moves the deadline later, never earlier
@@ -274,8 +288,7 @@ def extend(
                 due = conn.value(f"SELECT {rules.SQL_CURRENT_DUE} FROM assignment a JOIN item i ON i.id = a.item_id "
                                  "WHERE a.id = ?", (as_of.isoformat(), as_of.isoformat(), target))
             if due is not None and to.isoformat() <= due:
-                raise BadInput(f"{item.code} is due {due} (in force on {as_of}); an extension must move it later, "
-                               f"not to {to.isoformat()}")
+                raise BadInput("error.extension_earlier", code=item.code, due=due, as_of=as_of, to=to.isoformat())
         stamp, by = now_utc(), current_user()
         ids = [
             conn.insert(
@@ -296,7 +309,7 @@ def set_email(conn: Connection, agency: AgencyRef, addresses: list[str]) -> list
     parsed = [mailbox(a) for a in addresses]
     bad = [a for a, p in zip(addresses, parsed, strict=True) if p is None]
     if bad:
-        raise BadInput(f"not an e-mail address: {', '.join(repr(b) for b in bad)}")
+        raise BadInput("error.not_email", bad=join(bad))
     addresses = [format_mailbox(*p) for p in parsed if p is not None]
     with conn.transaction():
         before = conn.value("SELECT email FROM agency WHERE id = ?", (agency.id,))
@@ -371,8 +384,8 @@ def record_feedback(conn: Connection, agency: AgencyRef, export_id: int, file_na
                 conn.execute("INSERT INTO feedback_row (export_id, code, update_id, imported_at, file_name, forced) "
                              "VALUES (?,?,?,?,?,?)", (export_id, code, update_id, stamp, file_name, int(forced)))
             except Conflict:
-                raise BadInput(f"{file_name}: row {code} of export #{export_id} was imported by someone else just now; "
-                               "nothing was recorded", hint="import the file again: the rows still new are taken") from None
+                raise BadInput("error.import_race", hint="error.import_race_hint", file=file_name, code=code,
+                               export=export_id) from None
         conn.execute(
             "INSERT INTO import_log (agency_id, file_name, content_key, rows, imported_at, imported_by) VALUES (?,?,?,?,?,?)",
             (agency.id, file_name, f"{digest}:{export_id}:{stamp}", len(ids), stamp, current_user()),

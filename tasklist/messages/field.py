@@ -1,0 +1,9 @@
+"""Names of the fields a message may point at (options are named as typed: --by, --note)."""
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "note": ("进展情况", "note"),
+    "reason": ("理由", "reason"),
+    "agency_name": ("单位名称", "agency name"),
+    "item_id": ("事项编号", "item id"),
+    "feedback_file_name": ("反馈表文件名", "feedback file name"),
+}
