@@ -21,9 +21,9 @@ sys.path.insert(0, str(ROOT))
 
 import contextlib  # noqa: E402
 
+import test_docs as docs  # noqa: E402
 from typer.testing import CliRunner  # noqa: E402
 
-import test_docs as docs  # noqa: E402
 from tasklist.cli import app  # noqa: E402
 
 
