@@ -1,3 +1,3 @@
 from tasklist.cli import main
 
-main()
+main(prog_name="tasklist")

@@ -186,15 +186,17 @@ def test_documented_command_lines_use_real_options(page):
 
 # --- 2. the generated command reference is current ----------------------------------------------
 
-def test_commands_md_is_current():
-    expected = gen_docs.render()
-    actual = gen_docs.TARGET.read_text(encoding="utf-8") if gen_docs.TARGET.exists() else ""
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_commands_md_is_current(lang):
+    target = gen_docs.TARGETS[lang]
+    expected = gen_docs.render(lang)
+    actual = target.read_text(encoding="utf-8") if target.exists() else ""
     if actual != expected:
         import difflib
 
         diff = "".join(list(difflib.unified_diff(actual.splitlines(True), expected.splitlines(True),
-                                                 "docs/commands.md (committed)", "docs/commands.md (generated)"))[:60])
-        pytest.fail(f"docs/commands.md is out of date: run `{gen_docs.REGENERATE}` and commit it\n{diff}")
+                                                 f"{target.name} (committed)", f"{target.name} (generated)"))[:60])
+        pytest.fail(f"docs/{target.name} is out of date: run `{gen_docs.REGENERATE}` and commit it\n{diff}")
 
 
 # --- 3. the README's console blocks are real ----------------------------------------------------
@@ -301,7 +303,7 @@ def test_the_readme_has_console_blocks():
 def test_readme_console_block(block, tour):
     problems = []
     for step, code, actual in tour[block.line]:
-        shows_error = any(line.startswith("error:") for line in step.expected)
+        shows_error = any(line.startswith(("error:", "错误：")) for line in step.expected)
         if code != 0 and not shows_error:
             problems.append(f"$ {step.command}\nexited {code}:\n" + "\n".join(actual))
             continue

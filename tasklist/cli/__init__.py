@@ -37,12 +37,15 @@ def _root(
                                           help="Print tasklist's version and exit.")] = False,
 ) -> None:
     if lang is not None and lang not in ("zh", "en"):
-        common.fail(f"--lang must be zh or en, not {lang!r}")
+        from ..messages import t
+
+        common.fail(t("error.lang", value=lang))
     from ..messages import set_lang
 
     common.settings.db = db
-    common.settings.lang = lang
-    set_lang(lang)
+    if lang is not None:  # else as the shell found it (`tasklist status --lang en`, TASKLIST_LANG)
+        common.settings.lang = lang
+        set_lang(lang)
 
 
 # Every command group, in the order `--help` lists them: (module, its register function, the
@@ -92,10 +95,10 @@ def __getattr__(name: str):  # type: ignore[no-untyped-def]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def main() -> None:
+def main(prog_name: str | None = None) -> None:
     import sys
 
     command = _invoked(sys.argv[1:])
     wanted = [g for g in _GROUPS if command in g[2]]
     _register(wanted if command is not None and wanted else _GROUPS)
-    _app()
+    _app(prog_name=prog_name)

@@ -19,6 +19,7 @@ from typer.core import TyperGroup
 from ..errors import TasklistError
 from ..messages import t
 from ..text import json_safe, visible  # a message may quote typed or stored text: shown escaped
+from .shell import lang_given
 
 AsOf = Annotated[
     str | None,
@@ -40,12 +41,11 @@ settings = Settings()
 
 
 def fail(message: str, *, hint: str | None = None, code: int = 2) -> None:
-    """Print ``error: message`` (and ``  hint: …``) on stderr and exit with ``code``. The prefixes stay
-    "error:"/"hint:" in every language: scripts and the office's own tooling look for them."""
+    """Print ``错误：message`` (en ``error: message``) and its hint on stderr; exit with ``code``."""
     err = sys.stderr
-    err.write(f"error: {visible(message)}\n")
+    err.write(t("cli.error", message=visible(message)) + "\n")
     if hint:
-        err.write(f"  hint: {visible(hint)}\n")
+        err.write(t("cli.hint", hint=visible(hint)) + "\n")
     raise typer.Exit(code)
 
 
@@ -70,13 +70,48 @@ def report_errors(run: Callable[[], Any]) -> Any:
         if os.environ.get("TASKLIST_DEBUG") == "1":
             raise
         if commits_before < connection.COMMITS:  # what was saved stays saved: never report it as a failure
-            sys.stderr.write(f"warning: {t('error.shown_failed', what=f'{type(exc).__name__}: {exc}')}\n")
+            sys.stderr.write(t("cli.warning", message=t("error.shown_failed", what=f"{type(exc).__name__}: {exc}")) + "\n")
             raise typer.Exit(0) from None
         fail(t("error.unexpected", what=f"{type(exc).__name__}: {exc}"), hint=t("error.unexpected_hint"), code=1)
 
 
 class Group(TyperGroup):
-    """The command tree; its ``invoke`` wraps every (sub)command in :func:`report_errors` once."""
+    """The command tree. ``main`` sets the reader's language and words the help in it (see
+    :mod:`tasklist.cli.shell`) and shows usage errors as one line; ``invoke`` wraps every
+    (sub)command in :func:`report_errors` once."""
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, windows_expand_args: bool = True, **extra: Any) -> Any:
+        from ..messages import set_lang
+        from .shell import localize, show_usage_error
+
+        argv = list(sys.argv[1:] if args is None else args)
+        given = lang_given(argv)
+        set_lang(given if given in ("zh", "en") else None)
+        localize(self)
+        try:
+            rv = super().main(argv, prog_name, complete_var, standalone_mode=False,
+                              windows_expand_args=windows_expand_args, **extra)
+            code = rv if isinstance(rv, int) else 0
+        except click.exceptions.NoArgsIsHelpError as exc:
+            exc.show()
+            code = exc.exit_code
+        except click.ClickException as exc:
+            code = show_usage_error(exc)
+        except click.Abort:
+            sys.stderr.write("\n")
+            code = 1
+        if not standalone_mode:
+            return code
+        sys.exit(code)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        from .shell import no_such_command
+
+        name = args[0] if args else None
+        if name is not None and not name.startswith("-") and self.get_command(ctx, name) is None:
+            raise no_such_command(ctx, name, [n for n, c in self.commands.items() if not c.hidden])
+        return super().resolve_command(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
         return report_errors(lambda: super(Group, self).invoke(ctx))

@@ -49,7 +49,7 @@ def entry(key: str) -> tuple[str, str]:
         raise KeyError(f"message {key!r} is not in the catalogue") from None
 
 
-def t(key: str, /, lang: str | None = None, **fields: object) -> str:
+def t(key: str, lang: str | None = None, /, **fields: object) -> str:
     """The message ``key`` in ``lang`` (default: the current language), its fields filled in."""
     zh, en = entry(key)
     template = en if (lang or current_lang()) == "en" else zh

@@ -1,6 +1,9 @@
 """What commands say when they have done something (on stderr: the data goes to stdout)."""
 
 MESSAGES: dict[str, tuple[str, str]] = {
+    "error": ("错误：{message}", "error: {message}"),
+    "hint": ("  提示：{hint}", "  hint: {hint}"),
+    "warning": ("注意：{message}", "warning: {message}"),
     "created_db": ("已新建数据库：{path}", "created a new database at {path}"),
     "recorded": ("#{id} {code} {agency}：{status}（{on}）", "#{id} {code} {agency}: {status} ({on})"),
     "left_own_word": ("{code} {agency}：保持不变（{status}，其本单位 {on} 的报送）",

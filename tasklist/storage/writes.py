@@ -309,7 +309,7 @@ def set_email(conn: Connection, agency: AgencyRef, addresses: list[str]) -> list
     parsed = [mailbox(a) for a in addresses]
     bad = [a for a, p in zip(addresses, parsed, strict=True) if p is None]
     if bad:
-        raise BadInput("error.not_email", bad=join(bad))
+        raise BadInput("error.not_email", bad=join(f"“{b}”" if current_lang() == "zh" else repr(b) for b in bad))
     addresses = [format_mailbox(*p) for p in parsed if p is not None]
     with conn.transaction():
         before = conn.value("SELECT email FROM agency WHERE id = ?", (agency.id,))
