@@ -36,11 +36,14 @@ def now_utc() -> str:
 
 
 def default_home() -> Path:
-    """Where the embedded database lives: $TASKLIST_HOME, else the user data directory."""
+    """Where the embedded database lives: $TASKLIST_HOME, else the user data directory of the
+    platform (platformdirs: ~/.local/share/tasklist or $XDG_DATA_HOME/tasklist on Linux,
+    %LOCALAPPDATA%\\tasklist on Windows, ~/Library/Application Support/tasklist on macOS)."""
     if home := os.environ.get("TASKLIST_HOME"):
         return Path(home)
-    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
-    return Path(base) / "tasklist"
+    from platformdirs import user_data_path
+
+    return user_data_path("tasklist", appauthor=False)
 
 
 def resolve_url(url: str | None = None) -> str:
