@@ -218,14 +218,15 @@ def test_bytes_that_are_not_utf8_in_a_real_argument_are_refused(cli, isolated_ho
 REGISTRY_FIELDS = {  # field as a problem names it: (file, line as written, key)
     "agencies[1].name": ("agencies.yaml", "  - name: 省发改委", "- name"),  # (an agency without a name is named by its index)
     "agencies[省发改委].full_name": ("agencies.yaml", "    full_name: 福建省发展和改革委员会", "full_name"),
-    "agencies[省发改委].aliases[0]": ("agencies.yaml", "    aliases: [省發改委, 发改委, 發改委, 福建省发展和改革委员会, 福建省發展和改革委員會]",
+    "agencies[省发改委].aliases[0]": ("agencies.yaml", ("    aliases: [省發改委, 发改委, 發改委, 福建省发展和改革委员会, 福建省發展和改革委員會, 省发展改革委, 省發展改革委, 发展改革委, "
+                                   "發展改革委, 福建省发展改革委, 福建省發展改革委]"),
                                    "aliases"),
     "tasks[T6].title": ("tasks.yaml", "    title: 大力发展数字农业", "title"),
-    "tasks[T6].content": ("tasks.yaml", "    content: 实施“互联网+现代农业”行动,创建一批省级现代农业智慧园,实施“农业云131”信息工程,全面推进村级益农信息社建设。",
+    "tasks[T6].content": ("tasks.yaml", "    content: 实施“互联网+现代农业”行动，创建一批省级现代农业智慧园，实施“农业云131”信息工程，全面推进村级益农信息社建设。",
                           "content"),
     "tasks[T1].due_text": ("tasks.yaml", "    due_text: 2022年前", "due_text"),
-    "tasks[T1].section": ("tasks.yaml", "    section: 一、加快提升数字产业化,培育新产业新业态新模式", "section"),
-    "plan.title": ("tasks.yaml", "  title: 国家数字经济创新发展试验区(福建)工作方案", "title"),
+    "tasks[T1].section": ("tasks.yaml", "    section: 一、加快提升数字产业化，培育新产业新业态新模式", "section"),
+    "plan.title": ("tasks.yaml", "  title: 国家数字经济创新发展试验区（福建）工作方案", "title"),
 }
 
 

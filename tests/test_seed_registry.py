@@ -5,6 +5,12 @@ tasks) and Annex 2 (成果清单, 32 outcomes) of 闽政〔2021〕5号, in a tra
 with Taiwan vocabulary, where ``&&`` stands for 牵头. This module parses that text itself (it does
 not compare the YAML with a copy of the YAML) and checks, entry by entry, numbering, due dates,
 the agencies responsible (lead first) and the number of entries under each heading.
+
+Text is compared where the two copies can agree: the characters that are not Chinese ideographs
+(digits, Latin letters, punctuation, quotation marks) of every title, content and heading, in
+order. The ideographs themselves differ by script and vocabulary (積體電路 = 集成电路). One
+difference is normalised, and only this one: the seed copy writes ASCII ``, ; : ( )`` where the
+official document prints ``， ； ： （ ）`` in Chinese text, and the registry follows the document.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ class SourceRow:
     heading: str  # the heading's text after 、, without its count
     declared: int | None  # the heading's (N項), if it gives one
     title: str
+    content: str | None  # Annex 1's 主要内容; Annex 2 has no such column
     agency_cell: str
     due_text: str
 
@@ -86,7 +93,7 @@ def _rows(annex: int, cells: list[str]) -> list[SourceRow]:
         rows.append(
             SourceRow(
                 annex=annex, no=int(row[0]), ordinal=heading[0], heading=heading[1], declared=heading[2],
-                title=row[1], agency_cell=row[-2], due_text=row[-1],
+                title=row[1], content=row[2] if ncols == 5 else None, agency_cell=row[-2], due_text=row[-1],
             )
         )
         i += ncols
@@ -313,6 +320,48 @@ def test_group_of_relevant_provincial_departments_has_no_members(reg):
     group = reg.agency("省直有关部门")
     assert group.kind == "group"
     assert group.members == []
+
+
+# --------------------------------------------------------------------------- text and its punctuation
+
+IDEOGRAPH_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+# The one difference between the seed copy and the document that is normalised (see the module doc).
+FULL_WIDTH_AS_SEED = str.maketrans("，；：（）", ",;:()")
+# ASCII punctuation written beside Chinese text (a CJK character, a full-width form or a Chinese quote).
+CJK = "\u3000-\u303f\u3400-\u9fff\uff00-\uffef\u201c\u201d"
+ASCII_BESIDE_CJK_RE = re.compile(f"[{CJK}][,;:()]|[,;:()][{CJK}]")
+
+
+def skeleton(text: str) -> str:
+    """Everything but the ideographs, in order, full-width punctuation written as the seed writes it."""
+    return IDEOGRAPH_RE.sub("", text).translate(FULL_WIDTH_AS_SEED)
+
+
+def test_skeleton_keeps_latin_digits_and_quotes_and_normalises_only_full_width_punctuation():
+    assert skeleton("推动5G技术应用，建设（二期）“城市大脑”") == "5G,()“”"
+    assert skeleton("2.6万亿元；IPv6：") == "2.6;IPv6:"
+    assert skeleton("甲、乙。") == "、。"
+
+
+@BY_ROW
+def test_entry_text_has_the_source_punctuation_digits_and_latin_letters(items, row):
+    item = _item(items, row)
+    heading = item.group.split("、", 1)[1]
+    assert skeleton(item.title) == skeleton(row.title), f"{row.code} title: source {row.title!r}"
+    assert skeleton(heading) == skeleton(row.heading), f"{row.code} heading: source {row.heading!r}"
+    if row.content is not None:
+        assert item.content is not None, f"{row.code} has no content"
+        assert skeleton(item.content) == skeleton(row.content), f"{row.code} content: source {row.content!r}"
+
+
+def test_registry_text_prints_chinese_punctuation_as_the_document_does(reg):
+    texts = {"plan.title": reg.plan.title}
+    for item in reg.items:
+        texts |= {f"{item.code}.title": item.title, f"{item.code}.group": item.group or "",
+                  f"{item.code}.content": item.content or ""}
+    found = {where: m.group() for where, text in texts.items() if (m := ASCII_BESIDE_CJK_RE.search(text))}
+    assert found == {}
+    assert reg.plan.title == "国家数字经济创新发展试验区（福建）工作方案"
 
 
 # --------------------------------------------------------------------------- headings and counts
