@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from ..dates import due_from_text, valid_timezone
-from ..errors import Problem, RegistryError
-from ..text import REFUSED, refusal
-from ..text import problem as text_problem
+from ..errors import Problem, RegistryError, TasklistError
+from ..messages import t
+from ..text import REFUSED, describe
 from .names import CODE_RE, valid_email
 
 AGENCY_KINDS = (
@@ -32,14 +32,45 @@ AGENCY_KINDS = (
     "other",
 )
 CADENCES = ("weekly", "monthly", "quarterly")
-# Old field name -> (its new name, why it changed). The old name still loads, with one warning per file.
-RENAMED_ITEM_FIELDS = {"no": ("seq", "YAML 1.1 tools read it as false")}
+# Old field name -> (its new name, the message saying why it changed). The old name still loads, with
+# one warning per file.
+RENAMED_ITEM_FIELDS = {"no": ("seq", "registry.why_no")}
 # A plain number with a leading zero: YAML 1.1 reads 010 as octal 8 (and 08 as text), YAML 1.2 as 10.
 LEADING_ZERO_RE = re.compile(r"^\+?0[0-9]+$")
 # list key in a file -> (item kind, name of its grouping field)
 ITEM_LISTS = {"tasks": ("task", "section"), "outcomes": ("outcome", "category")}
 PLAN_ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 MAX_TEXT = 20_000
+# ASCII punctuation between two Chinese characters (ideographs, full-width forms, Chinese punctuation
+# and quotes): the official text prints the full-width form there (产业化，培育), a copy pasted through
+# an ASCII-only tool does not. Letters and digits around it (5G, 2.6, IPv6) are left alone.
+_CJK = "\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef\u201c\u201d\u2018\u2019"
+ASCII_BETWEEN_CJK = re.compile(f"(?<=[{_CJK}])[,;:()](?=[{_CJK}])")
+FULL_WIDTH = {",": "，", ";": "；", ":": "：", "(": "（", ")": "）"}
+
+
+def _m(key: str, /, **fields: object) -> str:
+    """A registry message in the current language."""
+    return t(f"registry.{key}", **fields)
+
+
+def _names(names: Iterable[str]) -> str:
+    """Names quoted and listed as the current language writes them."""
+    return _m("list_sep").join(_m("quoted", name=n) for n in names)
+
+
+def refused_message(value: str) -> str | None:
+    """Why a registry value may not be stored (the first character :mod:`tasklist.text` refuses, and
+    where), in the current language; None when it may."""
+    found = REFUSED.search(value)
+    if found is None:
+        return None
+    ch = found.group()
+    return _m("refused_char_at", char=describe(ch), code=f"U+{ord(ch):04X}", at=found.start() + 1)
+
+
+def _refused_char(ch: str) -> str:
+    return _m("refused_char", char=describe(ch), code=f"U+{ord(ch):04X}")
 
 
 def bundled_data_dir() -> Path:
@@ -48,7 +79,7 @@ def bundled_data_dir() -> Path:
     for candidate in (here / "data", here.parent / "data"):
         if (candidate / "tasks.yaml").is_file():
             return candidate
-    raise FileNotFoundError("the bundled registry is missing from this installation")
+    raise TasklistError("registry.bundled_missing")
 
 
 @dataclass(frozen=True)
@@ -133,6 +164,8 @@ class _Reader:
         self.warnings = warnings
         self._warned: set[str] = set()
         self.source = ""
+        self._ascii: tuple[int, int, str, str] | None = None  # the first ASCII punctuation between CJK
+        self._ascii_count = 0
 
     def add(self, node: Any, fieldname: str, message: str) -> None:
         line, col = (node.start_mark.line + 1, node.start_mark.column + 1) if node is not None else (1, 1)
@@ -146,6 +179,29 @@ class _Reader:
         self._warned.add(topic)
         self.warnings.append(Problem(self.shown, node.start_mark.line + 1, node.start_mark.column + 1, fieldname, message))
 
+    def punctuation(self, node: Any, fieldname: str, value: str | None) -> None:
+        """Count ASCII punctuation between Chinese characters in a text field (a warning, see
+        :meth:`finish`), remembering where the first one is written in the file."""
+        if value is None or ASCII_BETWEEN_CJK.search(value) is None:
+            return
+        self._ascii_count += len(ASCII_BETWEEN_CJK.findall(value))
+        if self._ascii is None:
+            raw = ASCII_BETWEEN_CJK.search(self.source, node.start_mark.index, node.end_mark.index)
+            if raw is not None:
+                line, col = self._line_col(raw.start())
+                self._ascii = (line, col, fieldname, raw.group())
+            else:  # written across lines or as an escape: name the value
+                found = ASCII_BETWEEN_CJK.search(value)
+                self._ascii = (node.start_mark.line + 1, node.start_mark.column + 1, fieldname, found.group())  # type: ignore[union-attr]
+
+    def finish(self) -> None:
+        """The file's warnings that count over it: one line for all its ASCII punctuation between
+        Chinese characters, at the first (a file copied through an ASCII-only tool has it everywhere)."""
+        if self._ascii is not None:
+            line, col, fieldname, char = self._ascii
+            self.warnings.append(Problem(self.shown, line, col, fieldname,
+                                         _m("ascii_punctuation", char=char, wide=FULL_WIDTH[char], count=self._ascii_count)))
+
     def _line_col(self, index: int) -> tuple[int, int]:
         before = self.source[:index]
         return before.count("\n") + 1, index - (before.rfind("\n") + 1) + 1
@@ -153,7 +209,7 @@ class _Reader:
     def refused(self, node: Any, fieldname: str, value: str) -> bool:
         """Record a problem when ``value`` holds a character :mod:`tasklist.text` refuses, at the
         character itself when it is written raw in the file (else at the value's start)."""
-        why = text_problem(value)
+        why = refused_message(value)
         if why is None:
             return False
         raw = REFUSED.search(self.source, node.start_mark.index, max(node.end_mark.index, node.start_mark.index + 1))
@@ -174,7 +230,7 @@ class _Reader:
             raw = self.path.read_bytes()
             self.digest = hashlib.sha256(raw).hexdigest()
         except OSError as exc:
-            self.problems.append(Problem(self.shown, 0, 0, "file", f"cannot read: {exc.strerror or exc}"))
+            self.problems.append(Problem(self.shown, 0, 0, "file", _read_failure(exc)))
             return None
         try:
             text = raw.decode("utf-8-sig")
@@ -183,7 +239,7 @@ class _Reader:
             line = before.count(b"\n") + 1
             col = exc.start - (before.rfind(b"\n") + 1) + 1
             self.problems.append(
-                Problem(self.shown, line, col, "file", f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8")
+                Problem(self.shown, line, col, "file", _m("not_utf8", byte=f"{raw[exc.start]:02x}"))
             )
             return None
         self.source = text
@@ -194,8 +250,8 @@ class _Reader:
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-            what = " ".join(str(x) for x in (exc.context, exc.problem) if x)
-            self.problems.append(Problem(self.shown, line, col, "yaml", f"syntax error: {what}"))
+            what = _m("yaml_sep").join(_yaml_words(str(x)) for x in (exc.context, exc.problem) if x)
+            self.problems.append(Problem(self.shown, line, col, "yaml", _m("yaml_syntax", what=what)))
             return None
         except yaml.reader.ReaderError as exc:
             # a character YAML does not allow in a file (a raw control character): say where it is
@@ -204,14 +260,14 @@ class _Reader:
                 index = len(text.encode("utf-8", "surrogatepass")[:index].decode("utf-8", "ignore"))
             line, col = self._line_col(index)
             found = text[index] if index < len(text) else ""
-            why = refusal(found) if REFUSED.match(found) else f"syntax error: {exc.reason}"
+            why = _refused_char(found) if REFUSED.match(found) else _m("yaml_syntax", what=exc.reason)
             self.problems.append(Problem(self.shown, line, col, "yaml", why))
             return None
         except yaml.YAMLError as exc:
-            self.problems.append(Problem(self.shown, 0, 0, "yaml", f"syntax error: {exc}"))
+            self.problems.append(Problem(self.shown, 0, 0, "yaml", _m("yaml_syntax", what=exc)))
             return None
         if node is None:
-            self.problems.append(Problem(self.shown, 1, 1, "file", "is empty"))
+            self.problems.append(Problem(self.shown, 1, 1, "file", _m("file_empty")))
             return None
         if not self._tags_safe(node, "document"):
             return None
@@ -219,7 +275,7 @@ class _Reader:
 
     def _tags_safe(self, node: Any, path: str) -> bool:
         if node.tag not in _SAFE_TAGS:
-            self.add(node, path, f"tag {node.tag.replace('tag:yaml.org,2002:', '!!')!r} is not allowed (plain YAML values only)")
+            self.add(node, path, _m("tag_not_allowed", tag=node.tag.replace("tag:yaml.org,2002:", "!!")))
             return False
         ok = True
         if node.tag.endswith(":seq"):
@@ -238,7 +294,7 @@ class _Reader:
         still accepted: each gives one warning per file, and stands in for the new name, which must
         not be given beside it. Old names are never suggested."""
         if not node.tag.endswith(":map"):
-            self.add(node, fieldname, f"must be a mapping of fields, not {_kind(node)}")
+            self.add(node, fieldname, _m("not_mapping", kind=_kind(node)))
             return None
         renamed = renamed or {}
         out: dict[str, Any] = {}
@@ -246,57 +302,58 @@ class _Reader:
         for key, value in node.value:
             # Keys are read as written: YAML 1.1 would turn the key ``no`` into false.
             if not isinstance(key.value, str):
-                self.add(key, fieldname, "field names must be plain words")
+                self.add(key, fieldname, _m("field_name_plain"))
                 continue
             if key.value in out:
-                self.add(key, f"{fieldname}.{key.value}", "field given twice")
+                self.add(key, f"{fieldname}.{key.value}", _m("field_twice"))
                 continue
             if key.value in renamed:
                 new, why = renamed[key.value]
-                self.warn_once(key.value, key, f"{fieldname}.{key.value}", f"{key.value!r} is deprecated ({why}); write {new!r}")
+                self.warn_once(key.value, key, f"{fieldname}.{key.value}",
+                               _m("field_deprecated", old=key.value, why=t(why), new=new))
             elif key.value not in required | optional:
                 hint = difflib.get_close_matches(key.value, sorted(required | optional), n=1)
-                more = f" (did you mean {hint[0]!r}?)" if hint else f" (known: {', '.join(sorted(required | optional))})"
-                self.add(key, f"{fieldname}.{key.value}", f"unknown field{more}")
+                known = ", ".join(sorted(required | optional))  # the YAML keys, as the file writes them
+                self.add(key, f"{fieldname}.{key.value}",
+                         _m("field_unknown_close", close=hint[0]) if hint else _m("field_unknown", known=known))
                 continue
             out[key.value] = value
             keys[key.value] = key
         for old, (new, _) in renamed.items():
             if old in out and new in out:
                 later = max(keys[old], keys[new], key=lambda k: (k.start_mark.line, k.start_mark.column))
-                self.add(later, f"{fieldname}.{later.value}",
-                         f"{old!r} and {new!r} are the same field ({old!r} is its old name); keep {new!r} only")
+                self.add(later, f"{fieldname}.{later.value}", _m("field_same", old=old, new=new))
         given = out.keys() | {renamed[old][0] for old in out.keys() & renamed.keys()}
         for name in sorted(required - given):
-            self.add(node, f"{fieldname}.{name}", "missing required field")
+            self.add(node, f"{fieldname}.{name}", _m("field_missing"))
         return out
 
     def text(self, node: Any, fieldname: str, *, nullable: bool = False, max_len: int = MAX_TEXT) -> str | None:
         if node.tag.endswith(":null"):
             if not nullable:
-                self.add(node, fieldname, "must not be empty")
+                self.add(node, fieldname, _m("empty"))
             return None
         if not node.tag.endswith(":str"):
-            self.add(node, fieldname, f"must be text, not {_kind(node)} {node.value!r} (quote it)")
+            self.add(node, fieldname, _m("not_text", kind=_kind(node), value=node.value))
             return None
         if self.refused(node, fieldname, node.value):
             return None
         value = node.value.strip()
         if not value:
-            self.add(node, fieldname, "must not be empty")
+            self.add(node, fieldname, _m("empty"))
             return None
         if len(value) > max_len:
-            self.add(node, fieldname, f"is too long ({len(value)} characters, at most {max_len})")
+            self.add(node, fieldname, _m("too_long", length=len(value), limit=max_len))
             return None
         return value
 
     def integer(self, node: Any, fieldname: str) -> int | None:
         if not node.tag.endswith(":int"):
-            self.add(node, fieldname, f"must be a whole number, not {_kind(node)} {node.value!r}")
+            self.add(node, fieldname, _m("not_whole_number", kind=_kind(node), value=node.value))
             return None
         value = _construct(node)
         if not isinstance(value, int) or value < 1:
-            self.add(node, fieldname, f"must be a positive whole number, not {node.value!r}")
+            self.add(node, fieldname, _m("not_positive", value=node.value))
             return None
         return value
 
@@ -305,24 +362,26 @@ class _Reader:
         if node.tag.endswith(":null"):
             if nullable:
                 return True, None
-            self.add(node, fieldname, "must be a date (YYYY-MM-DD)")
+            self.add(node, fieldname, _m("date_needed"))
             return False, None
         text = node.value.strip() if isinstance(node.value, str) else ""
         m = re.match(r"^(\d{4})-(\d{1,2})-(\d{1,2})$", text)
         if not m:
-            self.add(node, fieldname, f"must be a date written YYYY-MM-DD, not {node.value!r}")
+            self.add(node, fieldname, _m("date_format", value=node.value))
             return False, None
+        month, day = int(m[2]), int(m[3])
         try:
-            return True, date(int(m[1]), int(m[2]), int(m[3]))
-        except ValueError as exc:
-            self.add(node, fieldname, f"impossible date {text!r}: {exc}")
+            return True, date(int(m[1]), month, day)
+        except ValueError:
+            why = _m("impossible_month", value=text) if not 1 <= month <= 12 else _m("impossible_day", value=text, month=month, day=day)
+            self.add(node, fieldname, why)
             return False, None
 
     def text_list(self, node: Any, fieldname: str) -> list[tuple[str, Any]] | None:
         if node.tag.endswith(":null"):
             return []
         if not node.tag.endswith(":seq"):
-            self.add(node, fieldname, f"must be a list, not {_kind(node)}")
+            self.add(node, fieldname, _m("not_list", kind=_kind(node)))
             return None
         out = []
         for i, child in enumerate(node.value):
@@ -333,10 +392,53 @@ class _Reader:
 
 
 def _kind(node: Any) -> str:
-    return {
-        "str": "text", "int": "a number", "float": "a number", "bool": "true/false", "null": "nothing",
-        "timestamp": "a date", "seq": "a list", "map": "a mapping",
-    }.get(node.tag.rsplit(":", 1)[-1], node.tag)
+    """What a YAML value turned out to be ("a number"), in the current language."""
+    name = node.tag.rsplit(":", 1)[-1]
+    return _m(f"node_{name}") if name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map") else node.tag
+
+
+def _read_failure(exc: OSError) -> str:
+    import errno
+
+    reason = exc.strerror or str(exc)
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return _m("read_denied", reason=reason)
+    if exc.errno == errno.EISDIR:
+        return _m("read_is_dir", reason=reason)
+    return _m("read_failed", errno=exc.errno, reason=reason)
+
+
+# What libyaml (and PyYAML, where it words it otherwise) says, -> the catalogue's words for it.
+_YAML_WORDS = {
+    "mapping values are not allowed in this context": "yaml_mapping_values",
+    "mapping values are not allowed here": "yaml_mapping_values",
+    "could not find expected ':'": "yaml_expected_colon",
+    "did not find expected key": "yaml_expected_key",
+    "did not find expected '-' indicator": "yaml_expected_dash",
+    "found character that cannot start any token": "yaml_bad_token",
+    "found character '\\t' that cannot start any token": "yaml_bad_token",
+    "found unexpected end of stream": "yaml_end_of_stream",
+    "did not find expected node content": "yaml_node_content",
+    "did not find expected ',' or ']'": "yaml_flow_seq_end",
+    "did not find expected ',' or '}'": "yaml_flow_map_end",
+    "found undefined alias": "yaml_undefined_alias",
+    "while scanning a simple key": "yaml_in_simple_key",
+    "while parsing a block mapping": "yaml_in_block_mapping",
+    "while parsing a block collection": "yaml_in_block_collection",
+    "while parsing a flow sequence": "yaml_in_flow_sequence",
+    "while parsing a flow mapping": "yaml_in_flow_mapping",
+    "while parsing a flow node": "yaml_in_flow_node",
+    "while scanning a quoted scalar": "yaml_in_quoted",
+    "while scanning for the next token": "yaml_in_next_token",
+}
+
+
+def _yaml_words(text: str) -> str:
+    """A phrase of a YAML syntax error in the current language; one the catalogue lacks, as YAML wrote it."""
+    key = _YAML_WORDS.get(text)
+    if key is None and text.startswith("found undefined alias"):
+        key = "yaml_undefined_alias"
+    return _m(key) if key else text
 
 
 def _construct(node: Any) -> Any:
@@ -408,7 +510,7 @@ def _read_registry(paths: Iterable[str | Path] | None) -> Registry:
         reader = _Reader(path, _shown(path), problems, warnings)
         readers.append(reader)
         if not path.exists():
-            problems.append(Problem(reader.shown, 0, 0, "file", "does not exist"))
+            problems.append(Problem(reader.shown, 0, 0, "file", _m("file_missing")))
             continue
         root = reader.compose()
         if root is None:
@@ -417,7 +519,7 @@ def _read_registry(paths: Iterable[str | Path] | None) -> Registry:
         if top is None:
             continue
         if not top:
-            reader.add(root, "document", f"holds none of: plan, agencies, {', '.join(ITEM_LISTS)}")
+            reader.add(root, "document", _m("document_holds_none", keys=", ".join(["plan", "agencies", *ITEM_LISTS])))
         if "plan" in top:
             plan_nodes.append((reader, top["plan"]))
         if "agencies" in top:
@@ -436,9 +538,11 @@ def _read_registry(paths: Iterable[str | Path] | None) -> Registry:
     for position, item in enumerate(items):
         item.position = position
     if not agency_nodes and files and not any(p.field in ("yaml", "file") for p in problems):
-        problems.append(Problem(_shown(files[0]), 0, 0, "agencies", "no agencies list in the registry (add agencies.yaml)"))
+        problems.append(Problem(_shown(files[0]), 0, 0, "agencies", _m("no_agencies")))
     if problems or plan is None:
         raise RegistryError(problems)
+    for reader in readers:
+        reader.finish()
     warnings.sort(key=lambda p: (p.file, p.line, p.column))
     return Registry(plan=plan, agencies=agencies, items=items, files=[_shown(f) for f in files], warnings=warnings,
                     digests={r.shown: r.digest for r in readers if r.digest})
@@ -447,19 +551,21 @@ def _read_registry(paths: Iterable[str | Path] | None) -> Registry:
 def _read_plan(nodes: list[tuple[_Reader, Any]], problems: list[Problem], files: list[Path]) -> PlanSpec | None:
     if not nodes:
         if files and not problems:
-            problems.append(Problem(_shown(files[0]), 0, 0, "plan", "no plan header in the registry (add plan: to tasks.yaml)"))
+            problems.append(Problem(_shown(files[0]), 0, 0, "plan", _m("no_plan")))
         return None
     for reader, node in nodes[1:]:
-        reader.add(node, "plan", f"a second plan header (the first is at {nodes[0][0].where(nodes[0][1])})")
+        reader.add(node, "plan", _m("second_plan", first=nodes[0][0].where(nodes[0][1])))
     reader, node = nodes[0]
     fields = reader.mapping(node, "plan", {"id", "title"}, {"doc_no", "issued", "issuer", "timezone", "reporting"})
     if fields is None:
         return None
     plan_id = reader.text(fields["id"], "plan.id") if "id" in fields else None
     if plan_id and not PLAN_ID_RE.match(plan_id):
-        reader.add(fields["id"], "plan.id", f"{plan_id!r} must be lower-case letters, digits, '.', '_' or '-'")
+        reader.add(fields["id"], "plan.id", _m("plan_id_shape", value=plan_id))
         plan_id = None
     title = reader.text(fields["title"], "plan.title") if "title" in fields else None
+    if title is not None:
+        reader.punctuation(fields["title"], "plan.title", title)
     doc_no = reader.text(fields["doc_no"], "plan.doc_no", nullable=True) if "doc_no" in fields else None
     issuer = reader.text(fields["issuer"], "plan.issuer", nullable=True) if "issuer" in fields else None
     issued = reader.day(fields["issued"], "plan.issued", nullable=True)[1] if "issued" in fields else None
@@ -467,7 +573,7 @@ def _read_plan(nodes: list[tuple[_Reader, Any]], problems: list[Problem], files:
     if "timezone" in fields:
         tz = reader.text(fields["timezone"], "plan.timezone")
         if tz and not valid_timezone(tz):
-            reader.add(fields["timezone"], "plan.timezone", f"unknown time zone {tz!r} (e.g. Asia/Shanghai)")
+            reader.add(fields["timezone"], "plan.timezone", _m("unknown_timezone", value=tz))
         elif tz:
             timezone = tz
     reporting: dict[str, Any] = {"cadence": "quarterly"}
@@ -485,18 +591,18 @@ def _read_reporting(reader: _Reader, node: Any) -> dict[str, Any] | None:
     cadence = reader.text(fields["cadence"], "plan.reporting.cadence")
     if cadence not in CADENCES:
         if cadence is not None:
-            reader.add(fields["cadence"], "plan.reporting.cadence", f"must be one of {', '.join(CADENCES)}, not {cadence!r}")
+            reader.add(fields["cadence"], "plan.reporting.cadence", _m("one_of", choices=", ".join(CADENCES), value=cadence))
         return None
     out: dict[str, Any] = {"cadence": cadence}
     if "day" in fields:
         if cadence == "quarterly":
-            reader.add(fields["day"], "plan.reporting.day", "quarterly reporting takes no day (reports fall due at quarter end)")
+            reader.add(fields["day"], "plan.reporting.day", _m("quarterly_no_day"))
             return None
         day = reader.integer(fields["day"], "plan.reporting.day")
         limit = 7 if cadence == "weekly" else 31
         if day is None or day > limit:
             if day is not None:
-                reader.add(fields["day"], "plan.reporting.day", f"must be 1 to {limit} for {cadence} reporting")
+                reader.add(fields["day"], "plan.reporting.day", _m("day_range", limit=limit, cadence=_m(f"cadence_{cadence}")))
             return None
         out["day"] = day
     return out
@@ -509,7 +615,7 @@ def _read_agencies(nodes: list[tuple[_Reader, Any]], problems: list[Problem]) ->
         entries = reader.text_list(node, "agencies") if node.tag.endswith(":null") else None
         if not node.tag.endswith(":seq"):
             if entries is None:
-                reader.add(node, "agencies", f"must be a list of agencies, not {_kind(node)}")
+                reader.add(node, "agencies", _m("agencies_not_list", kind=_kind(node)))
             continue
         for index, entry in enumerate(node.value):
             label = f"agencies[{index}]"
@@ -520,20 +626,20 @@ def _read_agencies(nodes: list[tuple[_Reader, Any]], problems: list[Problem]) ->
             if name:
                 label = f"agencies[{name}]"
                 if name in names:
-                    reader.add(fields["name"], f"{label}.name", f"duplicate agency (first defined at {names[name]})")
+                    reader.add(fields["name"], f"{label}.name", _m("agency_duplicate", first=names[name]))
                     continue
                 names[name] = reader.where(fields["name"])
             full_name = reader.text(fields["full_name"], f"{label}.full_name", max_len=200) if "full_name" in fields else None
             kind = reader.text(fields["kind"], f"{label}.kind") if "kind" in fields else None
             if kind and kind not in AGENCY_KINDS:
-                reader.add(fields["kind"], f"{label}.kind", f"must be one of {', '.join(AGENCY_KINDS)}, not {kind!r}")
+                reader.add(fields["kind"], f"{label}.kind", _m("one_of", choices=", ".join(AGENCY_KINDS), value=kind))
                 kind = None
             aliases = reader.text_list(fields["aliases"], f"{label}.aliases") if "aliases" in fields else []
             members = reader.text_list(fields["members"], f"{label}.members") if "members" in fields else []
             emails = _read_emails(reader, fields.get("email"), f"{label}.email")
             name_en = reader.text(fields["name_en"], f"{label}.name_en", nullable=True) if "name_en" in fields else None
             if members and kind and kind != "group":
-                reader.add(fields["members"], f"{label}.members", "only an agency of kind 'group' has members")
+                reader.add(fields["members"], f"{label}.members", _m("members_only_group"))
             if name is None or full_name is None or kind is None or aliases is None or members is None or emails is None:
                 continue
             spec = AgencySpec(name, full_name, kind, [a for a, _ in aliases], name_en, emails,
@@ -559,7 +665,7 @@ def _read_emails(reader: _Reader, node: Any, label: str) -> list[str] | None:
         if value is None:
             return None
         if not valid_email(value):
-            reader.add(child, label, f"{value!r} is not an email address")
+            reader.add(child, label, _m("not_email", value=value))
             return None
         out.append(value)
     return out
@@ -572,22 +678,25 @@ def _check_agency_names(agencies: list[AgencySpec], names: dict[str, Where]) -> 
         for alias, node in agency._alias_nodes:  # type: ignore[attr-defined]
             other = owner.get(alias)
             if other is not None and other != agency.name:
-                reader.add(node, f"agencies[{agency.name}].aliases", f"alias {alias!r} already names {other!r}")
+                reader.add(node, f"agencies[{agency.name}].aliases", _m("alias_taken", alias=alias, other=other))
             owner.setdefault(alias, agency.name)
     kinds = {a.name: a.kind for a in agencies}
     for agency in agencies:
         reader = agency._reader  # type: ignore[attr-defined]
         for member, node in agency._member_nodes:  # type: ignore[attr-defined]
             if member not in kinds:
-                reader.add(node, f"agencies[{agency.name}].members", f"unknown agency {member!r}{_did_you_mean(member, owner)}")
+                reader.add(node, f"agencies[{agency.name}].members", _unknown_agency(member, owner))
             elif kinds[member] == "group":
-                reader.add(node, f"agencies[{agency.name}].members", f"{member!r} is itself a group")
+                reader.add(node, f"agencies[{agency.name}].members", _m("member_is_group", name=member))
 
 
-def _did_you_mean(name: str, owner: dict[str, str]) -> str:
+def _unknown_agency(name: str, owner: dict[str, str]) -> str:
+    """An unknown agency, with the closest names the registry has (as canonical names)."""
     close = difflib.get_close_matches(name, list(owner), n=3, cutoff=0.4)
     canon = list(dict.fromkeys(owner[c] for c in close))
-    return f" (did you mean {', '.join(repr(c) for c in canon)}?)" if canon else ""
+    if canon:
+        return _m("agency_unknown_close", name=name, close=_names(canon))
+    return _m("agency_unknown_in_registry", name=name)
 
 
 def _read_items(nodes: list[tuple[_Reader, str, Any]], agencies: list[AgencySpec], problems: list[Problem]) -> list[ItemSpec]:
@@ -602,7 +711,7 @@ def _read_items(nodes: list[tuple[_Reader, str, Any]], agencies: list[AgencySpec
     for reader, key, node in nodes:
         kind, group_field = ITEM_LISTS[key]
         if not node.tag.endswith(":seq"):
-            reader.add(node, key, f"must be a list, not {_kind(node)}")
+            reader.add(node, key, _m("not_list", kind=_kind(node)))
             continue
         for index, entry in enumerate(node.value):
             label = f"{key}[{_peek_id(entry) or index}]"
@@ -613,10 +722,10 @@ def _read_items(nodes: list[tuple[_Reader, str, Any]], agencies: list[AgencySpec
             code = reader.text(fields["id"], f"{label}.id", max_len=40) if "id" in fields else None
             if code is not None:
                 if not CODE_RE.match(code):
-                    reader.add(fields["id"], f"{label}.id", f"{code!r} must be capital letters then a number without leading zeros, e.g. T1")
+                    reader.add(fields["id"], f"{label}.id", _m("id_shape", value=code))
                     code = None
                 elif code in codes:
-                    reader.add(fields["id"], f"{label}.id", f"duplicate id {code} (first defined at {codes[code]})")
+                    reader.add(fields["id"], f"{label}.id", _m("id_duplicate", code=code, first=codes[code]))
                     code = None
                 else:
                     codes[code] = reader.where(fields["id"])
@@ -625,15 +734,18 @@ def _read_items(nodes: list[tuple[_Reader, str, Any]], agencies: list[AgencySpec
             title = reader.text(fields["title"], f"{label}.title", max_len=1000) if "title" in fields else None
             group = reader.text(fields[group_field], f"{label}.{group_field}", nullable=True) if group_field in fields else None
             content = reader.text(fields["content"], f"{label}.content", nullable=True) if "content" in fields else None
+            for name, value in (("title", title), (group_field, group), ("content", content)):
+                if value is not None:
+                    reader.punctuation(fields[name], f"{label}.{name}", value)
             names = _item_agencies(reader, fields.get("agencies"), f"{label}.agencies", owner)
             due_ok, due = reader.day(fields["due"], f"{label}.due", nullable=True) if "due" in fields else (False, None)
             due_text = reader.text(fields["due_text"], f"{label}.due_text", max_len=100) if "due_text" in fields else None
             if due_ok and due_text is not None:
                 understood, meant = due_from_text(due_text)
                 if understood and meant != due:
-                    said = meant.isoformat() if meant else "no due date (ongoing)"
+                    said = meant.isoformat() if meant else _m("due_ongoing")
                     got = due.isoformat() if due else "null"
-                    reader.add(fields["due"], f"{label}.due", f"{got} contradicts due_text {due_text!r}, which means {said}")
+                    reader.add(fields["due"], f"{label}.due", _m("due_contradicts", got=got, text=due_text, meant=said))
                     due_ok = False
             if code is None or no is None or title is None or names is None or due_text is None or not due_ok:
                 continue
@@ -651,7 +763,7 @@ def _item_seq(reader: _Reader, fields: dict[str, Any], label: str, code: str | N
     # Only a plain scalar can be misread; its style is None (pure-Python parser) or "" (libyaml).
     raw = node.value if node.tag.endswith((":int", ":str")) and not node.style else None
     if raw is not None and LEADING_ZERO_RE.match(raw) and int(raw) > 0:
-        reader.add(node, fieldname, f"write {int(raw)}, not {raw} (a leading zero reads as an octal number in YAML 1.1)")
+        reader.add(node, fieldname, _m("seq_leading_zero", n=int(raw), raw=raw))
         return None
     seq = reader.integer(node, fieldname)
     if seq is None:
@@ -660,10 +772,10 @@ def _item_seq(reader: _Reader, fields: dict[str, Any], label: str, code: str | N
     # and be known by the other.
     m = CODE_RE.match(code) if code is not None else None
     if m and int(m[2]) != seq:
-        reader.add(node, fieldname, f"{seq} does not match the id {code} ({code} needs {name} {m[2]})")
+        reader.add(node, fieldname, _m("seq_not_id", seq=seq, code=code, name=name, want=m[2]))
         return None
     if (kind, seq) in numbers:
-        reader.add(node, fieldname, f"duplicate {name} {seq} among {key} (first at {numbers[(kind, seq)]})")
+        reader.add(node, fieldname, _m("seq_duplicate", name=name, seq=seq, key=key, first=numbers[(kind, seq)]))
         return None
     numbers[(kind, seq)] = reader.where(node)
     return seq
@@ -685,17 +797,17 @@ def _item_agencies(reader: _Reader, node: Any, label: str, owner: dict[str, str]
     if values is None:
         return None
     if not values:
-        reader.add(node, label, "must name at least one responsible agency")
+        reader.add(node, label, _m("agencies_none"))
         return None
     out: list[str] = []
     ok = True
     for value, child in values:
         name = owner.get(value)
         if name is None:
-            reader.add(child, label, f"unknown agency {value!r}{_did_you_mean(value, owner)}")
+            reader.add(child, label, _unknown_agency(value, owner))
             ok = False
         elif name in out:
-            reader.add(child, label, f"agency {name!r} is listed twice")
+            reader.add(child, label, _m("agency_twice", name=name))
             ok = False
         else:
             out.append(name)
