@@ -31,15 +31,15 @@ def add(
 
     A generated password is printed once, on standard output; it is never stored or logged."""
     from ..errors import BadInput
-    from ..storage.lookup import resolve_agency
     from ..storage.rights import add_user, new_password
+    from .common import agency_named
 
     if office == bool(agency):
         raise BadInput("error.user_role")
     generated = not password_stdin
     password = new_password() if generated else sys.stdin.readline().rstrip("\r\n")
     with database() as conn:
-        who = resolve_agency(conn, agency) if agency else None
+        who = agency_named(conn, agency) if agency else None
         user = add_user(conn, name, agency=who, password=password)
     if json_:
         print_json(user.as_dict() | ({"password": password} if generated else {}))

@@ -143,6 +143,18 @@ def resolve_as_of(text: str | None, conn: Any) -> date:
     return today(plan.timezone if plan else DEFAULT_TIMEZONE)
 
 
+def agency_named(conn: Any, text: str) -> Any:
+    """The agency a user named (:func:`tasklist.storage.lookup.resolve_agency`). When the name was
+    taken for an agency it does not name exactly (福州 for 福州市人民政府), one line on stderr says so."""
+    from ..messages import t
+    from ..storage.lookup import resolve_agency
+
+    agency = resolve_agency(conn, text)
+    if agency.taken_from is not None:
+        sys.stderr.write(visible(t("registry.agency_taken_as", text=agency.taken_from, name=agency.name)) + "\n")
+    return agency
+
+
 def labels() -> Any:
     from ..i18n import Labels
 

@@ -104,7 +104,7 @@ def export(
     from ..output import formats, tables
     from ..reports.facts import agency_assignments, overdue_groups, snapshot
     from ..reports.views import history
-    from ..storage.lookup import resolve_agency
+    from .common import agency_named
 
     if report not in ("overdue", "status", "items", "history"):
         raise BadInput("error.unknown_report", hint="error.report_hint", report=report)
@@ -120,7 +120,7 @@ def export(
     with database() as conn:
         target = output_target(out, force=force, conn=conn)
         day = resolve_as_of(as_of, conn)
-        who = resolve_agency(conn, agency) if agency else None
+        who = agency_named(conn, agency) if agency else None
         if report == "history":
             table = tables.history_table(history(conn, agency=who), lab)
         else:
@@ -168,8 +168,8 @@ def remind(
     from ..mail.smtp import SmtpSettings
     from ..mail.smtp import send as deliver
     from ..output.files import directory
-    from ..storage.lookup import resolve_agency
     from ..storage.writes import current_user
+    from .common import agency_named
 
     if out_dir is None and not send:
         raise BadInput("give --out-dir DIR to write the messages, --send to deliver them, or both")
@@ -178,7 +178,7 @@ def remind(
     with database() as conn:
         folder = directory(out_dir, database=conn) if out_dir is not None else None
         day = resolve_as_of(as_of, conn)
-        who = resolve_agency(conn, agency) if agency else None
+        who = agency_named(conn, agency) if agency else None
         msgs = build_reminders(conn, day, sender=sender, agency=who, include_due_soon=include_due_soon,
                                signature=signature)
         if folder is not None:
@@ -203,10 +203,10 @@ def remind(
 def reminders(agency: AgencyOpt = None, json_: Json = False, show_all: ShowAll = False) -> None:
     """The log of reminder e-mails sent."""
     from ..reports.views import reminder_log
-    from ..storage.lookup import resolve_agency
+    from .common import agency_named
 
     with database() as conn:
-        who = resolve_agency(conn, agency) if agency else None
+        who = agency_named(conn, agency) if agency else None
         rows = reminder_log(conn, who)
     if json_:
         print_json(rows)

@@ -31,7 +31,8 @@ def export(
     from ..errors import BadInput
     from ..feedback.workbook import export_csv, export_xlsx, open_rows_by_agency
     from ..output import files
-    from ..storage.lookup import agencies_in_order, members, resolve_agency
+    from ..storage.lookup import agencies_in_order, members
+    from .common import agency_named
 
     if fmt not in ("xlsx", "csv"):
         raise BadInput(f"--format must be xlsx or csv, not {fmt!r}")
@@ -47,7 +48,7 @@ def export(
         if agency:
             target = output_target(out, force=force, conn=conn)
             day = resolve_as_of(as_of, conn)
-            write_output(writer(conn, resolve_agency(conn, agency), day), target)
+            write_output(writer(conn, agency_named(conn, agency), day), target)
             return
         assert out_dir is not None  # here --all, which was refused above without --out-dir
         folder = files.directory(out_dir, database=protected)
@@ -87,12 +88,12 @@ def import_(
     from ..errors import BadInput
     from ..feedback.importer import import_feedback
     from ..feedback.replies import collect
-    from ..storage.lookup import resolve_agency
+    from .common import agency_named
 
     results: list[tuple[str, object]] = []
     with database() as conn, tempfile.TemporaryDirectory(prefix="tasklist-replies-") as work:
         day = resolve_as_of(as_of, conn)
-        expected = resolve_agency(conn, agency) if agency else None
+        expected = agency_named(conn, agency) if agency else None
         replies = collect(list(sources), Path(work))
         single = len(replies) == 1 and len(sources) == 1 and not Path(sources[0]).is_dir()
         for reply in replies:

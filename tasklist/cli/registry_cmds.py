@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from ..errors import Problem
+from ..messages import t
 from ..text import visible
 from .common import (
     AgencyOpt,
     AsOf,
     Json,
     ShowAll,
+    agency_named,
     console,
     database,
     labels,
@@ -51,10 +53,9 @@ def load(
             print_json({"ok": True, "files": registry.files, "plan": registry.plan.id, "items": len(registry.items),
                         "agencies": len(registry.agencies)})
         else:
-            typer.echo(visible(f"ok: {', '.join(registry.files)}: plan {registry.plan.id}, {len(registry.items)} items, "
-                               f"{len(registry.agencies)} agencies"))
+            typer.echo(visible(t("registry.check_ok", files=t("registry.list_sep").join(registry.files), plan=registry.plan.id,
+                                 items=len(registry.items), agencies=len(registry.agencies))))
         return
-    from ..output.terminal import load_report
     from ..storage.schema import ensure_schema
 
     with database(setup=False, create=True) as conn:
@@ -63,7 +64,33 @@ def load(
     if json_:
         print_json(report.as_dict())
     else:
-        console().print(load_report(report, labels()))
+        typer.echo(visible("\n".join(load_report_lines(report))))
+
+
+def load_report_lines(report: Any) -> list[str]:
+    """What a load changed (or, dry, would change), one line a kind of change, in the catalogue's words.
+    Ids, names and field names (the YAML keys) are shown as written."""
+    dry = "_dry" if report.dry_run else ""
+    if not report.changed:
+        return [t("registry.load_unchanged", plan=report.plan, items=report.items_total)]
+    sep = t("registry.list_sep")
+    lines: list[str] = []
+    if report.plan_added:
+        lines.append(t(f"registry.load_plan_added{dry}", plan=report.plan))
+    if report.plan_changed:
+        lines.append(t(f"registry.load_plan_changed{dry}", plan=report.plan, fields=", ".join(report.plan_changed)))
+    for what in ("agencies_added", "items_added", "items_archived", "items_restored", "assignments_added",
+                 "assignments_changed", "assignments_archived"):
+        values = getattr(report, what)
+        if values:
+            names = sep.join(values[:12]) + (t("registry.load_list_more", n=len(values) - 12) if len(values) > 12 else "")
+            lines.append(t("registry.load_list", what=t(f"registry.load_{what}{dry}"), n=len(values), names=names))
+    for what, changes in (("agency", report.agencies_changed), ("item", report.items_changed)):
+        for key, fields in list(changes.items())[:20]:
+            lines.append(t(f"registry.load_{what}_changed{dry}", key=key, fields=", ".join(fields)))
+        if len(changes) > 20:
+            lines.append(t(f"registry.load_more_{what}_changes", n=len(changes) - 20))
+    return lines
 
 
 def _print_warnings(warnings: list[Problem]) -> None:
@@ -80,12 +107,12 @@ def _load_with_progress(conn, registry, dry_run):  # type: ignore[no-untyped-def
         return apply_registry(conn, registry, dry_run=dry_run)
     from ..output.terminal import progress_bar
 
-    with progress_bar("loading", len(registry.items)) as advance:
+    with progress_bar(t("registry.progress_loading"), len(registry.items)) as advance:
         return apply_registry(conn, registry, dry_run=dry_run, progress=advance)
 
 
 def list_items(
-    kind: Annotated[str | None, typer.Option("--kind", help="task or outcome.", show_default=False)] = None,
+    kind: Annotated[str | None, typer.Option("--kind", help="task or outcome (任务 or 成果).", show_default=False)] = None,
     agency: AgencyOpt = None,
     status: Annotated[str | None, typer.Option("--status", help="Only items with this status.", show_default=False)] = None,
     overdue: Annotated[bool, typer.Option("--overdue", help="Only overdue items.")] = False,
@@ -97,21 +124,24 @@ def list_items(
 ) -> None:
     """List the plan's items (tasks and outcomes) with their status."""
     from ..errors import BadInput
+    from ..registry.names import parse_kind
     from ..reports.facts import filter_items, iter_filter_items, iter_snapshot, snapshot
     from ..rules import parse_status
-    from ..storage.lookup import resolve_agency
 
-    if kind is not None and kind not in ("task", "outcome"):
-        raise BadInput(f"--kind must be task or outcome, not {kind!r}")
+    if kind is not None:
+        wanted = parse_kind(kind)
+        if wanted is None:
+            raise BadInput("registry.kind_unknown", value=kind)
+        kind = wanted
     status_key = None
     if status is not None:
         status_key = parse_status(status)
         if status_key is None:
-            raise BadInput(f"unknown status {status!r}", hint="use not_started, in_progress, done or blocked (或 未启动/推进中/已完成/受阻)")
+            raise BadInput("registry.status_unknown", hint="registry.hint_statuses", value=status)
     before = parse_day(due_before)
     with database() as conn:
         day = resolve_as_of(as_of, conn)
-        who = resolve_agency(conn, agency) if agency else None
+        who = agency_named(conn, agency) if agency else None
         if json_:  # judged and written a batch of items at a time
             rows = iter_snapshot(conn, day, overdue_only=overdue)
             print_json_list(item.as_dict(assignments=False) for item in
@@ -124,7 +154,7 @@ def list_items(
 
 
 def show(
-    item_id: Annotated[str, typer.Argument(metavar="ID", help="Item id, e.g. T1 or o32.")],
+    item_id: Annotated[str, typer.Argument(metavar="ID", help="Item id, e.g. T1, o32 or 任务1.")],
     as_of: AsOf = None,
     json_: Json = False,
 ) -> None:
@@ -153,13 +183,12 @@ def set_email(
     addresses: Annotated[list[str], typer.Argument(metavar="ADDR...", help="One or more e-mail addresses.")],
 ) -> None:
     """Set an agency's e-mail addresses (they replace any set before)."""
-    from ..storage.lookup import resolve_agency
     from ..storage.writes import set_email as store_email
 
     with database() as conn:
-        who = resolve_agency(conn, agency)
+        who = agency_named(conn, agency)
         store_email(conn, who, addresses)
-    typer.echo(visible(f"{who.name}: {', '.join(addresses)}"), err=True)
+    typer.echo(visible(t("registry.email_set", agency=who.name, addresses=", ".join(addresses))), err=True)
 
 
 def agencies(ctx: typer.Context, json_: Json = False, show_all: ShowAll = False) -> None:
@@ -175,4 +204,17 @@ def agencies(ctx: typer.Context, json_: Json = False, show_all: ShowAll = False)
         return
     from ..output.terminal import agencies_table
 
-    console().print(agencies_table(rows, labels(), limit=screen_limit(show_all)))
+    console().print(agencies_table([_kind_in_words(r) for r in rows], labels(), limit=screen_limit(show_all)))
+
+
+def _kind_in_words(row: dict[str, Any]) -> dict[str, Any]:
+    """An agency row for the terminal, its kind in words (省直部门, 分组（9）) rather than the registry's
+    enum, which ``--json`` keeps. A group's member count is in the words: the row handed on has no
+    members, so the table adds no count of its own."""
+    if row["kind"] == "group" and row["members"]:
+        return row | {"kind": t("registry.kind_group_of", n=len(row["members"])), "members": []}
+    key = f"registry.kind_{row['kind']}"
+    try:
+        return row | {"kind": t(key)}
+    except KeyError:  # a kind this version does not know (a newer registry): shown as written
+        return row

@@ -19,12 +19,12 @@ def register(app: typer.Typer) -> None:
 def overdue(agency: AgencyOpt = None, as_of: AsOf = None, json_: Json = False, show_all: ShowAll = False) -> None:
     """Overdue assignments grouped by agency (an agency that finished its part is not listed)."""
     from ..reports.views import overdue_view
-    from ..storage.lookup import resolve_agency
+    from .common import agency_named
 
     limit = None if json_ else screen_limit(show_all)
     with database() as conn:
         day = resolve_as_of(as_of, conn)
-        who = resolve_agency(conn, agency) if agency else None
+        who = agency_named(conn, agency) if agency else None
         view = overdue_view(conn, day, agency=who, limit=limit)
     if json_:
         print_json({
@@ -56,12 +56,12 @@ def status(
 ) -> None:
     """Where every agency stands: a summary table, then each agency's items with their lights."""
     from ..reports.views import status_view
-    from ..storage.lookup import resolve_agency
+    from .common import agency_named
 
     limit = None if json_ else screen_limit(show_all)
     with database() as conn:
         day = resolve_as_of(as_of, conn)
-        who = resolve_agency(conn, agency) if agency else None
+        who = agency_named(conn, agency) if agency else None
         view = status_view(conn, day, warn_days=warn_days, agency=who, limit=limit, summary_only=summary)
     rows, groups = view.summary, view.groups
     if json_:

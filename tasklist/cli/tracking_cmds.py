@@ -47,14 +47,15 @@ def register(app: typer.Typer) -> None:
 
 def _record(item_id, status, agency, all_, progress, note, on, by, as_of, json_):  # type: ignore[no-untyped-def]
     from ..reports.views import history as history_rows
-    from ..storage.lookup import resolve_agency, resolve_item
+    from ..storage.lookup import resolve_item
     from ..storage.writes import record_update
+    from .common import agency_named
 
     with database() as conn:
         today = resolve_as_of(None, conn)
         reported = parse_day(on) or parse_day(as_of) or today
         ref = resolve_item(conn, item_id)
-        who = [resolve_agency(conn, a) for a in agency] if agency else None
+        who = [agency_named(conn, a) for a in agency] if agency else None
         skipped: list[tuple[str, str, str]] = []
         ids = record_update(conn, ref, status=status, as_of=today, agency=who, all_agencies=all_, progress=progress,
                             note=note, reported_on=reported, reported_by=by, skipped=skipped)
@@ -139,8 +140,9 @@ def extend(
     """Grant a deadline extension (延期) for an item or one agency's part; the original due date is kept."""
     from ..dates import parse_date
     from ..errors import BadInput
-    from ..storage.lookup import resolve_agency, resolve_item
+    from ..storage.lookup import resolve_item
     from ..storage.writes import extend as grant
+    from .common import agency_named
 
     new_due = parse_date(to)
     with database() as conn:
@@ -149,7 +151,7 @@ def extend(
         if day > today:
             raise BadInput("error.extension_future", day=day, today=today)
         ref = resolve_item(conn, item_id)
-        who = resolve_agency(conn, agency) if agency else None
+        who = agency_named(conn, agency) if agency else None
         ext_id = grant(conn, ref, to=new_due, reason=reason, as_of=day, agency=who, approved_by=approved_by)
     if json_:
         print_json({"id": ext_id, "item": ref.code, "agency": who.name if who else None, "new_due": new_due.isoformat(),
@@ -170,12 +172,13 @@ def history(
     """List recorded updates, oldest first."""
     from ..reports.views import history as history_rows
     from ..reports.views import iter_history
-    from ..storage.lookup import resolve_agency, resolve_item
+    from ..storage.lookup import resolve_item
+    from .common import agency_named
 
     start = parse_day(since)
     with database() as conn:
         ref = resolve_item(conn, item_id) if item_id else None
-        who = resolve_agency(conn, agency) if agency else None
+        who = agency_named(conn, agency) if agency else None
         if json_:  # streamed from the cursor: a million updates never sit in memory at once
             print_json_list(r.as_dict() for r in iter_history(conn, item=ref, agency=who, since=start))
             return

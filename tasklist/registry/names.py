@@ -1,8 +1,12 @@
-"""The shapes of names and addresses, shared by the registry reader and the command line (no YAML)."""
+"""The shapes of names and addresses, shared by the registry reader and the command line (no YAML).
+
+Ids are typed as people type them: ``t1``, ``T01``, full-width ``Ｔ１`` (a Chinese input method),
+or by the annex's own words, ``任务1`` / ``成果3`` (the task or outcome with that 序号)."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from ..text import REFUSED
 
@@ -41,10 +45,51 @@ def format_mailbox(name: str, address: str) -> str:
     return formataddr((name, address)) if name else address
 
 
+def _typed(text: str) -> str:
+    """What was typed, full-width letters and digits made ASCII (NFKC), white space removed."""
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
 def normalize_code(text: str) -> str:
-    """``t1``, ``T01`` -> ``T1``; anything else is returned upper-cased and stripped."""
-    raw = text.strip().upper()
+    """``t1``, ``T01``, ``Ｔ１`` -> ``T1``; anything else is returned upper-cased, without white space."""
+    raw = _typed(text).upper()
     m = re.match(r"^([A-Z]+)0*([0-9]+)$", raw)
     if m and int(m[2]) > 0:
         return f"{m[1]}{int(m[2])}"
     return raw
+
+
+# The annex's words for its two kinds of item, simplified and traditional, and the English ones.
+KIND_WORDS = {"task": "task", "tasks": "task", "任务": "task", "任務": "task",
+              "outcome": "outcome", "outcomes": "outcome", "成果": "outcome"}
+_BY_NUMBER_RE = re.compile(r"^第?(任务|任務|成果)?第?0*([1-9][0-9]*)项?(任务|任務|成果)?$")
+
+
+def parse_kind(text: str) -> str | None:
+    """``任务``, ``成果``, ``task``, ``outcomes``, ... -> ``task`` or ``outcome``; None for anything else."""
+    return KIND_WORDS.get(_typed(text).lower())
+
+
+def item_by_number(text: str) -> tuple[str, int] | None:
+    """(kind, 序号) of an item named the annex's way: ``任务1``, ``成果 3``, ``第3项成果``; None otherwise."""
+    m = _BY_NUMBER_RE.match(_typed(text))
+    if m is None or bool(m[1]) == bool(m[3]):  # exactly one kind word, before or after the number
+        return None
+    return KIND_WORDS[m[1] or m[3]], int(m[2])
+
+
+# Letters typed for digits in an id (Tl, TO3): L, I, O (either case), and the bar.
+_LOOKALIKE_DIGITS = str.maketrans({"l": "1", "L": "1", "I": "1", "i": "1", "|": "1", "O": "0", "o": "0"})
+
+
+def close_codes(text: str, codes: list[str], *, n: int = 3) -> list[str]:
+    """The ids closest to a mistyped one: a letter typed for a digit (``Tl`` -> T1) when that gives
+    an id, else difflib's close matches, best first."""
+    typed = _typed(text)
+    if len(typed) > 1:
+        fixed = normalize_code(typed[0] + typed[1:].translate(_LOOKALIKE_DIGITS))
+        if fixed in codes:
+            return [fixed]
+    import difflib
+
+    return difflib.get_close_matches(normalize_code(typed), codes, n=n, cutoff=0.6)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import difflib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from ..errors import Ambiguous, NotFound
-from ..registry.names import normalize_code
+from ..messages import t
+from ..registry.names import close_codes, item_by_number, normalize_code
 from ..text import check
 from .connection import Connection
 
@@ -48,6 +49,9 @@ class AgencyRef:
     name: str
     full_name: str
     kind: str
+    #: what the user typed, when it was not a name or alias but taken for this agency (福州 for
+    #: 福州市人民政府); the command line says so. None for an exact name.
+    taken_from: str | None = field(default=None, compare=False)
 
 
 def agencies_in_order(conn: Connection) -> list[AgencyRef]:
@@ -62,8 +66,17 @@ def members(conn: Connection, group: AgencyRef) -> list[AgencyRef]:
         "WHERE m.group_id = ? ORDER BY m.position", (group.id,))]
 
 
+def _listed(names: list[str]) -> str:
+    return t("registry.list_sep").join(names)
+
+
 def resolve_agency(conn: Connection, text: str) -> AgencyRef:
-    """An agency from its short name, full name or any alias; unknown or ambiguous input lists candidates."""
+    """An agency from its short name, full name or any alias.
+
+    Failing those, part of a name: the one agency a name of which holds it, else the one a name of
+    which starts with it (``福州`` is 福州市人民政府, not 人行福州中心支行, which holds it only inside). Such a
+    guess is returned with ``taken_from`` set, for the caller to say so. Ambiguous input lists the
+    candidates; unknown input suggests the closest names."""
     wanted = check(text, "agency name").strip()
     rows = conn.all(
         "SELECT a.id, a.name, a.full_name, a.kind FROM agency a WHERE a.name = ? OR a.full_name = ? "
@@ -76,22 +89,34 @@ def resolve_agency(conn: Connection, text: str) -> AgencyRef:
     every = conn.all(
         "SELECT a.id, a.name, a.full_name, a.kind, x.alias FROM agency a LEFT JOIN agency_alias x ON x.agency_id = a.id"
     )
-    if not rows:
-        rows = list({r[0]: r[:4] for r in every if wanted and any(wanted in (s or "") for s in (r[1], r[2], r[4]))}.values())
+    if not rows and wanted:
+        holding: dict[int, tuple[Any, ...]] = {}
+        starting: dict[int, tuple[Any, ...]] = {}
+        for r in every:
+            labels = [s for s in (r[1], r[2], r[4]) if s]
+            if any(wanted in s for s in labels):
+                holding[r[0]] = r[:4]
+            if any(s.startswith(wanted) for s in labels):
+                starting[r[0]] = r[:4]
+        rows = list((holding if len(holding) == 1 or len(starting) != 1 else starting).values())
         if len(rows) == 1:
-            return AgencyRef(*rows[0])
+            return AgencyRef(*rows[0], taken_from=wanted)
     if rows:
-        names = "、".join(sorted({r[1] for r in rows}))
-        raise Ambiguous(f"agency {text!r} is ambiguous: {names}", hint="give the name as listed")
-    by_label = {}
+        raise Ambiguous("registry.agency_ambiguous", hint="registry.hint_agency_as_listed", text=text,
+                        names=_listed(sorted({r[1] for r in rows})))
+    # Each agency scored by its closest name; those near the best are suggested (省发该委: 省发改委, not
+    # also 省卫健委, which shares only 省 and 委).
+    score: dict[str, float] = {}
+    matcher = difflib.SequenceMatcher(b=wanted)
     for r in every:
         for label in (r[1], r[2], r[4]):
             if label:
-                by_label[label] = r[1]
-    close = difflib.get_close_matches(wanted, list(by_label), n=5, cutoff=0.4)
-    guess = list(dict.fromkeys(by_label[c] for c in close))
-    hint = f"did you mean {'、'.join(guess)}?" if guess else "`tasklist agencies` lists them"
-    raise NotFound(f"unknown agency {text!r}", hint=hint)
+                matcher.set_seq1(label)
+                score[r[1]] = max(score.get(r[1], 0.0), matcher.ratio())
+    best = max(score.values(), default=0.0)
+    guess = sorted((n for n, s in score.items() if s >= max(0.4, best - 0.1)), key=lambda n: -score[n])[:3]
+    raise NotFound("registry.agency_unknown", hint="registry.hint_agency_close" if guess else "registry.hint_agencies_command",
+                   text=text, names=_listed(guess))
 
 
 @dataclass(frozen=True)
@@ -104,15 +129,25 @@ class ItemRef:
 
 
 def resolve_item(conn: Connection, text: str, *, include_archived: bool = True) -> ItemRef:
-    """An item by id, case-insensitive and tolerant of zero padding (t1, T01 -> T1)."""
-    code = normalize_code(check(text, "item id"))
-    rows = conn.all("SELECT id, code, plan_id, title, archived FROM item WHERE code = ?", (code,))
+    """An item by id, case-insensitive, tolerant of zero padding and full-width characters (t1, T01,
+    Ｔ１ -> T1), or by the annex's words (任务1 is the task numbered 1, 成果3 the outcome numbered 3).
+    An unknown id suggests the closest (Tl: did you mean T1?)."""
+    typed = check(text, "item id")
+    cols = "SELECT id, code, plan_id, title, archived FROM item"
+    by_number = item_by_number(typed)
+    if by_number is not None:
+        rows = conn.all(f"{cols} WHERE kind = ? AND no = ?", by_number)
+    else:
+        rows = conn.all(f"{cols} WHERE code = ?", (normalize_code(typed),))
     if not include_archived:
         rows = [r for r in rows if not r[4]]
     if not rows:
-        raise NotFound(f"no item {text!r}", hint="`tasklist list` shows the ids")
+        codes = [r[0] for r in conn.all("SELECT code FROM item" + ("" if include_archived else " WHERE archived = 0"))]
+        close = close_codes(typed, codes)
+        raise NotFound("registry.item_unknown", hint="registry.hint_item_close" if close else "registry.hint_items_command",
+                       text=text, codes=_listed(close))
     if len(rows) > 1:
-        raise Ambiguous(f"item {code} exists in several plans: {', '.join(r[2] for r in rows)}")
+        raise Ambiguous("registry.item_several_plans", code=rows[0][1], plans=", ".join(r[2] for r in rows))
     r = rows[0]
     return ItemRef(r[0], r[1], r[2], r[3], bool(r[4]))
 
