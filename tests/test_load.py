@@ -99,3 +99,25 @@ def test_dry_run_reports_changes_but_writes_nothing(cli, registry_copy, isolated
     assert counts(isolated_home / "tasklist.db") == before
     human = cli("load", registry_copy, "--dry-run").stdout
     assert "would update item O30: title" in human
+
+
+@pytest.fixture
+def zh(monkeypatch):
+    from tasklist.messages import set_lang
+
+    monkeypatch.setenv("TASKLIST_LANG", "zh")
+    yield
+    set_lang(None)
+
+
+def test_load_reports_in_chinese_and_dry_run_says_what_it_would_do(cli, registry_copy, isolated_home, zh):
+    assert cli("load", registry_copy).stdout.splitlines()[:3] == [
+        "方案 fujian-dez-2021：新增",
+        "新增单位（37）：省科技厅、省发改委、省数字办、省工信厅、省交通运输厅、省广电局、省住建厅、省农业农村厅、"
+        "省教育厅、省民政厅、省商务厅、省文旅厅…（另 25 个）",
+        "新增事项（54）：T1、T2、T3、T4、T5、T6、T7、T8、T9、T10、T11、T12…（另 42 个）",
+    ]
+    edit(registry_copy / "outcomes.yaml", "title: 建成福建省区块链主干网", "title: 建成福建省区块链主干网络")
+    assert cli("load", registry_copy, "--dry-run").stdout.splitlines() == ["将更新事项 O30：title"]
+    assert cli("load", registry_copy).stdout.splitlines() == ["更新事项 O30：title"]
+    assert cli("load", registry_copy).stdout.splitlines() == ["fujian-dez-2021：无变化（共 54 个事项）"]

@@ -277,3 +277,97 @@ def test_email_rule(address, ok):
     from tasklist.registry import valid_email
 
     assert valid_email(address) is ok
+
+
+# --------------------------------------------------------------------------- in Chinese
+
+
+@pytest.fixture
+def zh(monkeypatch):
+    from tasklist.messages import set_lang
+
+    monkeypatch.setenv("TASKLIST_LANG", "zh")
+    set_lang(None)
+    yield
+    set_lang(None)
+
+
+ZH_CASES = {  # name: the message in Chinese, after `field: ` (the field stays the YAML key)
+    "impossible_date": "tasks[T1].due: 日期“2022-02-30”不存在：2 月没有 30 日",
+    "due_contradicts_text": "tasks[T1].due: 2022-06-30 与 due_text“2022年前”矛盾，后者表示 2022-12-31",
+    "unknown_agency": "tasks[T1].agencies: 未知单位“省发改委员”（是否要写“省发改委”？）",
+    "empty_agencies": "outcomes[O1].agencies: 至少要写一个责任单位",
+    "unknown_field": "outcomes[O3].owner: 未知字段（可用字段：agencies, category, content, due, due_text, id, seq, title）",
+    "missing_field": "outcomes[O7].due_text: 缺少必填字段",
+    "wrong_type": "tasks[T5].seq: 应为整数，而不是文本 five",
+    "seq_with_a_leading_zero": "tasks[T10].seq: 应写 10，而不是 010（YAML 1.1 会把前导零读作八进制数）",
+    "unsafe_tag": "document: 不允许使用标签 !!python/object/apply:os.system（只能写普通的 YAML 值）",
+    "alias_collision": "agencies[省发改委].aliases: 别名“发改委”已用作“省科技厅”的名称",
+}
+
+
+@pytest.mark.parametrize("case", sorted(ZH_CASES))
+def test_problems_read_in_chinese_with_the_same_place_and_field(case, registry_copy, zh):
+    filename, old, new, _field, _message, needle, at, *occurrence = CASES[case]
+    path = registry_copy / filename
+    edit(path, old, new)
+    line, col = position(path, needle, at, *occurrence)
+    assert f"{path}:{line}:{col}: {ZH_CASES[case]}" in problems_of(registry_copy)
+
+
+def test_a_yaml_syntax_error_reads_in_chinese(registry_copy, zh):
+    edit(registry_copy / "tasks.yaml", "  - id: T3\n", "  - id: T3\n   broken: [\n")
+    (problem,) = problems_of(registry_copy)
+    assert ": yaml: 语法错误：" in problem and "while" not in problem and "expected" not in problem, problem
+
+
+def test_the_cli_refuses_a_bad_registry_in_chinese(cli, registry_copy, zh):
+    edit(registry_copy / "tasks.yaml", "due: 2022-12-31", "due: 2022-02-30")
+    result = cli("load", "--check", str(registry_copy), code=2)
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].endswith("tasks[T1].due: 日期“2022-02-30”不存在：2 月没有 30 日")
+    assert lines[-1] == "error: 登记册有误，共 1 处问题"
+
+
+def test_the_old_name_warning_reads_in_chinese(registry_copy, zh):
+    _with_old_name(registry_copy)
+    warnings = [str(w) for w in read_registry([registry_copy]).warnings]
+    assert warnings and all(w.endswith("“no”已弃用（YAML 1.1 工具会把它读作布尔值），请改写为“seq”") for w in warnings)
+
+
+def test_check_says_ok_in_chinese(cli, zh):
+    out = cli("load", "--check").stdout
+    assert out.startswith("校验通过：") and "方案 fujian-dez-2021，54 个事项，37 个单位" in out
+
+
+# --------------------------------------------------------------------------- Chinese punctuation
+
+
+def test_ascii_punctuation_between_chinese_characters_is_one_warning_per_file_at_the_first(registry_copy):
+    path = registry_copy / "tasks.yaml"
+    text = path.read_text(encoding="utf-8")
+    # what a copy through an ASCII-only tool does: every section and T21's content
+    path.write_text(text.replace("产业化，培育", "产业化,培育").replace("（二期）、", "(二期)、"), encoding="utf-8")
+    line, col = position(path, "section: 一、加快提升数字产业化,培育", ",")
+    registry = read_registry([registry_copy])
+    assert [str(w) for w in registry.warnings] == [
+        f"{path}:{line}:{col}: tasks[T1].section: ASCII punctuation between Chinese characters "
+        "(',' here, where the official text writes '，'); 7 in this file"]
+    assert registry.items[0].group == "一、加快提升数字产业化,培育新产业新业态新模式"  # loaded as written
+
+
+@pytest.mark.parametrize("text", ["推动5G技术应用", "达2.6万亿元", "IPv6规模部署", "福建智能视觉AI开放平台（二期）",
+                                  "Digital Fujian (pilot), phase 2"])
+def test_ascii_punctuation_among_latin_letters_and_digits_is_no_warning(registry_copy, text):
+    edit(registry_copy / "tasks.yaml", "title: 大力发展数字农业", f"title: {text}")
+    assert read_registry([registry_copy]).warnings == []
+
+
+def test_the_punctuation_warning_goes_to_stderr_in_chinese_and_the_load_goes_ahead(cli, registry_copy, zh):
+    edit(registry_copy / "outcomes.yaml", "建成智慧海洋大数据中心（一期）", "建成智慧海洋大数据中心(一期)")
+    result = cli("load", "--check", str(registry_copy))
+    path = registry_copy / "outcomes.yaml"
+    line, col = position(path, "大数据中心(一期)", "(")
+    assert result.stderr.strip() == (f"{path}:{line}:{col}: outcomes[O12].title: "
+                                     "中文之间用了半角标点（此处“(”，正式文本写作“（”），本文件共 1 处")
+    assert result.stdout.startswith("校验通过：")
