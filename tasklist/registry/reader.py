@@ -51,7 +51,7 @@ FULL_WIDTH = {",": "，", ";": "；", ":": "：", "(": "（", ")": "）"}
 
 def _m(key: str, /, **fields: object) -> str:
     """A registry message in the current language."""
-    return t(f"registry.{key}", **fields)
+    return t(f"registry.{key}", None, **fields)
 
 
 def _names(names: Iterable[str]) -> str:

@@ -100,7 +100,8 @@ def resolve_agency(conn: Connection, text: str) -> AgencyRef:
                 starting[r[0]] = r[:4]
         rows = list((holding if len(holding) == 1 or len(starting) != 1 else starting).values())
         if len(rows) == 1:
-            return AgencyRef(*rows[0], taken_from=wanted)
+            r = rows[0]
+            return AgencyRef(r[0], r[1], r[2], r[3], taken_from=wanted)
     if rows:
         raise Ambiguous("registry.agency_ambiguous", hint="registry.hint_agency_as_listed", text=text,
                         names=_listed(sorted({r[1] for r in rows})))
