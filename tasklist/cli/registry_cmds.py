@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from ..errors import Problem
-from ..messages import t
+from ..messages import join, t
 from ..text import visible
 from .common import (
     AgencyOpt,
@@ -53,7 +53,7 @@ def load(
             print_json({"ok": True, "files": registry.files, "plan": registry.plan.id, "items": len(registry.items),
                         "agencies": len(registry.agencies)})
         else:
-            typer.echo(visible(t("registry.check_ok", files=t("registry.list_sep").join(registry.files), plan=registry.plan.id,
+            typer.echo(visible(t("registry.check_ok", files=join(registry.files), plan=registry.plan.id,
                                  items=len(registry.items), agencies=len(registry.agencies))))
         return
     from ..storage.schema import ensure_schema
@@ -73,7 +73,6 @@ def load_report_lines(report: Any) -> list[str]:
     dry = "_dry" if report.dry_run else ""
     if not report.changed:
         return [t("registry.load_unchanged", plan=report.plan, items=report.items_total)]
-    sep = t("registry.list_sep")
     lines: list[str] = []
     if report.plan_added:
         lines.append(t(f"registry.load_plan_added{dry}", plan=report.plan))
@@ -83,7 +82,7 @@ def load_report_lines(report: Any) -> list[str]:
                  "assignments_changed", "assignments_archived"):
         values = getattr(report, what)
         if values:
-            names = sep.join(values[:12]) + (t("registry.load_list_more", n=len(values) - 12) if len(values) > 12 else "")
+            names = join(values[:12]) + (t("registry.load_list_more", n=len(values) - 12) if len(values) > 12 else "")
             lines.append(t("registry.load_list", what=t(f"registry.load_{what}{dry}"), n=len(values), names=names))
     for what, changes in (("agency", report.agencies_changed), ("item", report.items_changed)):
         for key, fields in list(changes.items())[:20]:
@@ -136,8 +135,12 @@ def list_items(
     status_key = None
     if status is not None:
         status_key = parse_status(status)
-        if status_key is None:
-            raise BadInput("registry.status_unknown", hint="registry.hint_statuses", value=status)
+        if status_key is None:  # the words `update` uses (storage.writes.check_update)
+            from ..messages import current_lang
+            from ..rules import STATUS_LABELS_ZH
+
+            choices = join(f"{v}（{k}）" if current_lang() == "zh" else f"{k} ({v})" for k, v in STATUS_LABELS_ZH.items())
+            raise BadInput("error.unknown_status", hint="error.status_hint", status=status, choices=choices)
     before = parse_day(due_before)
     with database() as conn:
         day = resolve_as_of(as_of, conn)

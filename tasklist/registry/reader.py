@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from ..dates import due_from_text, valid_timezone
-from ..errors import Problem, RegistryError, TasklistError
-from ..messages import t
-from ..text import REFUSED, describe
+from ..errors import Problem, RegistryError, TasklistError, os_reason
+from ..messages import join, t
+from ..text import REFUSED, refusal
+from ..text import problem as text_problem
 from .names import CODE_RE, valid_email
 
 AGENCY_KINDS = (
@@ -56,21 +57,7 @@ def _m(key: str, /, **fields: object) -> str:
 
 def _names(names: Iterable[str]) -> str:
     """Names quoted and listed as the current language writes them."""
-    return _m("list_sep").join(_m("quoted", name=n) for n in names)
-
-
-def refused_message(value: str) -> str | None:
-    """Why a registry value may not be stored (the first character :mod:`tasklist.text` refuses, and
-    where), in the current language; None when it may."""
-    found = REFUSED.search(value)
-    if found is None:
-        return None
-    ch = found.group()
-    return _m("refused_char_at", char=describe(ch), code=f"U+{ord(ch):04X}", at=found.start() + 1)
-
-
-def _refused_char(ch: str) -> str:
-    return _m("refused_char", char=describe(ch), code=f"U+{ord(ch):04X}")
+    return join(_m("quoted", name=n) for n in names)
 
 
 def bundled_data_dir() -> Path:
@@ -209,7 +196,7 @@ class _Reader:
     def refused(self, node: Any, fieldname: str, value: str) -> bool:
         """Record a problem when ``value`` holds a character :mod:`tasklist.text` refuses, at the
         character itself when it is written raw in the file (else at the value's start)."""
-        why = refused_message(value)
+        why = text_problem(value)
         if why is None:
             return False
         raw = REFUSED.search(self.source, node.start_mark.index, max(node.end_mark.index, node.start_mark.index + 1))
@@ -230,7 +217,7 @@ class _Reader:
             raw = self.path.read_bytes()
             self.digest = hashlib.sha256(raw).hexdigest()
         except OSError as exc:
-            self.problems.append(Problem(self.shown, 0, 0, "file", _read_failure(exc)))
+            self.problems.append(Problem(self.shown, 0, 0, "file", _m("cannot_read", reason=os_reason(exc))))
             return None
         try:
             text = raw.decode("utf-8-sig")
@@ -260,7 +247,7 @@ class _Reader:
                 index = len(text.encode("utf-8", "surrogatepass")[:index].decode("utf-8", "ignore"))
             line, col = self._line_col(index)
             found = text[index] if index < len(text) else ""
-            why = _refused_char(found) if REFUSED.match(found) else _m("yaml_syntax", what=exc.reason)
+            why = refusal(found) if REFUSED.match(found) else _m("yaml_syntax", what=exc.reason)
             self.problems.append(Problem(self.shown, line, col, "yaml", why))
             return None
         except yaml.YAMLError as exc:
@@ -395,17 +382,6 @@ def _kind(node: Any) -> str:
     """What a YAML value turned out to be ("a number"), in the current language."""
     name = node.tag.rsplit(":", 1)[-1]
     return _m(f"node_{name}") if name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map") else node.tag
-
-
-def _read_failure(exc: OSError) -> str:
-    import errno
-
-    reason = exc.strerror or str(exc)
-    if exc.errno in (errno.EACCES, errno.EPERM):
-        return _m("read_denied", reason=reason)
-    if exc.errno == errno.EISDIR:
-        return _m("read_is_dir", reason=reason)
-    return _m("read_failed", errno=exc.errno, reason=reason)
 
 
 # What libyaml (and PyYAML, where it words it otherwise) says, -> the catalogue's words for it.

@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from ..errors import Ambiguous, NotFound
-from ..messages import t
+from ..messages import join
 from ..registry.names import close_codes, item_by_number, normalize_code
 from ..text import check
 from .connection import Connection
@@ -66,10 +66,6 @@ def members(conn: Connection, group: AgencyRef) -> list[AgencyRef]:
         "WHERE m.group_id = ? ORDER BY m.position", (group.id,))]
 
 
-def _listed(names: list[str]) -> str:
-    return t("registry.list_sep").join(names)
-
-
 def resolve_agency(conn: Connection, text: str) -> AgencyRef:
     """An agency from its short name, full name or any alias.
 
@@ -104,7 +100,7 @@ def resolve_agency(conn: Connection, text: str) -> AgencyRef:
             return AgencyRef(r[0], r[1], r[2], r[3], taken_from=wanted)
     if rows:
         raise Ambiguous("registry.agency_ambiguous", hint="registry.hint_agency_as_listed", text=text,
-                        names=_listed(sorted({r[1] for r in rows})))
+                        names=join(sorted({r[1] for r in rows})))
     # Each agency scored by its closest name; those near the best are suggested (省发该委: 省发改委, not
     # also 省卫健委, which shares only 省 and 委).
     score: dict[str, float] = {}
@@ -117,7 +113,7 @@ def resolve_agency(conn: Connection, text: str) -> AgencyRef:
     best = max(score.values(), default=0.0)
     guess = sorted((n for n, s in score.items() if s >= max(0.4, best - 0.1)), key=lambda n: -score[n])[:3]
     raise NotFound("registry.agency_unknown", hint="registry.hint_agency_close" if guess else "registry.hint_agencies_command",
-                   text=text, names=_listed(guess))
+                   text=text, names=join(guess))
 
 
 @dataclass(frozen=True)
@@ -146,7 +142,7 @@ def resolve_item(conn: Connection, text: str, *, include_archived: bool = True) 
         codes = [r[0] for r in conn.all("SELECT code FROM item" + ("" if include_archived else " WHERE archived = 0"))]
         close = close_codes(typed, codes)
         raise NotFound("registry.item_unknown", hint="registry.hint_item_close" if close else "registry.hint_items_command",
-                       text=text, codes=_listed(close))
+                       text=text, codes=join(close))
     if len(rows) > 1:
         raise Ambiguous("registry.item_several_plans", code=rows[0][1], plans=", ".join(r[2] for r in rows))
     r = rows[0]
