@@ -26,7 +26,7 @@ def ids(items):
 
 
 def stderr_lines(result):
-    return [line for line in result.stderr.splitlines() if not line.startswith(("created a new database", "新建数据库"))]
+    return [line for line in result.stderr.splitlines() if not line.startswith(("created a new database", "已新建数据库"))]
 
 
 # --------------------------------------------------------------------------- the shapes (no database)
