@@ -111,7 +111,7 @@ def _load_with_progress(conn, registry, dry_run):  # type: ignore[no-untyped-def
 
 
 def list_items(
-    kind: Annotated[str | None, typer.Option("--kind", help="task or outcome (任务 or 成果).", show_default=False)] = None,
+    kind: Annotated[str | None, typer.Option("--kind", help="task or outcome.", show_default=False)] = None,
     agency: AgencyOpt = None,
     status: Annotated[str | None, typer.Option("--status", help="Only items with this status.", show_default=False)] = None,
     overdue: Annotated[bool, typer.Option("--overdue", help="Only overdue items.")] = False,
@@ -157,7 +157,7 @@ def list_items(
 
 
 def show(
-    item_id: Annotated[str, typer.Argument(metavar="ID", help="Item id, e.g. T1, o32 or 任务1.")],
+    item_id: Annotated[str, typer.Argument(metavar="ID", help="Item id, e.g. T1 or o32.")],
     as_of: AsOf = None,
     json_: Json = False,
 ) -> None:
