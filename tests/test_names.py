@@ -118,12 +118,12 @@ def test_the_library_returns_the_guess_for_its_caller_to_say(cli):
 
 def test_a_start_two_names_share_is_still_ambiguous(cli, zh):
     result = cli("list", "--agency", "省委", code=2)
-    assert stderr_lines(result) == ["error: 单位“省委”不明确：省委台港澳办、省委网信办", "  hint: 请按清单写出单位名称"]
+    assert stderr_lines(result) == ["错误：单位“省委”不明确：省委台港澳办、省委网信办", "  提示：请按清单写出单位名称"]
 
 
 @pytest.mark.parametrize(("lang", "expected"), [
     ("en", ["error: unknown agency '省发该委'", "  hint: did you mean 省发改委?"]),
-    ("zh", ["error: 未知单位“省发该委”", "  hint: 是否要找 省发改委？"]),
+    ("zh", ["错误：未知单位“省发该委”", "  提示：是否要找 省发改委？"]),
 ])
 def test_an_unknown_agency_gets_the_closest_names(cli, monkeypatch, lang, expected):
     monkeypatch.setenv("TASKLIST_LANG", lang)
@@ -144,7 +144,7 @@ def test_list_kind_takes_the_annex_words_and_english(cli, kind, first, count):
 
 
 def test_an_unknown_kind_is_one_line_naming_the_words_it_takes(cli, zh):
-    assert stderr_lines(cli("list", "--kind", "项目", code=2)) == ["error: --kind 应为 任务 或 成果（task 或 outcome），而不是“项目”"]
+    assert stderr_lines(cli("list", "--kind", "项目", code=2)) == ["错误：--kind 应为 任务 或 成果（task 或 outcome），而不是“项目”"]
 
 
 @pytest.mark.parametrize(("typed", "code"), [("任务1", "T1"), ("成果3", "O3"), ("任務１", "T1"), ("t1", "T1"), ("Ｔ１", "T1"),
@@ -155,7 +155,7 @@ def test_show_takes_the_annex_words_full_width_and_lower_case(cli, typed, code):
 
 @pytest.mark.parametrize(("lang", "expected"), [
     ("en", ["error: no item 'Tl'", "  hint: did you mean T1?"]),
-    ("zh", ["error: 没有事项“Tl”", "  hint: 是否要找 T1？"]),
+    ("zh", ["错误：没有事项“Tl”", "  提示：是否要找 T1？"]),
 ])
 def test_a_letter_typed_for_a_digit_fails_with_did_you_mean(cli, monkeypatch, lang, expected):
     monkeypatch.setenv("TASKLIST_LANG", lang)

@@ -326,7 +326,7 @@ def test_the_cli_refuses_a_bad_registry_in_chinese(cli, registry_copy, zh):
     result = cli("load", "--check", str(registry_copy), code=2)
     lines = result.stderr.strip().splitlines()
     assert lines[0].endswith("tasks[T1].due: 日期“2022-02-30”不存在：2 月没有 30 日")
-    assert lines[-1] == "error: 登记册有误，共 1 处问题"
+    assert lines[-1] == "错误：登记册有误，共 1 处问题"
 
 
 def test_the_old_name_warning_reads_in_chinese(registry_copy, zh):
