@@ -25,6 +25,9 @@ def isolated_home(tmp_path, monkeypatch):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("TASKLIST_LANG", "en")
     monkeypatch.setenv("COLUMNS", "80")
+    from tasklist.messages import set_lang
+
+    set_lang(None)  # a language a CLI run chose stays in the process: each test starts from the environment
     return home
 
 

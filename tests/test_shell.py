@@ -124,3 +124,17 @@ def test_an_unusable_home_is_one_line(tmp_path):
     assert result.stderr.startswith("错误：数据目录") and "unexpected" not in result.stderr
     result = run("status", env={"TASKLIST_HOME": str(blocker)})
     assert result.returncode == 1 and result.stderr.startswith("错误：数据目录"), result.stderr
+
+
+def test_the_plan_chooses_the_language_unless_the_user_does(tmp_path, registry_copy):
+    tasks = registry_copy / "tasks.yaml"
+    tasks.write_text(tasks.read_text(encoding="utf-8").replace("lang: zh-CN", "lang: en"), encoding="utf-8")
+    assert run("load", str(registry_copy), home=tmp_path).returncode == 0
+    assert run("status", "--summary", home=tmp_path).stdout.startswith("Status by agency")
+    assert run("status", "--summary", "--lang", "zh", home=tmp_path).stdout.startswith("各单位进展")
+    assert run("status", "--summary", env={"TASKLIST_LANG": "zh"}, home=tmp_path).stdout.startswith("各单位进展")
+    refused = run("show", "T99", home=tmp_path)
+    assert refused.returncode == 2 and refused.stderr.startswith("error: ")
+    tasks.write_text(tasks.read_text(encoding="utf-8").replace("lang: en", "lang: fr"), encoding="utf-8")
+    bad = run("load", str(registry_copy), home=tmp_path)
+    assert bad.returncode == 2 and "plan.lang" in bad.stderr and "“fr”" in bad.stderr, bad.stderr

@@ -87,7 +87,8 @@ class Group(TyperGroup):
 
         argv = list(sys.argv[1:] if args is None else args)
         given = lang_given(argv)
-        set_lang(given if given in ("zh", "en") else None)
+        settings.lang = given if given in ("zh", "en") else None
+        set_lang(settings.lang)
         localize(self)
         try:
             rv = super().main(argv, prog_name, complete_var, standalone_mode=False,
@@ -127,6 +128,12 @@ def database(*, setup: bool = True, create: bool | None = None) -> Iterator[Any]
     conn = open_db(settings.db, setup=setup, create=not settings.db if create is None else create)
     if conn.created:
         sys.stderr.write(t("cli.created_db", path=conn.label()) + "\n")
+    if setup and settings.lang is None:  # no --lang: the plan's own language, unless TASKLIST_LANG says
+        from ..messages import follow_plan
+        from ..storage.lookup import current_plan
+
+        plan = current_plan(conn)
+        follow_plan(plan.lang if plan else None)
     try:
         yield conn
     finally:

@@ -33,6 +33,13 @@ def current_lang() -> str:
     return _lang or detect_lang()
 
 
+def follow_plan(plan_lang: str | None) -> None:
+    """Speak the plan's language (the registry's ``plan.lang``) unless --lang or TASKLIST_LANG chose one."""
+    global _lang
+    if plan_lang and _lang is None and not os.environ.get("TASKLIST_LANG"):
+        _lang = detect_lang(plan_lang)
+
+
 def area(name: str) -> dict[str, tuple[str, str]]:
     table = _AREAS.get(name)
     if table is None:

@@ -46,6 +46,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "node_seq": ("列表", "a list"), "node_map": ("映射", "a mapping"),
     # -- the plan
     "plan_id_shape": ("“{value}”只能由小写字母、数字、“.”、“_”和“-”组成", "{value!r} must be lower-case letters, digits, '.', '_' or '-'"),
+    "plan_lang": ("未知的语言“{value}”（可用：zh-CN、en）", "unknown language {value!r} (zh-CN or en)"),
     "unknown_timezone": ("未知的时区“{value}”（例如 Asia/Shanghai）", "unknown time zone {value!r} (e.g. Asia/Shanghai)"),
     "quarterly_no_day": ("按季度报送不设日期（季度末报送）", "quarterly reporting takes no day (reports fall due at quarter end)"),
     "day_range": ("{cadence}报送的日期应为 1 到 {limit}", "must be 1 to {limit} for {cadence} reporting"),

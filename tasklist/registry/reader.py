@@ -89,6 +89,7 @@ class PlanSpec:
     timezone: str
     reporting: dict[str, Any]
     where: Where
+    lang: str = "zh-CN"  # what the plan's office reads: zh-CN (default) or en
 
 
 @dataclass
@@ -532,7 +533,7 @@ def _read_plan(nodes: list[tuple[_Reader, Any]], problems: list[Problem], files:
     for reader, node in nodes[1:]:
         reader.add(node, "plan", _m("second_plan", first=nodes[0][0].where(nodes[0][1])))
     reader, node = nodes[0]
-    fields = reader.mapping(node, "plan", {"id", "title"}, {"doc_no", "issued", "issuer", "timezone", "reporting"})
+    fields = reader.mapping(node, "plan", {"id", "title"}, {"doc_no", "issued", "issuer", "timezone", "reporting", "lang"})
     if fields is None:
         return None
     plan_id = reader.text(fields["id"], "plan.id") if "id" in fields else None
@@ -555,9 +556,19 @@ def _read_plan(nodes: list[tuple[_Reader, Any]], problems: list[Problem], files:
     reporting: dict[str, Any] = {"cadence": "quarterly"}
     if "reporting" in fields:
         reporting = _read_reporting(reader, fields["reporting"]) or reporting
+    lang = "zh-CN"
+    if "lang" in fields:
+        given = reader.text(fields["lang"], "plan.lang")
+        if given in PLAN_LANGS:
+            lang = given
+        elif given is not None:
+            reader.add(fields["lang"], "plan.lang", _m("plan_lang", value=given))
     if plan_id is None or title is None:
         return None
-    return PlanSpec(plan_id, title, doc_no, issued, issuer, timezone, reporting, reader.where(node))
+    return PlanSpec(plan_id, title, doc_no, issued, issuer, timezone, reporting, reader.where(node), lang)
+
+
+PLAN_LANGS = ("zh-CN", "en")
 
 
 def _read_reporting(reader: _Reader, node: Any) -> dict[str, Any] | None:

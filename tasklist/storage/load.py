@@ -84,12 +84,14 @@ def _apply_plan(conn: Connection, reg: Registry, report: LoadReport) -> None:
     values = {
         "title": p.title, "doc_no": p.doc_no, "issued": p.issued.isoformat() if p.issued else None,
         "issuer": p.issuer, "timezone": p.timezone, "reporting": json.dumps(p.reporting, sort_keys=True),
+        "lang": p.lang,
     }
-    row = conn.one("SELECT title, doc_no, issued, issuer, timezone, reporting FROM plan WHERE id = ?", (p.id,))
+    row = conn.one("SELECT title, doc_no, issued, issuer, timezone, reporting, lang FROM plan WHERE id = ?", (p.id,))
     if row is None:
         report.plan_added = True
         conn.execute(
-            "INSERT INTO plan (id, title, doc_no, issued, issuer, timezone, reporting, loaded_at) VALUES (?,?,?,?,?,?,?,?)",
+            "INSERT INTO plan (id, title, doc_no, issued, issuer, timezone, reporting, lang, loaded_at) "
+            "VALUES (?,?,?,?,?,?,?,?,?)",
             (p.id, *values.values(), now_utc()),
         )
         return

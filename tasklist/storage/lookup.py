@@ -23,13 +23,15 @@ class PlanInfo:
     issued: date | None
     timezone: str
     reporting: dict[str, Any]
+    lang: str = "zh-CN"
 
 
-_PLAN_COLS = "id, title, doc_no, issued, timezone, reporting"
+_PLAN_COLS = "id, title, doc_no, issued, timezone, reporting, lang"
 
 
 def _plan(row: tuple[Any, ...]) -> PlanInfo:
-    return PlanInfo(row[0], row[1], row[2], date.fromisoformat(row[3]) if row[3] else None, row[4], json.loads(row[5]))
+    return PlanInfo(row[0], row[1], row[2], date.fromisoformat(row[3]) if row[3] else None, row[4], json.loads(row[5]),
+                    row[6])
 
 
 def plans(conn: Connection) -> list[PlanInfo]:

@@ -39,6 +39,7 @@ class Plan(SQLModel, table=True):
     timezone: str = Field(sa_type=Text)
     reporting: str = Field(sa_type=Text)  # JSON: {"cadence": "quarterly"} etc.
     loaded_at: str = Field(sa_type=Text)
+    lang: str = Field(default="zh-CN", sa_type=Text, sa_column_kwargs={"server_default": "zh-CN"})  # zh-CN or en
 
 
 class Agency(SQLModel, table=True):
