@@ -39,7 +39,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "opt.load.dry_run": ('显示将有哪些变化，但不做任何更改。', 'Show what would change, change nothing.'),
     "opt.feedback.import.dry_run": ('显示将记录哪些内容，但不记录。', 'Show what would be recorded; record nothing.'),
     "opt.json_": ('输出 JSON（全部行，字段名固定；见 docs/json.md）。', 'Print JSON (every row, stable field names; see docs/json.md).'),
-    "opt.kind": ('任务或成果（task / outcome）。', 'task or outcome.'),
+    "opt.kind": ('任务或成果（也可写 task / outcome）。', 'task or outcome (or 任务 / 成果).'),
     "opt.agency": ('单位：简称、全称或任一别名。', 'Agency: short name, full name or any alias.'),
     "opt.update.agency": ('承担该部分的单位：简称、全称或任一别名（可重复，指定多个单位）。', 'Agency whose part this is: short name, full name or any alias (repeat for several).'),
     "opt.done.agency": ('承担该部分的单位：简称、全称或任一别名（可重复，指定多个单位）。', 'Agency whose part this is: short name, full name or any alias (repeat for several).'),
