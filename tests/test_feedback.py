@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import re
+import shutil
+import subprocess
+import unicodedata
 import zipfile
+from datetime import date
 
 import pytest
 from conftest import query
 from openpyxl import load_workbook
+from openpyxl.utils.datetime import to_excel
 
 # every test here writes (exports, reminders, feedback imports): each runs on SQLite and PostgreSQL
 pytestmark = pytest.mark.usefixtures("engine")
@@ -43,11 +50,11 @@ def test_export_fill_import_then_status_reflects_it(cli, workbook):
     book = load_workbook(workbook)
     ws = book["反馈表"]
     assert book.sheetnames == ["反馈表", "填写说明", "_tasklist"] and book["_tasklist"].sheet_state == "veryHidden"
-    assert [ws.cell(row=r, column=1).value for r in range(2, ws.max_row + 1)] == ["T5", "T6", "O16"]
-    assert ws.protection.sheet and ws["A2"].protection.locked and not ws["G2"].protection.locked
+    assert [ws.cell(row=r, column=1).value for r in range(3, ws.max_row + 1)] == ["T5", "T6", "O16"]
+    assert ws.protection.sheet and ws["A3"].protection.locked and not ws["H3"].protection.locked
     assert any("推进中" in dv.formula1 for dv in ws.data_validations.dataValidation)
     assert "填写说明" in book["填写说明"]["A1"].value
-    filled = fill(workbook, {"G2": "推进中", "H2": 40, "I2": "卫星中心完成选址", "J2": "2026-11-20", "G4": "已完成"})
+    filled = fill(workbook, {"H3": "推进中", "I3": 40, "J3": "卫星中心完成选址", "K3": "2026-11-20", "H5": "已完成"})
     result = cli.json("feedback", "import", filled, *AS_OF)
     assert [(u["id"], u["status"]) for u in result["updates"]] == [("T5", "in_progress"), ("O16", "done")]
     row = cli.json("status", "--agency", "省农业农村厅", "--summary", *AS_OF)["agencies"][0]
@@ -58,7 +65,7 @@ def test_export_fill_import_then_status_reflects_it(cli, workbook):
 
 
 def test_importing_the_same_file_twice_records_nothing_the_second_time(cli, workbook):
-    filled = fill(workbook, {"G3": "受阻", "I3": "资金未到位"})
+    filled = fill(workbook, {"H4": "受阻", "J4": "资金未到位"})
     cli("feedback", "import", filled, *AS_OF)
     assert updates() == 1
     result = cli("feedback", "import", filled, *AS_OF)
@@ -66,45 +73,45 @@ def test_importing_the_same_file_twice_records_nothing_the_second_time(cli, work
 
 
 def test_dry_run_records_nothing(cli, workbook):
-    filled = fill(workbook, {"G3": "已完成"})
+    filled = fill(workbook, {"H4": "已完成"})
     assert cli.json("feedback", "import", filled, "--dry-run", *AS_OF)["updates"][0]["id"] == "T6"
     assert updates() == 0
 
 
 def test_blank_rows_are_skipped(cli, workbook):
-    filled = fill(workbook, {"G4": "推进中"})
+    filled = fill(workbook, {"H5": "推进中"})
     assert [u["id"] for u in cli.json("feedback", "import", filled, *AS_OF)["updates"]] == ["O16"]
 
 
 @pytest.mark.parametrize(
     "cells, message",
     [
-        ({"G2": "差不多了"}, "row 2: 新状态: unknown status '差不多了'"),
-        ({"G2": "推进中", "H2": 120}, "row 2: 进度(%): must be a whole number 0 to 100, not 120"),
-        ({"G2": "推进中", "J2": "2027-01-01"}, "row 2: 报送日期: report date 2027-01-01 is in the future (today is 2026-11-23)"),
-        ({"G2": "推进中", "J2": "下周"}, "row 2: 报送日期: cannot read '下周' as a date"),
-        ({"G2": "推进中", "I2": "长" * 2001}, "row 2: 进展情况: note is too long (2001 characters"),
-        ({"H2": 50}, "row 2: 新状态: empty"),
-        ({"A3": "T7", "G3": "已完成"}, "row 3: 编号: 'T7' was 'T6' in the export (locked columns must not be edited)"),
-        ({"B3": "改过的标题", "G3": "已完成"}, "row 3: 名称: changed since the export"),
-        ({"A5": "T1", "G5": "已完成"}, "row 5: a row that was not in the export"),
+        ({"H3": "差不多了"}, "row 3: 新状态: unknown status '差不多了'"),
+        ({"H3": "推进中", "I3": 120}, "row 3: 进度（%）: must be a whole number 0 to 100, not 120"),
+        ({"H3": "推进中", "K3": "2027-01-01"}, "row 3: 报送日期: report date 2027-01-01 is in the future (today is 2026-11-23)"),
+        ({"H3": "推进中", "K3": "下周"}, "row 3: 报送日期: cannot read '下周' as a date"),
+        ({"H3": "推进中", "J3": "长" * 2001}, "row 3: 进展情况: note is too long (2001 characters"),
+        ({"I3": 50}, "row 3: 新状态: empty"),
+        ({"A4": "T7", "H4": "已完成"}, "row 4: 编号: 'T7' was 'T6' in the export (locked columns must not be edited)"),
+        ({"B4": "改过的标题", "H4": "已完成"}, "row 4: 名称: changed since the export"),
+        ({"A6": "T1", "H6": "已完成"}, "row 6: a row that was not in the export"),
     ],
 )
 def test_each_bad_row_is_reported_with_sheet_row_and_field_and_nothing_is_recorded(cli, workbook, cells, message):
-    filled = fill(workbook, {"G4": "已完成", **cells})  # a good row too: it must not be recorded either
+    filled = fill(workbook, {"H5": "已完成", **cells})  # a good row too: it must not be recorded either
     result = cli("feedback", "import", filled, *AS_OF, code=2)
     assert "filled-nyt.xlsx: sheet 反馈表 " in result.stderr and message in result.stderr
     assert updates() == 0
 
 
 def test_all_row_problems_are_reported_at_once(cli, workbook):
-    filled = fill(workbook, {"G2": "x", "G3": "已完成", "H3": -1, "G4": "受阻", "J4": "2026-02-30"})
+    filled = fill(workbook, {"H3": "x", "H4": "已完成", "I4": -1, "H5": "受阻", "K5": "2026-02-30"})
     lines = cli("feedback", "import", filled, *AS_OF, code=2).stderr.splitlines()
     assert len([line for line in lines if "sheet 反馈表 row" in line]) == 3
 
 
 def test_workbook_of_another_agency_is_refused(cli, workbook):
-    filled = fill(workbook, {"G2": "推进中"})
+    filled = fill(workbook, {"H3": "推进中"})
     result = cli("feedback", "import", filled, "--agency", "省商务厅", *AS_OF, code=2)
     assert "belongs to 省农业农村厅, not 省商务厅" in result.stderr and updates() == 0
 
@@ -116,7 +123,7 @@ def test_workbook_of_another_plan_is_refused(cli, workbook):
             if row[0].value == "plan":
                 row[1].value = "xiamen-2025"
 
-    filled = fill(workbook, {"G2": "推进中"}, edit=other_plan)
+    filled = fill(workbook, {"H3": "推进中"}, edit=other_plan)
     result = cli("feedback", "import", filled, *AS_OF, code=2)
     assert "the hidden sheet was edited (plan differ from export #1" in result.stderr and updates() == 0
 
@@ -127,11 +134,11 @@ def test_workbook_of_another_plan_is_refused(cli, workbook):
         (lambda book: book.create_sheet("我的备注"), "sheets must not be added, removed or renamed"),
         (lambda book: setattr(book["填写说明"], "title", "说明"), "sheets must not be added, removed or renamed"),
         (lambda book: book.remove(book["_tasklist"]), "sheets must not be added, removed or renamed"),
-        (lambda book: book["反馈表"].cell(row=1, column=7, value="状态"), "columns are not those exported"),
+        (lambda book: book["反馈表"].cell(row=2, column=8, value="状态"), "columns are not those exported"),
     ],
 )
 def test_changed_sheets_or_columns_are_refused(cli, workbook, edit, message):
-    filled = fill(workbook, {"G2": "推进中"}, edit=edit)
+    filled = fill(workbook, {"H3": "推进中"}, edit=edit)
     assert message in cli("feedback", "import", filled, *AS_OF, code=2).stderr
     assert updates() == 0
 
@@ -161,7 +168,7 @@ def test_csv_round_trip_and_refusal(cli, tmp_path):
     lines = text.splitlines()
     assert lines[0].startswith("#tasklist-feedback ")
     rows = list(csv.reader(io.StringIO("\n".join(lines[1:]))))
-    rows[2][6:10] = ["已完成", "100", "验收通过", "2026-11-22"]
+    rows[2][7:11] = ["已完成", "100", "验收通过", "2026-11-22"]
     filled = tmp_path / "nyt-filled.csv"
     body = io.StringIO(newline="")
     csv.writer(body, lineterminator="\r\n").writerows(rows)
@@ -191,7 +198,122 @@ def test_a_group_gets_no_empty_workbook_each_member_gets_its_own(cli, tmp_path):
     names = sorted(p.name for p in tmp_path.glob("*.xlsx"))
     assert not any("各设区市" in n for n in names)
     fuzhou = next(tmp_path.glob("*福州市人民政府*"))
-    codes = [r[0] for r in load_workbook(fuzhou)["反馈表"].iter_rows(min_row=2, values_only=True)]
+    codes = [r[0] for r in load_workbook(fuzhou)["反馈表"].iter_rows(min_row=3, values_only=True)]
     # the city's parts of the items the registry gives to 各设区市人民政府 are in its own workbook
     status = cli.json("status", "--agency", "福州市人民政府", *AS_OF)["items"]["福州市人民政府"]
     assert codes == [a["id"] for a in status if a["status"] != "done"] and codes
+
+
+# --------------------------------------------------------------------------- the sheet as it is printed and filled in
+
+HEADERS = ["编号", "名称", "牵头/配合", "完成时间", "逾期天数", "当前状态", "最近进展", "新状态", "进度（%）", "进展情况", "报送日期"]
+
+
+@pytest.fixture
+def kjt(cli, tmp_path):
+    """省科技厅's workbook: a part it leads, parts it shares, two items with no date (持续推进)."""
+    path = tmp_path / "kjt.xlsx"
+    cli("feedback", "export", "--agency", "省科技厅", "--out", path, *AS_OF)
+    return path
+
+
+def test_the_sheet_opens_with_a_title_row_naming_agency_plan_and_date(kjt):
+    ws = load_workbook(kjt)["反馈表"]
+    title, doc_no = query("SELECT title, doc_no FROM plan")[0]
+    assert ws["A1"].value == f"省科技厅 进展反馈表 · {doc_no}《{title}》 · 截至 2026-11-23"
+    assert doc_no == "闽政〔2021〕5号"
+    assert [str(r) for r in ws.merged_cells.ranges] == ["A1:K1"] and ws["A1"].font.b
+    assert [c.value for c in ws[2]] == HEADERS
+
+
+def test_each_row_gives_the_agencys_role_and_the_due_text_of_ongoing_items(cli, kjt):
+    ws = load_workbook(kjt)["反馈表"]
+    rows = {r[0]: r for r in ws.iter_rows(min_row=3, values_only=True)}
+    parts = cli.json("status", "--agency", "省科技厅", *AS_OF)["items"]["省科技厅"]
+    assert list(rows) == [p["id"] for p in parts if p["status"] != "done"] and len(rows) == 9
+    assert {code: r[2] for code, r in rows.items()} == {p["id"]: {"lead": "牵头", "co": "配合"}[p["role"]] for p in parts}
+    assert {r[2] for r in rows.values()} == {"牵头", "配合"}
+    ongoing = {p["id"] for p in parts if p["due"] is None}
+    assert ongoing == {"T2", "T4"}  # 持续推进 in the registry: the cell was blank before
+    assert all(rows[code][3] == "持续推进" for code in ongoing)
+    assert all(r[3] is not None and r[3].date() == date(2022, 12, 31) for code, r in rows.items() if code not in ongoing)
+    # the CSV form has the same columns
+    path = kjt.with_suffix(".csv")
+    cli("feedback", "export", "--agency", "省科技厅", "--format", "csv", "--out", path, *AS_OF)
+    lines = list(csv.reader(io.StringIO(path.read_bytes().decode("utf-8-sig").split("\r\n", 1)[1])))
+    assert lines[0] == HEADERS
+    assert {r[0]: (r[2], r[3]) for r in lines[1:]}["T2"] == (rows["T2"][2], "持续推进")
+
+
+def test_fill_in_cells_are_checked_in_the_spreadsheet_program(kjt):
+    ws = load_workbook(kjt)["反馈表"]
+    checks = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation}
+    assert set(checks) == {"H3:H11", "I3:I11", "J3:J11", "K3:K11"}
+    status, progress, day = checks["H3:H11"], checks["I3:I11"], checks["K3:K11"]
+    assert status.type == "list" and status.formula1 == '"未启动,推进中,已完成,受阻"' and status.showErrorMessage
+    assert progress.type == "whole" and (progress.formula1, progress.formula2) == ("0", "100")
+    # a real date, from the day the plan was issued to the day it is filled in
+    assert day.type == "date" and day.operator == "between" and day.showErrorMessage and day.showInputMessage
+    assert day.formula1 == str(int(to_excel(date(2021, 3, 3)))) and day.formula2 == "TODAY()"
+    for text in (day.prompt, day.error):
+        assert "2021-03-03" in text and "YYYY-MM-DD" in text and "，" in text and not re.search(r"[A-Za-z]{2,}", text.replace("YYYY-MM-DD", ""))
+    assert day.promptTitle == day.errorTitle == "报送日期"
+    assert not ws["K3"].protection.locked and ws["K3"].number_format == "yyyy-mm-dd"
+
+
+def test_a_report_date_before_the_plan_was_issued_is_refused_at_import_too(cli, kjt):
+    filled = fill(kjt, {"H3": "推进中", "K3": "2021-03-02", "H4": "推进中", "K4": "2021-03-03"})
+    result = cli("feedback", "import", filled, *AS_OF, code=2)
+    assert "filled-kjt.xlsx: sheet 反馈表 row 3: 报送日期: 2021-03-02 is before the plan was issued (2021-03-03)" in result.stderr
+    assert "row 4" not in result.stderr and updates() == 0
+
+
+def test_the_sheet_prints_on_a4_landscape_one_page_wide_with_its_headers_on_every_page(kjt):
+    book = load_workbook(kjt)
+    ws = book["反馈表"]
+    assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9  # A4
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert (int(ws.page_setup.fitToWidth), int(ws.page_setup.fitToHeight)) == (1, 0)  # as many pages tall as it takes
+    assert ws.print_title_rows == "$1:$2"
+    assert ws.freeze_panes == "C3"
+    assert ws["B3"].alignment.wrap_text and ws["G3"].alignment.wrap_text and ws["J3"].alignment.wrap_text
+    widths = {c: ws.column_dimensions[c].width for c in "ABCDEFGHIJK"}
+    assert widths["B"] >= 30 and widths["J"] >= 30 and sum(widths.values()) <= 170
+    # a row is as tall as its name wrapped in the name column (a Chinese character is two wide)
+    for row in ws.iter_rows(min_row=3):
+        wide = sum(2 if unicodedata.east_asian_width(ch) == "W" else 1 for ch in row[1].value)
+        assert ws.row_dimensions[row[0].row].height >= 15 * -(-wide // (widths["B"] - 1))
+    help_sheet = book["填写说明"]
+    assert int(help_sheet.page_setup.paperSize) == 9 and help_sheet.page_setup.orientation == "portrait"
+
+
+def _pdf_pages(pdf):
+    """(width, height, text) of each page of a PDF, read by poppler's pdfinfo and pdftotext."""
+    info = subprocess.run(["pdfinfo", "-f", "1", "-l", "999", str(pdf)], capture_output=True, text=True, check=True).stdout
+    sizes = [(float(w), float(h)) for w, h in re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+) pts", info)]
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return [(w, h, page) for (w, h), page in zip(sizes, text.split("\f"), strict=False)]
+
+
+@pytest.mark.skipif(not (shutil.which("soffice") and shutil.which("pdftotext")) and not os.environ.get("CI"),
+                    reason="LibreOffice and poppler-utils are not installed (CI installs them)")
+def test_libreoffice_prints_the_sheet_one_page_wide_in_landscape_with_every_row(cli, tmp_path):
+    """Printed the way an office would (LibreOffice to PDF): 省发改委's 37 open parts. Before, the
+    sheet took 4 portrait pages, the names cut and the fill-in columns on pages of their own."""
+    path = tmp_path / "fgw.xlsx"
+    cli("feedback", "export", "--agency", "省发改委", "--out", path, *AS_OF)
+    codes = [r[0] for r in load_workbook(path)["反馈表"].iter_rows(min_row=3, values_only=True)]
+    assert len(codes) == 37
+    profile = tmp_path / "lo-profile"  # its own profile: never the user's, and no clash with another run
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
+                    "--outdir", str(tmp_path), str(path)], capture_output=True, check=True, timeout=240)
+    pages = _pdf_pages(tmp_path / "fgw.pdf")
+    sheet = [(w, h, text) for w, h, text in pages if "进展反馈表" in text]
+    assert 1 <= len(sheet) <= 3 and pages[: len(sheet)] == sheet  # then the instructions
+    for w, h, text in sheet:
+        assert (round(w), round(h)) == (842, 595)  # A4 landscape
+        header = next(line for line in text.splitlines() if "编号" in line)
+        # every column on the page: one page wide, the headers repeated on each page
+        assert all(word in header for word in ("编号", "名称", "新状态", "进展情况", "报送日期")), header
+    printed = re.findall(r"^\s*([TO]\d+)\s", "\n".join(text for _, _, text in sheet), flags=re.M)
+    assert printed == codes

@@ -54,8 +54,8 @@ def test_reminder_to_filled_workbook_to_reply_folder_to_import(cli, tmp_path):
         body = message.get_body((part,)).get_content()
         assert "电话：0591-12345678" in body and "附件为贵单位的反馈表" in body
     # two agencies reply; the office saves the replies in a folder, plus one file that is not a reply
-    reply_with(tmp_path, by_agency["省农业农村厅"], {"G2": "推进中", "H2": 40, "I2": "已完成选址"}, "nyt.eml")
-    reply_with(tmp_path, by_agency["省商务厅"], {"G2": "已完成"}, "swt.eml")
+    reply_with(tmp_path, by_agency["省农业农村厅"], {"H3": "推进中", "I3": 40, "J3": "已完成选址"}, "nyt.eml")
+    reply_with(tmp_path, by_agency["省商务厅"], {"H3": "已完成"}, "swt.eml")
     (tmp_path / "replies" / "notes.csv").write_text("not a feedback file\n", encoding="utf-8")
     result = cli("feedback", "import", tmp_path / "replies", *AS_OF, code=2)
     lines = result.stderr.splitlines()

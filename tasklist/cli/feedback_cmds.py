@@ -6,9 +6,10 @@ from typing import Annotated, Any
 
 import typer
 
+from ..messages import t
 from ..text import visible
 from .common import AgencyOpt, AsOf, Json, console, database, print_json, resolve_as_of
-from .export_cmds import Force, output_target, write_output
+from .export_cmds import Force
 
 app = typer.Typer(help="Feedback workbooks: export one per agency, import what they send back.", no_args_is_help=True)
 
@@ -35,20 +36,20 @@ def export(
     from .common import agency_named
 
     if fmt not in ("xlsx", "csv"):
-        raise BadInput(f"--format must be xlsx or csv, not {fmt!r}")
+        raise BadInput("feedback.format_choice", fmt=fmt)
     if all_ == bool(agency):
-        raise BadInput("give --agency A (with --out FILE) or --all (with --out-dir DIR)")
+        raise BadInput("feedback.give_agency_or_all")
     if agency and out is None:
-        raise BadInput("give --out FILE")
+        raise BadInput("feedback.give_out")
     if all_ and out_dir is None:
-        raise BadInput("--all needs --out-dir DIR")
+        raise BadInput("feedback.all_needs_out_dir")
     writer = export_xlsx if fmt == "xlsx" else export_csv
     with database() as conn:
         protected = files.database_files(conn)
         if agency:
-            target = output_target(out, force=force, conn=conn)
+            target = files.target(out, force=force, database=conn)
             day = resolve_as_of(as_of, conn)
-            write_output(writer(conn, agency_named(conn, agency), day), target)
+            _write(writer(conn, agency_named(conn, agency), day), target)
             return
         assert out_dir is not None  # here --all, which was refused above without --out-dir
         folder = files.directory(out_dir, database=protected)
@@ -57,11 +58,19 @@ def export(
         due = [ref for ref in agencies_in_order(conn) if open_parts.get(ref.id) and not members(conn, ref)]
         # every file checked before any is written; one name per agency, even where two clean alike
         stems = files.distinct_names([(files.safe_filename(ref.name), ref.name) for ref in due])
-        targets = [files.inside(folder, f"{day.isoformat()}_{stem}_反馈表.{fmt}", force=force, database=protected)
-                   for stem in stems]
+        targets = [files.inside(folder, t("feedback.file_name", "zh", as_of=day.isoformat(), agency=stem, ext=fmt),
+                                force=force, database=protected) for stem in stems]
         files.make_directory(folder)
         for ref, target in zip(due, targets):
-            write_output(writer(conn, ref, day, open_parts[ref.id]), target)
+            _write(writer(conn, ref, day, open_parts[ref.id]), target)
+
+
+def _write(data: bytes, target: Any) -> None:
+    """The whole file or the old one untouched (see :func:`tasklist.output.files.write_atomic`)."""
+    from ..output.files import write_atomic
+
+    write_atomic(target, data)
+    typer.echo(t("feedback.wrote", file=visible(target.shown)), err=True)
 
 
 @app.command("import")
@@ -90,7 +99,7 @@ def import_(
     from ..feedback.replies import collect
     from .common import agency_named
 
-    results: list[tuple[str, object]] = []
+    results: list[tuple[object, object]] = []
     with database() as conn, tempfile.TemporaryDirectory(prefix="tasklist-replies-") as work:
         day = resolve_as_of(as_of, conn)
         expected = agency_named(conn, agency) if agency else None
@@ -115,61 +124,67 @@ def import_(
     _show_batch(results, dry_run, json_)
 
 
-def _show_one(result: Any, dry_run: bool, json_: bool, shown: str | None = None) -> None:
+def _show_one(result: Any, dry_run: bool, json_: bool) -> None:
     if json_:
         print_json(result.as_dict())
         return
-    name = visible(shown or result.file)
+    name = visible(result.file)
     if result.duplicate:
-        typer.echo(f"{name}: already imported; nothing recorded", err=True)
+        typer.echo(t("feedback.already_imported", file=name), err=True)
         return
     from ..i18n import Labels
     from ..output.terminal import import_preview
 
-    console().print(import_preview(result, Labels("zh")))
+    labels = Labels()
+    console().print(import_preview(result, labels))
     if result.skipped:
-        typer.echo(f"{name}: {', '.join(result.skipped)} imported from export #{result.export_id} before; skipped",
-                   err=True)
+        typer.echo(t("feedback.imported_before", file=name, codes=", ".join(result.skipped), id=result.export_id), err=True)
     for c in result.conflicts:
         since = c.since
-        verdict = "applied anyway (--force)" if result.forced else "held back"
-        typer.echo(f"{name}: row {c.row} {c.code}: the workbook says {c.says}, but update #{since.get('id')} "
-                   f"({since.get('status')}, reported {since.get('reported_on')}, recorded "
-                   f"{str(since.get('recorded_at', ''))[:19]}) came after the export; {verdict}", err=True)
-    verb = "would record" if dry_run else "recorded"
-    typer.echo(f"{verb} {len(result.updates)} update{'s' if len(result.updates) != 1 else ''}", err=True)
+        typer.echo(t("feedback.conflict", file=name, row=c.row, code=c.code, says=labels.status(c.says), id=since.get("id"),
+                     status=labels.status(str(since.get("status"))), reported=since.get("reported_on"),
+                     recorded=str(since.get("recorded_at", ""))[:19],
+                     verdict=t("feedback.conflict_forced" if result.forced else "feedback.conflict_held")), err=True)
+    typer.echo(_recorded(result.updates, dry_run), err=True)
 
 
-def _show_batch(results: list[tuple[str, Any]], dry_run: bool, json_: bool) -> None:
+def _recorded(updates: list[Any], dry_run: bool) -> str:
+    from ..feedback.workbook import counted
+
+    return t("feedback.would_record" if dry_run else "feedback.recorded", updates=counted("feedback.n_updates", len(updates)))
+
+
+def _show_batch(results: list[tuple[Any, Any]], dry_run: bool, json_: bool) -> None:
     """One line per file, then the batch; exit 2 if a file was refused, else 1 if rows were held back."""
     from ..errors import TasklistError
+    from ..feedback.workbook import counted
 
     refused = [(shown, r) for shown, r in results if isinstance(r, TasklistError)]
     done = [(shown, r) for shown, r in results if not isinstance(r, TasklistError)]
     if json_:
-        print_json([r.as_dict() | {"source": shown} if not isinstance(r, TasklistError) else
-                    {"source": shown, "error": r.message, "problems": [str(p) for p in getattr(r, "problems", [])]}
+        print_json([r.as_dict() | {"source": str(shown)} if not isinstance(r, TasklistError) else
+                    {"source": str(shown), "error": r.message, "problems": [str(p) for p in getattr(r, "problems", [])]}
                     for shown, r in results])
     else:
-        verb = "would record" if dry_run else "recorded"
         for shown, r in results:
-            name = visible(shown)
+            name = visible(str(shown))
             if isinstance(r, TasklistError):
-                typer.echo(f"{name}: refused: {r.message}", err=True)
+                typer.echo(t("feedback.file_refused", file=name, message=visible(r.message)), err=True)
                 for problem in getattr(r, "problems", []) or []:
                     typer.echo(f"  {visible(str(problem))}", err=True)
             elif r.duplicate:
-                typer.echo(f"{name}: already imported; nothing recorded", err=True)
+                typer.echo(t("feedback.already_imported", file=name), err=True)
             else:
-                extra = f", {len(r.held_back)} held back" if r.held_back else ""
-                extra += f", {len(r.skipped)} imported before" if r.skipped else ""
-                typer.echo(f"{name}: {r.agency}: {verb} {len(r.updates)} update{'s' if len(r.updates) != 1 else ''}{extra}",
-                           err=True)
+                extra = t("feedback.extra_held", n=len(r.held_back)) if r.held_back else ""
+                extra += t("feedback.extra_before", n=len(r.skipped)) if r.skipped else ""
+                typer.echo(t("feedback.file_done", file=name, agency=r.agency, what=_recorded(r.updates, dry_run),
+                             extra=extra), err=True)
+        duplicates = sum(r.duplicate for _, r in done)
         updates = sum(len(r.updates) for _, r in done if not r.duplicate)
         held = sum(len(r.held_back) for _, r in done)
-        typer.echo(f"{len(results)} files: {len(done) - sum(r.duplicate for _, r in done)} imported ({updates} updates), "
-                   f"{sum(r.duplicate for _, r in done)} already imported, {len(refused)} refused"
-                   + (f", {held} rows held back" if held else ""), err=True)
+        typer.echo(t("feedback.batch", files=counted("feedback.n_files", len(results)), imported=len(done) - duplicates,
+                     updates=counted("feedback.n_updates", updates), duplicates=duplicates, refused=len(refused),
+                     held=counted("feedback.batch_held", held) if held else ""), err=True)
     if refused:
         raise typer.Exit(2)
     if any(r.held_back for _, r in done):

@@ -20,6 +20,7 @@ from ..storage.lookup import (
     AgencyRef,
     Export,
     assignment_ids_by_code,
+    current_plan,
     feedback_export,
     latest_updates,
     rows_imported,
@@ -31,19 +32,22 @@ from ..text import check as check_text
 from ..text import problem as text_problem
 from .workbook import (
     FILL,
-    LOCKED,
-    SHEET,
+    LABEL,
     BadCell,
     FeedbackError,
+    Listed,
     Provenance,
+    Said,
     check_container,
+    counted,
     plan_id,
+    plan_start,
     read_csv,
     read_xlsx,
     signature,
+    where_row,
+    where_sheet,
 )
-
-FILL_LABELS = [label for _, label in FILL]  # 新状态, 进度(%), 进展情况, 报送日期
 
 
 @dataclass
@@ -120,87 +124,89 @@ def import_feedback(
     def expected(prov: Provenance) -> list[str]:
         export = feedback_export(conn, prov.export_id)
         if export is None:
-            raise FeedbackError(f"{name}: export #{prov.export_id} is not recorded in this database: the file was not "
-                                "exported from it, or its hidden part was edited; nothing recorded")
+            raise FeedbackError("feedback.export_unknown", file=name, id=prov.export_id)
         if not hmac.compare_digest(signature(signing_key(conn), export), prov.signature):
-            raise FeedbackError(f"{name}: the signature does not match export #{export.id}: the file's hidden part was "
-                                "edited or forged; nothing recorded")
+            raise FeedbackError("feedback.signature_mismatch", file=name, id=export.id)
         found.append(export)
         return [r["code"] for r in export.rows]
 
     prov, rows = read_csv(path, expected) if path.suffix.lower() == ".csv" else read_xlsx(path, expected)
     export = found[0]
     agency = export.agency
-    where = f"{name}: sheet {SHEET}" if path.suffix.lower() != ".csv" else name
-    row_word = "row" if path.suffix.lower() != ".csv" else "line"
     exported_codes = [r["code"] for r in export.rows]
     exported_titles = [r["title"] for r in export.rows]
     claims = (prov.agency, prov.plan, prov.as_of, prov.codes)
     record = (agency.name, export.plan_id, export.as_of, exported_codes)
-    edited = [field for field, said, was in zip(("agency", "plan", "as_of", "codes"), claims, record, strict=True)
-              if said and said != was]
+    edited = [Said(f"feedback.meta_{key}") for key, said, was in zip(("agency", "plan", "as_of", "codes"), claims, record,
+                                                                     strict=True) if said and said != was]
     if edited:
-        raise FeedbackError(f"{name}: the hidden sheet was edited ({', '.join(edited)} differ from export #{export.id}, "
-                            f"which is {agency.name}'s); nothing recorded")
+        raise FeedbackError("feedback.meta_edited", file=name, fields=Listed(edited), id=export.id, agency=agency.name)
+    plan = current_plan(conn)
     if export.plan_id != plan_id(conn):
-        raise FeedbackError(f"{name}: exported for plan {export.plan_id!r}, this database works on {plan_id(conn)!r}")
+        raise FeedbackError("feedback.other_plan", file=name, plan=export.plan_id, current=plan_id(conn))
     if expected_agency is not None and expected_agency.id != agency.id:
-        raise FeedbackError(f"{name}: this workbook belongs to {agency.name}, not {expected_agency.name}")
-    prov = Provenance(export.id, prov.signature, agency.name, export.plan_id, export.as_of, exported_codes,
-                      exported_titles)
-    problems: list[str] = []
+        raise FeedbackError("feedback.other_agency", file=name, agency=agency.name, expected=expected_agency.name)
+    problems: list[Said] = []
     listed = [(n, r) for n, r in rows if any(v not in (None, "") for v in r)]
     codes = [str(r[0]) if r[0] is not None else "" for _, r in listed]
-    titles = [_exported_title(str(r[1] or ""), prov.titles[i] if i < len(prov.titles) else None)
+    titles = [_exported_title(str(r[1] or ""), exported_titles[i] if i < len(exported_titles) else None)
               for i, (_, r) in enumerate(listed)]
     for index, (n, _row) in enumerate(listed):
-        was = prov.codes[index] if index < len(prov.codes) else None
+        was = exported_codes[index] if index < len(exported_codes) else None
+        at = where_row(name, n)
         if was is None:
-            problems.append(f"{where} {row_word} {n}: a row that was not in the export (rows must not be added)")
+            problems.append(Said("feedback.row_added", where=at))
         elif codes[index] != was:
-            problems.append(f"{where} {row_word} {n}: 编号: {codes[index]!r} was {was!r} in the export "
-                            "(locked columns must not be edited)")
-        elif index < len(prov.titles) and titles[index] != prov.titles[index]:
-            problems.append(f"{where} {row_word} {n}: 名称: changed since the export (locked columns must not be edited)")
-    if len(listed) < len(prov.codes) and not problems:
-        problems.append(f"{where}: {len(prov.codes) - len(listed)} exported rows are missing (rows must not be deleted)")
+            problems.append(Said("feedback.code_changed", where=at, field=LABEL["id"], now=codes[index], was=was))
+        elif titles[index] != exported_titles[index]:
+            problems.append(Said("feedback.title_changed", where=at, field=LABEL["title"]))
+    if len(listed) < len(exported_codes) and not problems:
+        where = name if path.suffix.lower() == ".csv" else where_sheet(name)
+        problems.append(counted("feedback.rows_missing", len(exported_codes) - len(listed), where=where))
     if problems:
-        raise FeedbackError(f"feedback refused: {len(problems)} problem{'s' if len(problems) > 1 else ''}", problems)
+        raise FeedbackError(counted("feedback.refused", len(problems)).key, n=len(problems), problems=problems)
 
-    assigned = assignment_ids_by_code(conn, agency, prov.plan)
+    assigned = assignment_ids_by_code(conn, agency, export.plan_id)
+    start = plan_start(plan)
     planned: list[PlannedUpdate] = []
     for (n, r), code in zip(listed, codes):
-        new_status, progress, note, reported = filled = r[len(LOCKED):len(LOCKED) + 4]
-        if all(v in (None, "") for v in filled):
+        filled = dict(zip(FILL, r[-len(FILL):]))
+        if all(v in (None, "") for v in filled.values()):
             continue  # nothing filled in: skipped
-        at = f"{where} {row_word} {n}"
+        at = where_row(name, n)
+
+        def problem(key: str, column: str, **fields: object) -> None:
+            problems.append(Said(key, where=at, field=LABEL[column], **fields))  # noqa: B023  (used at once)
+
         # what the agency typed passes the rule every entry point applies (tasklist.text) first
-        refused = [f"{at}: {label}: {why}" for (_, label), value in zip(FILL, filled)
-                   if isinstance(value, str) and (why := text_problem(value))]
+        refused = [(column, why) for column, value in filled.items() if isinstance(value, str) and (why := text_problem(value))]
+        for column, why in refused:
+            problem("feedback.cell_problem", column, why=why)
         if refused:
-            problems += refused
             continue
         before = len(problems)
         if code not in assigned:
-            problems.append(f"{at}: 编号: {code} is not assigned to {agency.name}")
-        for label, noun, value in zip(FILL_LABELS, ("status", "number", "text", "date"), (new_status, progress, note, reported)):
-            if isinstance(value, BadCell):
-                problems.append(f"{at}: {label}: {value.what}; type the {noun} itself")
+            problem("feedback.not_assigned", "id", code=code, agency=agency.name)
+        for column, noun in zip(FILL, ("status", "number", "text", "date")):
+            if isinstance(filled[column], BadCell):
+                problem("feedback.bad_cell", column, what=filled[column].what, noun=Said(f"feedback.noun_{noun}"))
+        new_status, progress, note, reported = (filled[column] for column in FILL)
         key = None
         if isinstance(new_status, BadCell):
             pass
         elif new_status in (None, ""):
-            problems.append(f"{at}: 新状态: empty; choose 未启动, 推进中, 已完成 or 受阻")
+            problem("feedback.status_empty", "new_status")
         elif not isinstance(new_status, str):
-            problems.append(f"{at}: 新状态: {_kind(new_status)}, not a status; choose 未启动, 推进中, 已完成 or 受阻")
+            problem("feedback.status_not_text", "new_status", kind=_kind(new_status))
         elif (key := rules.parse_status(new_status)) is None:
-            problems.append(f"{at}: 新状态: unknown status {new_status!r}")
+            problem("feedback.status_unknown", "new_status", value=new_status)
         pct = None
         if progress not in (None, "") and not isinstance(progress, BadCell):
             pct = _whole_number(progress)
             if pct is None or not 0 <= pct <= 100:
-                shown = repr(progress) if isinstance(progress, (str, int, float)) and not isinstance(progress, bool) else _kind(progress)
-                problems.append(f"{at}: 进度(%): must be a whole number 0 to 100, not {shown}")
+                shown = Said("feedback.quoted", value=progress) if isinstance(progress, str) else \
+                    progress if isinstance(progress, (int, float)) and not isinstance(progress, bool) else _kind(progress)
+                problem("feedback.progress_bad", "progress", shown=shown)
                 pct = None
         text = None
         if isinstance(note, BadCell) or note in (None, ""):
@@ -210,7 +216,7 @@ def import_feedback(
         elif isinstance(note, (int, float)) and not isinstance(note, bool):
             text = _number_text(note)  # a note of just a number is saved by Excel as one
         else:
-            problems.append(f"{at}: 进展情况: {_kind(note)}, not text; format the cell as text and type the note again")
+            problem("feedback.note_not_text", "note", kind=_kind(note))
         day = as_of
         if isinstance(reported, BadCell) or reported in (None, ""):
             pass
@@ -222,19 +228,20 @@ def import_feedback(
             try:
                 day = parse_date(reported)
             except InvalidDate:
-                problems.append(f"{at}: 报送日期: cannot read {reported!r} as a date (YYYY-MM-DD)")
+                problem("feedback.date_unreadable", "reported_on", value=reported)
         else:
-            problems.append(f"{at}: 报送日期: {_kind(reported)}, not a date; type YYYY-MM-DD or format the cell as a date")
+            problem("feedback.date_not_date", "reported_on", kind=_kind(reported))
+        if len(problems) == before and day < start:  # as the workbook's own check on the cell says
+            problem("feedback.date_before_plan", "reported_on", day=day.isoformat(), start=start.isoformat())
         if len(problems) == before and key is not None:
             try:  # the same checks as every other update (limits, dates), by the one writer
                 check_update(key, pct, text, day, as_of)
             except BadInput as exc:
-                field = "进展情况" if "note" in exc.message else "报送日期" if "date" in exc.message else "新状态"
-                problems.append(f"{at}: {field}: {exc.message}")
+                problem("feedback.cell_problem", _field_of(exc), why=exc.message)
         if len(problems) == before and key is not None:
             planned.append(PlannedUpdate(n, code, key, pct, text, day))
     if problems:
-        raise FeedbackError(f"feedback refused: {len(problems)} problem{'s' if len(problems) > 1 else ''}", problems)
+        raise FeedbackError(counted("feedback.refused", len(problems)).key, n=len(problems), problems=problems)
 
     result = ImportResult(name, agency.name, export.id, planned, forced=force, dry_run=dry_run)
     done_before = rows_imported(conn, export.id)
@@ -296,18 +303,29 @@ def _number_text(value: int | float) -> str:
     return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
 
 
-def _kind(value: Any) -> str:
+def _kind(value: Any) -> Said:
     """What a cell holds, for a message about a cell of the wrong type."""
     if isinstance(value, bool):
-        return f"a true/false value ({'TRUE' if value else 'FALSE'})"
+        return Said("feedback.kind_bool", value="TRUE" if value else "FALSE")
     if isinstance(value, (int, float)):
-        return f"a number ({_number_text(value)})"
+        return Said("feedback.kind_number", value=_number_text(value))
     if isinstance(value, datetime):
-        return f"a date ({value.date().isoformat() if value.time() == time() else value.isoformat(sep=' ')})"
+        return Said("feedback.kind_date", value=value.date().isoformat() if value.time() == time() else value.isoformat(sep=" "))
     if isinstance(value, date):
-        return f"a date ({value.isoformat()})"
+        return Said("feedback.kind_date", value=value.isoformat())
     if isinstance(value, time):
-        return f"a time of day ({value.isoformat()})"
+        return Said("feedback.kind_time", value=value.isoformat())
     if isinstance(value, timedelta):
-        return f"a duration ({value})"
-    return f"{type(value).__name__} {value!r}"
+        return Said("feedback.kind_duration", value=str(value))
+    return Said("feedback.kind_other", type=type(value).__name__, value=value)
+
+
+_FIELD_WORDS = (("note", "note"), ("progress", "progress"), ("date", "reported_on"), ("future", "reported_on"),
+                ("day", "reported_on"))
+
+
+def _field_of(exc: BadInput) -> str:
+    """The column that a refusal by the one writer's checks (:func:`check_update`) is about, read from
+    the error's key (one key per field: the status, the progress, the note, the report date)."""
+    words = set(re.split(r"[._\s]+", exc.key.lower()))
+    return next((column for word, column in _FIELD_WORDS if word in words), "new_status")

@@ -9,7 +9,7 @@ from email import policy
 from email.parser import BytesParser
 from pathlib import Path
 
-from .workbook import MAX_FILE_BYTES, FeedbackError, size_within
+from .workbook import MAX_FILE_BYTES, FeedbackError, Said, size_within
 
 TAKEN = (".xlsx", ".csv")
 MAX_EML_BYTES = 4 * MAX_FILE_BYTES
@@ -17,10 +17,11 @@ MAX_EML_BYTES = 4 * MAX_FILE_BYTES
 
 @dataclass(frozen=True)
 class Reply:
-    """One file to import: where it is read from, and how it is shown (``reply.eml: 反馈表.xlsx``)."""
+    """One file to import: where it is read from, and how it is shown (``reply.eml: 反馈表.xlsx``,
+    worded when shown)."""
 
     path: Path
-    shown: str
+    shown: str | Said
 
 
 def collect(paths: list[str | Path], workdir: Path) -> list[Reply]:
@@ -32,7 +33,7 @@ def collect(paths: list[str | Path], workdir: Path) -> list[Reply]:
         if path.is_dir():
             inside = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in (*TAKEN, ".eml"))
             if not inside:
-                raise FeedbackError(f"{path}: no .xlsx, .csv or .eml file in this folder")
+                raise FeedbackError("feedback.folder_empty", folder=str(path))
             for p in inside:
                 out += _one(p, workdir)
         else:
@@ -43,7 +44,7 @@ def collect(paths: list[str | Path], workdir: Path) -> list[Reply]:
 def _one(path: Path, workdir: Path) -> list[Reply]:
     if path.suffix.lower() != ".eml":
         return [Reply(path, path.name)]
-    size_within(path, MAX_EML_BYTES, "the message")
+    size_within(path, MAX_EML_BYTES, "feedback.what_message")
     message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
     replies = []
     for n, part in enumerate(message.iter_attachments(), start=1):
@@ -57,7 +58,7 @@ def _one(path: Path, workdir: Path) -> list[Reply]:
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / name
         target.write_bytes(data)
-        replies.append(Reply(target, f"{path.name}: {name}"))
+        replies.append(Reply(target, Said("feedback.where_attachment", message=path.name, file=name)))
     if not replies:
-        raise FeedbackError(f"{path.name}: the message has no .xlsx or .csv attachment")
+        raise FeedbackError("feedback.no_attachment", file=path.name)
     return replies

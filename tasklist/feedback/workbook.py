@@ -1,10 +1,14 @@
 """Feedback workbooks (台账): writing one per agency, and reading one back (shape and provenance).
 
-The export lists the agency's open assignments in locked columns, with columns to fill in. Every
-export is recorded in the database (its rows and their state then), and the workbook carries the
-export's id and a signature over that record: an HMAC with a key that lives in the database and
-that agencies cannot read (on PostgreSQL). The import (:mod:`tasklist.feedback.importer`) trusts
-the database's record, never the file's own claims, and checks the signature.
+The export lists the agency's open assignments in locked columns, with columns to fill in, under a
+title row, laid out to print on A4 landscape one page wide. Every export is recorded in the database
+(its rows and their state then), and the workbook carries the export's id and a signature over that
+record: an HMAC with a key that lives in the database and that agencies cannot read (on PostgreSQL).
+The import (:mod:`tasklist.feedback.importer`) trusts the database's record, never the file's own
+claims, and checks the signature.
+
+The workbook goes to an agency's clerk in China: its words are the catalogue's Chinese ones whatever
+language the office reads. What the import says about a file is worded in the reader's language.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import json
 import re
 import warnings
 import zipfile
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,38 +30,119 @@ from typing import Any
 
 from .. import rules
 from ..errors import BadInput
+from ..messages import entry, t
 from ..output.formats import sheet_value
 from ..reports.facts import snapshot
 from ..storage.connection import Connection, now_utc
-from ..storage.lookup import AgencyRef, Export, current_plan, latest_updates, members, signing_key
+from ..storage.lookup import AgencyRef, Export, PlanInfo, current_plan, latest_updates, members, signing_key
 from ..storage.writes import MAX_NOTE, record_export
 from ..text import json_safe, visible
 
-SHEET, HELP, META = "反馈表", "填写说明", "_tasklist"
-LOCKED = [("id", "编号"), ("title", "名称"), ("due", "完成时间"), ("days_overdue", "逾期天数"),
-          ("status", "当前状态"), ("last_note", "最近进展")]
-FILL = [("new_status", "新状态"), ("progress", "进度(%)"), ("note", "进展情况"), ("reported_on", "报送日期")]
-HEADERS = [label for _, label in LOCKED + FILL]
+
+class Said:
+    """A message of the catalogue, worded only when shown (in the language of the one reading); a
+    field of another message or a problem line of a refusal."""
+
+    __slots__ = ("fields", "key")
+
+    def __init__(self, key: str, /, **fields: object) -> None:
+        entry(key)  # a key missing from the catalogue fails where it is used
+        self.key, self.fields = key, fields
+
+    def __str__(self) -> str:
+        return t(self.key, **self.fields)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+    def __repr__(self) -> str:
+        return f"Said({self.key!r}, {self.fields!r})"
+
+
+class Listed:
+    """Several values, joined the way the reader's language joins them (、 or ,) when shown."""
+
+    def __init__(self, values: Iterable[object]) -> None:
+        self.values = list(values)
+
+    def __str__(self) -> str:
+        return t("feedback.list_sep").join(str(v) for v in self.values)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
+def counted(key: str, n: int, **fields: object) -> Said:
+    """``key`` for a count of ``n``: its ``_1`` form for one ("1 update"), else the plural."""
+    try:
+        if n == 1:
+            return Said(f"{key}_1", n=n, **fields)
+    except KeyError:
+        pass
+    return Said(key, n=n, **fields)
+
+
+def zh(key: str, **fields: object) -> str:
+    """A word of the workbook itself: always Chinese."""
+    return t(f"feedback.{key}", "zh", **fields)
+
+
+SHEET, HELP, META = zh("sheet"), zh("sheet_help"), "_tasklist"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where a workbook's columns are. ``keys`` name them; ``header_row`` is the workbook row that
+    holds the headers (a CSV file has them on its line 2 in every layout)."""
+
+    version: int
+    keys: tuple[str, ...]
+    headers: tuple[str, ...]
+    header_row: int
+
+    @property
+    def width(self) -> int:
+        return len(self.keys)
+
+    def normalized(self, values: list[Any]) -> list[Any]:
+        """A row of this layout as a row of the current one (a column it lacks is None)."""
+        at = dict(zip(self.keys, values))
+        return [at.get(key) for key in COLUMNS]
+
+
+COLUMNS = ("id", "title", "role", "due", "days_overdue", "status", "last_note",
+           "new_status", "progress", "note", "reported_on")
+LOCKED, FILL = COLUMNS[:7], COLUMNS[7:]
+LABEL = {key: zh(f"col_{key}") for key in COLUMNS}  # a column's header, also how a problem names its field
+HEADERS = [LABEL[key] for key in COLUMNS]
+LAYOUT = Layout(2, COLUMNS, tuple(HEADERS), header_row=2)  # a title row, then the headers
+# Workbooks exported before the title row and the 牵头/配合 column: still read, so that those sent out
+# before an upgrade can come back. The headers as that layout wrote them, to match, not to show.
+LAYOUT_1 = Layout(1, ("id", "title", "due", "days_overdue", "status", "last_note", "new_status", "progress", "note",
+                      "reported_on"),
+                  ("编号", "名称", "完成时间", "逾期天数", "当前状态", "最近进展", "新状态", "进度(%)", "进展情况", "报送日期"),
+                  header_row=1)
+LAYOUTS = {1: LAYOUT_1, 2: LAYOUT}
+# Column widths (in characters of the default font) that print on one A4 landscape page at full size
+WIDTHS = {"id": 6, "title": 34, "role": 9, "due": 11, "days_overdue": 8, "status": 8, "last_note": 24,
+          "new_status": 8, "progress": 8, "note": 32, "reported_on": 11}
+CENTERED = {"role", "due", "days_overdue", "status"}
+LINE_POINTS = 15  # the height of one line of text at the default font size (11 pt), with its leading
+HELP_WIDTH = 70  # the instructions: one column that prints on A4 portrait at full size (LibreOffice did not shrink it)
+WRAPPED = {"title", "last_note", "note"}
 CSV_MARK = "#tasklist-feedback "
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_UNPACKED_BYTES = 50 * 1024 * 1024
 MAX_RATIO = 100
-INSTRUCTIONS = [
-    "填写说明",
-    "1. 本表列出贵单位承担、截至导出日尚未完成的事项。灰色列(编号至最近进展)已锁定,请勿修改。",
-    "2. 请在“新状态”列下拉选择:未启动、推进中、已完成、受阻。",
-    "3. “进度(%)”填写0至100的整数;“进展情况”简要说明进展或困难(不超过" + str(MAX_NOTE) + "字);“报送日期”填写YYYY-MM-DD,不晚于报送当日。",
-    "4. 未填写的行不会被导入。请勿增删工作表、调整列或修改表名。",
-    "5. 填好后原文件回传协调办公室,由其导入系统。同一文件重复导入不会重复记录。",
-]
 
 
 class FeedbackError(BadInput):
-    """The feedback file is refused; ``problems`` lists every reason (file, sheet, row, field)."""
+    """The feedback file is refused; ``problems`` lists every reason (file, sheet, row, field), each
+    worded when shown."""
 
-    def __init__(self, message: str, problems: list[str] | None = None) -> None:
-        super().__init__(message)
-        self.problems = problems or []
+    def __init__(self, key: str, /, *, problems: Sequence[object] = (), hint: str | None = None, **fields: object) -> None:
+        super().__init__(key, hint=hint, **fields)
+        self.problems = list(problems)
 
 
 @dataclass
@@ -69,6 +154,8 @@ class OpenRow:
     status: str
     last_note: str
     assignment_id: int = 0
+    role: str = "lead"  # lead | co: the agency's role in the item
+    due_text: str | None = None  # the completion time as written (持续推进 where there is no date)
 
 
 @dataclass
@@ -88,9 +175,8 @@ def open_rows(conn: Connection, agency: AgencyRef, as_of: date) -> list[OpenRow]
     """The agency's open parts, in registry order. A group has none of its own: each member
     answers for its own part, in its own workbook."""
     if members(conn, agency):
-        names = "、".join(m.name for m in members(conn, agency))
-        raise BadInput(f"{agency.name} is a group: each member reports for its own part in its own workbook ({names})",
-                       hint="export one per member, or all of them with --all --out-dir DIR")
+        raise BadInput("feedback.group_export", hint="feedback.group_export_hint", agency=agency.name,
+                       members=Listed(m.name for m in members(conn, agency)))
     return open_rows_by_agency(conn, as_of).get(agency.id, [])
 
 
@@ -102,7 +188,7 @@ def open_rows_by_agency(conn: Connection, as_of: date) -> dict[int, list[OpenRow
         for a in item.assignments:
             if a.status != rules.DONE:
                 rows.setdefault(a.agency_id, []).append(OpenRow(item.code, item.title, a.due, a.days_overdue, a.status,
-                                                                a.note or "", a.assignment_id))
+                                                                a.note or "", a.assignment_id, a.role, item.due_text))
     return rows
 
 
@@ -141,58 +227,127 @@ def _exact(cell: Any, value: Any) -> None:
         cell.data_type = "s"
 
 
+def plan_start(plan: PlanInfo | None) -> date:
+    """The first day a report can be dated: the day the plan was issued (a plan without one: 2000-01-01)."""
+    return plan.issued if plan and plan.issued else date(2000, 1, 1)
+
+
+def sheet_title(agency: AgencyRef, plan: PlanInfo | None, as_of: date) -> str:
+    """The title row: whose sheet, under which plan, as of when."""
+    named = ""
+    if plan:
+        named = zh("plan_named", doc_no=plan.doc_no, title=plan.title) if plan.doc_no else plan.title
+    return zh("title", agency=agency.name, plan=named, as_of=as_of.isoformat())
+
+
+def _cells(r: OpenRow) -> list[Any]:
+    """One exported row's locked cells, in :data:`LOCKED` order. Registry titles and notes are text,
+    never formulas (the import reads a title back either way); an item with no date (持续推进) shows
+    its completion time as written."""
+    return [sheet_value(r.code), sheet_value(r.title), zh("role_lead") if r.role == "lead" else zh("role_co"),
+            r.due if r.due else sheet_value(r.due_text) if r.due_text else None, r.days_overdue or None,
+            rules.STATUS_LABELS_ZH[r.status], sheet_value(r.last_note)]
+
+
 def export_xlsx(conn: Connection, agency: AgencyRef, as_of: date, rows: list[OpenRow] | None = None) -> bytes:
     """The agency's feedback workbook (``rows``: its open parts, when already worked out), recorded and signed."""
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill, Protection
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
     from openpyxl.utils import get_column_letter
+    from openpyxl.utils.datetime import to_excel
     from openpyxl.worksheet.datavalidation import DataValidation
+    from openpyxl.worksheet.page import PageMargins
 
     rows = open_rows(conn, agency, as_of) if rows is None else rows
     prov = _record(conn, agency, as_of, rows)
+    plan = current_plan(conn)
+    start = plan_start(plan)
     book = Workbook()
     ws = book.active
     ws.title = SHEET
+    width, first, last = len(COLUMNS), LAYOUT.header_row + 1, LAYOUT.header_row + len(rows)
+    letter = {key: get_column_letter(n) for n, key in enumerate(COLUMNS, start=1)}
+
+    ws.append([sheet_value(sheet_title(agency, plan, as_of))])
+    ws.merge_cells(f"A1:{letter[COLUMNS[-1]]}1")
+    ws["A1"].font = Font(bold=True, size=14)
+    ws["A1"].alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    ws.row_dimensions[1].height = 30
     ws.append(HEADERS)
-    grey = PatternFill("solid", fgColor="E0E0E0")
-    for cell in ws[1]:
+    thin = Side(style="thin", color="808080")
+    box = Border(left=thin, right=thin, top=thin, bottom=thin)
+    for cell in ws[LAYOUT.header_row]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="BDBDBD")
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cell.border = box
+    ws.row_dimensions[LAYOUT.header_row].height = 30
+    grey = PatternFill("solid", fgColor="E0E0E0")
     for r in rows:
-        # registry titles and notes are text, never formulas (the import reads a title back either way)
-        ws.append([sheet_value(r.code), sheet_value(r.title), r.due, r.days_overdue or None,
-                   rules.STATUS_LABELS_ZH[r.status], sheet_value(r.last_note), None, None, None, None])
-    fill_from = len(LOCKED) + 1
-    for row in ws.iter_rows(min_row=2, max_row=len(rows) + 1):
-        for cell in row[: len(LOCKED)]:
-            cell.fill = grey
-            cell.alignment = Alignment(wrap_text=cell.column in (2, 6), vertical="top")
-        row[2].number_format = "yyyy-mm-dd"
-        for cell in row[len(LOCKED):]:
-            cell.protection = Protection(locked=False)
-        row[len(LOCKED) + 3].number_format = "yyyy-mm-dd"
+        ws.append([*_cells(r), None, None, None, None])
+    for row in ws.iter_rows(min_row=first, max_row=last, max_col=width):
+        for key, cell in zip(COLUMNS, row):
+            cell.border = box
+            cell.alignment = Alignment(wrap_text=key in WRAPPED, vertical="top",
+                                       horizontal="center" if key in CENTERED else None)
+            if key in LOCKED:
+                cell.fill = grey
+            else:
+                cell.protection = Protection(locked=False)
+            if key in ("due", "reported_on"):
+                cell.number_format = "yyyy-mm-dd"
     if rows:
-        choice = DataValidation(type="list", formula1='"' + ",".join(rules.STATUS_LABELS_ZH.values()) + '"', allow_blank=True,
-                                showErrorMessage=True, errorTitle="状态", error="请从下拉列表中选择")
-        ws.add_data_validation(choice)
-        choice.add(f"{get_column_letter(fill_from)}2:{get_column_letter(fill_from)}{len(rows) + 1}")
-        pct = DataValidation(type="whole", operator="between", formula1="0", formula2="100", allow_blank=True,
-                             showErrorMessage=True, error="进度为0至100的整数")
-        ws.add_data_validation(pct)
-        pct.add(f"{get_column_letter(fill_from + 1)}2:{get_column_letter(fill_from + 1)}{len(rows) + 1}")
-    for index, width in enumerate((8, 40, 12, 10, 10, 30, 10, 9, 40, 12), start=1):
-        ws.column_dimensions[get_column_letter(index)].width = width
-    ws.freeze_panes = "C2"
+        def validate(key: str, dv: DataValidation) -> None:
+            ws.add_data_validation(dv)
+            dv.add(f"{letter[key]}{first}:{letter[key]}{last}")
+
+        choices = "、".join(rules.STATUS_LABELS_ZH.values())
+        validate("new_status", DataValidation(
+            type="list", formula1='"' + ",".join(rules.STATUS_LABELS_ZH.values()) + '"', allow_blank=True,
+            showErrorMessage=True, errorTitle=zh("dv_status_title"), error=zh("dv_status_error", choices=choices),
+            showInputMessage=True, promptTitle=zh("dv_status_title"), prompt=zh("dv_status_prompt")))
+        validate("progress", DataValidation(
+            type="whole", operator="between", formula1="0", formula2="100", allow_blank=True,
+            showErrorMessage=True, errorTitle=zh("dv_progress_title"), error=zh("dv_progress_error"),
+            showInputMessage=True, promptTitle=zh("dv_progress_title"), prompt=zh("dv_progress_prompt")))
+        validate("note", DataValidation(
+            type="textLength", operator="lessThanOrEqual", formula1=str(MAX_NOTE), allow_blank=True,
+            showErrorMessage=True, errorTitle=zh("dv_note_title"), error=zh("dv_note_error", max=MAX_NOTE)))
+        # from the day the plan was issued to the day the clerk fills it in (a report cannot be
+        # dated in the future: the import refuses it too), not to the export date: the reply comes later
+        validate("reported_on", DataValidation(
+            type="date", operator="between", formula1=str(int(to_excel(start))), formula2="TODAY()", allow_blank=True,
+            showErrorMessage=True, errorTitle=zh("dv_date_title"), error=zh("dv_date_error", start=start.isoformat()),
+            showInputMessage=True, promptTitle=zh("dv_date_title"), prompt=zh("dv_date_prompt", start=start.isoformat())))
+    for key, chars in WIDTHS.items():
+        ws.column_dimensions[letter[key]].width = chars
+    for n, r in enumerate(rows, start=first):
+        ws.row_dimensions[n].height = _height(max(_lines(text, WIDTHS[key]) for key, text in
+                                                  (("title", r.title), ("last_note", r.last_note))))
+    ws.freeze_panes = f"C{first}"  # the title and headers stay, and so do the ID and the name
+    _print_setup(ws, landscape=True, title_rows=f"1:{LAYOUT.header_row}",
+                 margins=PageMargins(left=0.4, right=0.4, top=0.6, bottom=0.6, header=0.3, footer=0.3))
     ws.protection.sheet = True  # locked columns cannot be edited in Excel; the import checks them too
     ws.protection.formatColumns = False
     ws.protection.formatRows = False
+
     help_sheet = book.create_sheet(HELP)
-    for line in INSTRUCTIONS + ["", f"单位:{agency.name}", f"截至:{as_of.isoformat()}", f"导出编号:{prov.export_id}"]:
+    lines = [zh("help_title")] + [zh(f"help_{n}", max=MAX_NOTE, start=start.isoformat()) for n in range(1, 6)]
+    lines += ["", zh("help_agency", agency=agency.name), zh("help_as_of", as_of=as_of.isoformat()),
+              zh("help_export", id=prov.export_id)]
+    for line in lines:
         help_sheet.append([sheet_value(line)])
-    help_sheet.column_dimensions["A"].width = 110
+    help_sheet["A1"].font = Font(bold=True, size=14)
+    help_sheet.column_dimensions["A"].width = HELP_WIDTH
+    for n, line in enumerate(lines[1:], start=2):
+        help_sheet[f"A{n}"].alignment = Alignment(wrap_text=True, vertical="top")
+        help_sheet.row_dimensions[n].height = _height(_lines(line, HELP_WIDTH))
+    _print_setup(help_sheet, landscape=False, title_rows=None, margins=PageMargins())
+
     meta = book.create_sheet(META)
     meta_rows = [(key, getattr(prov, key)) for key in ("export_id", "signature", "agency", "plan", "as_of")]
-    meta_rows += [("codes", json.dumps(prov.codes)), ("titles", json_safe(json.dumps(prov.titles, ensure_ascii=False)))]
+    meta_rows += [("codes", json.dumps(prov.codes)), ("titles", json_safe(json.dumps(prov.titles, ensure_ascii=False))),
+                  ("layout", LAYOUT.version)]
     for n, (key, value) in enumerate(meta_rows, start=1):
         _exact(meta.cell(row=n, column=1), key)
         _exact(meta.cell(row=n, column=2), value)
@@ -200,6 +355,40 @@ def export_xlsx(conn: Connection, agency: AgencyRef, as_of: date, rows: list[Ope
     buf = io.BytesIO()
     book.save(buf)
     return buf.getvalue()
+
+
+def _lines(text: str, width: int) -> int:
+    """How many lines ``text`` takes wrapped in a column ``width`` characters wide (a Chinese character
+    is two wide). Rows are given their height when written: neither Excel nor LibreOffice grows a row
+    to its wrapped text on opening a file, and a name would be cut to its first line."""
+    from unicodedata import east_asian_width
+
+    usable = max(width - 1, 1)
+    lines = 0
+    for part in text.split("\n"):
+        wide = sum(2 if east_asian_width(ch) in "WF" else 1 for ch in part)
+        lines += max(1, -(-wide // usable))
+    return lines
+
+
+def _height(lines: int) -> float:
+    return lines * LINE_POINTS + 3
+
+
+def _print_setup(ws: Any, *, landscape: bool, title_rows: str | None, margins: Any) -> None:
+    """A4, one page wide (as many pages tall as it takes), headers on every page, page numbers below."""
+    from openpyxl.worksheet.properties import PageSetupProperties
+
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.print_options.horizontalCentered = landscape
+    ws.page_margins = margins
+    if title_rows:
+        ws.print_title_rows = title_rows
+    ws.oddFooter.center.text = zh("page_footer")
 
 
 def export_csv(conn: Connection, agency: AgencyRef, as_of: date, rows: list[OpenRow] | None = None) -> bytes:
@@ -212,9 +401,10 @@ def export_csv(conn: Connection, agency: AgencyRef, as_of: date, rows: list[Open
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(HEADERS)
     for r in rows:
-        # as in every CSV written: text shown safely and never a formula (the import reads a title back either way)
-        writer.writerow([sheet_value(r.code), sheet_value(r.title), r.due.isoformat() if r.due else "", r.days_overdue or "",
-                         rules.STATUS_LABELS_ZH[r.status], sheet_value(r.last_note), "", "", "", ""])
+        # as in every CSV written: text shown safely and never a formula
+        cells = _cells(r)
+        cells[LOCKED.index("due")] = r.due.isoformat() if r.due else cells[LOCKED.index("due")] or ""
+        writer.writerow([*("" if c is None else c for c in cells), "", "", "", ""])
     return buf.getvalue().encode("utf-8-sig")
 
 
@@ -230,7 +420,7 @@ def export_csv(conn: Connection, agency: AgencyRef, as_of: date, rows: list[Open
 # within it, any content past the exported rows or columns is refused at its row.
 SPARE_ROWS = 1000
 SPARE_COLUMNS = 100
-META_ROWS = 50  # the hidden sheet has 7
+META_ROWS = 50  # the hidden sheet has 8
 # Bytes of sheet XML read at most: an exported row takes 0.5 to 1.5 KB (a title and two notes at their
 # longest, about 25 KB); a row of a million cells fits in a 4 MB file and would take 600 MB to parse.
 SHEET_BYTES_PER_ROW = 32 * 1024
@@ -244,21 +434,29 @@ class BadCell:
     formulas that way; only a spreadsheet program computes them), or an error such as #N/A.
     The importer reports it with the field it is in."""
 
-    what: str  # "a formula with no saved value (=A1)", "an error value (#N/A)"
+    what: Said  # "a formula with no saved value (=A1)", "an error value (#N/A)"
 
     def __str__(self) -> str:
-        return self.what
+        return str(self.what)
 
 
-def size_within(path: Path, limit: int, what: str = "file") -> int:
+def size_within(path: Path, limit: int, what: str = "feedback.what_file") -> int:
     """The file's size in bytes, refused in one line when it cannot be read or is over ``limit``."""
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise FeedbackError(f"{path.name}: cannot read: {exc.strerror}") from None
+        raise FeedbackError("feedback.cannot_read", file=path.name, reason=_os_reason(exc)) from None
     if size > limit:
-        raise FeedbackError(f"{path.name}: {what} is too large ({size} bytes, at most {limit})")
+        raise FeedbackError("feedback.too_large", file=path.name, what=Said(what), size=size, limit=limit)
     return size
+
+
+def _os_reason(exc: OSError) -> object:
+    if isinstance(exc, FileNotFoundError):
+        return Said("feedback.no_such_file")
+    if isinstance(exc, PermissionError):
+        return Said("feedback.not_permitted")
+    return exc.strerror or type(exc).__name__
 
 
 def check_container(path: Path) -> None:
@@ -267,62 +465,71 @@ def check_container(path: Path) -> None:
     if path.suffix.lower() == ".csv":
         return
     if not zipfile.is_zipfile(path):
-        raise FeedbackError(f"{name}: not an .xlsx workbook (it is not a zip file)")
+        raise FeedbackError("feedback.not_zip", file=name)
     with zipfile.ZipFile(path) as archive:
         infos = archive.infolist()
         unpacked = sum(i.file_size for i in infos)
         if len(infos) > 500 or unpacked > MAX_UNPACKED_BYTES or unpacked > MAX_RATIO * max(size, 1):
-            raise FeedbackError(f"{name}: refused: it unpacks to {unpacked} bytes from {size} (a zip bomb?)")
+            raise FeedbackError("feedback.zip_bomb", file=name, unpacked=unpacked, size=size)
 
 
-def _table(records: Iterable[tuple[int, list[tuple[int, Any]]]], codes: list[str], *, where: str, row_word: str,
-           header_at: int, header_where: str, column_name: Callable[[int], str]) -> list[tuple[int, list[Any]]]:
+def _table(records: Iterable[tuple[int, list[tuple[int, Any]]]], codes: list[str], layouts: Sequence[Layout], *,
+           header_at: int, where: Callable[[int], Said], column_name: Callable[[int], Said]
+           ) -> tuple[Layout, list[tuple[int, list[Any]]]]:
     """The filled-in rows from ``records`` — (row number, [(column, value), ...]) in file order — checked
-    against the export's shape while they are read: first the header, then at most one row with content
-    per exported code, nothing right of the exported columns. Refused at the first row past that."""
-    width = len(HEADERS)
+    against the export's shape while they are read: first the header (which says which of ``layouts``
+    the file has; rows above it, the title, are passed over), then at most one row with content per
+    exported code, nothing right of the exported columns. Refused at the first row past that.
+    The rows come back in the current layout's columns."""
+    layout: Layout | None = None
+    width = max(lay.width for lay in layouts)  # until the header says which layout this is
     rows: list[tuple[int, list[Any]]] = []
-    header = False
     for n, cells in records:
         content = [(c, v) for c, v in cells if v is not None and v != ""]
         if not content:
             continue  # a blank (perhaps formatted) row
-        values: list[Any] = [None] * width
-        for c, v in content:
-            if 1 <= c <= width:
-                values[c - 1] = v
         beyond = next((c for c, _ in content if c > width), None)
-        if not header:
-            if n != header_at or beyond is not None or [str(v) if v is not None else "" for v in values] != HEADERS:
-                raise FeedbackError(f"{header_where}: columns are not those exported (expected {', '.join(HEADERS)})")
-            header = True
+        if layout is None and n < header_at and beyond is None:
+            continue  # the title row
+        if layout is None:
+            header = [""] * width
+            for c, v in content:
+                if 1 <= c <= width:
+                    header[c - 1] = "" if v is None else str(v)
+            layout = next((lay for lay in layouts if n == header_at and beyond is None and header[:lay.width] == list(lay.headers)
+                           and not any(header[lay.width:])), None)
+            if layout is None:
+                break
+            width = layout.width
             continue
         if beyond is not None:
-            raise FeedbackError(f"{where} {row_word} {n}: column {column_name(beyond)}: filled in right of the exported "
-                                f"columns (columns must not be added)")
+            raise FeedbackError("feedback.filled_right", where=where(n), column=column_name(beyond))
         if len(rows) == len(codes):
-            raise FeedbackError(f"{where} {row_word} {n}: a row that was not in the export (rows must not be added)")
-        rows.append((n, values))
-    if not header:
-        raise FeedbackError(f"{header_where}: columns are not those exported (expected {', '.join(HEADERS)})")
-    return rows
+            raise FeedbackError("feedback.row_added", where=where(n))
+        values: list[Any] = [None] * width
+        for c, v in content:
+            values[c - 1] = v
+        rows.append((n, layout.normalized(values)))
+    if layout is None:
+        raise FeedbackError("feedback.columns_changed", where=where(header_at), headers=Listed(layouts[0].headers))
+    return layout, rows
 
 
 class _Capped:
     """A sheet's XML stream that refuses the file past ``limit`` bytes."""
 
-    def __init__(self, raw: Any, limit: int, refusal: str) -> None:
+    def __init__(self, raw: Any, limit: int, refusal: FeedbackError) -> None:
         self.raw, self.limit, self.refusal, self.count = raw, limit, refusal, 0
 
     def read(self, size: int = -1) -> bytes:
         data = self.raw.read(size if 0 <= size <= self.limit else self.limit + 1)
         self.count += len(data)
         if self.count > self.limit:
-            raise FeedbackError(self.refusal)
+            raise self.refusal
         return data
 
 
-def _sheet_rows(ws: Any, max_bytes: int, refusal: str) -> Generator[tuple[int, list[dict[str, Any]]], None, None]:
+def _sheet_rows(ws: Any, max_bytes: int, refusal: FeedbackError) -> Generator[tuple[int, list[dict[str, Any]]], None, None]:
     """(row number, cells) for each row element the sheet's XML holds, in file order.
 
     openpyxl's own read-only ``iter_rows`` yields an empty row for every row number up to the next
@@ -339,14 +546,15 @@ def _sheet_rows(ws: Any, max_bytes: int, refusal: str) -> Generator[tuple[int, l
         def parse_cell(self, element: Any) -> dict[str, Any]:
             cell = super().parse_cell(element)
             if cell["data_type"] == "e":
-                cell["value"] = BadCell(f"an error value ({cell['value']})")
+                cell["value"] = BadCell(Said("feedback.error_value", value=cell["value"]))
             elif cell["value"] is None and (formula := element.find(FORMULA_TAG)) is not None:
                 saved = element.find(VALUE_TAG)
                 # An empty saved value is a formula's empty text when typed "str" (Excel, LibreOffice);
                 # openpyxl and other scripts write an empty or no <v> for a number-typed formula.
                 if saved is None or (not saved.text and element.get("t") != "str"):
                     text = "=" + (formula.text or "")
-                    cell["value"] = BadCell(f"a formula with no saved value ({text if len(text) <= 40 else text[:39] + '…'})")
+                    cell["value"] = BadCell(Said("feedback.formula_unsaved",
+                                                 formula=text if len(text) <= 40 else text[:39] + "…"))
             return cell
 
     book = ws.parent
@@ -356,16 +564,26 @@ def _sheet_rows(ws: Any, max_bytes: int, refusal: str) -> Generator[tuple[int, l
         yield from parser.parse()
 
 
-def _xlsx_records(ws: Any, exported_rows: int, where: str) -> Generator[tuple[int, list[tuple[int, Any]]], None, None]:
+def where_sheet(name: str) -> Said:
+    return Said("feedback.where_sheet", file=name, sheet=SHEET)
+
+
+def where_row(name: str, n: int) -> Said:
+    """A workbook row or a CSV line, as a problem names it."""
+    if name.lower().endswith(".csv"):
+        return Said("feedback.where_line", file=name, n=n)
+    return Said("feedback.where_row", where=where_sheet(name), n=n)
+
+
+def _xlsx_records(ws: Any, exported_rows: int, name: str) -> Generator[tuple[int, list[tuple[int, Any]]], None, None]:
     """The data sheet's rows; refused at the first row element past the spare ones (blank or not)."""
     limit = exported_rows + SPARE_ROWS
     max_bytes = exported_rows * SHEET_BYTES_PER_ROW + SHEET_BYTES_SPARE
-    refusal = (f"{where}: more than {max_bytes // 1024} KB of cells, far more than the {exported_rows} exported rows "
-               "hold (rows and columns must not be added)")
+    refusal = FeedbackError("feedback.too_many_bytes", where=where_sheet(name), kb=max_bytes // 1024, rows=exported_rows)
     with closing(_sheet_rows(ws, max_bytes, refusal)) as sheet_rows:
         for count, (n, cells) in enumerate(sheet_rows, start=1):
             if n > limit or count > limit:
-                raise FeedbackError(f"{where} row {n}: far below the {exported_rows} exported rows (rows must not be added)")
+                raise FeedbackError("feedback.far_below", where=where_row(name, n), rows=exported_rows)
             yield n, [(c["column"], c["value"]) for c in cells]
 
 
@@ -373,6 +591,7 @@ Expected = Callable[[Provenance], list[str]]  # the codes of the export a file n
 
 
 def read_xlsx(path: Path, expected: Expected) -> tuple[Provenance, list[tuple[int, list[Any]]]]:
+    """The file's provenance and its rows with content (row number, values in :data:`COLUMNS` order)."""
     from openpyxl import load_workbook
 
     name = path.name
@@ -381,13 +600,13 @@ def read_xlsx(path: Path, expected: Expected) -> tuple[Provenance, list[tuple[in
         try:
             book = load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:  # noqa: BLE001  (openpyxl raises many kinds for a damaged file)
-            raise FeedbackError(f"{name}: cannot read the workbook: {type(exc).__name__}: {exc}") from None
+            raise FeedbackError("feedback.cannot_read_workbook", file=name, reason=f"{type(exc).__name__}: {exc}") from None
         try:
             return _read_book(book, name, expected)
         except FeedbackError:
             raise
         except Exception as exc:  # noqa: BLE001  (damaged XML inside, found while reading a sheet)
-            raise FeedbackError(f"{name}: cannot read the workbook: {type(exc).__name__}: {exc}") from None
+            raise FeedbackError("feedback.cannot_read_workbook", file=name, reason=f"{type(exc).__name__}: {exc}") from None
         finally:
             book.close()
 
@@ -396,10 +615,10 @@ def _read_book(book: Any, name: str, expected: Expected) -> tuple[Provenance, li
     from openpyxl.utils import get_column_letter
 
     if book.sheetnames != [SHEET, HELP, META]:
-        raise FeedbackError(f"{name}: sheets are {book.sheetnames}, expected {[SHEET, HELP, META]} "
-                            "(sheets must not be added, removed or renamed)")
+        raise FeedbackError("feedback.sheets_changed", file=name, found=Listed(book.sheetnames),
+                            expected=Listed([SHEET, HELP, META]))
     meta: dict[str, Any] = {}
-    damaged = f"{name}: the hidden sheet {META} is damaged: this is not a workbook exported by tasklist"
+    damaged = FeedbackError("feedback.meta_damaged", file=name, meta=META)
     with closing(_sheet_rows(book[META], META_BYTES, damaged)) as meta_rows:
         for count, (n, cells) in enumerate(meta_rows, start=1):
             if n > META_ROWS or count > META_ROWS:
@@ -408,34 +627,39 @@ def _read_book(book: Any, name: str, expected: Expected) -> tuple[Provenance, li
             if pair.get(1) is not None:
                 meta[str(pair[1])] = pair.get(2)
     if "checksum" in meta and "signature" not in meta:
-        raise FeedbackError(f"{name}: made by an earlier tasklist, without a signature; export a new workbook for the agency")
+        raise FeedbackError("feedback.unsigned_workbook", file=name)
     try:
         prov = Provenance(int(meta["export_id"]), str(meta["signature"]), str(meta.get("agency") or ""),
                           str(meta.get("plan") or ""), str(meta.get("as_of") or ""), json.loads(meta.get("codes") or "[]"),
                           json.loads(meta.get("titles") or "[]"))
     except (KeyError, ValueError, TypeError):
-        raise FeedbackError(damaged) from None
+        raise damaged from None
     if not _strings(prov.codes) or not _strings(prov.titles):
-        raise FeedbackError(damaged)
+        raise damaged
+    # the layout the workbook was exported in (workbooks from before there were layouts say none)
+    version = meta.get("layout") or 1
+    layout = LAYOUTS.get(version) if isinstance(version, int) and not isinstance(version, bool) else None
+    if layout is None:
+        raise FeedbackError("feedback.unknown_layout", file=name, layout=visible(str(version))[:20])
     codes = expected(prov)
 
-    where = f"{name}: sheet {SHEET}"
     ws = book[SHEET]
-    exported_rows, width = len(codes) + 1, len(HEADERS)
+    exported_rows, width = len(codes) + layout.header_row, layout.width
     # The size the sheet declares (its <dimension> element): absent in some files and wrong in others,
     # so it only serves to refuse a huge claim at once; the rows themselves are bounded as they are read.
     claimed_rows, claimed_columns = ws.max_row or 0, ws.max_column or 0
     rows_over, columns_over = claimed_rows > exported_rows + SPARE_ROWS, claimed_columns > width + SPARE_COLUMNS
+    sheet = where_sheet(name)
     if rows_over and columns_over:
-        raise FeedbackError(f"{where}: {claimed_rows} rows and {claimed_columns} columns, the export had {exported_rows} "
-                            f"rows and {width} columns (rows and columns must not be added)")
+        raise FeedbackError("feedback.rows_and_columns_over", where=sheet, rows=claimed_rows, columns=claimed_columns,
+                            exported_rows=exported_rows, width=width)
     if rows_over:
-        raise FeedbackError(f"{where}: {claimed_rows} rows, the export had {exported_rows} (rows must not be added)")
+        raise FeedbackError("feedback.rows_over", where=sheet, rows=claimed_rows, exported_rows=exported_rows)
     if columns_over:
-        raise FeedbackError(f"{where}: {claimed_columns} columns, the export had {width} (columns must not be added)")
-    with closing(_xlsx_records(ws, exported_rows, where)) as records:
-        rows = _table(records, codes, where=where, row_word="row", header_at=1, header_where=f"{where} row 1",
-                      column_name=get_column_letter)
+        raise FeedbackError("feedback.columns_over", where=sheet, columns=claimed_columns, width=width)
+    with closing(_xlsx_records(ws, exported_rows, name)) as records:
+        _, rows = _table(records, codes, [layout], header_at=layout.header_row, where=lambda n: where_row(name, n),
+                         column_name=lambda c: Said("feedback.column_letter", column=get_column_letter(c)))
     return prov, rows
 
 
@@ -451,32 +675,33 @@ def _decode(name: str, data: bytes) -> str:
             return data.decode(encoding).removeprefix("\ufeff")
         except UnicodeDecodeError:
             continue
-    raise FeedbackError(f"{name}: cannot read the text: it is neither UTF-8 nor GB18030 (save it as CSV UTF-8)")
+    raise FeedbackError("feedback.not_text", file=name)
 
 
 _CSV_PROVENANCE = re.compile(r"export=(\d{1,18}) signature=([0-9a-f]{64})")
 
 
 def read_csv(path: Path, expected: Expected) -> tuple[Provenance, list[tuple[int, list[Any]]]]:
+    """As :func:`read_xlsx`, for a CSV file (its rows numbered by line)."""
     name = path.name
     text = _decode(name, path.read_bytes())
     # One csv reader over the whole text: a record ends only at a line break outside quotes (never at
     # U+2028 or \x0b inside a note, as str.splitlines would have it), and line numbers count real lines.
     reader = csv.reader(io.StringIO(text, newline=""))
-    missing = f"{name}: line 1: not a feedback file exported by tasklist (its first line is missing)"
+    missing = FeedbackError("feedback.csv_no_mark", file=name)
     try:
         first = next(reader, None)
     except csv.Error:
-        raise FeedbackError(missing) from None
+        raise missing from None
     # The provenance is one cell (a spreadsheet may add empty cells after it when it saves the file).
     line = ",".join(first or []).rstrip(",")
     if not line.startswith(CSV_MARK):
-        raise FeedbackError(missing)
+        raise missing
     if line.startswith(CSV_MARK + "{"):
-        raise FeedbackError(f"{name}: made by an earlier tasklist, without a signature; export a new file for the agency")
+        raise FeedbackError("feedback.unsigned_csv", file=name)
     match = _CSV_PROVENANCE.fullmatch(line[len(CSV_MARK):].strip())
     if match is None:
-        raise FeedbackError(f"{name}: line 1: the provenance line is damaged")
+        raise FeedbackError("feedback.csv_mark_damaged", file=name)
     prov = Provenance(int(match[1]), match[2])
     codes = expected(prov)
     prov.codes = codes
@@ -487,12 +712,13 @@ def read_csv(path: Path, expected: Expected) -> tuple[Provenance, list[tuple[int
         for count, record in enumerate(reader, start=1):
             start, ended = ended + 1, reader.line_num
             if count > limit:
-                raise FeedbackError(f"{name} line {start}: far below the {len(codes) + 2} exported lines (rows must not be added)")
+                raise FeedbackError("feedback.far_below_lines", where=where_row(name, start), rows=len(codes) + 2)
             yield start, list(enumerate(record, start=1))
 
     try:
-        rows = _table(records(), codes, where=name, row_word="line", header_at=2,
-                      header_where=f"{name}: line 2", column_name=str)
+        # the header says the layout: a file exported before the 牵头/配合 column is read as it was
+        _, rows = _table(records(), codes, [LAYOUT, LAYOUT_1], header_at=2, where=lambda n: where_row(name, n),
+                         column_name=lambda c: Said("feedback.column_number", column=c))
     except csv.Error as exc:
-        raise FeedbackError(f"{name} line {reader.line_num}: cannot read it as CSV ({exc})") from None
+        raise FeedbackError("feedback.csv_unreadable", where=where_row(name, reader.line_num), reason=str(exc)) from None
     return prov, rows

@@ -511,10 +511,11 @@ def reminder_log_table(rows: Sequence[dict[str, Any]], labels: Labels, *, limit:
 
 def import_preview(result: Any, labels: Labels) -> RenderableType:
     """The rows a feedback import recorded (or, for a dry run, would record)."""
-    table = Table(title=f"{result.agency} · {result.file}" + (" (dry run: nothing recorded)" if result.dry_run else ""),
-                  title_justify="left")
-    for header in ("row", "id", "status", "%", "reported", "note"):
-        table.add_column(header, overflow="fold")
+    title = labels("feedback.preview_title_dry" if result.dry_run else "feedback.preview_title", agency=result.agency,
+                   file=result.file)
+    table = Table(title=_t(title), title_justify="left")
+    for header in ("row", "id", "status", "progress", "reported", "note"):
+        table.add_column(labels(f"feedback.preview_{header}"), overflow="fold")
     for u in result.updates:
         table.add_row(str(u.row), u.code, labels.status(u.status), "" if u.progress is None else str(u.progress),
                       u.reported_on.isoformat(), (u.note or "")[:60])
