@@ -230,8 +230,8 @@ def test_sigkill_in_the_middle_of_a_feedback_import_records_nothing(cli, tmp_pat
     cli("feedback", "export", "--agency", "省发改委", "--out", path, "--as-of", "2026-11-23")
     book = load_workbook(path)
     ws = book["反馈表"]
-    for row in range(2, ws.max_row + 1):
-        ws.cell(row=row, column=7, value="推进中")
+    for row in range(3, ws.max_row + 1):  # below the title and the headers
+        ws.cell(row=row, column=8, value="推进中")
     book.save(path)
     assert ws.max_row > 20
     marker = tmp_path / "half-way"
@@ -247,7 +247,7 @@ def test_sigkill_in_the_middle_of_a_feedback_import_records_nothing(cli, tmp_pat
     assert query("SELECT count(*) FROM status_update") == [(0,)]
     assert query("SELECT count(*) FROM import_log") == [(0,)]
     result = cli.json("feedback", "import", path, "--as-of", "2026-11-23")  # the real import still goes through
-    assert len(result["recorded"]) == ws.max_row - 1
+    assert len(result["recorded"]) == ws.max_row - 2
 
 
 def test_load_does_not_upgrade_a_shared_database_behind_the_administrators_back(cli, pg_server, monkeypatch):

@@ -167,7 +167,8 @@ def test_reminder_eml_parses_back_with_chinese_headers_both_parts_and_attachment
     (attachment,) = list(msg.iter_attachments())
     assert attachment.get_filename().endswith("_反馈表_2026-11-23.xlsx")
     rows = xlsx_rows(attachment.get_content())  # the agency's signed feedback workbook
-    assert rows[0][:2] == ["编号", "名称"] and [r[0] for r in rows[1:]] == ["T5", "T6", "O16"]
+    assert rows[0][0].startswith("省农业农村厅 进展反馈表") and rows[1][:3] == ["编号", "名称", "牵头/配合"]
+    assert [r[0] for r in rows[2:]] == ["T5", "T6", "O16"]
 
 
 def test_no_message_for_an_agency_with_nothing_overdue_and_flagged_when_no_address(cli, tmp_path):

@@ -293,30 +293,30 @@ def test_refused_text_in_a_feedback_cell_is_a_problem_naming_row_and_column(cli,
     value, named = REFUSED[name]
     exported = tmp_path / f"fgw.{fmt}"
     cli("feedback", "export", "--agency", "省发改委", "--format", fmt, "--out", exported, *AS_OF)
-    fills = {2: (6, value), 3: (7, "5" + value), 4: (8, "进展" + value), 5: (9, "2026-11-20" + value)}  # 0-based columns
+    fills = {3: (7, value), 4: (8, "5" + value), 5: (9, "进展" + value), 6: (10, "2026-11-20" + value)}  # 0-based columns
     filled = tmp_path / f"filled.{fmt}"
     if fmt == "xlsx":
         book = load_workbook(exported)
         ws = book["反馈表"]
         for row, (col, cell) in fills.items():
-            ws.cell(row=row, column=7, value="推进中")
+            ws.cell(row=row, column=8, value="推进中")
             ws.cell(row=row, column=col + 1, value=cell)
         book.save(filled)
     else:
         lines = exported.read_bytes().decode("utf-8-sig").split("\r\n")
         rows = list(csv.reader(io.StringIO("\n".join(lines[1:]))))
         for row, (col, cell) in fills.items():
-            rows[row - 1][6] = "推进中"
-            rows[row - 1][col] = cell
+            rows[row - 2][7] = "推进中"
+            rows[row - 2][col] = cell
         body = io.StringIO(newline="")
         csv.writer(body, lineterminator="\r\n").writerows(rows)
         filled.write_bytes((lines[0] + "\r\n" + body.getvalue()).encode("utf-8-sig"))
     before = counts()
     result = cli("feedback", "import", filled, *AS_OF, code=2)
-    where, word, offset = ("filled.xlsx: sheet 反馈表", "row", 0) if fmt == "xlsx" else ("filled.csv", "line", 1)
-    for row, label in zip(fills, ("新状态", "进度(%)", "进展情况", "报送日期")):
+    where, word = ("filled.xlsx: sheet 反馈表", "row") if fmt == "xlsx" else ("filled.csv", "line")
+    for row, label in zip(fills, ("新状态", "进度（%）", "进展情况", "报送日期")):
         cell = fills[row][1]
-        assert f"{where} {word} {row + offset}: {label}: {text.problem(cell)}" in result.stderr, result.stderr
+        assert f"{where} {word} {row}: {label}: {text.problem(cell)}" in result.stderr, result.stderr
     assert named in result.stderr and "\x1b" not in result.stderr
     assert counts() == before
 
@@ -328,7 +328,7 @@ def test_refused_recorder_or_file_name_of_a_feedback_import(cli, tmp_path, name)
     exported = tmp_path / "nyt.xlsx"
     cli("feedback", "export", "--agency", "省农业农村厅", "--out", exported, *AS_OF)
     book = load_workbook(exported)
-    book["反馈表"]["G2"] = "推进中"
+    book["反馈表"]["H3"] = "推进中"
     filled = tmp_path / "filled.xlsx"
     book.save(filled)
     result = cli("feedback", "import", filled, f"--by={value}", *AS_OF, code=2)
@@ -418,8 +418,8 @@ def test_tricky_text_is_stored_as_typed_and_shown_as_text_in_every_output(cli, t
             cells = xlsx_strings(exported)
             book = load_workbook(exported)
             ws = book["反馈表"]
-            ws["G3"], ws["I3"] = "已完成", value  # T6's row, a note typed as text (not a formula)
-            ws["I3"].data_type = "s"
+            ws["H4"], ws["J4"] = "已完成", value  # T6's row, a note typed as text (not a formula)
+            ws["J4"].data_type = "s"
             book.save(tmp_path / "filled.xlsx")
         else:
             raw = exported.read_bytes().decode("utf-8-sig")
