@@ -47,6 +47,7 @@ def export(
     with database() as conn:
         protected = files.database_files(conn)
         if agency:
+            assert out is not None  # here --agency, which was refused above without --out
             target = files.target(out, force=force, database=conn)
             day = resolve_as_of(as_of, conn)
             _write(writer(conn, agency_named(conn, agency), day), target)

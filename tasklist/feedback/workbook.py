@@ -50,7 +50,7 @@ class Said:
         self.key, self.fields = key, fields
 
     def __str__(self) -> str:
-        return t(self.key, **self.fields)
+        return t(self.key, None, **self.fields)
 
     def __format__(self, spec: str) -> str:
         return format(str(self), spec)
