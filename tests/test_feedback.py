@@ -317,3 +317,131 @@ def test_libreoffice_prints_the_sheet_one_page_wide_in_landscape_with_every_row(
         assert all(word in header for word in ("编号", "名称", "新状态", "进展情况", "报送日期")), header
     printed = re.findall(r"^\s*([TO]\d+)\s", "\n".join(text for _, _, text in sheet), flags=re.M)
     assert printed == codes
+
+
+# --------------------------------------------------------------------------- workbooks of the previous layout
+
+
+def as_previous_layout(path, target):
+    """The workbook as tasklist wrote it before the title row and the 牵头/配合 column: headers on row 1,
+    进度(%) in ASCII brackets, no layout in the hidden sheet."""
+    book = load_workbook(path)
+    ws = book["反馈表"]
+    ws.unmerge_cells("A1:K1")
+    ws.delete_rows(1)
+    ws.delete_cols(3)
+    ws["H1"] = "进度(%)"
+    meta = book["_tasklist"]
+    (row,) = [r[0].row for r in meta.iter_rows() if r[0].value == "layout"]
+    meta.delete_rows(row)
+    book.save(target)
+    return target
+
+
+def test_a_workbook_of_the_previous_layout_still_imports(cli, workbook, tmp_path):
+    old = as_previous_layout(workbook, tmp_path / "old.xlsx")
+    ws = load_workbook(old)["反馈表"]
+    assert [c.value for c in ws[1]] == ["编号", "名称", "完成时间", "逾期天数", "当前状态", "最近进展", "新状态", "进度(%)",
+                                        "进展情况", "报送日期"]
+    filled = fill(old, {"G2": "推进中", "H2": 30, "I2": "已完成选址", "J2": "2026-11-20", "G4": "已完成"})
+    result = cli.json("feedback", "import", filled, *AS_OF)
+    assert [(u["id"], u["status"], u["progress"], u["note"], u["reported_on"]) for u in result["updates"]] == [
+        ("T5", "in_progress", 30, "已完成选址", "2026-11-20"), ("O16", "done", None, None, "2026-11-23")]
+    # its rows are checked as before: by the previous layout's columns
+    wrong = fill(old, {"A3": "T7", "G3": "已完成"}, target=tmp_path / "wrong.xlsx")
+    assert "wrong.xlsx: sheet 反馈表 row 3: 编号: 'T7' was 'T6' in the export" in cli(
+        "feedback", "import", wrong, *AS_OF, code=2).stderr
+
+
+def test_a_workbook_must_have_the_headers_of_its_own_layout(cli, workbook, tmp_path):
+    book = load_workbook(workbook)
+    meta = book["_tasklist"]
+    next(r for r in meta.iter_rows() if r[0].value == "layout")[1].value = 1  # says the previous layout, is not
+    book["反馈表"]["H3"] = "推进中"
+    book.save(tmp_path / "mixed.xlsx")
+    assert "mixed.xlsx: sheet 反馈表 row 1: columns are not those exported (expected 编号, 名称, 完成时间" in cli(
+        "feedback", "import", tmp_path / "mixed.xlsx", *AS_OF, code=2).stderr
+    next(r for r in meta.iter_rows() if r[0].value == "layout")[1].value = 3
+    book.save(tmp_path / "future.xlsx")
+    result = cli("feedback", "import", tmp_path / "future.xlsx", *AS_OF, code=2)
+    assert result.stderr.splitlines() == [
+        "error: future.xlsx: a workbook layout (version 3) this tasklist cannot read; export a new workbook for the agency"]
+    assert updates() == 0
+
+
+def test_a_csv_file_of_the_previous_layout_still_imports(cli, tmp_path):
+    path = tmp_path / "nyt.csv"
+    cli("feedback", "export", "--agency", "省农业农村厅", "--format", "csv", "--out", path, *AS_OF)
+    first, rest = path.read_bytes().decode("utf-8-sig").split("\r\n", 1)
+    rows = [r[:2] + r[3:] for r in csv.reader(io.StringIO(rest))]  # no 牵头/配合 column
+    rows[0][7] = "进度(%)"
+    rows[2][6:10] = ["已完成", "100", "验收通过", "2026-11-22"]
+    body = io.StringIO(newline="")
+    csv.writer(body, lineterminator="\r\n").writerows(rows)
+    old = tmp_path / "old.csv"
+    old.write_bytes((first + "\r\n" + body.getvalue()).encode("utf-8-sig"))
+    result = cli.json("feedback", "import", old, *AS_OF)
+    assert [(u["id"], u["status"], u["note"]) for u in result["updates"]] == [("T6", "done", "验收通过")]
+
+
+# --------------------------------------------------------------------------- in Chinese, every line
+
+# What a Chinese line may hold in Latin letters: ids, file names and extensions, option names, the date
+# format it asks for, and the error:/hint: prefixes that stay in every language (scripts look for them)
+ALLOWED = re.compile(r"[\w./-]*\.(?:xlsx|csv|eml)\b|--[a-z-]+|\b[TO]\d+\b|YYYY-MM-DD|^error: |^  hint: ")
+
+
+def english_words(text):
+    return re.findall(r"[A-Za-z]{2,}", ALLOWED.sub(" ", text))
+
+
+def test_feedback_import_speaks_chinese_on_every_line(cli, tmp_path, workbook, monkeypatch):
+    monkeypatch.setenv("TASKLIST_LANG", "zh")
+    replies = tmp_path / "replies"
+    replies.mkdir()
+    fill(workbook, {"H3": "推进中", "I3": 40, "J3": "已完成选址", "K3": "2026-11-20"}, target=replies / "a-good.xlsx")
+    fill(workbook, {"H3": "差不多了", "I4": 120, "H4": "推进中", "K4": "下周", "H5": "已完成", "K5": "2020-01-01"},
+         target=replies / "b-bad.xlsx")
+    fill(workbook, {"A6": "T1", "H6": "已完成"}, target=replies / "c-added.xlsx")
+    (replies / "d-notes.xlsx").write_text("不是工作簿", encoding="utf-8")
+    lines = []
+    dry = cli("feedback", "import", replies / "a-good.xlsx", "--dry-run", *AS_OF)
+    assert "试运行" in dry.stdout + dry.stderr
+    lines += (dry.stdout + dry.stderr).splitlines()
+    batch = cli("feedback", "import", replies, *AS_OF, code=2)
+    lines += batch.stderr.splitlines()
+    assert batch.stderr.splitlines()[-1] == "共 4 个文件：1 个已导入（1 条更新），0 个此前已导入，3 个未导入"
+    assert "b-bad.xlsx：未导入：反馈表有 4 处问题，未记录任何内容" in lines
+    assert "  b-bad.xlsx：工作表“反馈表”第 3 行：新状态：无法识别的状态“差不多了”" in lines
+    assert "  b-bad.xlsx：工作表“反馈表”第 4 行：进度（%）：应为 0 至 100 的整数，而不是 120" in lines
+    assert "  b-bad.xlsx：工作表“反馈表”第 5 行：报送日期：2020-01-01 早于方案印发日 2021-03-03" in lines
+    assert "c-added.xlsx：未导入：c-added.xlsx：工作表“反馈表”第 6 行：导出时没有这一行（不得增加行）" in lines
+    lines += cli("feedback", "import", replies / "a-good.xlsx", *AS_OF).stderr.splitlines()  # already imported
+    lines += cli("feedback", "import", replies / "b-bad.xlsx", *AS_OF, code=2).stderr.splitlines()
+    # a late workbook: T6 done since the export, the workbook still says 推进中
+    cli("done", "T6", "--agency", "省农业农村厅", "--note", "已验收", "--on", "2026-11-21")
+    late = fill(workbook, {"H4": "推进中", "H5": "推进中"}, target=tmp_path / "late.xlsx")
+    held = cli("feedback", "import", late, *AS_OF, code=1)
+    lines += (held.stdout + held.stderr).splitlines()
+    assert any("暂不记录" in line and "已完成" in line for line in held.stderr.splitlines())
+    lines += cli("feedback", "export", "--agency", "各设区市人民政府", "--out", tmp_path / "g.xlsx", *AS_OF,
+                 code=2).stderr.splitlines()
+    lines += cli("feedback", "export", "--agency", "省科技厅", "--out", tmp_path / "k.xlsx", *AS_OF).stderr.splitlines()
+    assert len(lines) > 20
+    assert [(line, english_words(line)) for line in lines if english_words(line)] == []
+    assert not [line for line in lines if re.search(r"[\u4e00-\u9fff][,:;()]|[,:;()][\u4e00-\u9fff]", line)]  # full-width
+
+
+def test_english_counts_are_singular_for_one_and_plural_otherwise(cli, tmp_path, workbook):
+    (tmp_path / "folder").mkdir()
+    one = fill(workbook, {"H3": "推进中"}, target=tmp_path / "folder" / "one.xlsx")
+    result = cli("feedback", "import", tmp_path / "folder", "--dry-run", *AS_OF)
+    assert result.stderr.splitlines() == ["one.xlsx: 省农业农村厅: would record 1 update",
+                                          "1 file: 1 imported (1 update), 0 already imported, 0 refused"]
+    three = fill(workbook, {"H3": "推进中", "H4": "受阻", "H5": "已完成"}, target=tmp_path / "three.xlsx")
+    assert cli("feedback", "import", three, *AS_OF).stderr.splitlines()[-1] == "recorded 3 updates"
+    assert cli("feedback", "import", one, *AS_OF).stderr.splitlines() == ["one.xlsx: already imported; nothing recorded"]
+    bad = fill(workbook, {"H3": "差不多了"}, target=tmp_path / "bad.xlsx")
+    assert cli("feedback", "import", bad, *AS_OF, code=2).stderr.splitlines()[-1] == "error: feedback refused: 1 problem"
+    assert cli("feedback", "export", "--agency", "省科技厅", "--out", tmp_path / "k.xlsx", *AS_OF).stderr == \
+        f"wrote {tmp_path / 'k.xlsx'}\n"

@@ -144,9 +144,21 @@ def _show_one(result: Any, dry_run: bool, json_: bool) -> None:
         since = c.since
         typer.echo(t("feedback.conflict", file=name, row=c.row, code=c.code, says=labels.status(c.says), id=since.get("id"),
                      status=labels.status(str(since.get("status"))), reported=since.get("reported_on"),
-                     recorded=str(since.get("recorded_at", ""))[:19],
+                     recorded=_local_time(str(since.get("recorded_at", "")), result.timezone),
                      verdict=t("feedback.conflict_forced" if result.forced else "feedback.conflict_held")), err=True)
     typer.echo(_recorded(result.updates, dry_run), err=True)
+
+
+def _local_time(stamp: str, zone: str) -> str:
+    """A recorded time (UTC, ISO) as the office's clock showed it: in the plan's time zone, to the minute."""
+    from datetime import datetime, timezone
+    from zoneinfo import ZoneInfo
+
+    try:
+        at = datetime.fromisoformat(stamp)
+        return at.replace(tzinfo=at.tzinfo or timezone.utc).astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
+    except (ValueError, KeyError, OSError):  # no time-zone data on this machine: the stamp as recorded
+        return stamp[:19]
 
 
 def _recorded(updates: list[Any], dry_run: bool) -> str:

@@ -85,6 +85,7 @@ class ImportResult:
     forced: bool = False
     duplicate: bool = False
     dry_run: bool = False
+    timezone: str = "Asia/Shanghai"  # the plan's: when the conflicting updates were recorded, shown in it
 
     @property
     def held_back(self) -> list[Conflict]:
@@ -243,7 +244,8 @@ def import_feedback(
     if problems:
         raise FeedbackError(counted("feedback.refused", len(problems)).key, n=len(problems), problems=problems)
 
-    result = ImportResult(name, agency.name, export.id, planned, forced=force, dry_run=dry_run)
+    result = ImportResult(name, agency.name, export.id, planned, forced=force, dry_run=dry_run,
+                          timezone=plan.timezone if plan else ImportResult.timezone)
     done_before = rows_imported(conn, export.id)
     result.skipped = [u.code for u in planned if u.code in done_before]
     todo = [u for u in planned if u.code not in done_before]
@@ -320,12 +322,11 @@ def _kind(value: Any) -> Said:
     return Said("feedback.kind_other", type=type(value).__name__, value=value)
 
 
-_FIELD_WORDS = (("note", "note"), ("progress", "progress"), ("date", "reported_on"), ("future", "reported_on"),
-                ("day", "reported_on"))
+# The column each refusal of the one writer's checks (:func:`check_update`) is about, by its key
+_FIELD_OF = {"error.unknown_status": "new_status", "error.progress_range": "progress", "error.too_long": "note",
+             "text.field_refused": "note", "error.report_future": "reported_on"}
 
 
 def _field_of(exc: BadInput) -> str:
-    """The column that a refusal by the one writer's checks (:func:`check_update`) is about, read from
-    the error's key (one key per field: the status, the progress, the note, the report date)."""
-    words = set(re.split(r"[._\s]+", exc.key.lower()))
-    return next((column for word, column in _FIELD_WORDS if word in words), "new_status")
+    """The column a writer's refusal names (a check it may gain later: the status, as the row's own)."""
+    return _FIELD_OF.get(exc.key, "new_status")

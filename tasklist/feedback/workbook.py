@@ -30,7 +30,7 @@ from typing import Any
 
 from .. import rules
 from ..errors import BadInput
-from ..messages import entry, t
+from ..messages import entry, join, t
 from ..output.formats import sheet_value
 from ..reports.facts import snapshot
 from ..storage.connection import Connection, now_utc
@@ -66,7 +66,7 @@ class Listed:
         self.values = list(values)
 
     def __str__(self) -> str:
-        return t("feedback.list_sep").join(str(v) for v in self.values)
+        return join(self.values)
 
     def __format__(self, spec: str) -> str:
         return format(str(self), spec)

@@ -61,7 +61,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "where_attachment": ("{message}：{file}", "{message}: {file}"),
     "column_letter": ("{column} 列", "column {column}"),
     "column_number": ("第 {column} 列", "column {column}"),
-    "list_sep": ("、", ", "),
 
     # ------------------------------------------------------------------ the file as a whole
     "cannot_read": ("{file}：无法读取：{reason}", "{file}: cannot read: {reason}"),
@@ -70,7 +69,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "what_file": ("文件", "file"),
     "what_message": ("邮件", "the message"),
     "too_large": ("{file}：{what}过大（{size} 字节，上限 {limit} 字节）", "{file}: {what} is too large ({size} bytes, at most {limit})"),
-    "not_zip": ("{file}：不是 .xlsx 工作簿（不是 zip 文件）", "{file}: not an .xlsx workbook (it is not a zip file)"),
+    "not_zip": ("{file}：不是 .xlsx 工作簿（不是压缩包格式的文件）", "{file}: not an .xlsx workbook (it is not a zip file)"),
     "zip_bomb": ("{file}：拒绝读取：{size} 字节的文件解压后为 {unpacked} 字节（疑为压缩炸弹）",
                  "{file}: refused: it unpacks to {unpacked} bytes from {size} (a zip bomb?)"),
     "cannot_read_workbook": ("{file}：无法读取工作簿：{reason}", "{file}: cannot read the workbook: {reason}"),
@@ -132,8 +131,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                           "export one per member, or all of them with --all --out-dir DIR"),
 
     # ------------------------------------------------------------------ rows
-    "refused": ("反馈表未导入：共 {n} 处问题", "feedback refused: {n} problems"),
-    "refused_1": ("反馈表未导入：共 1 处问题", "feedback refused: 1 problem"),
+    "refused": ("反馈表有 {n} 处问题，未记录任何内容", "feedback refused: {n} problems"),
+    "refused_1": ("反馈表有 1 处问题，未记录任何内容", "feedback refused: 1 problem"),
     "code_changed": ("{where}：{field}：导出时为“{was}”，现为“{now}”（锁定列不得修改）",
                      "{where}: {field}: {now!r} was {was!r} in the export (locked columns must not be edited)"),
     "title_changed": ("{where}：{field}：导出后被修改（锁定列不得修改）", "{where}: {field}: changed since the export (locked columns must not be edited)"),
