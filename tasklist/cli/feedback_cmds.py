@@ -151,12 +151,12 @@ def _show_one(result: Any, dry_run: bool, json_: bool) -> None:
 
 def _local_time(stamp: str, zone: str) -> str:
     """A recorded time (UTC, ISO) as the office's clock showed it: in the plan's time zone, to the minute."""
-    from datetime import datetime, timezone
+    from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
 
     try:
         at = datetime.fromisoformat(stamp)
-        return at.replace(tzinfo=at.tzinfo or timezone.utc).astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
+        return at.replace(tzinfo=at.tzinfo or UTC).astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
     except (ValueError, KeyError, OSError):  # no time-zone data on this machine: the stamp as recorded
         return stamp[:19]
 
