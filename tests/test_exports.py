@@ -120,7 +120,7 @@ def test_weekly_report_counts_the_period(cli):
     cli("done", "O28", "--as-of", "2026-11-20")
     cli("update", "T7", "--agency", "省工信厅", "--status", "in_progress", "--as-of", "2026-11-18")
     report = cli.json("weekly", *AS_OF)
-    assert report["period_start"] == "2026-11-16" and report["period_end"] == "2026-11-23"
+    assert report["period_start"] == "2026-11-17" and report["period_end"] == "2026-11-23"  # 7 days, both counted
     assert report["changes"]["updates"] == 2
     assert report["changes"]["updates_by_agency"] == {"省通信管理局": 1, "省工信厅": 1}
     assert [i["id"] for i in report["changes"]["completed"]] == ["O28"]
@@ -138,10 +138,11 @@ def test_weekly_report_finds_items_that_became_overdue(cli):
 
 def test_weekly_report_of_a_quiet_period(cli, tmp_path):
     report = cli.json("weekly", "--as-of", "2021-05-10")
-    assert report["changes"] == {"updates": 0, "updates_by_agency": {}, "completed": [], "became_overdue": []}
+    assert report["changes"] == {"updates": 0, "updates_by_agency": {}, "reports": [], "completed_parts": [],
+                                 "completed": [], "became_overdue": []}
     cli("weekly", "--as-of", "2021-05-10")
     md = cli("weekly", "--format", "md", "--as-of", "2021-05-10").stdout
-    assert md.count("## ") == 6
+    assert md.count("\n## ") == 7
     out = tmp_path / "w.html"
     cli("weekly", "--format", "html", "--out", out, "--as-of", "2021-05-10")
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")

@@ -119,8 +119,9 @@ def _weekly_by_snapshots(conn, as_of, days, warn):
     became = [i.code for i in now if i.overdue and not before[i.id].overdue]
     late = [(n, a.item.code, a.days_overdue) for n, rows in reports.overdue_groups(conn, now).items() for a in rows]
     updates: dict[str, int] = {}
-    for r in views.history(conn, since=start + timedelta(days=1)):
-        if r.reported_on <= as_of.isoformat():
+    undone = {r.reverses for r in views.history(conn) if r.reverses}
+    for r in views.history(conn, since=start + timedelta(days=1)):  # real reports: no undo, nothing undone
+        if r.reported_on <= as_of.isoformat() and r.reverses is None and r.id not in undone:
             updates[r.agency] = updates.get(r.agency, 0) + 1
     summary = reports.summarize(conn, reports.agency_assignments(now))
     return overall(now), overall(list(before.values())), completed, became, late, updates, summary

@@ -49,44 +49,59 @@ def write_output(data: bytes, out: Any, *, binary: bool = False) -> None:
     typer.echo(labels()("cli.wrote", path=visible(out.shown)), err=True)
 
 
+#: what a --out file's name says about its format, when --format does not say
+WEEKLY_EXTENSIONS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".json": "json"}
+
+
 def weekly(
-    days: Annotated[int, typer.Option("--days", min=1, help="Length of the period, ending on the as-of date.")] = 7,
-    fmt: Annotated[str | None, typer.Option("--format", help="md or html instead of the terminal.", show_default=False)] = None,
+    days: Annotated[int, typer.Option("--days", min=1, help="Length of the period: the days counted end on the as-of date, "
+                                      "which is one of them.")] = 7,
+    fmt: Annotated[str | None, typer.Option("--format", help="md or html instead of the terminal (default: from the "
+                                            "--out file's extension).", show_default=False)] = None,
     out: Out = None,
     force: Force = False,
     as_of: AsOf = None,
     json_: Json = False,
     show_all: ShowAll = False,
 ) -> None:
-    """The weekly report: overall, by agency, what changed in the period, the overdue list."""
+    """The weekly report: overall, by agency, what changed in the period, the overdue list; as HTML,
+    with charts of the completion trend and of each agency's overdue parts."""
+    from pathlib import PurePath
+
     from ..errors import BadInput
-    from ..output.formats import render
-    from ..output.tables import weekly_tables
     from ..reports.weekly import weekly_report
 
     if fmt not in (None, "md", "html"):
-        raise BadInput(f"--format must be md or html, not {fmt!r}")
+        raise BadInput("report.bad_format", fmt=fmt)
+    if fmt is None and out is not None and not json_:
+        fmt = WEEKLY_EXTENSIONS.get(PurePath(out).suffix.lower())
+        if fmt is None:
+            raise BadInput("report.unknown_extension", name=visible(PurePath(out).name))
+        json_ = fmt == "json"
+        fmt = None if json_ else fmt
     with database() as conn:
         target = output_target(out, force=force, conn=conn)
         day = resolve_as_of(as_of, conn)
-        # every overdue row for a file or JSON; a screenful for the terminal
-        report = weekly_report(conn, day, days=days, limit=None if json_ or fmt else screen_limit(show_all))
+        # every overdue row for a file or JSON; a screenful for the terminal; the trend for a chart or JSON
+        report = weekly_report(conn, day, days=days, limit=None if json_ or fmt else screen_limit(show_all),
+                               trend=json_ or fmt == "html")
     lab = labels()
-    title = lab("weekly_title", plan=report.plan.get("doc_no") or report.plan.get("title", ""),
-                start=(report.start.isoformat()), end=day.isoformat())
     if json_:
         from .common import dumps
 
         write_output((dumps(report.as_dict()) + "\n").encode(), target)
         return
-    tables = weekly_tables(report, lab)
     if fmt:
-        write_output(render(tables, fmt, title=f"{title} · {lab('weekly_generated', at=report.generated_at)}"), target)
+        from ..output.formats import render_weekly
+
+        write_output(render_weekly(report, fmt, lab), target)
         return
+    from ..output.tables import weekly_subtitle, weekly_tables, weekly_title
     from ..output.terminal import weekly_screen
 
     con = console()
-    con.print(weekly_screen(report, tables, lab, title, limit=screen_limit(show_all), width=con.width))
+    con.print(weekly_screen(report, weekly_tables(report, lab), lab, weekly_title(report, lab),
+                            lines=weekly_subtitle(report, lab), limit=screen_limit(show_all), width=con.width))
 
 
 def export(

@@ -16,7 +16,7 @@ from datetime import date
 from typing import Any
 
 from ..text import json_safe, visible
-from .tables import Table
+from .tables import Column, Table
 
 FORMATS = ("csv", "xlsx", "json", "md", "html")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -77,10 +77,19 @@ def _md_cell(value: Any) -> str:
     return text.replace("\r\n", "<br>").replace("\n", "<br>")
 
 
-def to_markdown(tables: Sequence[Table]) -> bytes:
+def to_markdown(tables: Sequence[Table], *, title: str | None = None, lines: Sequence[str] = ()) -> bytes:
+    """Each table under its own heading; with ``title``, a ``#`` heading and ``lines`` under it first.
+    A table without rows says so (:attr:`Table.empty`) instead of standing as a bare header."""
     out: list[str] = []
+    if title is not None:
+        out.append(f"# {_md_cell(title)}\n")
+        if lines:
+            out += [_md_cell(line) + "\n" for line in lines]
     for table in tables:
         out.append(f"## {_md_cell(table.title)}\n")
+        if not table.rows and table.empty is not None:
+            out.append(_md_cell(table.empty) + "\n")
+            continue
         out.append("| " + " | ".join(_md_cell(c.label) for c in table.columns) + " |")
         out.append("|" + "|".join("---:" if c.kind == "int" else "---" for c in table.columns) + "|")
         for row in table.rows:
@@ -91,47 +100,77 @@ def to_markdown(tables: Sequence[Table]) -> bytes:
     return ("\n".join(out) + "\n").encode("utf-8")
 
 
+#: printed on A4 landscape: dates, statuses, lights, numbers, codes, names and roles are never broken
+#: across lines ("2022-/12-31", "未启/动"); titles and notes wrap. Colours print as shown.
 HTML_STYLE = """
 @page { size: A4 landscape; margin: 12mm; }
-body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif; font-size: 10pt; color: #222; }
-h1 { font-size: 14pt; } h2 { font-size: 12pt; margin-top: 1.2em; }
-table { border-collapse: collapse; width: 100%; page-break-inside: auto; }
-tr { page-break-inside: avoid; }
+html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif;
+       font-size: 10pt; color: #222; margin: 0 auto; max-width: 273mm; }
+h1 { font-size: 15pt; margin: 0 0 4px; } h2 { font-size: 12pt; margin: 1.1em 0 0.4em; break-after: avoid; }
+p.meta { margin: 0; color: #444; } p.none { margin: 0.2em 0 0.6em; color: #444; }
+table { border-collapse: collapse; width: 100%; }
+thead { display: table-header-group; }
+tr { break-inside: avoid; }
 th, td { border: 1px solid #999; padding: 2px 6px; vertical-align: top; text-align: left; }
-th { background: #eee; }
+th { background: #eee; white-space: nowrap; }
+td.text { overflow-wrap: anywhere; }
+td.date, td.status, td.light, td.int, td.short { white-space: nowrap; }
 td.int { text-align: right; }
-.light { font-weight: bold; }
+span.dot { display: inline-block; width: 0.75em; height: 0.75em; border-radius: 50%; margin-right: 0.3em;
+           vertical-align: -0.05em; border: 1px solid #555; }
+div.front { display: flex; flex-wrap: wrap; gap: 0 28px; align-items: flex-start; break-after: page; }
+section.overall table { width: auto; } section.overall td.int { min-width: 4em; }
+figure { margin: 0; break-inside: avoid; }
+div.front figure { margin-top: 1.1em; }
+figcaption { font-weight: bold; font-size: 10.5pt; margin-bottom: 2px; }
+svg text { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif; }
 """
 
 
-def html_table(table: Table, *, heading: str = "h2") -> str:
+def _html_cell(column: Column, value: Any) -> str:
+    text = html.escape(_text(value)).replace("\r\n", "<br>").replace("\n", "<br>")
+    if column.kind == "light" and value in LIGHT_COLOURS:
+        # a coloured dot beside the word: the word still reads on a black-and-white print
+        return f'<td class="light"><span class="dot" style="background:{LIGHT_COLOURS[value]}"></span>{text}</td>'
+    return f'<td class="{column.kind}">{text}</td>'
+
+
+def html_table(table: Table, *, heading: str | None = "h2") -> str:
+    """A table under its title (``heading`` None: no title); without rows, what :attr:`Table.empty` says."""
     e = html.escape
-    parts = [f"<{heading}>{e(_text(table.title))}</{heading}>", "<table>", "<thead><tr>"]
-    parts += [f"<th>{e(_text(c.label))}</th>" for c in table.columns]
+    parts = [f"<{heading}>{e(_text(table.title))}</{heading}>"] if heading else []
+    if not table.rows and table.empty is not None:
+        return "\n".join(parts + [f'<p class="none">{e(_text(table.empty))}</p>'])
+    parts += ["<table>", "<thead><tr>"]
+    parts += [f'<th class="{c.kind}">{e(_text(c.label))}</th>' for c in table.columns]
     parts.append("</tr></thead><tbody>")
     for row in table.rows:
-        cells = []
-        for column, value in zip(table.columns, row):
-            text = e(_text(value)).replace("\r\n", "<br>").replace("\n", "<br>")
-            if column.kind == "light" and value in LIGHT_COLOURS:
-                cells.append(f'<td class="light" style="color:{LIGHT_COLOURS[value]}">● {text}</td>')
-            else:
-                cells.append(f'<td class="{column.kind}">{text}</td>')
-        parts.append("<tr>" + "".join(cells) + "</tr>")
+        parts.append("<tr>" + "".join(_html_cell(column, value) for column, value in zip(table.columns, row)) + "</tr>")
     parts.append("</tbody></table>")
     return "\n".join(parts)
 
 
-def html_document(title: str, body: str) -> bytes:
+def html_document(title: str, body: str, *, lines: Sequence[str] = ()) -> bytes:
+    """A whole page: its title once, as the window title and the heading, ``lines`` under it."""
+    e = html.escape
+    meta = "".join(f'<p class="meta">{e(visible(line))}</p>\n' for line in lines)
     return (
         "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
-        f"<title>{html.escape(visible(title))}</title><style>{HTML_STYLE}</style></head>\n"
-        f"<body>\n<h1>{html.escape(visible(title))}</h1>\n{body}\n</body></html>\n"
+        f"<title>{e(visible(title))}</title><style>{HTML_STYLE}</style></head>\n"
+        f"<body>\n<h1>{e(visible(title))}</h1>\n{meta}{body}\n</body></html>\n"
     ).encode()
 
 
-def to_html(tables: Sequence[Table], title: str) -> bytes:
-    return html_document(title, "\n".join(html_table(t) for t in tables))
+def to_html(tables: Sequence[Table], title: str, *, lines: Sequence[str] = ()) -> bytes:
+    """The tables as one page; a lone table named as the page is not titled twice."""
+    lone = len(tables) == 1 and tables[0].title == title
+    return html_document(title, "\n".join(html_table(t, heading=None if lone else "h2") for t in tables), lines=lines)
+
+
+def figure_html(caption: str, body: str) -> str:
+    """A chart under its caption (``body``: inline SVG, or a sentence's HTML)."""
+    return f"<figure><figcaption>{html.escape(visible(caption))}</figcaption>\n{body}</figure>"
 
 
 def _cell_width(value: Any) -> int:
@@ -142,15 +181,24 @@ def _cell_width(value: Any) -> int:
     return sum(2 if east_asian_width(ch) in "WF" else 1 for ch in longest)
 
 
+#: a text column wider than this wraps (in characters' widths); dates, codes and names never do
+_WRAP_WIDTH = 40
+
+
 def to_xlsx(tables: Sequence[Table]) -> bytes:
-    """One sheet per table: bold frozen header, autofilter, real date cells, widths that fit CJK."""
+    """One sheet per table, named in the reader's language: bold frozen header, autofilter, real date
+    cells, widths that fit CJK; printed on A4 landscape, fitted to the page's width, the header row
+    on every page, long titles and notes wrapped."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
+    from ..messages import t
+
     book = Workbook()
     book.remove(book.active)
     used: set[str] = set()
+    wrap = Alignment(wrap_text=True, vertical="top")
     for table in tables:
         sheet = book.create_sheet(_sheet_name(table, used))
         sheet.append([sheet_value(c.label) for c in table.columns])
@@ -166,17 +214,29 @@ def to_xlsx(tables: Sequence[Table]) -> bytes:
                 if column.kind == "date" and isinstance(value, date):
                     sheet.cell(row=r, column=i + 1).number_format = "yyyy-mm-dd"
                 widths[i] = max(widths[i], 10 if column.kind == "date" else _cell_width(value))
-        for i, width in enumerate(widths, start=1):
-            sheet.column_dimensions[get_column_letter(i)].width = min(60, width + 2)
+        for i, (column, width) in enumerate(zip(table.columns, widths), start=1):
+            wraps = column.kind == "text" and width > _WRAP_WIDTH
+            sheet.column_dimensions[get_column_letter(i)].width = (_WRAP_WIDTH if wraps else min(60, width)) + 2
+            if wraps:
+                for (cell,) in sheet.iter_rows(min_row=2, min_col=i, max_col=i):
+                    cell.alignment = wrap
         sheet.freeze_panes = "A2"
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(table.columns))}{max(1, len(table.rows) + 1)}"
+        sheet.page_setup.orientation = "landscape"
+        sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+        sheet.page_setup.fitToWidth = 1
+        sheet.page_setup.fitToHeight = 0  # as many pages down as it takes
+        sheet.sheet_properties.pageSetUpPr.fitToPage = True
+        sheet.print_title_rows = "1:1"
+        sheet.page_margins.left = sheet.page_margins.right = 0.4
+        sheet.oddFooter.center.text = t("report.page_footer")
     buf = io.BytesIO()
     book.save(buf)
     return buf.getvalue()
 
 
 def _sheet_name(table: Table, used: set[str]) -> str:
-    base = visible(table.title.split(" — ")[-1]) if " — " in table.title else table.name
+    base = visible(table.sheet or table.name)
     for ch in '[]:*?/\\':
         base = base.replace(ch, "_")
     base = base[:28].strip("'") or "sheet"  # Excel refuses a sheet name that starts or ends with '
@@ -187,7 +247,8 @@ def _sheet_name(table: Table, used: set[str]) -> str:
     return name
 
 
-def render(tables: Sequence[Table], fmt: str, *, title: str, encoding: str = "utf-8") -> bytes:
+def render(tables: Sequence[Table], fmt: str, *, title: str, encoding: str = "utf-8",
+           lines: Sequence[str] = ()) -> bytes:
     if fmt == "csv":
         if len(tables) != 1:
             raise ValueError("CSV holds one table")
@@ -198,7 +259,25 @@ def render(tables: Sequence[Table], fmt: str, *, title: str, encoding: str = "ut
     if fmt == "md":
         return to_markdown(tables)
     if fmt == "html":
-        return to_html(tables, title)
+        return to_html(tables, title, lines=lines)
     if fmt == "xlsx":
         return to_xlsx(tables)
     raise ValueError(f"unknown format {fmt!r}")
+
+
+def render_weekly(report: Any, fmt: str, labels: Any) -> bytes:
+    """The weekly report as a Markdown or HTML document: its title, the period and the time it was
+    made, (HTML) the charts, then its tables."""
+    from .tables import weekly_subtitle, weekly_tables, weekly_title
+
+    title, lines, tables = weekly_title(report, labels), weekly_subtitle(report, labels), weekly_tables(report, labels)
+    if fmt == "md":
+        return to_markdown(tables, title=title, lines=lines)
+    from .charts import weekly_figures
+
+    # the first page: the overall figures over the trend, beside them who is late, drawn
+    figures = [figure_html(caption, svg) for caption, svg in weekly_figures(report, labels)]
+    left = [f'<section class="overall">{html_table(tables[0])}</section>', *figures[:-1]]
+    body = [f'<div class="front"><div>{"".join(left)}</div><div>{figures[-1]}</div></div>']
+    body += [html_table(t) for t in tables[1:]]
+    return html_document(title, "\n".join(body), lines=lines)

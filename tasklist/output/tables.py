@@ -16,7 +16,7 @@ from ..reports.views import HistoryRow
 class Column:
     key: str
     label: str
-    kind: str = "text"  # text | date | int | light | status
+    kind: str = "text"  # text | date | int | light | status | short (a code, a name, a mark: never wrapped)
 
 
 @dataclass
@@ -26,6 +26,8 @@ class Table:
     columns: list[Column]
     rows: list[list[Any]] = field(default_factory=list)
     group_key: str | None = "agency"  # the column --by-agency splits on
+    sheet: str | None = None  # its sheet's name in a workbook (default: ``name``)
+    empty: str | None = None  # what a table without rows says instead (default: a dash)
 
     def records(self) -> list[dict[str, Any]]:
         keys = [c.key for c in self.columns]
@@ -36,7 +38,8 @@ class Table:
         index = next(i for i, c in enumerate(self.columns) if c.key == self.group_key)
         parts: dict[str, Table] = {}
         for row in self.rows:
-            part = parts.setdefault(str(row[index]), Table(self.name, f"{self.title} — {row[index]}", self.columns))
+            part = parts.setdefault(str(row[index]), Table(self.name, f"{self.title} — {row[index]}", self.columns,
+                                                           sheet=str(row[index])))
             part.rows.append(row)
         return parts
 
@@ -45,42 +48,47 @@ def _c(labels: Labels, key: str, kind: str = "text", label_key: str | None = Non
     return Column(key, labels(label_key or key), kind)
 
 
+def _role(labels: Labels, role: str) -> str:
+    return labels("lead_mark" if role == "lead" else "co_mark")
+
+
 def overdue_table(groups: Mapping[str, Sequence[AssignmentState]], labels: Labels, as_of: date) -> Table:
     columns = [
-        _c(labels, "agency"), _c(labels, "id"), _c(labels, "title"), _c(labels, "due", "date"),
+        _c(labels, "agency", "short"), _c(labels, "id", "short"), _c(labels, "title"), _c(labels, "due", "date"),
         _c(labels, "days_overdue", "int"), _c(labels, "status", "status"), _c(labels, "last_report", "date"),
-        _c(labels, "lead"), _c(labels, "note"),
+        Column("lead", labels("lead_mark"), "short"), _c(labels, "note"),
     ]
-    columns[7] = Column("lead", labels("lead_mark"))
-    table = Table("overdue", labels("overdue_title", as_of=as_of.isoformat()), columns)
+    table = Table("overdue", labels("overdue_title", as_of=as_of.isoformat()), columns,
+                  sheet=labels("report.sheet_overdue"), empty=labels("no_overdue", as_of=as_of.isoformat()))
     for agency, rows in groups.items():
         for a in rows:
             table.rows.append([agency, a.item.code, a.item.title, a.due, a.days_overdue, labels.status(a.status),
-                               a.last_report, labels("lead_mark") if a.role == "lead" else "", a.note or ""])
+                               a.last_report, _role(labels, a.role), a.note or ""])
     return table
 
 
 def status_table(groups: Mapping[str, Sequence[AssignmentState]], labels: Labels, as_of: date) -> Table:
     columns = [
-        _c(labels, "agency"), _c(labels, "id"), _c(labels, "title"), Column("lead", labels("lead_mark")),
+        _c(labels, "agency", "short"), _c(labels, "id", "short"), _c(labels, "title"), Column("lead", labels("lead_mark"), "short"),
         _c(labels, "due", "date"), _c(labels, "status", "status"), _c(labels, "progress", "int"),
         _c(labels, "last_report", "date"), _c(labels, "light", "light"), _c(labels, "note"),
     ]
-    table = Table("status", labels("status_title", as_of=as_of.isoformat()), columns)
+    table = Table("status", labels("status_title", as_of=as_of.isoformat()), columns, sheet=labels("report.sheet_status"))
     for agency, rows in groups.items():
         for a in rows:
-            table.rows.append([agency, a.item.code, a.item.title, labels("lead_mark") if a.role == "lead" else "", a.due,
+            table.rows.append([agency, a.item.code, a.item.title, _role(labels, a.role), a.due,
                                labels.status(a.status), a.progress, a.last_report, labels.light(a.light), a.note or ""])
     return table
 
 
 def items_table(items: Sequence[ItemState], labels: Labels, as_of: date) -> Table:
     columns = [
-        _c(labels, "id"), _c(labels, "kind"), _c(labels, "no", "int"), _c(labels, "group"), _c(labels, "title"),
-        _c(labels, "agencies"), _c(labels, "lead"), _c(labels, "due", "date"), _c(labels, "due_text"),
-        _c(labels, "status", "status"), _c(labels, "light", "light"),
+        _c(labels, "id", "short"), _c(labels, "kind", "short"), _c(labels, "no", "int"), _c(labels, "group"),
+        _c(labels, "title"), _c(labels, "agencies"), _c(labels, "lead", "short"), _c(labels, "due", "date"),
+        _c(labels, "due_text"), _c(labels, "status", "status"), _c(labels, "light", "light"),
     ]
-    table = Table("items", labels("items_title", as_of=as_of.isoformat()), columns, group_key="lead")
+    table = Table("items", labels("items_title", as_of=as_of.isoformat()), columns, group_key="lead",
+                  sheet=labels("report.sheet_items"))
     for i in items:
         table.rows.append([i.code, labels(i.kind), i.no, i.group or "", i.title, "、".join(i.agencies_listed), i.lead or "",
                            i.due, i.due_text or "", labels.status(i.status), labels.light(i.light)])
@@ -89,49 +97,80 @@ def items_table(items: Sequence[ItemState], labels: Labels, as_of: date) -> Tabl
 
 def history_table(rows: Sequence[HistoryRow], labels: Labels) -> Table:
     columns = [
-        Column("update", "#", "int"), _c(labels, "id"), _c(labels, "agency"), _c(labels, "status", "status"),
-        _c(labels, "progress", "int"), _c(labels, "reported_on", "date"), _c(labels, "note"),
-        _c(labels, "recorded_by"), _c(labels, "reported_by"), _c(labels, "source"), Column("reverses", "↶", "int"),
+        Column("update", "#", "int"), _c(labels, "id", "short"), _c(labels, "agency", "short"),
+        _c(labels, "status", "status"), _c(labels, "progress", "int"), _c(labels, "reported_on", "date"),
+        _c(labels, "note"), _c(labels, "recorded_by"), _c(labels, "reported_by"), _c(labels, "source"),
+        Column("reverses", "↶", "int"),
     ]
-    table = Table("history", labels("history_title"), columns)
+    table = Table("history", labels("history_title"), columns, sheet=labels("report.sheet_history"))
     for r in rows:
         table.rows.append([r.id, r.item, r.agency, labels.status(r.status), r.progress, date.fromisoformat(r.reported_on),
                            r.note or "", r.recorded_by, r.reported_by or "", r.source, r.reverses])
     return table
 
 
+def weekly_title(report: Any, labels: Labels) -> str:
+    """The report's title: the plan by its title, with its document number."""
+    plan = report.plan
+    name = (labels("report.plan", title=plan["title"], doc_no=plan["doc_no"]) if plan.get("doc_no")
+            else labels("report.plan_untitled", title=plan.get("title", "")))
+    return labels("report.title", plan=name)
+
+
+def weekly_subtitle(report: Any, labels: Labels) -> list[str]:
+    """The lines under the title: the period (exactly the days counted), and when the report was made."""
+    first, last = report.first_day.isoformat(), report.as_of.isoformat()
+    period = (labels("report.period_one_day", last=last) if report.days == 1
+              else labels("report.period", first=first, last=last, days=report.days))
+    return [period, labels("report.generated", at=report.generated_shown, zone=report.timezone)]
+
+
 def weekly_tables(report: Any, labels: Labels) -> list[Table]:
     """The weekly report as tables, in reading order (the same for terminal, Markdown, HTML)."""
+    none = labels("report.none")
     now, before, change = report.overall, report.previous, report.change()
-    overall = Table("overall", labels("weekly_overall"), [
-        Column("metric", labels("weekly_metric")), Column("now", labels("weekly_now"), "int"),
-        Column("previous", labels("weekly_previous"), "int"), Column("change", labels("weekly_change"), "int"),
+    overall = Table("overall", labels("report.overall"), [
+        Column("metric", labels("report.metric")), Column("now", labels("report.now"), "int"),
+        Column("previous", labels("report.previous"), "int"), Column("change", labels("report.change"), "int"),
     ], group_key=None)
     for key in ("done", "in_progress", "not_started", "blocked"):
         overall.rows.append([labels.status(key), now.by_status[key], before.by_status[key], _signed(change["by_status"][key])])
     for key in ("overdue", "due_soon", "stale"):
         overall.rows.append([labels(key), getattr(now, key), getattr(before, key), _signed(change[key])])
-    overall.rows.append([labels("weekly_completion"), f"{now.completion_rate:.1%}", f"{before.completion_rate:.1%}",
-                         f"{change['completion_rate'] * 100:+.1f} pt"])
-    agencies = Table("agencies", labels("weekly_agencies"), [
-        _c(labels, "agency"), _c(labels, "assigned", "int"), _c(labels, "done", "int"), _c(labels, "overdue", "int"),
-        _c(labels, "due_soon", "int"), _c(labels, "stale", "int"), _c(labels, "last_report", "date"),
-        Column("reported", labels("weekly_reported")),
-    ])
+    rate_now, rate_before = (o.by_status["done"] / o.items if o.items else 0.0 for o in (now, before))
+    points = (rate_now - rate_before) * 100
+    overall.rows.append([labels("report.completion"), f"{rate_now:.1%}", f"{rate_before:.1%}",
+                         labels("report.points", n=points) if round(points, 1) else "0"])
+    agencies = Table("agencies", labels("report.agencies"), [
+        _c(labels, "agency", "short"), _c(labels, "assigned", "int"), _c(labels, "done", "int"),
+        _c(labels, "overdue", "int"), _c(labels, "due_soon", "int"), _c(labels, "stale", "int"),
+        _c(labels, "last_report", "date"), Column("reported", labels("report.reported"), "short"),
+    ], empty=none)
     for a in report.agencies:
         agencies.rows.append([a["agency"], a["assigned"], a["done"], a["overdue"], a["due_soon"], a["stale"],
                               date.fromisoformat(a["last_report"]) if a["last_report"] else None,
-                              labels("weekly_yes", n=a["updates_in_period"]) if a["reported_in_period"] else labels("weekly_no")])
-    updates = Table("updates", labels("weekly_updates", n=report.updates_in_period),
-                    [_c(labels, "agency"), Column("count", labels("weekly_count"), "int")])
-    updates.rows = [[name, n] for name, n in report.updates_by_agency.items()]
-    completed = Table("completed", labels("weekly_completed"), [_c(labels, "id"), _c(labels, "title"), _c(labels, "lead")],
-                      group_key="lead")
+                              labels("report.yes", n=a["updates_in_period"]) if a["reported_in_period"]
+                              else labels("report.no")])
+    updates = Table("updates", labels("report.updates", n=report.updates_in_period), [
+        _c(labels, "reported_on", "date"), _c(labels, "id", "short"), _c(labels, "title"), _c(labels, "agency", "short"),
+        _c(labels, "status", "status"), _c(labels, "progress", "int"), _c(labels, "note"),
+    ], empty=none)
+    updates.rows = [[r.reported_on, r.code, r.title, r.agency, labels.status(r.status), r.progress, r.note or ""]
+                    for r in report.reports]
+    parts = Table("completed_parts", labels("report.completed_parts", n=len(report.completed_parts)), [
+        _c(labels, "id", "short"), _c(labels, "title"), _c(labels, "agency", "short"),
+        Column("role", labels("report.role"), "short"), Column("done_on", labels("report.done_on"), "date"),
+    ], empty=none)
+    parts.rows = [[p.code, p.title, p.agency, _role(labels, p.role), p.done_on] for p in report.completed_parts]
+    completed = Table("completed", labels("report.completed_items", n=len(report.completed)),
+                      [_c(labels, "id", "short"), _c(labels, "title"), _c(labels, "lead", "short")],
+                      group_key="lead", empty=none)
     completed.rows = [[i.code, i.title, i.lead] for i in report.completed]
-    late = Table("became_overdue", labels("weekly_became_overdue"),
-                 [_c(labels, "id"), _c(labels, "title"), _c(labels, "lead"), _c(labels, "due", "date")], group_key="lead")
+    late = Table("became_overdue", labels("report.became_overdue", n=len(report.became_overdue)),
+                 [_c(labels, "id", "short"), _c(labels, "title"), _c(labels, "lead", "short"), _c(labels, "due", "date")],
+                 group_key="lead", empty=none)
     late.rows = [[i.code, i.title, i.lead, i.due] for i in report.became_overdue]
-    return [overall, agencies, updates, completed, late, overdue_table(report.overdue, labels, report.as_of)]
+    return [overall, agencies, updates, parts, completed, late, overdue_table(report.overdue, labels, report.as_of)]
 
 
 def _signed(n: int) -> str:

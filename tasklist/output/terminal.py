@@ -467,7 +467,7 @@ def plain_table(table: Any, labels: Labels, *, width: int = 80, limit: int | Non
     for row in shown:
         out.add_row(*(_styled(column, value) for column, value in zip(table.columns, row)))
     return _with_more(_fit(out, width), labels, len(table.rows) - len(shown)) if table.rows else Group(
-        _t(table.title, style="bold"), Text("—", style="dim"))
+        _t(table.title, style="bold"), Text(table.empty or "—", style="dim"))
 
 
 def _plain(value: Any) -> str:
@@ -522,11 +522,11 @@ def import_preview(result: Any, labels: Labels) -> RenderableType:
     return table
 
 
-def weekly_screen(report: Any, tables: Sequence[Any], labels: Labels, title: str, *, limit: int | None,
-                  width: int) -> RenderableType:
-    """The weekly report in the terminal: title, generation time, then each of its tables."""
-    parts: list[RenderableType] = [_t(title, style="bold"),
-                                   _t(labels("weekly_generated", at=report.generated_at), style="dim")]
+def weekly_screen(report: Any, tables: Sequence[Any], labels: Labels, title: str, *, lines: Sequence[str],
+                  limit: int | None, width: int) -> RenderableType:
+    """The weekly report in the terminal: title, the lines under it (period, generation time), then
+    each of its tables."""
+    parts: list[RenderableType] = [_t(title, style="bold"), *(_t(line, style="dim") for line in lines)]
     for table in tables:
         if table.name == "overdue":  # the overdue list has its own 80-column layout
             parts.append(overdue_tables(report.overdue, labels, report.as_of.isoformat(), limit=limit, width=width,

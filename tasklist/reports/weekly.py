@@ -1,9 +1,16 @@
-"""The weekly report: the period (as_of - days, as_of], what stands, what changed, who is late."""
+"""The weekly report: the period (the ``days`` days ending on the as-of date, both included), what
+stands, what changed, who is late, and the figures its charts draw.
+
+The period's reports are the real ones (:data:`rules.SQL_REAL_REPORT`): an update that was undone,
+and the undo itself, are not an agency's report. "The week before" is the state at the end of the
+day before the period's first day."""
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from calendar import monthrange
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from .. import rules
@@ -27,22 +34,114 @@ class Overall:
         return dict(self.__dict__)
 
 
+@dataclass(frozen=True)
+class PeriodReport:
+    """One real report made in the period."""
+    update: int
+    code: str
+    title: str
+    agency: str
+    status: str
+    progress: int | None
+    note: str | None
+    reported_on: date
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"update": self.update, "id": self.code, "title": self.title, "agency": self.agency,
+                "status": self.status, "progress": self.progress, "note": self.note,
+                "reported_on": self.reported_on.isoformat()}
+
+
+@dataclass(frozen=True)
+class CompletedPart:
+    """An agency's part of an item, done at the end of the period and not at its start."""
+    code: str
+    title: str
+    agency: str
+    role: str  # lead | co
+    done_on: date  # the date of the report in force that says done
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.code, "title": self.title, "agency": self.agency, "role": self.role,
+                "done_on": self.done_on.isoformat()}
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """How much was done at the end of ``day``: items done in full, and agencies' parts done."""
+    day: date
+    items_done: int
+    items: int
+    parts_done: int
+    parts: int
+
+    @property
+    def items_rate(self) -> float:
+        return self.items_done / self.items if self.items else 0.0
+
+    @property
+    def parts_rate(self) -> float:
+        return self.parts_done / self.parts if self.parts else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"date": self.day.isoformat(), "items_done": self.items_done, "items": self.items,
+                "parts_done": self.parts_done, "parts": self.parts}
+
+
 @dataclass
 class WeeklyReport:
     plan: dict[str, Any]
     as_of: date
-    start: date  # the period is (start, as_of]
+    start: date  # the last day before the period: "the week before" is measured at its end
     days: int
-    generated_at: str
+    generated: datetime  # when the report was made, in the plan's time zone
     overall: Overall
     previous: Overall
     agencies: list[dict[str, Any]]
-    updates_by_agency: dict[str, int]
-    updates_in_period: int
+    reports: list[PeriodReport] = field(default_factory=list)
+    completed_parts: list[CompletedPart] = field(default_factory=list)
     completed: list[ItemState] = field(default_factory=list)
     became_overdue: list[ItemState] = field(default_factory=list)
     overdue: dict[str, list[AssignmentState]] = field(default_factory=dict)  # all, or the first rows
     overdue_totals: dict[str, int] | None = None  # overdue rows per agency, every one counted
+    trend: list[TrendPoint] | None = None  # None: not asked for (the terminal draws no chart)
+    trend_unit: str = "month"  # month | week
+
+    @property
+    def first_day(self) -> date:
+        """The period's first day (its last is ``as_of``)."""
+        return self.start + timedelta(days=1)
+
+    @property
+    def generated_at(self) -> str:
+        return self.generated.isoformat(timespec="seconds")
+
+    @property
+    def generated_shown(self) -> str:
+        """The generation time as people read it (the zone is named beside it)."""
+        return self.generated.strftime("%Y-%m-%d %H:%M")
+
+    @property
+    def timezone(self) -> str:
+        return str(self.plan.get("timezone") or "")
+
+    @property
+    def updates_by_agency(self) -> dict[str, int]:
+        """Real reports in the period per agency, agencies in the order of their first one."""
+        out: dict[str, int] = {}
+        for r in self.reports:
+            out[r.agency] = out.get(r.agency, 0) + 1
+        return out
+
+    @property
+    def updates_in_period(self) -> int:
+        return len(self.reports)
+
+    @property
+    def overdue_by_agency(self) -> list[tuple[str, int]]:
+        """(agency, overdue parts) of every agency with any, most first (registry order on a tie)."""
+        late = [(a["agency"], a["overdue"]) for a in self.agencies if a["overdue"]]
+        return sorted(late, key=lambda pair: -pair[1])
 
     def change(self) -> dict[str, Any]:
         now, before = self.overall, self.previous
@@ -55,17 +154,23 @@ class WeeklyReport:
         def brief(i: ItemState) -> dict[str, Any]:
             return {"id": i.code, "title": i.title, "lead": i.lead, "due": i.due.isoformat() if i.due else None}
 
-        return {
-            "plan": self.plan, "as_of": self.as_of.isoformat(), "period_start": self.start.isoformat(),
-            "period_end": self.as_of.isoformat(), "days": self.days, "generated_at": self.generated_at,
+        out = {
+            "plan": self.plan, "as_of": self.as_of.isoformat(), "period_start": self.first_day.isoformat(),
+            "period_end": self.as_of.isoformat(), "previous_as_of": self.start.isoformat(), "days": self.days,
+            "generated_at": self.generated_at,
             "overall": self.overall.as_dict(), "previous": self.previous.as_dict(), "change": self.change(),
             "agencies": self.agencies,
             "changes": {"updates": self.updates_in_period, "updates_by_agency": self.updates_by_agency,
+                        "reports": [r.as_dict() for r in self.reports],
+                        "completed_parts": [p.as_dict() for p in self.completed_parts],
                         "completed": [brief(i) for i in self.completed],
                         "became_overdue": [brief(i) for i in self.became_overdue]},
             "overdue": [{"agency": name, "items": [a.as_dict() | {"id": a.item.code, "title": a.item.title} for a in rows]}
                         for name, rows in self.overdue.items()],
         }
+        if self.trend is not None:
+            out["trend"] = {"unit": self.trend_unit, "points": [p.as_dict() for p in self.trend]}
+        return out
 
 
 def _overall(items: int, by_status: dict[str, int], overdue: int, due_soon: int, stale: int) -> Overall:
@@ -73,17 +178,107 @@ def _overall(items: int, by_status: dict[str, int], overdue: int, due_soon: int,
     return Overall(items, by_status, overdue, due_soon, stale, round(done / items, 4) if items else 0.0)
 
 
-def _updates_by_agency(conn: Connection, start: date, as_of: date) -> dict[str, int]:
-    """Updates reported in (start, as_of] per agency, agencies in the order of their first one."""
-    by_agency: dict[str, int] = {}
-    for (name,) in conn.all(
-        "SELECT g.name FROM status_update u JOIN assignment a ON a.id = u.assignment_id "
+def period_reports(conn: Connection, start: date, as_of: date) -> list[PeriodReport]:
+    """The real reports dated in (start, as_of], in the order they were made."""
+    rows = conn.all(
+        "SELECT r.id, i.code, i.title, g.name, r.status, r.progress, r.note, r.reported_on "
+        "FROM status_update r JOIN assignment a ON a.id = r.assignment_id "
         "JOIN item i ON i.id = a.item_id JOIN agency g ON g.id = a.agency_id "
-        "WHERE u.reported_on > ? AND u.reported_on <= ? ORDER BY u.reported_on, u.recorded_at, u.id",
+        f"WHERE r.reported_on > ? AND {rules.SQL_REAL_REPORT} ORDER BY r.reported_on, r.recorded_at, r.id",
         (start.isoformat(), as_of.isoformat()),
-    ):
-        by_agency[name] = by_agency.get(name, 0) + 1
-    return by_agency
+    )
+    return [PeriodReport(update, code, title, agency, status, progress, note, date.fromisoformat(day))
+            for update, code, title, agency, status, progress, note, day in rows]
+
+
+def completed_parts(conn: Connection, start: date, as_of: date) -> list[CompletedPart]:
+    """Live parts done at the end of ``as_of`` and not at the end of ``start``, by the date they were
+    done, then registry order. Only parts with an update dated in (start, as_of] can have changed."""
+    in_force = rules.SQL_UPDATE_IN_FORCE  # ? = the day
+    rows = conn.all(
+        "SELECT i.code, i.title, g.name, a.role, un.reported_on FROM assignment a "
+        "JOIN item i ON i.id = a.item_id JOIN agency g ON g.id = a.agency_id "
+        f"JOIN status_update un ON un.id = {in_force} "
+        f"LEFT JOIN status_update ub ON ub.id = {in_force} "
+        "WHERE a.archived = 0 AND i.archived = 0 AND un.status = ? AND COALESCE(ub.status, ?) <> ? "
+        "AND a.id IN (SELECT c.assignment_id FROM status_update c WHERE c.reported_on > ? AND c.reported_on <= ?) "
+        "ORDER BY un.reported_on, i.plan_id, i.position, i.id, g.position, g.id",
+        (as_of.isoformat(), start.isoformat(), rules.DONE, rules.NOT_STARTED, rules.DONE,
+         start.isoformat(), as_of.isoformat()),
+    )
+    return [CompletedPart(code, title, agency, role, date.fromisoformat(day)) for code, title, agency, role, day in rows]
+
+
+def _month_end(day: date) -> date:
+    return day.replace(day=monthrange(day.year, day.month)[1])
+
+
+def trend_days(first: date, as_of: date) -> tuple[list[date], str]:
+    """The days a trend is measured on, from ``first`` to ``as_of``: each month's end (each week's,
+    counted back from ``as_of``, when the span is under four months), then ``as_of`` itself."""
+    if as_of <= first:
+        return [as_of], "month"
+    if (as_of - first).days < 120:
+        back = [as_of - timedelta(days=7 * k) for k in range((as_of - first).days // 7 + 1)]
+        return ([first] if back[-1] > first else []) + back[::-1], "week"
+    days, end = [first], _month_end(first)
+    while end < as_of:
+        if end > first:
+            days.append(end)
+        end = _month_end(end + timedelta(days=1))
+    return days + [as_of], "month"
+
+
+def completion_trend(conn: Connection, days: list[date], *, items: int, parts: int) -> list[TrendPoint]:
+    """Items done in full and parts done at the end of each of ``days`` (ascending), as the reports of
+    those days judged them (the update in force on each day, undos included), over the live parts.
+
+    The database gives each done report of a live part with the date of the next report on the same
+    part; the report is in force from its own date until that one (a report followed on the same day
+    by another never was). An item is done while all its live parts are."""
+    last = days[-1].isoformat()
+    rows = conn.all(
+        "SELECT s.assignment_id, s.item_id, s.reported_on, s.next_on FROM ("
+        "SELECT u.assignment_id, a.item_id, u.status, u.reported_on, LEAD(u.reported_on) OVER ("
+        "PARTITION BY u.assignment_id ORDER BY u.reported_on, u.recorded_at, u.id) AS next_on "
+        "FROM status_update u JOIN assignment a ON a.id = u.assignment_id JOIN item i ON i.id = a.item_id "
+        "WHERE a.archived = 0 AND i.archived = 0 AND u.reported_on <= ?) s "
+        "WHERE s.status = ? AND (s.next_on IS NULL OR s.next_on > s.reported_on) "
+        "ORDER BY s.item_id, s.reported_on",
+        (last, rules.DONE),
+    )
+    never = "9999-12-31"
+    part_starts = sorted(r[2] for r in rows)
+    part_ends = sorted(r[3] for r in rows if r[3] is not None)
+    # an item is done while the number of its parts done equals the number of its live parts
+    size = dict(conn.all("SELECT a.item_id, COUNT(*) FROM assignment a JOIN item i ON i.id = a.item_id "
+                         "WHERE a.archived = 0 AND i.archived = 0 AND a.item_id IN "
+                         "(SELECT a2.item_id FROM assignment a2 JOIN status_update u2 ON u2.assignment_id = a2.id "
+                         "WHERE u2.status = ? AND u2.reported_on <= ?) GROUP BY a.item_id", (rules.DONE, last)))
+    events: dict[int, list[tuple[str, int]]] = {}
+    for _aid, item_id, begin, end in rows:
+        events.setdefault(item_id, []).extend([(begin, 1), (end or never, -1)])
+    item_starts, item_ends = [], []
+    for item_id, marks in events.items():
+        n, done_since = 0, None
+        for day, step in sorted(marks, key=lambda m: (m[0], m[1])):  # an end before a start on the same day
+            n += step
+            if n == size.get(item_id) and done_since is None:
+                done_since = day
+            elif n != size.get(item_id) and done_since is not None:
+                if day > done_since:
+                    item_starts.append(done_since)
+                    item_ends.append(day)
+                done_since = None
+    item_starts.sort()
+    item_ends.sort()
+    out = []
+    for d in days:
+        key = d.isoformat()
+        out.append(TrendPoint(
+            d, bisect_right(item_starts, key) - bisect_right(item_ends, key), items,
+            bisect_right(part_starts, key) - bisect_right(part_ends, key), parts))
+    return out
 
 
 def _items(conn: Connection, as_of: date, ids: list[int], warn_days: int) -> list[ItemState]:
@@ -95,12 +290,20 @@ def _items(conn: Connection, as_of: date, ids: list[int], warn_days: int) -> lis
 
 
 def weekly_report(conn: Connection, as_of: date, *, days: int = 7, warn_days: int = rules.DEFAULT_WARN_DAYS,
-                  limit: int | None = None) -> WeeklyReport:
+                  limit: int | None = None, trend: bool = False, now: datetime | None = None) -> WeeklyReport:
     """The figures come from the database (the SQL twins of the rules); only the items that can have
     changed in the period are compared, and only the overdue rows shown (all, or the first
-    ``limit``) are judged in full."""
+    ``limit``) are judged in full. ``trend``: also the completion trend over the plan's life (from
+    its issue date), for the charts. ``now``: the generation time (default: the clock)."""
+    from zoneinfo import ZoneInfo
+
+    from ..dates import DEFAULT_TIMEZONE
+
     start = as_of - timedelta(days=days)
-    by_agency = _updates_by_agency(conn, start, as_of)
+    reports = period_reports(conn, start, as_of)
+    by_agency: dict[str, int] = {}
+    for r in reports:
+        by_agency[r.agency] = by_agency.get(r.agency, 0) + 1
     agencies = []
     for s in agency_summary(conn, as_of, warn_days=warn_days):
         row = {k: v for k, v in s.as_dict().items() if k in ("agency", "assigned", "done", "overdue", "due_soon", "stale", "last_report")}
@@ -112,14 +315,25 @@ def weekly_report(conn: Connection, as_of: date, *, days: int = 7, warn_days: in
     by_id = {i.id: i for i in changed}
     late = overdue_view(conn, as_of, limit=limit)
     plan = current_plan(conn)
-    return WeeklyReport(
-        plan={"id": plan.id, "title": plan.title, "doc_no": plan.doc_no} if plan else {},
+    zone = plan.timezone if plan else DEFAULT_TIMEZONE
+    overall = _overall(*item_totals(conn, as_of, warn_days=warn_days))
+    report = WeeklyReport(
+        plan={"id": plan.id, "title": plan.title, "doc_no": plan.doc_no, "timezone": zone} if plan else {},
         as_of=as_of, start=start, days=days,
-        generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        overall=_overall(*item_totals(conn, as_of, warn_days=warn_days)),
-        previous=_overall(*item_totals(conn, start, warn_days=warn_days)),
-        agencies=agencies, updates_by_agency=by_agency, updates_in_period=sum(by_agency.values()),
+        generated=(now or datetime.now(ZoneInfo(zone))).astimezone(ZoneInfo(zone)).replace(microsecond=0),
+        overall=overall, previous=_overall(*item_totals(conn, start, warn_days=warn_days)),
+        agencies=agencies, reports=reports, completed_parts=completed_parts(conn, start, as_of),
         completed=[by_id[i] for i in completed],
         became_overdue=[by_id[i] for i in became_overdue],
         overdue=late.groups, overdue_totals=late.totals,
     )
+    if trend:
+        first = (plan.issued if plan and plan.issued else None) or _first_report(conn) or as_of
+        points, report.trend_unit = trend_days(min(first, as_of), as_of)
+        report.trend = completion_trend(conn, points, items=overall.items, parts=sum(a["assigned"] for a in agencies))
+    return report
+
+
+def _first_report(conn: Connection) -> date | None:
+    row = conn.one("SELECT MIN(reported_on) FROM status_update")
+    return date.fromisoformat(row[0]) if row and row[0] else None

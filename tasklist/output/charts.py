@@ -1,0 +1,158 @@
+"""Charts as inline SVG: no script, no network, text escaped like any other HTML.
+
+The numbers come from the report (:mod:`tasklist.reports.weekly`); these functions only draw them.
+Each chart has a fixed size in CSS pixels, so that it prints the same on A4 as it shows on screen,
+and its words in the text of the page (a <title> for screen readers, a caption for print)."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+from unicodedata import east_asian_width
+
+from ..text import visible
+
+ITEMS_COLOUR = "#1f4e9a"
+PARTS_COLOUR = "#e07b00"
+OVERDUE_COLOUR = "#c62828"
+GRID_COLOUR = "#d0d0d0"
+AXIS_COLOUR = "#555"
+MAX_BARS = 30
+
+
+def _e(text: str) -> str:
+    return html.escape(visible(text))
+
+
+def _text_width(text: str, size: float) -> float:
+    """About how wide ``text`` is at font size ``size``: a CJK character is square, others half."""
+    return sum(size if east_asian_width(ch) in "WF" else size * 0.56 for ch in text)
+
+
+def _nice_top(fraction: float) -> float:
+    """The top of the y axis, as a fraction: the first of 10%, 20%, 25%, 50%, 75%, 100% that holds
+    the largest value (a low rate still shows its rise; the axis says how low)."""
+    for top in (0.1, 0.2, 0.25, 0.5, 0.75, 1.0):
+        if fraction <= top:
+            return top
+    return 1.0
+
+
+def _percent(value: float) -> str:
+    """5%, 2.5%, 1.9%: a whole number without its decimal."""
+    shown = f"{value * 100:.1f}"
+    return (shown[:-2] if shown.endswith(".0") else shown) + "%"
+
+
+def trend_svg(points: Sequence[Any], *, unit: str, names: tuple[str, str], summary: str,
+              width: int = 560, height: int = 230) -> str:
+    """Two lines over time: items done in full and parts done, as a share of all (``points``:
+    :class:`~tasklist.reports.weekly.TrendPoint`, ascending by day). ``names``: the two lines' names
+    for the legend; ``summary``: one sentence saying what the chart shows, for screen readers."""
+    left, right, top, bottom = 44, 58, 28, 26
+    x0, x1, y0, y1 = left, width - right, top, height - bottom
+    first, last = points[0].day, points[-1].day
+    span = max((last - first).days, 1)
+    peak = _nice_top(max(max(p.items_rate, p.parts_rate) for p in points))
+
+    def x(day: date) -> float:
+        return x0 + (x1 - x0) * ((day - first).days / span if len(points) > 1 else 1.0)
+
+    def y(rate: float) -> float:
+        return y1 - (y1 - y0) * min(rate, peak) / peak
+
+    out = [f'<svg class="chart trend" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img">',
+           f"<title>{_e(summary)}</title>"]
+    # the y axis: five steps up to the top
+    for k in range(6):
+        rate = peak * k / 5
+        gy = y(rate)
+        out.append(f'<line x1="{x0}" y1="{gy:.1f}" x2="{x1}" y2="{gy:.1f}" stroke="{GRID_COLOUR if k else AXIS_COLOUR}" '
+                   'stroke-width="1"/>')
+        out.append(f'<text x="{x0 - 5}" y="{gy + 4:.1f}" font-size="11" text-anchor="end" fill="#333">{_percent(rate)}</text>')
+    # the x axis: each new year (or, over a few months, each measured week)
+    if unit == "week":
+        step = 1 if len(points) <= 9 else 2
+        ticks = [(p.day, p.day.strftime("%m-%d")) for p in points[::-1][::step]]
+    else:
+        ticks = [(date(year, 1, 1), str(year)) for year in range(first.year + 1, last.year + 1)]
+        if not ticks or (ticks[0][0] - first).days > 120:
+            ticks.insert(0, (first, first.strftime("%Y-%m")))
+    for day, label in ticks:
+        tx = x(day)
+        out.append(f'<line x1="{tx:.1f}" y1="{y1}" x2="{tx:.1f}" y2="{y1 + 4}" stroke="{AXIS_COLOUR}" stroke-width="1"/>')
+        out.append(f'<text x="{tx:.1f}" y="{y1 + 16}" font-size="11" text-anchor="middle" fill="#333">{_e(label)}</text>')
+    # the two lines, the parts' dashed (it still reads in black and white), each value at its end
+    ends = []
+    for colour, dash, rate_of in ((ITEMS_COLOUR, "", lambda p: p.items_rate), (PARTS_COLOUR, ' stroke-dasharray="6 3"',
+                                                                              lambda p: p.parts_rate)):
+        coords = " ".join(f"{x(p.day):.1f},{y(rate_of(p)):.1f}" for p in points)
+        out.append(f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="2.2"{dash} '
+                   'stroke-linejoin="round"/>')
+        end = rate_of(points[-1])
+        out.append(f'<circle cx="{x(last):.1f}" cy="{y(end):.1f}" r="3" fill="{colour}"/>')
+        ends.append((y(end), end, colour))
+    if abs(ends[0][0] - ends[1][0]) < 13:  # two end labels that would overlap: one above, one below
+        upper, lower = sorted(ends, key=lambda e: (-e[1], e[2]))
+        ends = [(min(upper[0], lower[0]) - 6, upper[1], upper[2]), (max(upper[0], lower[0]) + 8, lower[1], lower[2])]
+    for ey, value, colour in ends:
+        out.append(f'<text x="{x(last) + 6:.1f}" y="{ey + 4:.1f}" font-size="11" fill="{colour}">{_percent(value)}</text>')
+    # the legend, over the plot
+    lx = x0 + 6
+    for (colour, dash), name in zip(((ITEMS_COLOUR, ""), (PARTS_COLOUR, ' stroke-dasharray="6 3"')), names):
+        out.append(f'<line x1="{lx}" y1="12" x2="{lx + 22}" y2="12" stroke="{colour}" stroke-width="2.2"{dash}/>')
+        out.append(f'<text x="{lx + 27}" y="16" font-size="11.5" fill="#222">{_e(name)}</text>')
+        lx += 27 + int(_text_width(name, 11.5)) + 22
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def bars_svg(pairs: Sequence[tuple[str, int]], *, summary: str, width: int = 440) -> str:
+    """Horizontal bars, one per (name, count), in the order given, each count written at its end."""
+    font, row, bar = 11, 16, 11
+    label_width = max(_text_width(visible(name), font) for name, _ in pairs)
+    left = int(label_width) + 10
+    room = width - left - 34
+    peak = max(n for _, n in pairs) or 1
+    height = 6 + row * len(pairs) + 4
+    out = [f'<svg class="chart bars" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img">',
+           f"<title>{_e(summary)}</title>"]
+    for k, (name, n) in enumerate(pairs):
+        top = 6 + k * row
+        length = max(room * n / peak, 1.5)
+        out.append(f'<text x="{left - 6}" y="{top + bar - 1}" font-size="{font}" text-anchor="end" fill="#222">{_e(name)}</text>')
+        out.append(f'<rect x="{left}" y="{top}" width="{length:.1f}" height="{bar}" fill="{OVERDUE_COLOUR}"/>')
+        out.append(f'<text x="{left + length + 4:.1f}" y="{top + bar - 1}" font-size="{font}" fill="#222">{n}</text>')
+    out.append(f'<line x1="{left}" y1="2" x2="{left}" y2="{height - 2}" stroke="{AXIS_COLOUR}" stroke-width="1"/>')
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def weekly_figures(report: Any, labels: Any) -> list[tuple[str, str]]:
+    """The weekly report's charts, each (caption, HTML): the completion trend over the plan's life,
+    and each agency's overdue parts."""
+    figures = []
+    day = report.as_of.isoformat()
+    if report.trend:
+        end = report.trend[-1]
+        summary = labels("report.trend_desc", day=day, items_done=end.items_done, items=end.items,
+                         parts_done=end.parts_done, parts=end.parts)
+        caption = labels("report.trend_title", first=report.trend[0].day.isoformat(), last=day,
+                         unit=labels(f"report.unit_{report.trend_unit}"))
+        svg = trend_svg(report.trend, unit=report.trend_unit, summary=summary,
+                        names=(labels("report.trend_items"), labels("report.trend_parts")))
+        figures.append((caption, f'{svg}\n<p class="meta">{_e(summary)}</p>'))
+    late = report.overdue_by_agency
+    caption = labels("report.overdue_chart", day=day)
+    if not late:
+        figures.append((caption, f'<p class="none">{_e(labels("report.overdue_chart_none", day=day))}</p>'))
+        return figures
+    shown, rest = late[:MAX_BARS], late[MAX_BARS:]
+    body = bars_svg(shown, summary=caption)
+    if rest:
+        more = labels("report.chart_more", n=len(rest), parts=sum(n for _, n in rest))
+        body += f'\n<p class="meta">{_e(more)}</p>'
+    figures.append((caption, body))
+    return figures
