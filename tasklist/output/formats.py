@@ -153,10 +153,13 @@ def html_table(table: Table, *, heading: str | None = "h2") -> str:
 
 def html_document(title: str, body: str, *, lines: Sequence[str] = ()) -> bytes:
     """A whole page: its title once, as the window title and the heading, ``lines`` under it."""
+    from ..messages import current_lang
+
     e = html.escape
     meta = "".join(f'<p class="meta">{e(visible(line))}</p>\n' for line in lines)
+    lang = "en" if current_lang() == "en" else "zh-CN"
     return (
-        "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
+        f"<!DOCTYPE html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\">"
         f"<title>{e(visible(title))}</title><style>{HTML_STYLE}</style></head>\n"
         f"<body>\n<h1>{e(visible(title))}</h1>\n{meta}{body}\n</body></html>\n"
     ).encode()
