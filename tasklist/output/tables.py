@@ -91,13 +91,23 @@ def history_table(rows: Sequence[HistoryRow], labels: Labels) -> Table:
     columns = [
         Column("update", "#", "int"), _c(labels, "id"), _c(labels, "agency"), _c(labels, "status", "status"),
         _c(labels, "progress", "int"), _c(labels, "reported_on", "date"), _c(labels, "note"),
-        _c(labels, "recorded_by"), _c(labels, "reported_by"), _c(labels, "source"), Column("reverses", "↶", "int"),
+        _c(labels, "recorded_by"), _c(labels, "reported_by"), _c(labels, "source"),
+        Column("reverses", labels("view.undoes_header"), "int"),
     ]
     table = Table("history", labels("history_title"), columns)
     for r in rows:
         table.rows.append([r.id, r.item, r.agency, labels.status(r.status), r.progress, date.fromisoformat(r.reported_on),
-                           r.note or "", r.recorded_by, r.reported_by or "", r.source, r.reverses])
+                           r.note or "", r.recorded_by, r.reported_by or "", source_label(labels, r.source), r.reverses])
     return table
+
+
+def source_label(labels: Labels, source: str) -> str:
+    """Where an update came from, in words: the command line, an undo, or the file it was imported from."""
+    if source.startswith("import:"):
+        return labels("view.source_import", file=source[len("import:"):])
+    if source in ("cli", "undo"):
+        return labels(f"view.source_{source}")
+    return source
 
 
 def weekly_tables(report: Any, labels: Labels) -> list[Table]:
@@ -112,7 +122,7 @@ def weekly_tables(report: Any, labels: Labels) -> list[Table]:
     for key in ("overdue", "due_soon", "stale"):
         overall.rows.append([labels(key), getattr(now, key), getattr(before, key), _signed(change[key])])
     overall.rows.append([labels("weekly_completion"), f"{now.completion_rate:.1%}", f"{before.completion_rate:.1%}",
-                         f"{change['completion_rate'] * 100:+.1f} pt"])
+                         labels("view.points", n=change["completion_rate"] * 100)])
     agencies = Table("agencies", labels("weekly_agencies"), [
         _c(labels, "agency"), _c(labels, "assigned", "int"), _c(labels, "done", "int"), _c(labels, "overdue", "int"),
         _c(labels, "due_soon", "int"), _c(labels, "stale", "int"), _c(labels, "last_report", "date"),
