@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from rich import box
-from rich.cells import cell_len, get_character_cell_size, set_cell_size
+from rich.cells import cell_len, set_cell_size
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.segment import Segment
 from rich.table import Table as RichTable
@@ -64,9 +64,6 @@ class Table(RichTable):
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         if self.auto_fit:
             _fit(self, options.max_width)
-        yield from _trimmed(self._segments(console, options))
-
-    def _segments(self, console: Console, options: ConsoleOptions) -> RenderResult:
         widths = _fast_widths(self, options) if self.fast or len(self.rows) > FAST_ROWS else None
         # Rich renders a copy: with its cells cut here (as the fast way cuts them), or, for the fast
         # way, without its rows (the title, header and rule come from Rich itself; only the body rows
@@ -75,11 +72,11 @@ class Table(RichTable):
         copy.__dict__.update(self.__dict__)
         if widths is None:
             copy.columns = [_cut_column(c) for c in self.columns]
-            yield from RichTable.__rich_console__(copy, console, options)
+            yield from _trimmed(RichTable.__rich_console__(copy, console, options))
             return
         copy.rows = []
         copy.columns = [_copy_column(c) for c in self.columns]
-        yield from RichTable.__rich_console__(copy, console, options)
+        yield from _trimmed(RichTable.__rich_console__(copy, console, options))
         yield from _fast_body(self, widths, console)
 
 
@@ -135,16 +132,10 @@ def _ellipsized(text: str, width: int) -> str:
     wide character (which Rich shows as a space: "福州市人民 …")."""
     if width <= 0:
         return ""
-    room, used, end = width - 1, 0, 0
-    for index, character in enumerate(text):
-        size = get_character_cell_size(character)
-        if used + size > room:
-            break
-        used += size
-        end = index + 1
-    cut = text[:end] + "…"
-    # joiners and variation selectors make a string's width differ from the sum of its characters'
-    return cut if cell_len(cut) <= width else set_cell_size(text, width - 1) + "…"
+    cut = set_cell_size(text, width - 1)
+    if not text.startswith(cut):  # Rich split a wide character and padded the half with a space
+        cut = cut[:-1]
+    return cut + "…"
 
 
 def _cut_column(column: Any) -> Any:
@@ -225,32 +216,34 @@ def _plain_text(cell: Any) -> str:
 
 
 def _fast_body(table: Table, widths: list[int], console: Console) -> Iterator[Segment]:
-    right, left = table.padding[1], table.padding[3]
+    """The body rows, each line without the spaces that would end it (as :func:`_trimmed` leaves Rich's)."""
     last = len(widths) - 1
     # the padding either side of a cell (none at the outer edges) and the blank divider between cells
     gap = [" " * _gap(table)] * last + [""]
     columns = [(c._cells, w, c.justify, c.overflow) for c, w in zip(table.columns, widths)]
-    rule = " " * (sum(widths) + (right + 1 + left) * last) if last >= 0 else ""
     plain = console.no_color or console.color_system is None
     get_style = console.get_style
     line = Segment.line()
     for index, row in enumerate(table.rows):
         if plain:
-            yield Segment("".join(_fit_cell(_plain_text(cells[index]), w, j, o) + gap[i]
-                                  for i, (cells, w, j, o) in enumerate(columns)))
+            text = "".join(_fit_cell(_plain_text(cells[index]), w, j, o) + gap[i]
+                           for i, (cells, w, j, o) in enumerate(columns)).rstrip(" ")
+            if text:
+                yield Segment(text)
         else:
+            segments = []
             for i, (cells, w, j, o) in enumerate(columns):
                 cell = cells[index]
                 if isinstance(cell, Text):
-                    yield Segment(_fit_cell(cell.plain, w, j, o), get_style(cell.style) if cell.style else None)
+                    segments.append(Segment(_fit_cell(cell.plain, w, j, o), get_style(cell.style) if cell.style else None))
                 else:  # an empty string (_fast_widths takes no other)
-                    yield Segment(" " * w)
+                    segments.append(Segment(" " * w))
                 if gap[i]:
-                    yield Segment(gap[i])
+                    segments.append(Segment(gap[i]))
+            yield from _rstrip(segments)
         yield line
         if row.end_section and index < len(table.rows) - 1:
-            yield Segment(rule)
-            yield line
+            yield line  # the blank rule between sections (a line of spaces, trimmed)
 
 
 def console() -> Console:
@@ -284,9 +277,12 @@ def _fixed(table: Table, header: str, width: int, **kw: Any) -> None:
     table.add_column(header, no_wrap=True, overflow="ellipsis", width=width, **kw)
 
 
-def _sized(table: Table, header: str, values: Iterable[str] = (), *, least: int = 0, **kw: Any) -> None:
-    """A fixed column as wide as its header and its widest value (at least ``least``)."""
-    _fixed(table, header, max([least, cell_len(header), *(cell_len(v) for v in values)]), **kw)
+def _sized(table: Table, header: str, values: Iterable[str] = (), *, least: int = 0, most: int | None = None,
+           **kw: Any) -> None:
+    """A fixed column as wide as its header and its widest value (at least ``least``; at most ``most``,
+    the longer values cut)."""
+    width = max([least, cell_len(header), *(cell_len(v) for v in values)])
+    _fixed(table, header, width if most is None else max(min(width, most), cell_len(header)), **kw)
 
 
 def _id_column(table: Table, labels: Labels, codes: Any = ()) -> None:
@@ -312,11 +308,12 @@ def _fit(table: Table, width: int) -> Table:
     flexible = set(table.flexible)
     left = width - sum(c.width or 0 for i, c in enumerate(table.columns) if i not in flexible)
     left -= _gap(table) * (len(table.columns) - 1)
+    rest = len(flexible - table.natural)  # columns that take the rest, 8 cells at least each
     for i in sorted(flexible, key=lambda i: i not in table.natural):
         column = table.columns[i]
         if i in table.natural:
             cells = [cell_len(_plain_text(c)) for c in column._cells]
-            column.width = max(6, min(max([cell_len(_plain_text(column.header)), *cells]), left))
+            column.width = max(6, min(max([cell_len(_plain_text(column.header)), *cells]), left - 8 * rest))
         else:
             column.width = max(8, left)
         left -= column.width
@@ -412,7 +409,7 @@ def item_detail(item: ItemState, history: Sequence[HistoryRow], extensions: Sequ
 
 def assignments_table(assignments: Sequence[AssignmentState], labels: Labels) -> Table:
     table = _table()
-    table.add_column(labels("agency"), no_wrap=True, max_width=16, overflow="ellipsis")
+    _sized(table, labels("agency"), (a.agency for a in assignments), most=16)
     table.add_column(labels("role"), no_wrap=True)
     table.add_column(labels("status"), no_wrap=True)
     table.add_column(labels("progress"), justify="right", no_wrap=True)
@@ -435,22 +432,22 @@ def history_table(rows: Sequence[HistoryRow], labels: Labels, *, limit: int | No
     table = _table(labels("history_title"), gap=2)
     table.add_column("#", justify="right", no_wrap=True)
     table.add_column(labels("id"), no_wrap=True)
-    table.add_column(labels("agency"), no_wrap=True, max_width=12, overflow="ellipsis")
+    shown = rows if limit is None else rows[-limit:]
+    _sized(table, labels("agency"), (r.agency for r in shown), most=12)
     table.add_column(labels("status"), no_wrap=True)
     table.add_column(labels("reported_on"), no_wrap=True)
     table.add_column(labels("note"), overflow="fold", ratio=1, min_width=16)
-    table.add_column(labels("recorded_by"), no_wrap=True, max_width=14, overflow="ellipsis")
-    shown = rows if limit is None else rows[-limit:]
-    for r in shown:
+    by = [r.recorded_by if not r.reported_by else labels("view.recorded_for", reported_by=r.reported_by,
+                                                         recorded_by=r.recorded_by) for r in shown]
+    _sized(table, labels("recorded_by"), by, most=16)
+    for r, who in zip(shown, by):
         text = r.note or ""
         if len(text) > 300:
             text = text[:300] + "…"
         note = _t(text)
         if r.reverses:
             note = Text.assemble(Text(labels("view.undoes", id=r.reverses), style="dim"), " " if text else "", note)
-        by = r.recorded_by if not r.reported_by else labels("view.recorded_for", reported_by=r.reported_by,
-                                                            recorded_by=r.recorded_by)
-        table.add_row(str(r.id), r.item, r.agency, _status(labels, r.status), r.reported_on, note, _t(by))
+        table.add_row(str(r.id), r.item, r.agency, _status(labels, r.status), r.reported_on, note, _t(who))
     return _with_more(table, labels, len(rows) - len(shown))
 
 
@@ -587,14 +584,13 @@ def agencies_table(rows: Sequence[dict[str, Any]], labels: Labels, *, limit: int
     table = _table()
     table.add_column(labels("agency"), no_wrap=True)
     table.add_column(labels("full_name"), overflow="fold", max_width=30)
-    table.add_column(labels("kind"), no_wrap=True, max_width=16, overflow="ellipsis")
+    shown = rows if limit is None else rows[:limit]
+    kinds = [agency_kind(labels, r["kind"]) if not r["members"] else
+             labels("view.kind_count", kind=agency_kind(labels, r["kind"]), n=len(r["members"])) for r in shown]
+    _sized(table, labels("kind"), kinds, most=16)
     table.add_column(labels("assigned"), justify="right", no_wrap=True)
     table.add_column(labels("lead"), justify="right", no_wrap=True)
-    shown = rows if limit is None else rows[:limit]
-    for r in shown:
-        kind = agency_kind(labels, r["kind"])
-        if r["members"]:
-            kind = labels("view.kind_count", kind=kind, n=len(r["members"]))
+    for r, kind in zip(shown, kinds):
         table.add_row(r["name"], r["full_name"], kind, str(r["assignments"]), str(r["leads"]))
     return _with_more(table, labels, len(rows) - len(shown))
 
@@ -679,7 +675,7 @@ def reminders_sent_table(messages: Sequence[Any], as_of: str, labels: Labels | N
     if not messages:
         return Text(labels("view.no_reminders", as_of=as_of))
     table = _table(labels("view.remind_title", as_of=as_of), gap=2)
-    table.add_column(labels("agency"), no_wrap=True, max_width=20, overflow="ellipsis")
+    _sized(table, labels("agency"), (m.agency for m in messages), most=12)  # a file's name has it whole
     table.add_column(labels("view.remind_level"), no_wrap=True)
     table.add_column(labels("view.remind_items"), justify="right", no_wrap=True)
     table.add_column(labels("view.remind_result"), no_wrap=True)
@@ -720,13 +716,13 @@ def reminder_log_table(rows: Sequence[dict[str, Any]], labels: Labels, *, limit:
         return Text(labels("view.no_log"), style="dim")
     table = _table(labels("view.log_title"), gap=2)
     table.add_column("#", justify="right", no_wrap=True)
-    table.add_column(labels("agency"), no_wrap=True, max_width=16, overflow="ellipsis")
+    shown = rows[-limit:] if limit else rows
+    _sized(table, labels("agency"), (r["agency"] for r in shown), most=16)
     table.add_column(labels("view.remind_level"), no_wrap=True)
     table.add_column(labels("view.remind_items"), justify="right", no_wrap=True)
     table.add_column(labels("view.log_as_of"), no_wrap=True)
     table.add_column(labels("view.log_sent_at", zone=zone_name(labels, zone)), no_wrap=True)
     table.add_column(labels("view.log_to"), overflow="fold", ratio=1, min_width=12)
-    shown = rows[-limit:] if limit else rows
     for r in shown:
         table.add_row(str(r["id"]), r["agency"], level_name(labels, r["level"]), str(len(r["items"])), r["as_of"],
                       local_time(r["sent_at"], zone), ", ".join(r["recipients"]) or "—")
