@@ -172,9 +172,9 @@ def remind(
     from .common import agency_named
 
     if out_dir is None and not send:
-        raise BadInput("mail.need_target")
+        raise BadInput("error.remind_where")
     if starttls and use_ssl:
-        raise BadInput("mail.tls_both")
+        raise BadInput("error.tls_both")
     with database() as conn:
         folder = directory(out_dir, database=conn) if out_dir is not None else None
         day = resolve_as_of(as_of, conn)

@@ -95,7 +95,7 @@ def build_reminders(
     (Chinese, the agencies' own, unless a plan in English asks for English)."""
     from_ = mailbox(sender)
     if from_ is None:
-        raise BadInput("mail.bad_from", value=sender)
+        raise BadInput("error.from_not_email", sender=sender)
     if signature is not None:
         from ..text import check
 

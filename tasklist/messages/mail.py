@@ -19,11 +19,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                 "Fill in the “new status” and the other columns and send the file back as it is: the "
                 "coordinating office imports it into the system."),
     "attachment": ("{agency}_反馈表_{as_of}.xlsx", "{agency}_feedback_{as_of}.xlsx"),
-    # refusals and delivery problems
-    "need_target": ("请给出 --out-dir DIR（写出邮件）或 --send（发送），也可两者都给",
-                    "give --out-dir DIR to write the messages, --send to deliver them, or both"),
-    "tls_both": ("--starttls 与 --ssl 只能选一个", "--starttls and --ssl exclude each other"),
-    "bad_from": ("--from “{value}” 不是电子邮件地址", "--from {value!r} is not an e-mail address"),
+    # delivery problems (the refusals of bad options are error.* keys)
     "already_sent": ("今天已就这些事项发送过（--resend 可再次发送）",
                      "already sent for these items on this date (--resend sends it again)"),
     "cannot_connect": ("无法连接邮件服务器 {host}:{port}：{error}", "cannot connect to {host}:{port}: {error}"),
