@@ -185,3 +185,12 @@ def test_a_registry_load_reports_its_changes_in_chinese(cli, registry_copy, monk
     assert cli("load", registry_copy).stdout.strip() == "fujian-dez-2021：无变化（54 项事项）"  # the plan's id
     monkeypatch.setenv("TASKLIST_LANG", "en")
     assert cli("load", registry_copy).stdout.strip() == "fujian-dez-2021: no changes (54 items)"
+
+
+def test_the_reminder_email_speaks_the_plans_language_not_the_senders(cli, tmp_path, registry_copy, monkeypatch):
+    monkeypatch.setenv("TASKLIST_LANG", "zh")  # the office reads Chinese; the plan's agencies, English
+    tasks = registry_copy / "tasks.yaml"
+    tasks.write_text(tasks.read_text(encoding="utf-8").replace("lang: zh-CN", "lang: en"), encoding="utf-8")
+    cli("load", registry_copy)
+    (info,) = cli.json("remind", "--out-dir", tmp_path, "--agency", "省农业农村厅", *AS_OF)["messages"]
+    assert info["subject"] == "[reminder] 省农业农村厅: 3 items overdue (as of 2026-11-23)"

@@ -86,13 +86,13 @@ def build_reminders(
     include_due_soon: bool = False,
     warn_days: int = 30,
     signature: str | None = None,
-    lang: str = "zh",
+    lang: str | None = None,
 ) -> list[Reminder]:
     """One message per agency that has overdue assignments (never an empty reminder), carrying the
     agency's signed feedback workbook (its overdue items first, then its other open items) to fill
     in and send back. ``sender``: "督查室 <duban@example.org>" or a bare address; ``signature``: the
     office's contact block, printed at the end of every message; ``lang``: the messages' language
-    (Chinese, the agencies' own, unless a plan in English asks for English)."""
+    (default: the plan's, that of its office and agencies, whatever language the sender reads)."""
     from_ = mailbox(sender)
     if from_ is None:
         raise BadInput("error.from_not_email", sender=sender)
@@ -113,7 +113,7 @@ def build_reminders(
     open_parts = open_rows_by_agency(conn, as_of) if groups else {}
     plan = current_plan(conn)
     zone = ZoneInfo(plan.timezone if plan else "Asia/Shanghai")
-    labels = Labels(lang)
+    labels = Labels(lang or ("en" if plan and plan.lang.lower().startswith("en") else "zh"))
     out = []
     for seq, (name, late) in enumerate(groups.items(), start=1):
         agency_id, full_name, boxes = agencies[name]

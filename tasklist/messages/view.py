@@ -89,6 +89,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "field_issuer": ("印发单位", "issuer"),
     "field_timezone": ("时区", "time zone"),
     "field_reporting": ("报送周期", "reporting"),
+    "field_lang": ("语言", "language"),
     "field_full_name": ("全称", "full name"),
     "field_kind": ("类别", "kind"),
     "field_name_en": ("英文名称", "English name"),
