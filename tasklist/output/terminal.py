@@ -570,68 +570,20 @@ def agency_items_tables(groups: Mapping[str, Sequence[AssignmentState]], totals:
     return _with_more(_fit(table, width), labels, hidden)
 
 
-def agency_kind(labels: Labels, kind: str | None) -> str:
-    """An agency's kind (a registry value) in words."""
-    if not kind:
-        return ""
-    try:
-        return labels(f"view.kind_{kind}")
-    except KeyError:  # a kind this version does not know (a newer registry): shown as written
-        return kind
-
-
 def agencies_table(rows: Sequence[dict[str, Any]], labels: Labels, *, limit: int | None) -> RenderableType:
     table = _table()
     table.add_column(labels("agency"), no_wrap=True)
     table.add_column(labels("full_name"), overflow="fold", max_width=30)
     shown = rows if limit is None else rows[:limit]
-    kinds = [agency_kind(labels, r["kind"]) if not r["members"] else
-             labels("view.kind_count", kind=agency_kind(labels, r["kind"]), n=len(r["members"])) for r in shown]
+    # the kind as the caller words it (the agencies command: 省直部门, 分组（9）), a member count if it gives members
+    kinds = [r["kind"] if not r["members"] else labels("view.kind_count", kind=r["kind"], n=len(r["members"]))
+             for r in shown]
     _sized(table, labels("kind"), kinds, most=16)
     table.add_column(labels("assigned"), justify="right", no_wrap=True)
     table.add_column(labels("lead"), justify="right", no_wrap=True)
     for r, kind in zip(shown, kinds):
         table.add_row(r["name"], r["full_name"], kind, str(r["assignments"]), str(r["leads"]))
     return _with_more(table, labels, len(rows) - len(shown))
-
-
-LOAD_LISTS = ("agencies_added", "items_added", "items_archived", "items_restored", "assignments_added",
-              "assignments_changed", "assignments_archived")
-
-
-def _field_names(labels: Labels, fields: Iterable[str]) -> str:
-    words = []
-    for field in fields:
-        try:
-            words.append(labels(f"view.field_{field}"))
-        except KeyError:
-            words.append(field)
-    return labels("view.list_sep").join(words)
-
-
-def load_report(report: Any, labels: Labels) -> RenderableType:
-    """What a registry load changed (or, for a dry run, would change)."""
-    dry = "_dry" if report.dry_run else ""
-    if not report.changed:
-        return _t(labels("view.load_unchanged", plan=report.plan, n=Count(report.items_total)), style="green")
-    lines: list[str] = []
-    if report.plan_added:
-        lines.append(labels(f"view.load_plan_added{dry}", plan=report.plan))
-    if report.plan_changed:
-        lines.append(labels(f"view.load_plan_changed{dry}", plan=report.plan,
-                            fields=_field_names(labels, report.plan_changed)))
-    sep = labels("view.list_sep")
-    for name in LOAD_LISTS:
-        values = getattr(report, name)
-        if values:
-            shown = sep.join(values[:12]) + (labels("view.list_more", n=len(values) - 12) if len(values) > 12 else "")
-            lines.append(labels("view.load_list", what=labels(f"view.load_{name}{dry}"), n=len(values), names=shown))
-    for kind, changes in (("agency", report.agencies_changed), ("item", report.items_changed)):
-        for key, fields in list(changes.items())[:20]:
-            lines.append(labels(f"view.load_{kind}_changed{dry}", name=key, fields=_field_names(labels, fields)))
-        if len(changes) > 20:
-            lines.append(labels(f"view.load_more_{kind}", n=Count(len(changes) - 20)))
-    return _t("\n".join(lines))
 
 
 def plain_table(table: Any, labels: Labels, *, width: int = 80, limit: int | None = None) -> RenderableType:
