@@ -272,6 +272,21 @@ def test_one_refused_recipient_does_not_stop_the_others(cli, smtp_server):
     assert [r["agency"] for r in cli.json("reminders")] == ["省商务厅"]
 
 
+def test_a_second_send_on_the_same_day_is_skipped_and_says_why_in_the_readers_language(cli, smtp_server, monkeypatch):
+    inbox, port = smtp_server()
+    cli("agencies", "set-email", "省农业农村厅", "nyt@example.org")
+    args = ["remind", "--send", "--smtp-host", "127.0.0.1", "--smtp-port", str(port), "--from", "office@example.org",
+            "--agency", "省农业农村厅", *AS_OF]
+    monkeypatch.setenv("TASKLIST_LANG", "zh")
+    first = cli(*args).stdout
+    assert "已发送" in first and "nyt@example.org" in first and "共 1 封：已发送 1" in first
+    again = cli(*args).stdout
+    assert "已跳过" in again and "今天已就这些事项发送过（--resend 可再次发送）" in again
+    (message,) = cli.json(*args)["messages"]  # the JSON's words do not change with the language
+    assert message["status"] == "skipped" and message["error"].startswith("already sent") and "--resend" in message["error"]
+    assert len(inbox.messages) == 1
+
+
 def test_smtp_credentials_never_on_the_command_line(cli):
     result = cli("remind", "--send", "--smtp-password", "x", code=2)
     assert "No such option" in result.stderr or "no such option" in result.stderr.lower()

@@ -20,9 +20,13 @@ CELL = st.text(alphabet=st.sampled_from(list("ab xZ[]/你好世界１２🙂") +
 ROW = st.tuples(CELL, CELL, CELL, CELL)
 
 
-def _build(rows: list[tuple[str, str, str, str]], width: int, sections: bool) -> terminal.Table:
-    table = terminal._table("标题 [bold]x[/bold]")
-    terminal._fixed(table, "编号", 6)
+def _build(rows: list[tuple[str, str, str, str]], width: int, sections: bool, gap: int = 3,
+           natural: bool = False) -> terminal.Table:
+    table = terminal._table("标题 [bold]x[/bold]", gap=gap)
+    if natural:  # as the agency column of status --summary: as wide as its widest cell, if there is room
+        terminal._natural_column(table, "编号")
+    else:
+        terminal._fixed(table, "编号", 6)
     table.add_column("名称", no_wrap=True, overflow="ellipsis")  # as _title_column: _fit gives it its width
     terminal._fixed(table, "天数", 5, justify="right")
     terminal._fixed(table, "状态", 6)
@@ -42,12 +46,12 @@ def _print(table: terminal.Table, color: bool, width: int) -> str:
     return out.getvalue()
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(rows=st.lists(ROW, min_size=1, max_size=8), width=st.sampled_from([40, 61, 80, 120]), sections=st.booleans(),
-       color=st.booleans())
-def test_fast_rows_print_what_rich_prints(rows, width, sections, color):
-    slow = _print(_build(rows, width, sections), color, width)
-    fast_table = _build(rows, width, sections)
+       color=st.booleans(), gap=st.sampled_from([1, 2, 3]), natural=st.booleans())
+def test_fast_rows_print_what_rich_prints(rows, width, sections, color, gap, natural):
+    slow = _print(_build(rows, width, sections, gap, natural), color, width)
+    fast_table = _build(rows, width, sections, gap, natural)
     fast_table.fast = True
     assert terminal._fast_widths(fast_table, Console(width=width).options) is not None
     fast = _print(fast_table, color, width)
@@ -55,6 +59,21 @@ def test_fast_rows_print_what_rich_prints(rows, width, sections, color):
         slow, fast = (re.sub(r"\x1b\[[0-9;]*m", "", s) for s in (slow, fast))
     assert fast == slow
     assert "\x1b" not in re.sub(r"\x1b\[[0-9;]*m", "", fast)  # a stored ESC is shown escaped, never sent
+    assert not any(line.endswith(" ") for line in fast.splitlines())  # no padding at the end of a line
+
+
+@pytest.mark.parametrize("text, width, cut", [
+    ("福州市人民政府", 12, "福州市人民…"),  # Rich's own cut: "福州市人民 …" (half a character as a space)
+    ("福州市人民政府", 14, "福州市人民政府"),
+    ("福州市人民政府", 13, "福州市人民政…"),
+    ("abc", 2, "a…"),
+    ("你好", 1, "…"),
+])
+def test_a_cut_never_leaves_half_a_wide_character(text, width, cut):
+    table = terminal._table()
+    terminal._fixed(table, "x", width)
+    table.add_row(text)
+    assert _print(table, False, 40).splitlines()[-1] == cut
 
 
 def test_a_table_too_wide_for_the_screen_is_left_to_rich():

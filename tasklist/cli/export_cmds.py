@@ -187,9 +187,9 @@ def remind(
     from .common import agency_named
 
     if out_dir is None and not send:
-        raise BadInput("give --out-dir DIR to write the messages, --send to deliver them, or both")
+        raise BadInput("error.remind_where")
     if starttls and use_ssl:
-        raise BadInput("--starttls and --ssl exclude each other")
+        raise BadInput("error.tls_both")
     with database() as conn:
         folder = directory(out_dir, database=conn) if out_dir is not None else None
         day = resolve_as_of(as_of, conn)
@@ -210,22 +210,26 @@ def remind(
     else:
         from ..output.terminal import reminders_sent_table
 
-        console().print(reminders_sent_table(msgs, day.isoformat()))
+        console().print(reminders_sent_table(msgs, day.isoformat(), labels()))
     if failed:
         raise typer.Exit(1)
 
 
 def reminders(agency: AgencyOpt = None, json_: Json = False, show_all: ShowAll = False) -> None:
     """The log of reminder e-mails sent."""
+    from ..dates import DEFAULT_TIMEZONE
     from ..reports.views import reminder_log
+    from ..storage.lookup import current_plan
     from .common import agency_named
 
     with database() as conn:
         who = agency_named(conn, agency) if agency else None
         rows = reminder_log(conn, who)
+        plan = current_plan(conn)
     if json_:
         print_json(rows)
         return
     from ..output.terminal import reminder_log_table
 
-    console().print(reminder_log_table(rows, labels(), limit=screen_limit(show_all)))
+    console().print(reminder_log_table(rows, labels(), limit=screen_limit(show_all),
+                                       zone=plan.timezone if plan else DEFAULT_TIMEZONE))

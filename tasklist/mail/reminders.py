@@ -22,7 +22,7 @@ from ..i18n import Labels
 from ..output import files
 from ..output.files import safe_filename
 from ..output.formats import html_document, html_table
-from ..output.tables import Table, overdue_table
+from ..output.tables import Column, Table
 from ..registry.names import mailbox
 from ..reports.facts import AssignmentState, overdue_groups, snapshot
 from ..storage.connection import Connection
@@ -48,7 +48,23 @@ class Reminder:
     path: Path | None = None
     logged: bool = False  # in the reminder log (it counts for escalation)
     status: str = "written"  # written | sent | failed | skipped | no address
-    error: str | None = None
+    #: what went wrong (or partly wrong) in delivering it: a ``mail.*`` message key and its fields
+    trouble: tuple[str, dict[str, Any]] | None = None
+
+    def fail(self, status: str, key: str, **fields: Any) -> None:
+        """Record an outcome and why (``key``: a ``mail.*`` message)."""
+        self.status, self.trouble = status, (key, fields)
+
+    def problem(self, lang: str | None = None) -> str | None:
+        """What went wrong, in ``lang`` (default: the current language)."""
+        from ..messages import t
+
+        return t(self.trouble[0], lang, **self.trouble[1]) if self.trouble else None
+
+    @property
+    def error(self) -> str | None:
+        """What went wrong, in English (the JSON's words do not change with --lang)."""
+        return self.problem("en")
 
     @property
     def items(self) -> list[str]:
@@ -70,14 +86,16 @@ def build_reminders(
     include_due_soon: bool = False,
     warn_days: int = 30,
     signature: str | None = None,
+    lang: str | None = None,
 ) -> list[Reminder]:
     """One message per agency that has overdue assignments (never an empty reminder), carrying the
     agency's signed feedback workbook (its overdue items first, then its other open items) to fill
     in and send back. ``sender``: "督查室 <duban@example.org>" or a bare address; ``signature``: the
-    office's contact block, printed at the end of every message."""
+    office's contact block, printed at the end of every message; ``lang``: the messages' language
+    (default: the plan's, that of its office and agencies, whatever language the sender reads)."""
     from_ = mailbox(sender)
     if from_ is None:
-        raise BadInput(f"--from {sender!r} is not an e-mail address")
+        raise BadInput("error.from_not_email", sender=sender)
     if signature is not None:
         from ..text import check
 
@@ -95,7 +113,7 @@ def build_reminders(
     open_parts = open_rows_by_agency(conn, as_of) if groups else {}
     plan = current_plan(conn)
     zone = ZoneInfo(plan.timezone if plan else "Asia/Shanghai")
-    labels = Labels("zh")
+    labels = Labels(lang or ("en" if plan and plan.lang.lower().startswith("en") else "zh"))
     out = []
     for seq, (name, late) in enumerate(groups.items(), start=1):
         agency_id, full_name, boxes = agencies[name]
@@ -131,40 +149,59 @@ def log_written(conn: Connection, reminders: list[Reminder], as_of: date) -> Non
 def _message(name: str, full_name: str, recipients: list[tuple[str, str]], sender: tuple[str, str], level: int, nth: int,
              late: list[AssignmentState], soon: list[AssignmentState], as_of: date, zone: ZoneInfo, labels: Labels,
              workbook: bytes, signature: str | None) -> EmailMessage:
+    from ..messages.view import Count
+
+    say = labels
+    day = as_of.isoformat()
     msg = EmailMessage()
-    level_name = LEVELS[level]
-    subject = f"【{level_name}】{name}：{len(late)}项事项已逾期（截至{as_of.isoformat()}）"
+    level_name = say(f"view.level_{level}")
+    subject = say("mail.subject", level=level_name, agency=name, n=Count(len(late)), as_of=day)
     if soon:
-        subject += f"，{len(soon)}项即将到期"
+        subject += say("mail.subject_soon", n=Count(len(soon)))
     msg["Subject"] = one_line(subject)
-    msg["From"] = Address(display_name=one_line(sender[0] or "任务督办"), addr_spec=sender[1])
+    msg["From"] = Address(display_name=one_line(sender[0] or say("mail.sender")), addr_spec=sender[1])
     if recipients:
         msg["To"] = [Address(display_name=one_line(shown or full_name), addr_spec=address) for shown, address in recipients]
     msg["Date"] = format_datetime(datetime.now(zone))
     msg["Message-ID"] = make_msgid(idstring="tasklist", domain=sender[1].split("@", 1)[1])
-    table = overdue_table({name: late}, labels, as_of)
-    table.title = f"{name} 逾期事项(截至 {as_of.isoformat()})"
+    table = _overdue_table(late, labels, say("mail.overdue_title", agency=name, as_of=day))
     soon_table = None
     if soon:
-        soon_table = Table("due_soon", f"{name} 即将到期事项", table.columns[:4], group_key="agency")
-        soon_table.rows = [[a.agency, a.item.code, a.item.title, a.due] for a in soon]
-    intro = (f"{one_line(full_name)}：\n\n这是第{nth}次{'提醒' if level == 1 else level_name}。"
-             f"截至{as_of.isoformat()}，贵单位承担的以下{len(late)}项事项已超过完成时间，请抓紧推进并及时报送进展情况。\n")
-    closing = ("附件为贵单位的反馈表（先列逾期事项，再列其他未完成事项）。请在“新状态”等列填写后，将文件原样回传，"
-               "协调办公室导入后即记入系统。")
-    msg.set_content(intro + "\n" + _plain_table(table) + ("\n\n" + _plain_table(soon_table) if soon_table else "")
-                    + "\n\n" + closing + "\n" + (f"\n{signature.strip()}\n" if signature else ""))
-    body = f"<p>{_esc(one_line(full_name))}：</p><p>{_esc(intro.split(chr(10), 2)[2].strip())}</p>" + html_table(table)
+        soon_table = Table("due_soon", say("mail.soon_title", agency=name),
+                           [Column(k, labels(k), kind) for k, kind in (("id", "text"), ("title", "text"), ("due", "date"))],
+                           group_key=None)
+        soon_table.rows = [[a.item.code, a.item.title, a.due] for a in soon]
+    greeting = say("mail.greeting", name=one_line(full_name))
+    intro = say("mail.intro", nth=nth, kind=say("mail.first_time") if level == 1 else level_name, as_of=day,
+                n=Count(len(late)))
+    closing = say("mail.closing")
+    contact = signature.strip() if signature else ""
+    msg.set_content(greeting + "\n\n" + intro + "\n\n" + _plain_table(table)
+                    + ("\n\n" + _plain_table(soon_table) if soon_table else "")
+                    + "\n\n" + closing + "\n" + (f"\n{contact}\n" if contact else ""))
+    body = f"<p>{_esc(greeting)}</p><p>{_esc(intro)}</p>" + html_table(table)
     if soon_table:
         body += html_table(soon_table)
     body += f"<p>{_esc(closing)}</p>"
-    if signature:
-        body += "<p>" + "<br>".join(_esc(line) for line in signature.strip().splitlines()) + "</p>"
+    if contact:
+        body += "<p>" + "<br>".join(_esc(line) for line in contact.splitlines()) + "</p>"
     msg.add_alternative(html_document(str(msg["Subject"]), body).decode("utf-8"), subtype="html")
     msg.add_attachment(workbook, maintype="application",
                        subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       filename=f"{safe_filename(name)}_反馈表_{as_of.isoformat()}.xlsx")
+                       filename=say("mail.attachment", agency=safe_filename(name), as_of=day))
     return msg
+
+
+def _overdue_table(late: list[AssignmentState], labels: Labels, title: str) -> Table:
+    """The agency's overdue parts as the message lists them: its own role in each (牵头 or 配合)."""
+    keys = (("id", "text"), ("title", "text"), ("due", "date"), ("days_overdue", "int"), ("status", "status"),
+            ("last_report", "date"), ("role", "text"), ("note", "text"))
+    table = Table("overdue", title, [Column(k, labels(k), kind) for k, kind in keys], group_key=None)
+    for a in late:
+        role = labels("lead_mark") if a.role == "lead" else labels("view.co_mark")
+        table.rows.append([a.item.code, a.item.title, a.due, a.days_overdue, labels.status(a.status), a.last_report,
+                           role, a.note or ""])
+    return table
 
 
 def _esc(text: str) -> str:

@@ -36,7 +36,7 @@ def send(conn: Connection, reminders: list[Reminder], settings: SmtpSettings, as
         if not r.recipients:
             continue
         if not force and already_sent(conn, r, as_of):
-            r.status, r.error = "skipped", "already sent for these items on this date (--force to send again)"
+            r.fail("skipped", "mail.already_sent")
             continue
         todo.append(r)
     if not todo:
@@ -50,7 +50,7 @@ def send(conn: Connection, reminders: list[Reminder], settings: SmtpSettings, as
             smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
     except (OSError, smtplib.SMTPException) as exc:
         for r in todo:
-            r.status, r.error = "failed", f"cannot connect to {settings.host}:{settings.port}: {exc}"
+            r.fail("failed", "mail.cannot_connect", host=settings.host, port=settings.port, error=str(exc))
         return
     with smtp:
         try:
@@ -60,20 +60,21 @@ def send(conn: Connection, reminders: list[Reminder], settings: SmtpSettings, as
                 smtp.login(settings.user, settings.password or "")
         except smtplib.SMTPException as exc:
             for r in todo:
-                r.status, r.error = "failed", f"SMTP session refused: {exc}"
+                r.fail("failed", "mail.session_refused", error=str(exc))
             return
         for r in todo:
             try:
                 refused = smtp.send_message(r.message)
             except smtplib.SMTPRecipientsRefused as exc:
-                r.status, r.error = "failed", "refused: " + ", ".join(f"{k} ({v[0]})" for k, v in exc.recipients.items())
+                r.fail("failed", "mail.refused", who=", ".join(f"{k} ({v[0]})" for k, v in exc.recipients.items()))
                 continue
             except (smtplib.SMTPException, OSError) as exc:
-                r.status, r.error = "failed", str(exc)
+                r.fail("failed", "mail.send_failed", error=str(exc))
                 continue
-            r.status = "sent"
             if refused:
-                r.error = "some recipients refused: " + ", ".join(refused)
+                r.fail("sent", "mail.partly_refused", who=", ".join(refused))
+            else:
+                r.status = "sent"
             accepted = [x for x in r.recipients if x not in refused]
             log_reminder(conn, agency_id=r.agency_id, items=r.items, level=r.level, as_of=as_of,
                          message_id=str(r.message["Message-ID"]), recipients=accepted, sent_by=sent_by)

@@ -100,12 +100,12 @@ def history_table(rows: Sequence[HistoryRow], labels: Labels) -> Table:
         Column("update", "#", "int"), _c(labels, "id", "short"), _c(labels, "agency", "short"),
         _c(labels, "status", "status"), _c(labels, "progress", "int"), _c(labels, "reported_on", "date"),
         _c(labels, "note"), _c(labels, "recorded_by"), _c(labels, "reported_by"), _c(labels, "source"),
-        Column("reverses", "↶", "int"),
+        Column("reverses", labels("view.undoes_header"), "int"),
     ]
     table = Table("history", labels("history_title"), columns, sheet=labels("report.sheet_history"))
     for r in rows:
         table.rows.append([r.id, r.item, r.agency, labels.status(r.status), r.progress, date.fromisoformat(r.reported_on),
-                           r.note or "", r.recorded_by, r.reported_by or "", r.source, r.reverses])
+                           r.note or "", r.recorded_by, r.reported_by or "", source_label(labels, r.source), r.reverses])
     return table
 
 
@@ -123,6 +123,15 @@ def weekly_subtitle(report: Any, labels: Labels) -> list[str]:
     period = (labels("report.period_one_day", last=last) if report.days == 1
               else labels("report.period", first=first, last=last, days=report.days))
     return [period, labels("report.generated", at=report.generated_shown, zone=report.timezone)]
+
+
+def source_label(labels: Labels, source: str) -> str:
+    """Where an update came from, in words: the command line, an undo, or the file it was imported from."""
+    if source.startswith("import:"):
+        return labels("view.source_import", file=source[len("import:"):])
+    if source in ("cli", "undo"):
+        return labels(f"view.source_{source}")
+    return source
 
 
 def weekly_tables(report: Any, labels: Labels) -> list[Table]:

@@ -1,18 +1,20 @@
 """Rows -> Rich renderables. The only module that imports rich; it never queries the database.
 
-Tables are built for 80 columns with Chinese text (two cells a character): titles are cut with an
-ellipsis rather than wrapped, so the grid never breaks.
+Tables are built for 80 columns with Chinese text (two cells a character) and take the room a wider
+terminal gives: titles are cut with an ellipsis rather than wrapped, so the grid never breaks, and a
+cut never leaves half a wide character. No line ends in padding spaces (a table's cells are padded to
+their column's width; in a file or a pipe that padding is noise).
 
 Text is never read as Rich markup: every cell, header and title goes in as ``rich.text.Text``
 (:class:`Table` wraps any plain string it is given), and the console interprets no markup, emoji
 codes or highlighting either. Every string passes through :func:`tasklist.text.visible` on the way,
 so a control character stored before the input rule (an ESC, an OSC 8 link) is shown escaped, never
-sent to the terminal.
+sent to the terminal. Every word comes from the message catalogue (``view.*`` and ``label.*`` keys).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -24,6 +26,7 @@ from rich.table import Table as RichTable
 from rich.text import Text
 
 from ..i18n import Labels
+from ..messages.view import Count
 from ..reports.facts import AgencySummary, AssignmentState, ItemState
 from ..reports.views import HistoryRow
 from ..text import visible
@@ -37,11 +40,17 @@ def _t(value: Any, style: str = "") -> Text:
 
 
 class Table(RichTable):
-    """A Rich table whose plain-string cells, headers and title are text, never markup."""
+    """A Rich table whose plain-string cells, headers and title are text, never markup, and whose
+    lines end without padding."""
 
     #: lay the rows out without Rich's per-cell renderer even under FAST_ROWS rows (set on the tables
     #: of a listing that is long as a whole, such as every agency's table of ``overdue --all``)
     fast = False
+    #: the columns :func:`_fit` sizes (None: those without a width when it first runs), and those of
+    #: them that take no more than their widest cell; ``auto_fit``: size them to the screen when shown
+    flexible: list[int] | None = None
+    natural: frozenset[int] = frozenset()
+    auto_fit = False
 
     def __init__(self, *headers: Any, title: Any = None, **kw: Any) -> None:
         super().__init__(*headers, title=_t(title) if isinstance(title, str) else title, **kw)
@@ -53,18 +62,58 @@ class Table(RichTable):
         super().add_row(*(_t(c) if isinstance(c, str) else c for c in cells), **kw)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if self.auto_fit:
+            _fit(self, options.max_width)
         widths = _fast_widths(self, options) if self.fast or len(self.rows) > FAST_ROWS else None
+        # Rich renders a copy: with its cells cut here (as the fast way cuts them), or, for the fast
+        # way, without its rows (the title, header and rule come from Rich itself; only the body rows
+        # are laid out here, the way Rich lays out a one-line cell).
+        copy = RichTable.__new__(RichTable)
+        copy.__dict__.update(self.__dict__)
         if widths is None:
-            yield from super().__rich_console__(console, options)
+            copy.columns = [_cut_column(c) for c in self.columns]
+            yield from _trimmed(RichTable.__rich_console__(copy, console, options))
             return
-        # The title, header and rule come from Rich itself (a copy of the table without its rows);
-        # only the body rows are laid out here, the way Rich lays out a one-line cell.
-        head = RichTable.__new__(RichTable)
-        head.__dict__.update(self.__dict__)
-        head.rows = []
-        head.columns = [_copy_column(c) for c in self.columns]
-        yield from head.__rich_console__(console, options)
+        copy.rows = []
+        copy.columns = [_copy_column(c) for c in self.columns]
+        yield from _trimmed(RichTable.__rich_console__(copy, console, options))
         yield from _fast_body(self, widths, console)
+
+
+def _trimmed(segments: RenderResult) -> Iterator[Segment]:
+    """``segments`` (a table's: nothing but segments) with the spaces that end each line dropped."""
+    line: list[Segment] = []
+    for segment in segments:
+        assert isinstance(segment, Segment)
+        text = segment.text
+        if segment.control or "\n" not in text:
+            line.append(segment)
+            continue
+        *heads, tail = text.split("\n")
+        for head in heads:
+            if head:
+                line.append(Segment(head, segment.style))
+            yield from _rstrip(line)
+            yield Segment.line()
+            line = []
+        if tail:
+            line.append(Segment(tail, segment.style))
+    yield from _rstrip(line)
+
+
+def _rstrip(line: list[Segment]) -> list[Segment]:
+    end = len(line)
+    while end:
+        segment = line[end - 1]
+        if segment.control:
+            break
+        kept = segment.text.rstrip(" ")
+        if kept:
+            if len(kept) != len(segment.text):
+                line[end - 1] = Segment(kept, segment.style)
+            break
+        end -= 1
+    return line[:end]
 
 
 #: a table with more body rows than this lays them out itself (:func:`_fast_body`) rather than cell by
@@ -78,14 +127,48 @@ def _copy_column(column: Any) -> Any:
     return replace(column, _cells=[])
 
 
+def _ellipsized(text: str, width: int) -> str:
+    """``text`` cut to at most ``width`` cells, ending in "…". Unlike Rich's own cut, never half a
+    wide character (which Rich shows as a space: "福州市人民 …")."""
+    if width <= 0:
+        return ""
+    cut = set_cell_size(text, width - 1)
+    if not text.startswith(cut):  # Rich split a wide character and padded the half with a space
+        cut = cut[:-1]
+    return cut + "…"
+
+
+def _cut_column(column: Any) -> Any:
+    """A copy of a one-line, fixed-width column whose cells too wide for it are cut by
+    :func:`_ellipsized`, so Rich shows them as :func:`_fast_body` does."""
+    if column.width is None or not column.no_wrap or column.overflow != "ellipsis":
+        return column
+    from dataclasses import replace
+
+    cells = []
+    for cell in column._cells:
+        if isinstance(cell, Text) and "\n" not in cell.plain and "\t" not in cell.plain and not cell.overflow:
+            if column.justify == "right":  # Rich drops the spaces a right-justified cell ends with first
+                cell = cell.copy()
+                cell.rstrip()
+            if cell_len(cell.plain) > column.width:
+                cut = _ellipsized(cell.plain, column.width)
+                if cell.plain.startswith(cut[:-1]):
+                    cell = cell[:len(cut) - 1]  # keeps the styles of what is left
+                    cell.append("…")
+                else:
+                    cell = Text(cut, style=cell.style)
+        cells.append(cell)
+    return replace(column, _cells=cells)
+
+
 def _fast_widths(table: Table, options: ConsoleOptions) -> list[int] | None:
     """The columns' widths when :func:`_fast_body` gives exactly what Rich would, else None: every
     column of fixed width, one line, cut not wrapped; the plain box of :func:`_table`; every cell
     plain text on one line with a single style; and the table no wider than the space it is given."""
     if (table.box is not box.SIMPLE_HEAD or table.show_edge or table.pad_edge or table.show_footer or table.show_lines
             or table.leading or table.row_styles or table.collapse_padding or table.padding[0] or table.padding[2]
-            or table.padding[1] != table.padding[3] or table.style not in ("", "none") or table.border_style or table.expand
-            or table.width is not None):
+            or table.style not in ("", "none") or table.border_style or table.expand or table.width is not None):
         return None
     widths = []
     for column in table.columns:
@@ -103,20 +186,25 @@ def _fast_widths(table: Table, options: ConsoleOptions) -> list[int] | None:
         widths.append(column.width)
     if any(row.style is not None for row in table.rows):
         return None
-    pad = table.padding[1]
-    total = sum(widths) + (2 * pad + 1) * (len(widths) - 1)
+    total = sum(widths) + _gap(table) * (len(widths) - 1)
     if not widths or total > options.max_width:
         return None
     return widths
 
 
+def _gap(table: RichTable) -> int:
+    """Cells between two columns: the right padding of one, the (blank) divider, the left of the next."""
+    return table.padding[1] + 1 + table.padding[3]
+
+
 def _fit_cell(text: str, width: int, justify: str, overflow: str) -> str:
-    """One cell's line as Rich's Text.wrap lays it out with no_wrap (justify, then truncate)."""
+    """One cell's line as Rich's Text.wrap lays it out with no_wrap (justify, then truncate), a cell
+    too wide already cut by :func:`_cut_column`."""
     if justify == "right":
         text = text.rstrip()
     length = cell_len(text)
     if length > width:
-        text = set_cell_size(text, width - 1) + "…" if overflow == "ellipsis" else set_cell_size(text, width)
+        text = _ellipsized(text, width) if overflow == "ellipsis" else set_cell_size(text, width)
         length = cell_len(text)
     if length < width:
         text = text + " " * (width - length) if justify == "left" else " " * (width - length) + text
@@ -128,34 +216,34 @@ def _plain_text(cell: Any) -> str:
 
 
 def _fast_body(table: Table, widths: list[int], console: Console) -> Iterator[Segment]:
-    pad = table.padding[1]
+    """The body rows, each line without the spaces that would end it (as :func:`_trimmed` leaves Rich's)."""
     last = len(widths) - 1
     # the padding either side of a cell (none at the outer edges) and the blank divider between cells
-    before = [0 if i == 0 else pad for i in range(len(widths))]
-    after = [0 if i == last else pad for i in range(len(widths))]
-    gap = [" " * (after[i] + 1 + before[i + 1]) for i in range(last)] + [""]
+    gap = [" " * _gap(table)] * last + [""]
     columns = [(c._cells, w, c.justify, c.overflow) for c, w in zip(table.columns, widths)]
-    rule = " " * (sum(widths) + len(gap[0]) * last) if last >= 0 else ""
     plain = console.no_color or console.color_system is None
     get_style = console.get_style
     line = Segment.line()
     for index, row in enumerate(table.rows):
         if plain:
-            yield Segment("".join(_fit_cell(_plain_text(cells[index]), w, j, o) + gap[i]
-                                  for i, (cells, w, j, o) in enumerate(columns)))
+            text = "".join(_fit_cell(_plain_text(cells[index]), w, j, o) + gap[i]
+                           for i, (cells, w, j, o) in enumerate(columns)).rstrip(" ")
+            if text:
+                yield Segment(text)
         else:
+            segments = []
             for i, (cells, w, j, o) in enumerate(columns):
                 cell = cells[index]
                 if isinstance(cell, Text):
-                    yield Segment(_fit_cell(cell.plain, w, j, o), get_style(cell.style) if cell.style else None)
+                    segments.append(Segment(_fit_cell(cell.plain, w, j, o), get_style(cell.style) if cell.style else None))
                 else:  # an empty string (_fast_widths takes no other)
-                    yield Segment(" " * w)
+                    segments.append(Segment(" " * w))
                 if gap[i]:
-                    yield Segment(gap[i])
+                    segments.append(Segment(gap[i]))
+            yield from _rstrip(segments)
         yield line
         if row.end_section and index < len(table.rows) - 1:
-            yield Segment(rule)
-            yield line
+            yield line  # the blank rule between sections (a line of spaces, trimmed)
 
 
 def console() -> Console:
@@ -178,13 +266,23 @@ STATUS_STYLE = {"done": "green", "in_progress": "cyan", "blocked": "magenta", "n
 
 
 def _table(title: str | None = None, *, gap: int = 3) -> Table:
-    """A table whose columns are ``gap`` cells apart (padding either side of a blank divider)."""
-    return Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, (gap - 1) // 2),
+    """A table whose columns are ``gap`` cells apart (padding either side of a blank divider; an even
+    gap pads the right of a cell one more than the left)."""
+    left = (gap - 1) // 2
+    return Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, gap - 1 - left, 0, left),
                  title_justify="left", expand=False)
 
 
 def _fixed(table: Table, header: str, width: int, **kw: Any) -> None:
     table.add_column(header, no_wrap=True, overflow="ellipsis", width=width, **kw)
+
+
+def _sized(table: Table, header: str, values: Iterable[str] = (), *, least: int = 0, most: int | None = None,
+           **kw: Any) -> None:
+    """A fixed column as wide as its header and its widest value (at least ``least``; at most ``most``,
+    the longer values cut)."""
+    width = max([least, cell_len(header), *(cell_len(v) for v in values)])
+    _fixed(table, header, width if most is None else max(min(width, most), cell_len(header)), **kw)
 
 
 def _id_column(table: Table, labels: Labels, codes: Any = ()) -> None:
@@ -196,13 +294,29 @@ def _title_column(table: Table, labels: Labels) -> None:
     table.add_column(labels("title"), no_wrap=True, overflow="ellipsis")
 
 
+def _natural_column(table: Table, header: str) -> None:
+    """A column as wide as its widest cell while the screen has room, cut with an ellipsis when not."""
+    table.natural = table.natural | {len(table.columns)}
+    table.add_column(header, no_wrap=True, overflow="ellipsis")
+
+
 def _fit(table: Table, width: int) -> Table:
-    """Give the title column whatever the fixed columns leave of ``width`` (CJK counts two cells)."""
-    fixed = sum(c.width or 0 for c in table.columns)
-    gaps = (1 + 2 * table.padding[1]) * (len(table.columns) - 1)
-    for column in table.columns:
-        if column.width is None:
-            column.width = max(8, width - fixed - gaps)
+    """Size the flexible columns to ``width`` (CJK counts two cells): a natural column (see
+    :func:`_natural_column`) takes what its widest cell needs, if there is room; any other the rest."""
+    if table.flexible is None:
+        table.flexible = [i for i, c in enumerate(table.columns) if c.width is None]
+    flexible = set(table.flexible)
+    left = width - sum(c.width or 0 for i, c in enumerate(table.columns) if i not in flexible)
+    left -= _gap(table) * (len(table.columns) - 1)
+    rest = len(flexible - table.natural)  # columns that take the rest, 8 cells at least each
+    for i in sorted(flexible, key=lambda i: i not in table.natural):
+        column = table.columns[i]
+        if i in table.natural:
+            cells = [cell_len(_plain_text(c)) for c in column._cells]
+            column.width = max(6, min(max([cell_len(_plain_text(column.header)), *cells]), left - 8 * rest))
+        else:
+            column.width = max(8, left)
+        left -= column.width
     return table
 
 
@@ -220,8 +334,16 @@ def _status(labels: Labels, key: str) -> Text:
     return Text(labels.status(key), style=STATUS_STYLE.get(key, ""))
 
 
+def _role(labels: Labels, role: str) -> str:
+    return labels("lead_mark") if role == "lead" else labels("view.co_mark")
+
+
+def _heading(labels: Labels, agency: str, n: int) -> str:
+    return labels("view.agency_count", agency=agency, n=n)
+
+
 def _more(labels: Labels, hidden: int) -> Text | None:
-    return _t(labels("more_rows", n=hidden), style="dim") if hidden > 0 else None
+    return _t(labels("view.more_rows", n=Count(hidden)), style="dim") if hidden > 0 else None
 
 
 def _with_more(table: Table, labels: Labels, hidden: int) -> RenderableType:
@@ -245,11 +367,19 @@ def items_table(items: Sequence[ItemState], labels: Labels, as_of: str, *, limit
     return _with_more(_fit(table, width), labels, len(items) - len(shown))
 
 
-def item_detail(item: ItemState, history: Sequence[HistoryRow], extensions: Sequence[dict[str, Any]], labels: Labels) -> RenderableType:
+#: the fields of an extension shown by ``show``, in order; each one's header is the catalogue's ``view.ext_<field>``
+EXTENSION_FIELDS = ("granted_on", "agency", "new_due", "reason", "approved_by")
+
+
+def item_detail(item: ItemState, history: Sequence[HistoryRow], extensions: Sequence[dict[str, Any]], labels: Labels,
+                *, headers: Mapping[str, str] | None = None) -> RenderableType:
+    """One item: its text, every agency's part, its extensions and its history. ``headers``: the
+    extension table's header of a field, where it should differ from ``view.ext_<field>``."""
     head = Table.grid(padding=(0, 2))
     head.add_column(style="bold", no_wrap=True)
     head.add_column(overflow="fold")
-    head.add_row(labels("id"), f"{item.code}  ({labels(item.kind)} {item.no})" + (f"  [{labels('archived')}]" if item.archived else ""))
+    heading = labels("view.item_heading", code=item.code, kind=labels(item.kind), no=item.no)
+    head.add_row(labels("id"), heading + (labels("view.archived_mark") if item.archived else ""))
     head.add_row(labels("title"), item.title)
     if item.group:
         head.add_row(labels("group"), item.group)
@@ -259,17 +389,19 @@ def item_detail(item: ItemState, history: Sequence[HistoryRow], extensions: Sequ
     head.add_row(labels("due_text"), item.due_text or "")
     if item.extensions:
         head.add_row(labels("original_due"), item.due_original.isoformat() if item.due_original else "—")
-        head.add_row(labels("current_due"), f"{item.due.isoformat() if item.due else '—'}  ({labels('extensions')} ×{item.extensions})")
+        head.add_row(labels("current_due"), (item.due.isoformat() if item.due else "—")
+                     + labels("view.extended_times", n=Count(item.extensions)))
     else:
         head.add_row(labels("due"), item.due.isoformat() if item.due else "—")
     head.add_row(labels("status"), Text.assemble(_status(labels, item.status), "  ", _light(labels, item.light)))
     parts: list[RenderableType] = [head, assignments_table(item.assignments, labels)]
     if extensions:
         ext = _table(labels("extensions"))
-        for key in ("granted_on", "agency", "new_due", "reason", "approved_by"):
-            ext.add_column(key, overflow="fold")
+        for key in EXTENSION_FIELDS:
+            ext.add_column((headers or {}).get(key) or labels(f"view.ext_{key}"), overflow="fold")
         for e in extensions:
-            ext.add_row(e["granted_on"], e["agency"] or labels("total"), e["new_due"], e["reason"], e["approved_by"] or "")
+            ext.add_row(_plain(e["granted_on"]), e["agency"] or labels("view.ext_all_agencies"), _plain(e["new_due"]),
+                        e["reason"] or "", e["approved_by"] or "")
         parts.append(ext)
     parts.append(history_table(history, labels, limit=None))
     return Group(*parts)
@@ -277,7 +409,7 @@ def item_detail(item: ItemState, history: Sequence[HistoryRow], extensions: Sequ
 
 def assignments_table(assignments: Sequence[AssignmentState], labels: Labels) -> Table:
     table = _table()
-    table.add_column(labels("agency"), no_wrap=True, max_width=16, overflow="ellipsis")
+    _sized(table, labels("agency"), (a.agency for a in assignments), most=16)
     table.add_column(labels("role"), no_wrap=True)
     table.add_column(labels("status"), no_wrap=True)
     table.add_column(labels("progress"), justify="right", no_wrap=True)
@@ -285,7 +417,7 @@ def assignments_table(assignments: Sequence[AssignmentState], labels: Labels) ->
     table.add_column(labels("light"), no_wrap=True)
     for a in assignments:
         table.add_row(
-            a.agency, labels("lead_mark") if a.role == "lead" else labels("co_mark"), _status(labels, a.status),
+            a.agency, _role(labels, a.role), _status(labels, a.status),
             "" if a.progress is None else str(a.progress), a.last_report.isoformat() if a.last_report else "—",
             _light(labels, a.light),
         )
@@ -293,62 +425,76 @@ def assignments_table(assignments: Sequence[AssignmentState], labels: Labels) ->
 
 
 def history_table(rows: Sequence[HistoryRow], labels: Labels, *, limit: int | None) -> RenderableType:
+    """Recorded updates, oldest first (the last ``limit`` of them). An undo says which update it
+    reverses at the head of its note; the note takes the room the other columns leave."""
     if not rows:
         return Text(labels("no_history"), style="dim")
-    table = _table(labels("history_title"))
+    table = _table(labels("history_title"), gap=2)
     table.add_column("#", justify="right", no_wrap=True)
     table.add_column(labels("id"), no_wrap=True)
-    table.add_column(labels("agency"), no_wrap=True, max_width=12, overflow="ellipsis")
+    shown = rows if limit is None else rows[-limit:]
+    _sized(table, labels("agency"), (r.agency for r in shown), most=12)
     table.add_column(labels("status"), no_wrap=True)
     table.add_column(labels("reported_on"), no_wrap=True)
-    table.add_column(labels("note"), overflow="fold", ratio=1)
-    table.add_column(labels("recorded_by"), no_wrap=True, max_width=10, overflow="ellipsis")
-    shown = rows if limit is None else rows[-limit:]
-    for r in shown:
-        status = _status(labels, r.status)
+    table.add_column(labels("note"), overflow="fold", ratio=1, min_width=16)
+    by = [r.recorded_by if not r.reported_by else labels("view.recorded_for", reported_by=r.reported_by,
+                                                         recorded_by=r.recorded_by) for r in shown]
+    _sized(table, labels("recorded_by"), by, most=16)
+    for r, who in zip(shown, by):
+        text = r.note or ""
+        if len(text) > 300:
+            text = text[:300] + "…"
+        note = _t(text)
         if r.reverses:
-            status = Text.assemble(status, Text(f" ↶#{r.reverses}", style="dim"))
-        note = r.note or ""
-        if len(note) > 300:
-            note = note[:300] + "…"
-        by = r.recorded_by if not r.reported_by else f"{r.reported_by} ({r.recorded_by})"
-        table.add_row(str(r.id), r.item, r.agency, status, r.reported_on, _t(note), _t(by))
+            note = Text.assemble(Text(labels("view.undoes", id=r.reverses), style="dim"), " " if text else "", note)
+        table.add_row(str(r.id), r.item, r.agency, _status(labels, r.status), r.reported_on, note, _t(who))
     return _with_more(table, labels, len(rows) - len(shown))
 
 
 def overdue_tables(groups: dict[str, list[AssignmentState]], labels: Labels, as_of: str, *, limit: int | None,
                    width: int = 80, totals: dict[str, int] | None = None) -> RenderableType:
-    """``totals``: overdue rows per agency when ``groups`` holds only the first of them."""
+    """``totals``: overdue rows per agency when ``groups`` holds only the first of them.
+
+    The title takes what the other columns leave: they are two cells apart, and the last-report
+    column is left out when no row shown has a report (overdue parts seldom have one)."""
     totals = totals or {name: len(rows) for name, rows in groups.items()}
     if not totals:
         return Text(labels("no_overdue", as_of=as_of), style="green")
     parts: list[RenderableType] = [_t(labels("overdue_title", as_of=as_of), style="bold")]
     budget = limit
     hidden = 0
+    shown_rows: dict[str, list[AssignmentState]] = {}
     for agency, total in totals.items():
         rows = groups.get(agency, [])
         if not rows or (budget is not None and budget <= 0):
             hidden += total
             continue
-        table = _table(f"{agency} ({total})")
-        shown = rows if budget is None else rows[:budget]
-        _id_column(table, labels, (a.item.code for a in shown))
+        shown_rows[agency] = rows if budget is None else rows[:budget]
+        hidden += total - len(shown_rows[agency])
+        if budget is not None:
+            budget -= len(shown_rows[agency])
+    every = [a for rows in shown_rows.values() for a in rows]
+    reported = any(a.last_report for a in every)
+    days = [str(a.days_overdue) for a in every]
+    roles = [labels("lead_mark"), labels("view.co_mark")]
+    statuses = [labels.status(a.status) for a in every]
+    for agency, shown in shown_rows.items():
+        table = _table(_heading(labels, agency, totals[agency]), gap=2)
+        _id_column(table, labels, (a.item.code for a in every))
         _title_column(table, labels)
         _fixed(table, labels("due"), 10)
-        _fixed(table, labels("days_overdue"), 8 if labels.lang == "zh" else 5, justify="right")
-        _fixed(table, labels("status"), 11 if labels.lang == "en" else 6)
-        _fixed(table, labels("last_report"), 11)
-        _fixed(table, labels("role"), 4)
+        _sized(table, labels("days_overdue"), days, justify="right")
+        _sized(table, labels("status"), statuses)
+        if reported:
+            _sized(table, labels("last_report"), least=10)
+        _sized(table, labels("role"), roles)
         for a in shown:
             item = a.item
-            table.add_row(
-                item.code, item.title, a.due.isoformat() if a.due else "", str(a.days_overdue),
-                _status(labels, a.status), a.last_report.isoformat() if a.last_report else "—",
-                labels("lead_mark") if a.role == "lead" else labels("co_mark"),
-            )
-        hidden += total - len(shown)
-        if budget is not None:
-            budget -= len(shown)
+            cells = [item.code, item.title, a.due.isoformat() if a.due else "", str(a.days_overdue),
+                     _status(labels, a.status)]
+            if reported:
+                cells.append(a.last_report.isoformat() if a.last_report else "—")
+            table.add_row(*cells, _role(labels, a.role))
         parts.append(_fit(table, width))
     if sum(len(p.rows) for p in parts if isinstance(p, Table)) > FAST_ROWS:
         for part in parts:
@@ -359,23 +505,33 @@ def overdue_tables(groups: dict[str, list[AssignmentState]], labels: Labels, as_
     return Group(*parts)
 
 
+def overdue_summary(labels: Labels, *, items: int, assignments: int, agencies: int, as_of: str) -> Text:
+    """The line under the overdue listing: how many items, parts and agencies."""
+    return _t(labels("view.overdue_summary", items=Count(items), assignments=Count(assignments),
+                     agencies=Count(agencies), as_of=as_of))
+
+
 SUMMARY_KEYS = ("assigned", "done", "in_progress", "not_started", "blocked", "overdue", "due_soon", "stale")
 
 
 def summary_table(rows: Sequence[AgencySummary], labels: Labels, as_of: str) -> Table:
-    # Nine numbers and a name in 80 columns: short headers, one cell between columns.
-    table = _table(labels("status_title", as_of=as_of), gap=1)
-    _fixed(table, labels("agency"), 12)
-    for key in SUMMARY_KEYS:
-        _fixed(table, labels("short_" + key), 5, justify="right")
-    _fixed(table, labels("last_report"), 11, justify="right")
+    """Nine numbers and a name: short headers, one cell between columns, each number column as wide
+    as its header or its widest number; the names whole while the screen has room for them (sized
+    when shown, to the screen it is shown on)."""
     total = AgencySummary(labels("total"))
     for r in rows:
-        styles = {"overdue": "bold red", "due_soon": "yellow", "stale": "yellow"}
-        cells = [Text(str(getattr(r, k)), style=styles.get(k, "") if getattr(r, k) else "") for k in SUMMARY_KEYS]
-        table.add_row(r.agency, *cells, r.last_report.isoformat() if r.last_report else "—")
         for key in SUMMARY_KEYS:
             setattr(total, key, getattr(total, key) + getattr(r, key))
+    table = _table(labels("status_title", as_of=as_of), gap=1)
+    _natural_column(table, labels("agency"))
+    for key in SUMMARY_KEYS:
+        _sized(table, labels("short_" + key), [str(getattr(total, key))], justify="right")
+    _sized(table, labels("last_report"), least=11, justify="right")  # a date set off from the numbers
+    table.auto_fit = True
+    styles = {"overdue": "bold red", "due_soon": "yellow", "stale": "yellow"}
+    for r in rows:
+        cells = [Text(str(getattr(r, k)), style=styles.get(k, "") if getattr(r, k) else "") for k in SUMMARY_KEYS]
+        table.add_row(r.agency, *cells, r.last_report.isoformat() if r.last_report else "—")
     table.add_section()
     table.add_row(total.agency, *(str(getattr(total, k)) for k in SUMMARY_KEYS), "")
     return table
@@ -395,7 +551,7 @@ def agency_items_tables(groups: Mapping[str, Sequence[AssignmentState]], totals:
             budget -= len(shown_rows[name])
     _id_column(table, labels, (a.item.code for rows in shown_rows.values() for a in rows))
     _title_column(table, labels)
-    _fixed(table, labels("role"), 4)
+    _sized(table, labels("role"), [labels("lead_mark"), labels("view.co_mark")])
     _due_status_light(table, labels)
     hidden = 0
     for name, total in totals.items():
@@ -403,11 +559,11 @@ def agency_items_tables(groups: Mapping[str, Sequence[AssignmentState]], totals:
         hidden += total - len(rows)
         if not rows:
             continue
-        table.add_row("", _t(f"{name} ({total})", style="bold"))
+        table.add_row("", _t(_heading(labels, name, total), style="bold"))
         for a in rows:
             item = a.item
             table.add_row(
-                item.code, item.title, labels("lead_mark") if a.role == "lead" else labels("co_mark"),
+                item.code, item.title, _role(labels, a.role),
                 a.due.isoformat() if a.due else (item.due_text or ""), _status(labels, a.status), _light(labels, a.light),
             )
         table.rows[-1].end_section = True
@@ -418,44 +574,20 @@ def agencies_table(rows: Sequence[dict[str, Any]], labels: Labels, *, limit: int
     table = _table()
     table.add_column(labels("agency"), no_wrap=True)
     table.add_column(labels("full_name"), overflow="fold", max_width=30)
-    table.add_column(labels("kind"), no_wrap=True, max_width=12, overflow="ellipsis")
+    shown = rows if limit is None else rows[:limit]
+    # the kind as the caller words it (the agencies command: 省直部门, 分组（9）), a member count if it gives members
+    kinds = [r["kind"] if not r["members"] else labels("view.kind_count", kind=r["kind"], n=len(r["members"]))
+             for r in shown]
+    _sized(table, labels("kind"), kinds, most=16)
     table.add_column(labels("assigned"), justify="right", no_wrap=True)
     table.add_column(labels("lead"), justify="right", no_wrap=True)
-    shown = rows if limit is None else rows[:limit]
-    for r in shown:
-        kind = r["kind"] + (f" ({len(r['members'])})" if r["members"] else "")
+    for r, kind in zip(shown, kinds):
         table.add_row(r["name"], r["full_name"], kind, str(r["assignments"]), str(r["leads"]))
     return _with_more(table, labels, len(rows) - len(shown))
 
 
-def load_report(report: Any, labels: Labels) -> RenderableType:
-    lines: list[str] = []
-    verb = "would " if report.dry_run else ""
-    if not report.changed:
-        return _t(f"{report.plan}: no changes ({report.items_total} items)", style="green")
-    if report.plan_added:
-        lines.append(f"plan {report.plan}: {verb}add")
-    if report.plan_changed:
-        lines.append(f"plan {report.plan}: {verb}update {', '.join(report.plan_changed)}")
-    for label, values in (("agencies added", report.agencies_added), ("items added", report.items_added),
-                          ("items archived", report.items_archived), ("items restored", report.items_restored),
-                          ("assignments added", report.assignments_added), ("assignments changed", report.assignments_changed),
-                          ("assignments archived", report.assignments_archived)):
-        if values:
-            shown = ", ".join(values[:12]) + (f", … (+{len(values) - 12})" if len(values) > 12 else "")
-            lines.append(f"{verb}{label} ({len(values)}): {shown}")
-    for label, changes in (("agency", report.agencies_changed), ("item", report.items_changed)):
-        for key, fields in list(changes.items())[:20]:
-            lines.append(f"{verb}update {label} {key}: {', '.join(fields)}")
-        if len(changes) > 20:
-            lines.append(f"… {len(changes) - 20} more {label} updates")
-    return _t("\n".join(lines))
-
-
 def plain_table(table: Any, labels: Labels, *, width: int = 80, limit: int | None = None) -> RenderableType:
     """Any export Table in the terminal: the title column gives way, the others keep their width."""
-    from rich.cells import cell_len
-
     out = _table(table.title)
     shown = table.rows if limit is None else table.rows[:limit]
     for i, column in enumerate(table.columns):
@@ -484,38 +616,80 @@ def _styled(column: Any, value: Any) -> Text:
     return _t(text)
 
 
-def reminders_sent_table(messages: Sequence[Any], as_of: str) -> RenderableType:
-    """What `remind` did with each agency's message."""
+def level_name(labels: Labels, level: int) -> str:
+    """A reminder's level in words (督办提醒, 催办, 通报)."""
+    return labels(f"view.level_{level}")
+
+
+def reminders_sent_table(messages: Sequence[Any], as_of: str, labels: Labels | None = None) -> RenderableType:
+    """What `remind` did with each agency's message, and a line that counts them by outcome."""
+    labels = labels or Labels()
     if not messages:
-        return Text("nothing is overdue: no reminders")
-    table = Table(title=f"催办 / reminders ({as_of})", title_justify="left")
-    for header in ("agency", "level", "items", "status", "to / file"):
-        table.add_column(header, overflow="fold")
+        return Text(labels("view.no_reminders", as_of=as_of))
+    table = _table(labels("view.remind_title", as_of=as_of), gap=2)
+    _sized(table, labels("agency"), (m.agency for m in messages), most=12)  # a file's name has it whole
+    table.add_column(labels("view.remind_level"), no_wrap=True)
+    table.add_column(labels("view.remind_items"), justify="right", no_wrap=True)
+    table.add_column(labels("view.remind_result"), no_wrap=True)
+    table.add_column(labels("view.remind_where"), overflow="fold", ratio=1, min_width=16)
+    counts: dict[str, int] = {}
     for m in messages:
-        where = ", ".join(m.recipients) or "—"
-        detail = m.error or (m.path.name if m.path and m.status != "sent" else where)
-        table.add_row(m.agency, f"{m.level} {m.as_dict()['level_name']}", str(len(m.items)), m.status, detail)
-    return table
+        status = labels("view.status_" + m.status.replace(" ", "_"))
+        counts[status] = counts.get(status, 0) + 1
+        detail = m.problem(labels.lang) if m.trouble else (
+            m.path.name if m.path and m.status != "sent" else ", ".join(m.recipients) or "—")
+        table.add_row(m.agency, level_name(labels, m.level), str(len(m.items)), status, detail)
+    parts = labels("view.list_sep").join(labels("view.remind_part", status=s, n=n) for s, n in counts.items())
+    return Group(table, _t(labels("view.remind_summary", n=Count(len(messages)), parts=parts)))
 
 
-def reminder_log_table(rows: Sequence[dict[str, Any]], labels: Labels, *, limit: int | None) -> RenderableType:
-    """The log of reminders, newest last (one screenful unless ``limit`` is None)."""
-    table = Table(title_justify="left")
-    for header in ("#", "agency", "level", "items", "as of", "sent at", "to"):
-        table.add_column(header, overflow="fold")
-    for r in rows[-limit:] if limit else rows:
-        table.add_row(str(r["id"]), r["agency"], r["level_name"], " ".join(r["items"]), r["as_of"],
-                      r["sent_at"][:19], ", ".join(r["recipients"]))
-    return table
+def zone_name(labels: Labels, zone: str) -> str:
+    """A time zone as people there call it (北京时间 for China's), else its name."""
+    return labels("view.zone_china") if zone in ("Asia/Shanghai", "Asia/Chongqing", "Asia/Harbin", "PRC") else zone
+
+
+def local_time(stamp: str, zone: str) -> str:
+    """A stored UTC time (ISO 8601) as the local time in ``zone``, to the minute."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
+
+
+def reminder_log_table(rows: Sequence[dict[str, Any]], labels: Labels, *, limit: int | None,
+                       zone: str = "Asia/Shanghai") -> RenderableType:
+    """The log of reminders, newest last (one screenful unless ``limit`` is None): how many items
+    each listed (``--json`` lists them), and when it was sent, in ``zone`` (the plan's) named in
+    the header."""
+    if not rows:
+        return Text(labels("view.no_log"), style="dim")
+    table = _table(labels("view.log_title"), gap=2)
+    table.add_column("#", justify="right", no_wrap=True)
+    shown = rows[-limit:] if limit else rows
+    _sized(table, labels("agency"), (r["agency"] for r in shown), most=16)
+    table.add_column(labels("view.remind_level"), no_wrap=True)
+    table.add_column(labels("view.remind_items"), justify="right", no_wrap=True)
+    table.add_column(labels("view.log_as_of"), no_wrap=True)
+    table.add_column(labels("view.log_sent_at", zone=zone_name(labels, zone)), no_wrap=True)
+    table.add_column(labels("view.log_to"), overflow="fold", ratio=1, min_width=12)
+    for r in shown:
+        table.add_row(str(r["id"]), r["agency"], level_name(labels, r["level"]), str(len(r["items"])), r["as_of"],
+                      local_time(r["sent_at"], zone), ", ".join(r["recipients"]) or "—")
+    return _with_more(table, labels, len(rows) - len(shown))
 
 
 def import_preview(result: Any, labels: Labels) -> RenderableType:
     """The rows a feedback import recorded (or, for a dry run, would record)."""
     title = labels("feedback.preview_title_dry" if result.dry_run else "feedback.preview_title", agency=result.agency,
                    file=result.file)
-    table = Table(title=_t(title), title_justify="left")
-    for header in ("row", "id", "status", "progress", "reported", "note"):
-        table.add_column(labels(f"feedback.preview_{header}"), overflow="fold")
+    table = _table(title)
+    for header, justify in (("row", "right"), ("id", "left"), ("status", "left"), ("progress", "right"),
+                            ("reported", "left")):
+        table.add_column(labels(f"feedback.preview_{header}"), justify=justify, no_wrap=True)
+    table.add_column(labels("feedback.preview_note"), overflow="fold", ratio=1)
     for u in result.updates:
         table.add_row(str(u.row), u.code, labels.status(u.status), "" if u.progress is None else str(u.progress),
                       u.reported_on.isoformat(), (u.note or "")[:60])
@@ -546,6 +720,13 @@ def users_table(rows: Sequence[Any], labels: Labels) -> RenderableType:
     return table
 
 
+def audit_action(labels: Labels, action: str) -> str:
+    try:
+        return labels(f"view.action_{action}")
+    except KeyError:
+        return action
+
+
 def audit_table(rows: Sequence[dict[str, Any]], labels: Labels, *, limit: int | None) -> RenderableType:
     """The audit log, newest last (one screenful unless ``limit`` is None)."""
     import json
@@ -558,6 +739,6 @@ def audit_table(rows: Sequence[dict[str, Any]], labels: Labels, *, limit: int | 
     shown = rows if limit is None else rows[-limit:]
     for r in shown:
         detail = json.dumps(r["detail"], ensure_ascii=False) if r["detail"] is not None else ""
-        table.add_row(str(r["id"]), r["at"][:19], Text(r["actor"]), Text(r["action"]), Text(r["subject"]), Text(detail))
+        table.add_row(str(r["id"]), r["at"][:19], Text(r["actor"]), Text(audit_action(labels, r["action"])),
+                      Text(r["subject"]), Text(detail))
     return _with_more(table, labels, len(rows) - len(shown))
-
