@@ -90,6 +90,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "db_outdated": ("数据库结构需要升级（待升级 {count} 个版本：{todo}）",
                     "database schema is out of date ({count} revision(s) pending: {todo})"),
     "db_outdated_hint": ("为该数据库运行一次“tasklist db upgrade”", "run `tasklist db upgrade` once for this database"),
+    "no_signing_key": ("此数据库没有签名反馈表所需的密钥", "this database has no key to sign feedback workbooks"),
     "pg_dump_missing": ("找不到 pg_dump", "pg_dump is not on PATH"),
     "pg_dump_hint": ("请安装 PostgreSQL 客户端工具（Debian：postgresql-client）",
                      "install the PostgreSQL client tools (Debian: postgresql-client)"),

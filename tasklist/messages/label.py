@@ -48,7 +48,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     'task': ('任务', 'task'),
     'outcome': ('成果', 'outcome'),
     'lead_mark': ('牵头', 'lead'),
-    'co_mark': ('', ''),
+    'co_mark': ('配合', 'co'),
     'more_rows': ('… 另有 {n} 行未显示（--all 显示全部）', '… {n} more rows (--all shows everything)'),
     'items_title': ('事项清单（截至 {as_of}）', 'Items (as of {as_of})'),
     'overdue_title': ('逾期事项（截至 {as_of}）', 'Overdue as of {as_of}'),

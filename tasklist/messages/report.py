@@ -18,7 +18,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "change": ("变化", "Change"),
     "completion": ("事项完成率", "Items completed"),
     "parts_completion": ("分工完成率", "Parts completed"),
-    "points": ("{n:+.1f}个百分点", "{n:+.1f} pt"),
+    "points": ("{n:+.1f} 个百分点", "{n:+.1f} pts"),
     "no_change": ("持平", "0"),
     # by agency
     "agencies": ("各单位情况", "By agency"),

@@ -727,9 +727,35 @@ def audit_action(labels: Labels, action: str) -> str:
         return action
 
 
+def audit_detail(labels: Labels, detail: Any) -> str:
+    """An audit entry's detail as words: 键：值；键：值 (names of the catalogue's ``view.detail_*``), values
+    as recorded (lists joined, nested records as JSON)."""
+    import json
+
+    if detail is None:
+        return ""
+    if not isinstance(detail, dict):
+        return json.dumps(detail, ensure_ascii=False)
+    parts = []
+    for key, value in detail.items():
+        try:
+            name = labels(f"view.detail_{key}")
+        except KeyError:
+            name = key
+        if isinstance(value, list):
+            shown = labels("view.list_sep").join(str(v) for v in value)
+        elif isinstance(value, dict):
+            shown = json.dumps(value, ensure_ascii=False)
+        elif isinstance(value, bool):
+            shown = labels("view.yes") if value else labels("view.no")
+        else:
+            shown = "—" if value is None else str(value)
+        parts.append(labels("view.detail_pair", name=name, value=shown))
+    return labels("view.detail_sep").join(parts)
+
+
 def audit_table(rows: Sequence[dict[str, Any]], labels: Labels, *, limit: int | None) -> RenderableType:
     """The audit log, newest last (one screenful unless ``limit`` is None)."""
-    import json
 
     table = _table(labels("audit_title"))
     table.add_column("#", justify="right", no_wrap=True)
@@ -738,7 +764,7 @@ def audit_table(rows: Sequence[dict[str, Any]], labels: Labels, *, limit: int | 
     table.add_column(labels("detail"), overflow="fold", ratio=1)
     shown = rows if limit is None else rows[-limit:]
     for r in shown:
-        detail = json.dumps(r["detail"], ensure_ascii=False) if r["detail"] is not None else ""
+        detail = audit_detail(labels, r["detail"])
         table.add_row(str(r["id"]), r["at"][:19], Text(r["actor"]), Text(audit_action(labels, r["action"])),
                       Text(r["subject"]), Text(detail))
     return _with_more(table, labels, len(rows) - len(shown))

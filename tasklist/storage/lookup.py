@@ -234,7 +234,7 @@ def signing_key(conn: Connection) -> bytes:
     if value is None:
         from ..errors import DatabaseError
 
-        raise DatabaseError("this database has no key to sign feedback workbooks", hint="run `tasklist db upgrade`")
+        raise DatabaseError("error.no_signing_key", hint="error.db_outdated_hint")
     return bytes.fromhex(value)
 
 
