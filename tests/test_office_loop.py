@@ -82,3 +82,45 @@ def test_written_reminders_count_for_escalation(cli, tmp_path):
     # writing the same reminder again on the same day does not count twice
     cli("remind", "--out-dir", tmp_path / "w3", "--agency", "省农业农村厅", "--as-of", "2026-12-07", "--force")
     assert len(cli.json("reminders")) == 3
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_office_week_played_in_each_language(cli, tmp_path, monkeypatch, lang):
+    """One week: the office looks at status, three agencies report (one for a group item, one city on
+    its own before that), a reminder goes out, its workbook comes back filled in as a reply, the
+    office imports the folder and sends the weekly report upward; all of it in one language."""
+    from test_zh_sweep import english_words
+
+    monkeypatch.setenv("TASKLIST_LANG", lang)
+    said: list[str] = []
+
+    def run(*args, code=0):
+        result = cli(*args, code=code)
+        said.append(result.stdout + result.stderr)
+        return result
+
+    run("status", "--summary", "--as-of", "2026-11-16")
+    run("update", "T6", "-s", "推进中", "--progress", "60", "--note", "已创建省级现代农业智慧园8个", "--on", "2026-11-18")
+    run("done", "O17", "-a", "福州市", "--note", "福州已完成", "--on", "2026-11-19")
+    group = run("update", "O17", "-a", "各设区市人民政府", "-s", "推进中", "--on", "2026-11-19")
+    kept = {"zh": "O17 福州市人民政府：保持不变", "en": "O17 福州市人民政府: left as it is"}[lang]
+    assert kept in group.stderr  # the city's own word stands
+    run("agencies", "set-email", "省商务厅", "李科长 <li@example.org>")
+    sent = cli.json("remind", "--out-dir", tmp_path / "out", *AS_OF)["messages"]
+    reminder = tmp_path / "out" / next(m for m in sent if m["agency"] == "省商务厅")["file"].rsplit("/", 1)[-1]
+    reply_with(tmp_path, reminder, {"H3": "已完成", "J3": "已上线"}, "swt.eml")
+    imported = run("feedback", "import", tmp_path / "replies", *AS_OF)
+    summary = {"zh": "共 1 个文件：1 个已导入（1 条更新）", "en": "1 file: 1 imported (1 update)"}[lang]
+    assert imported.stderr.splitlines()[-1].startswith(summary), imported.stderr
+    weekly = run("weekly", *AS_OF)
+    assert ("落实情况周报" if lang == "zh" else "weekly progress") in weekly.stdout
+    assert not [line for text in said for line in text.splitlines() if line.endswith(" ")]  # piped: no padding
+    report = cli.json("weekly", *AS_OF)
+    parts = {(p["id"], p["agency"]) for p in report["changes"]["completed_parts"]}
+    assert ("O17", "福州市人民政府") in parts and len(report["changes"]["reports"]) >= 10
+    assert next(a for a in cli.json("show", "O17")["assignments"] if a["agency"] == "福州市人民政府")["status"] == "done"
+    if lang == "zh":
+        found = [w for text in said for w in english_words(text)]
+        assert not found, found
+    else:  # the tool's own words are English: a Chinese line holds only registry text and names
+        assert "Status by agency" in said[0] and "recorded 1 update" in imported.stderr

@@ -14,6 +14,7 @@ sent to the terminal. Every word comes from the message catalogue (``view.*`` an
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -246,9 +247,21 @@ def _fast_body(table: Table, widths: list[int], console: Console) -> Iterator[Se
             yield line  # the blank rule between sections (a line of spaces, trimmed)
 
 
+class _Console(Console):
+    """A console whose lines, piped into a file or another program, end without padding spaces
+    (tables are trimmed as they are built; this catches wrapped titles and any other text)."""
+
+    def _render_buffer(self, buffer: Any) -> str:
+        text = super()._render_buffer(buffer)
+        return text if self.is_terminal else _TRAILING.sub("\n", text)
+
+
+_TRAILING = re.compile(r"[ \t]+\n")
+
+
 def console() -> Console:
     """The terminal on standard output. It reads no markup, emoji codes or highlighting into text."""
-    return Console(markup=False, emoji=False, highlight=False)
+    return _Console(markup=False, emoji=False, highlight=False)
 
 
 @contextmanager
