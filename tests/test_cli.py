@@ -312,3 +312,14 @@ def test_a_group_report_when_every_member_is_done_records_nothing_and_says_why(c
     cli("done", "O17", "-a", "各设区市人民政府", "--on", "2026-11-20")
     result = cli("update", "O17", "-a", "各设区市人民政府", "-s", "推进中", "--on", "2026-11-21", code=2)
     assert "nothing recorded: every member of the group has its own word on O17" in result.stderr
+
+
+def test_history_of_a_group_lists_its_members_parts_as_status_does(cli):
+    cli("update", "O17", "-a", "各设区市人民政府", "-s", "推进中", "--on", "2022-12-01")
+    cli("update", "O17", "-a", "福州市", "-s", "已完成", "--on", "2022-12-02")
+    rows = cli.json("history", "-a", "各设区市人民政府")
+    assert len(rows) == 10 and {r["agency"] for r in rows} >= {"福州市人民政府", "厦门市人民政府"}
+    status = cli.json("status", "-a", "各设区市人民政府", "--as-of", "2022-12-02")
+    members = {a["agency"] for a in status["agencies"]}
+    assert len(members) == 9 and {r["agency"] for r in rows} <= members
+    assert [r["agency"] for r in cli.json("history", "-a", "福州市")] == ["福州市人民政府", "福州市人民政府"]

@@ -120,9 +120,9 @@ def iter_history(
     if item is not None:
         where.append("i.id = ?")
         params.append(item.id)
-    if agency is not None:
-        where.append("a.agency_id = ?")
-        params.append(agency.id)
+    if agency is not None:  # a group stands for its members' parts, as in status and overdue
+        where.append(rules.SQL_BELONGS_TO)
+        params += [agency.id, agency.id]
     if since is not None:
         where.append("u.reported_on >= ?")
         params.append(since.isoformat())
