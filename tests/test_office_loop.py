@@ -124,3 +124,19 @@ def test_the_office_week_played_in_each_language(cli, tmp_path, monkeypatch, lan
         assert not found, found
     else:  # the tool's own words are English: a Chinese line holds only registry text and names
         assert "Status by agency" in said[0] and "recorded 1 update" in imported.stderr
+
+
+def test_a_group_without_members_is_left_to_the_office_and_a_group_has_no_address(cli, tmp_path):
+    refused = cli("agencies", "set-email", "各设区市人民政府", "a@example.org", code=2)
+    assert "各设区市人民政府 is a group and has no address" in refused.stderr
+    cli("agencies", "set-email", "省直有关部门", "b@example.org", code=2)
+    result = cli("remind", "--out-dir", tmp_path / "out", *AS_OF, "--json")
+    sent = {m["agency"] for m in __import__("json").loads(result.stdout)["messages"]}
+    assert "省直有关部门" not in sent and "省农业农村厅" in sent
+    assert "省直有关部门: has no member agencies, so nobody receives a reminder" in result.stderr
+    assert not [p for p in (tmp_path / "out").iterdir() if "省直有关部门" in p.name]
+    alone = cli("feedback", "export", "-a", "省直有关部门", "--out", tmp_path / "z.xlsx", code=2)
+    assert "group with no member agencies" in alone.stderr and not (tmp_path / "z.xlsx").exists()
+    every = cli("feedback", "export", "--all", "--out-dir", tmp_path / "fb", *AS_OF)
+    assert "省直有关部门 is a group with no member agencies" in every.stderr
+    assert not [p for p in (tmp_path / "fb").iterdir() if "省直有关部门" in p.name]

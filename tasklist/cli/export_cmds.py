@@ -194,8 +194,9 @@ def remind(
         folder = directory(out_dir, database=conn) if out_dir is not None else None
         day = resolve_as_of(as_of, conn)
         who = agency_named(conn, agency) if agency else None
+        office: list[tuple[str, int]] = []
         msgs = build_reminders(conn, day, sender=sender, agency=who, include_due_soon=include_due_soon,
-                               signature=signature)
+                               signature=signature, office_follows=office)
         if folder is not None:
             write_eml(msgs, folder, force=force, database=conn)
         if send:
@@ -204,6 +205,8 @@ def remind(
             deliver(conn, msgs, settings, day, sent_by=current_user(), force=resend)
         log_written(conn, msgs, day)  # the .eml files the office sends itself count for escalation too
     failed = [m for m in msgs if m.status == "failed"]
+    for name, count in office:  # stderr, in every mode
+        typer.echo(visible(labels()("view.office_follows", agency=name, count=count)), err=True)
     if json_:
         print_json({"as_of": day.isoformat(), "messages": [m.as_dict() for m in msgs],
                     "summary": {s: sum(m.status == s for m in msgs) for s in ("written", "sent", "failed", "skipped", "no address")}})

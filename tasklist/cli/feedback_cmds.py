@@ -56,7 +56,11 @@ def export(
         folder = files.directory(out_dir, database=protected)
         day = resolve_as_of(as_of, conn)
         open_parts = open_rows_by_agency(conn, day)  # one snapshot for every agency
-        due = [ref for ref in agencies_in_order(conn) if open_parts.get(ref.id) and not members(conn, ref)]
+        # a group answers through its members' workbooks; one with no members (省直有关部门) is the office's
+        due = [ref for ref in agencies_in_order(conn) if open_parts.get(ref.id) and ref.kind != "group"]
+        for ref in agencies_in_order(conn):
+            if open_parts.get(ref.id) and ref.kind == "group" and not members(conn, ref):
+                typer.echo(visible(t("feedback.group_no_members", agency=ref.name)), err=True)
         # every file checked before any is written; one name per agency, even where two clean alike
         stems = files.distinct_names([(files.safe_filename(ref.name), ref.name) for ref in due])
         targets = [files.inside(folder, t("feedback.file_name", "zh", as_of=day.isoformat(), agency=stem, ext=fmt),

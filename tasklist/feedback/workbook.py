@@ -177,6 +177,8 @@ def open_rows(conn: Connection, agency: AgencyRef, as_of: date) -> list[OpenRow]
     if members(conn, agency):
         raise BadInput("feedback.group_export", hint="feedback.group_export_hint", agency=agency.name,
                        members=Listed(m.name for m in members(conn, agency)))
+    if agency.kind == "group":  # named on items as a whole, with no members: nobody answers for it
+        raise BadInput("feedback.group_no_members", agency=agency.name)
     return open_rows_by_agency(conn, as_of).get(agency.id, [])
 
 

@@ -87,6 +87,7 @@ def build_reminders(
     warn_days: int = 30,
     signature: str | None = None,
     lang: str | None = None,
+    office_follows: list[tuple[str, int]] | None = None,
 ) -> list[Reminder]:
     """One message per agency that has overdue assignments (never an empty reminder), carrying the
     agency's signed feedback workbook (its overdue items first, then its other open items) to fill
@@ -115,6 +116,12 @@ def build_reminders(
     zone = ZoneInfo(plan.timezone if plan else "Asia/Shanghai")
     labels = Labels(lang or ("en" if plan and plan.lang.lower().startswith("en") else "zh"))
     out = []
+    # A group named on items as a whole (省直有关部门, with no members) has nobody to answer a reminder:
+    # its overdue items are the office's to follow up, said in ``office_follows`` (name, count), never mailed.
+    unanswerable = {name for name in groups if refs[name].kind == "group"}
+    if office_follows is not None:
+        office_follows.extend((name, len({a.item.code for a in groups[name]})) for name in unanswerable)
+    groups = {name: late for name, late in groups.items() if name not in unanswerable}
     for seq, (name, late) in enumerate(groups.items(), start=1):
         agency_id, full_name, boxes = agencies[name]
         codes = {a.item.code for a in late}

@@ -156,4 +156,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
                      "give --out-dir DIR to write the messages, --send to deliver them, or both"),
     "tls_both": ("--starttls 和 --ssl 只能选一个", "--starttls and --ssl exclude each other"),
     "from_not_email": ("--from“{sender}”不是电子邮件地址", "--from {sender!r} is not an e-mail address"),
+    "group_email": ("{agency}是单位组，不设邮箱：提醒发给各成员单位各自的邮箱",
+                    "{agency} is a group and has no address: reminders go to each member agency's own"),
 }

@@ -204,4 +204,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "n_files_1": ("1 个文件", "1 file"),
     "batch_held": ("，{n} 行暂不记录", ", {n} rows held back"),
     "batch_held_1": ("，1 行暂不记录", ", 1 row held back"),
+    "group_no_members": ("{agency}是没有成员单位的单位组，无人填报反馈表；其事项由协调办公室自行跟进",
+                         "{agency} is a group with no member agencies: nobody fills in a workbook for it; its items are the office's to follow up"),
 }

@@ -105,4 +105,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "detail_rows": ("行数", "rows"),
     "detail_to": ("改为", "to"),
     "detail_updates": ("更新", "updates"),
+    "office_follows": ("{agency}：没有成员单位，无人接收提醒；其 {count} 项逾期事项由协调办公室自行跟进",
+                       "{agency}: has no member agencies, so nobody receives a reminder; its {count} overdue item(s) are the office's to follow up"),
 }

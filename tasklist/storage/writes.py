@@ -305,7 +305,10 @@ def extend(
 
 
 def set_email(conn: Connection, agency: AgencyRef, addresses: list[str]) -> list[str]:
-    """Replace an agency's contact addresses ("王科长 <wang@example.org>" or a bare address)."""
+    """Replace an agency's contact addresses ("王科长 <wang@example.org>" or a bare address). A group
+    has none: its members are reminded, each at its own address."""
+    if agency.kind == "group":
+        raise BadInput("error.group_email", agency=agency.name)
     parsed = [mailbox(a) for a in addresses]
     bad = [a for a, p in zip(addresses, parsed, strict=True) if p is None]
     if bad:
