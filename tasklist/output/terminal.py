@@ -460,7 +460,10 @@ def history_table(rows: Sequence[HistoryRow], labels: Labels, *, limit: int | No
         note = _t(text)
         if r.reverses:
             note = Text.assemble(Text(labels("view.undoes", id=r.reverses), style="dim"), " " if text else "", note)
-        table.add_row(str(r.id), r.item, r.agency, _status(labels, r.status), r.reported_on, note, _t(who))
+        status = _status(labels, r.status)
+        if r.progress is not None:  # the progress reported with it, beside the status it belongs to
+            status = Text.assemble(status, f" {r.progress}%")
+        table.add_row(str(r.id), r.item, r.agency, status, r.reported_on, note, _t(who))
     return _with_more(table, labels, len(rows) - len(shown))
 
 
