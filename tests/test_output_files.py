@@ -324,7 +324,7 @@ def test_agencies_whose_names_clean_alike_get_a_file_each(cli, registry_copy, tm
     _two_agencies_that_clean_alike(registry_copy)
     cli("load", registry_copy)
     result = cli("feedback", "export", "--all", "--out-dir", tmp_path / "fb", *AS_OF)
-    wrote = [line.removeprefix("wrote ") for line in result.stderr.splitlines()]
+    wrote = [line.removeprefix("wrote ") for line in result.stderr.splitlines() if line.startswith("wrote ")]
     assert len(wrote) == len(set(wrote))
     names = sorted(p.name for p in (tmp_path / "fb").iterdir())
     assert len(names) == len(wrote)

@@ -58,9 +58,8 @@ def export(
         open_parts = open_rows_by_agency(conn, day)  # one snapshot for every agency
         # a group answers through its members' workbooks; one with no members (省直有关部门) is the office's
         due = [ref for ref in agencies_in_order(conn) if open_parts.get(ref.id) and ref.kind != "group"]
-        for ref in agencies_in_order(conn):
-            if open_parts.get(ref.id) and ref.kind == "group" and not members(conn, ref):
-                typer.echo(visible(t("feedback.group_no_members", agency=ref.name)), err=True)
+        left = [ref.name for ref in agencies_in_order(conn)
+                if open_parts.get(ref.id) and ref.kind == "group" and not members(conn, ref)]
         # every file checked before any is written; one name per agency, even where two clean alike
         stems = files.distinct_names([(files.safe_filename(ref.name), ref.name) for ref in due])
         targets = [files.inside(folder, t("feedback.file_name", "zh", as_of=day.isoformat(), agency=stem, ext=fmt),
@@ -68,6 +67,8 @@ def export(
         files.make_directory(folder)
         for ref, target in zip(due, targets):
             _write(writer(conn, ref, day, open_parts[ref.id]), target)
+    for name in left:  # said once the files are written: a refusal above stays one line
+        typer.echo(visible(t("feedback.group_no_members", agency=name)), err=True)
 
 
 def _write(data: bytes, target: Any) -> None:
