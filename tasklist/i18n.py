@@ -3,9 +3,7 @@ Registry text is shown as written, never translated."""
 
 from __future__ import annotations
 
-from .messages import area, current_lang, detect_lang, t
-
-__all__ = ["Labels", "detect_lang"]
+from .messages import area, current_lang, t
 
 STATUS_LABELS_EN = {"not_started": "not started", "in_progress": "in progress", "done": "done", "blocked": "blocked"}
 

@@ -44,7 +44,6 @@ def _root(
 
     common.settings.db = db
     if lang is not None:  # else as the shell found it (`tasklist status --lang en`, TASKLIST_LANG)
-        common.settings.lang = lang
         set_lang(lang)
 
 

@@ -17,7 +17,7 @@ import typer
 from typer.core import TyperGroup
 
 from ..errors import TasklistError
-from ..messages import t
+from ..messages import chosen, follow_plan, t
 from ..text import json_safe, visible  # a message may quote typed or stored text: shown escaped
 from .shell import lang_given
 
@@ -34,7 +34,6 @@ AgencyOpt = Annotated[str | None, typer.Option("--agency", "-a", help="Agency: s
 
 class Settings:
     db: str | None = None
-    lang: str | None = None
 
 
 settings = Settings()
@@ -87,8 +86,7 @@ class Group(TyperGroup):
 
         argv = list(sys.argv[1:] if args is None else args)
         given = lang_given(argv)
-        settings.lang = given if given in ("zh", "en") else None
-        set_lang(settings.lang)
+        set_lang(given if given in ("zh", "en") else None)
         localize(self)
         try:
             rv = super().main(argv, prog_name, complete_var, standalone_mode=False,
@@ -128,8 +126,7 @@ def database(*, setup: bool = True, create: bool | None = None) -> Iterator[Any]
     conn = open_db(settings.db, setup=setup, create=not settings.db if create is None else create)
     if conn.created:
         sys.stderr.write(t("cli.created_db", path=conn.label()) + "\n")
-    if setup and settings.lang is None:  # no --lang: the plan's own language, unless TASKLIST_LANG says
-        from ..messages import follow_plan
+    if setup and not chosen():  # no --lang, no TASKLIST_LANG: the plan's own language
         from ..storage.lookup import current_plan
 
         plan = current_plan(conn)

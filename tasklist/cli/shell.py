@@ -36,9 +36,6 @@ def _set_lang(ctx: click.Context, param: click.Parameter, value: str | None) -> 
         return
     if value not in LANGS:
         raise click.UsageError(t("error.lang", value=value), ctx=ctx)
-    from .common import settings
-
-    settings.lang = value
     set_lang(value)
 
 

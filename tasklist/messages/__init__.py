@@ -33,10 +33,15 @@ def current_lang() -> str:
     return _lang or detect_lang()
 
 
+def chosen() -> bool:
+    """Whether the reader chose the language (--lang, or TASKLIST_LANG)."""
+    return _lang is not None or bool(os.environ.get("TASKLIST_LANG"))
+
+
 def follow_plan(plan_lang: str | None) -> None:
-    """Speak the plan's language (the registry's ``plan.lang``) unless --lang or TASKLIST_LANG chose one."""
+    """Speak the plan's language (the registry's ``plan.lang``) unless the reader chose one."""
     global _lang
-    if plan_lang and _lang is None and not os.environ.get("TASKLIST_LANG"):
+    if plan_lang and not chosen():
         _lang = detect_lang(plan_lang)
 
 
