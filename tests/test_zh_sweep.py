@@ -39,6 +39,9 @@ STRIP = re.compile(
 )
 
 
+ASCII_AFTER_CJK = re.compile(r"[\u4e00-\u9fff][,;:()]")
+
+
 def english_words(text: str) -> list[str]:
     words = re.findall(r"[A-Za-z][A-Za-z_'-]*", STRIP.sub(" ", text))
     return [w for w in words if w.lower() not in REGISTRY_WORDS | SYSTEM_WORDS and w not in COMMANDS]
@@ -111,6 +114,9 @@ def test_every_command_speaks_chinese(tmp_path, monkeypatch):
     sheet_words = [c.value for ws in shown for row in ws.iter_rows() for c in row
                    if isinstance(c.value, str)] + [ws.title for ws in shown]
     problems = [f"$ tasklist {command}\n  {words}" for command, shown in zh.seen if (words := english_words(shown))]
+    # Chinese punctuation in Chinese text: no ASCII , ; : ( ) right after a Chinese character
+    problems += [f"$ tasklist {command}\n  ASCII punctuation: {line.strip()}" for command, shown in zh.seen
+                 for line in shown.splitlines() if ASCII_AFTER_CJK.search(line)]
     problems += [f"feedback workbook: {w}" for w in english_words("\n".join(sheet_words))]
     assert not problems, "English words in Chinese output:\n" + "\n".join(problems)
 

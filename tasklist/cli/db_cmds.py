@@ -66,7 +66,7 @@ def check(json_: Json = False) -> None:
             line += lab("cli.db_check_pending", revisions=", ".join(report.pending))
         typer.echo(line)
         for name, count in report.counts.items():
-            typer.echo(f"  {lab('check.table_' + name)}: {count}")
+            typer.echo(lab("cli.db_count", table=lab("check.table_" + name), count=count))
         for problem in report.problems:
             typer.echo(lab("cli.db_problem", problem=problem), err=True)
         typer.echo(lab("cli.db_ok") if report.ok else lab("cli.db_not_ok"))

@@ -21,6 +21,7 @@ MESSAGES.update({
     "db_no_schema": ("无", "none"),
     "db_check_head": ("{engine}：结构版本 {schema}", "{engine}: schema {schema}"),
     "db_check_pending": ("，待升级 {revisions}", ", pending {revisions}"),
+    "db_count": ("  {table}：{count}", "  {table}: {count}"),
     "db_problem": ("问题：{problem}", "problem: {problem}"),
     "db_ok": ("正常", "ok"),
     "db_not_ok": ("有问题", "NOT OK"),
