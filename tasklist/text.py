@@ -54,7 +54,7 @@ def _code(ch: str) -> str:
 
 def describe(ch: str) -> str:
     """A refused character as a person can read it: ``U+001B (escape)`` / ``U+001B（控制字符）``."""
-    from .messages import t
+    from .messages import current_lang, t
 
     point = ord(ch)
     if 0xDC80 <= point <= 0xDCFF:
@@ -65,7 +65,7 @@ def describe(ch: str) -> str:
     kind = "text.control" if category == "Cc" else "text.bidi" if unicodedata.bidirectional(ch) in _BIDI else \
         "text.invisible" if category == "Cf" else "text.noncharacter"
     name = _NAMES.get(ch) or unicodedata.name(ch, "").lower() or t(kind, "en")
-    return t("text.char", code=_code(ch), name=name if t("text.lang") == "en" else t(kind))
+    return t("text.char", code=_code(ch), name=name if current_lang() == "en" else t(kind))
 
 
 _BIDI = ("LRE", "RLE", "LRO", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI", "AL", "R", "L")

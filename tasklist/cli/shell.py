@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from ..messages import LANGS, set_lang, t
+from ..messages import LANGS, current_lang, set_lang, t
 from ..text import visible
 
 
@@ -216,7 +216,7 @@ def _extra(found: re.Match[str]) -> str:
         return t("help.required")
     if found[2] is not None:
         value = found[2]
-        return t("help.default", value=value.replace("; ", "；") if t("text.lang") == "zh" else value)
+        return t("help.default", value=value.replace("; ", "；") if current_lang() == "zh" else value)
     if found[4] is not None:
         return t("help.env_var_default", name=found[3], value=found[4])
     return t("help.env_var", name=found[3])

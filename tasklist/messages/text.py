@@ -1,7 +1,6 @@
 """What text may hold: why a character is refused."""
 
 MESSAGES: dict[str, tuple[str, str]] = {
-    "lang": ("zh", "en"),
     "char": ("{code}（{name}）", "{code} ({name})"),
     "byte": ("字节 {byte}（不是 UTF-8）", "byte {byte} (not UTF-8)"),
     "surrogate": ("孤立的代理码位", "a lone surrogate"),
