@@ -13,8 +13,12 @@ from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
 NOT_STARTED, IN_PROGRESS, DONE, BLOCKED = "not_started", "in_progress", "done", "blocked"
-STATUSES = (NOT_STARTED, IN_PROGRESS, DONE, BLOCKED)
-STATUS_LABELS_ZH = {NOT_STARTED: "未启动", IN_PROGRESS: "推进中", DONE: "已完成", BLOCKED: "受阻"}
+#: an agency's "done" where the plan verifies completion: a claim (申请销号) awaiting the office's review
+CLAIMED = "claimed"
+STATUSES = (NOT_STARTED, IN_PROGRESS, DONE, BLOCKED, CLAIMED)
+#: what a report may say; a claim is made by reporting done, never typed as a status of its own
+REPORTABLE = (NOT_STARTED, IN_PROGRESS, DONE, BLOCKED)
+STATUS_LABELS_ZH = {NOT_STARTED: "未启动", IN_PROGRESS: "推进中", DONE: "已完成", BLOCKED: "受阻", CLAIMED: "待审核"}
 STATUS_ALIASES = {
     "not started": NOT_STARTED, "in progress": IN_PROGRESS, "done": DONE, "blocked": BLOCKED,
     "started": IN_PROGRESS, "complete": DONE, "completed": DONE,
@@ -24,6 +28,13 @@ STATUS_ALIASES = {
     "完成": DONE, "阻塞": BLOCKED,
 }
 RED, YELLOW, GREEN = "red", "yellow", "green"
+#: the light of a part whose completion claim awaits the office's review (待审核): the office's move
+PENDING = "pending"
+#: verdicts on a completion claim
+ACCEPTED, RETURNED = "accepted", "returned"
+#: the sources of the status updates a verdict appends: the part closed (as of the claim's date), or
+#: in progress again with the office's reason as its note (a part is "returned" while that update is in force)
+SOURCE_VERIFY, SOURCE_RETURN = "verify", "return"
 DEFAULT_WARN_DAYS = 30
 
 
@@ -40,24 +51,29 @@ def progress_for(status: str, progress: int | None, previous: int | None = None)
     that gives none while work goes on (in progress, blocked) keeps the last figure reported."""
     if progress is not None:
         return progress
-    if status == DONE:
+    if status in (DONE, CLAIMED):
         return 100
     return previous if status in (IN_PROGRESS, BLOCKED) else None
 
 
 def item_status(assignment_statuses: Sequence[str]) -> str:
-    """done when every assignment is done; blocked if any is; in progress if any has started."""
+    """done when every assignment is done; claimed (awaiting review) when every one is done or
+    claimed; blocked if any is; in progress if any has started."""
     if assignment_statuses and all(s == DONE for s in assignment_statuses):
         return DONE
+    if assignment_statuses and all(s in (DONE, CLAIMED) for s in assignment_statuses):
+        return CLAIMED
     if BLOCKED in assignment_statuses:
         return BLOCKED
-    if any(s in (IN_PROGRESS, DONE) for s in assignment_statuses):
+    if any(s in (IN_PROGRESS, DONE, CLAIMED) for s in assignment_statuses):
         return IN_PROGRESS
     return NOT_STARTED
 
 
 def is_overdue(due: date | None, status: str, as_of: date) -> bool:
-    """Past due and not done. The due day itself is not overdue; no due date (ongoing) never is."""
+    """Past due and not done. The due day itself is not overdue; no due date (ongoing) never is.
+    A claim awaiting review is not done: it stops the clock as of its date only once accepted (the
+    acceptance closes the part on the claim's date), and a returned claim never stopped it."""
     return due is not None and due < as_of and status != DONE
 
 
@@ -66,7 +82,8 @@ def days_overdue(due: date | None, as_of: date) -> int:
 
 
 def is_due_soon(due: date | None, status: str, as_of: date, warn_days: int = DEFAULT_WARN_DAYS) -> bool:
-    return due is not None and status != DONE and as_of <= due <= as_of + timedelta(days=warn_days)
+    """Due within ``warn_days`` and neither done nor claimed (a claimed part has nothing left to hurry)."""
+    return due is not None and status not in (DONE, CLAIMED) and as_of <= due <= as_of + timedelta(days=warn_days)
 
 
 def current_due(original: date | None, extensions: Iterable[tuple[date, date, str]], as_of: date) -> date | None:
@@ -118,8 +135,9 @@ def _deadlines(cadence: str, day: int | None, as_of: date) -> tuple[date, date]:
 
 
 def stale_against(status: str, last_report: date | None, deadlines: tuple[date, date], since: date | None = None) -> bool:
-    """:func:`is_stale` with the period's deadlines already worked out (a report asks once per plan)."""
-    if status == DONE:
+    """Whether a part missed the last report owed, the period's deadlines already worked out (a
+    report asks once per plan). A part done or claimed owes no more reports."""
+    if status in (DONE, CLAIMED):
         return False
     previous, last = deadlines
     if since is not None and last < since:
@@ -128,7 +146,10 @@ def stale_against(status: str, last_report: date | None, deadlines: tuple[date, 
 
 
 def light(overdue: bool, due_soon: bool, stale: bool, status: str) -> str:
-    """红黄绿灯: red when overdue; yellow when due soon, stale or blocked; green when done or on track."""
+    """红黄绿灯: pending (待审核) while a completion claim awaits the office, whatever the date; red when
+    overdue; yellow when due soon, stale or blocked; green when done or on track."""
+    if status == CLAIMED:
+        return PENDING
     if overdue:
         return RED
     if due_soon or stale or status == BLOCKED:
@@ -136,7 +157,27 @@ def light(overdue: bool, due_soon: bool, stale: bool, status: str) -> str:
     return GREEN
 
 
+def chased(status: str, overdue: bool) -> bool:
+    """Whether an agency is reminded of its part: overdue, and not awaiting the office's review."""
+    return overdue and status != CLAIMED
+
+
 REMINDER_LEVELS = {1: "督办提醒", 2: "催办", 3: "通报"}
+
+#: the quarterly scorecard's weights (考评), each overridable in the registry's ``evaluation:`` block:
+#: every agency starts its quarter at ``base``; each count below adds its weight times the count
+EVALUATION_WEIGHTS: dict[str, float] = {
+    "base": 100,
+    "completed_on_time": 2,  # a part completed (claim accepted) on or before its due date
+    "completed_late": 0,  # a part completed after its due date
+    "overdue": -5,  # a part overdue at the quarter's end
+    "overdue_per_30_days": -1,  # each full 30 days those parts were overdue at the quarter's end
+    "report_missed": -1,  # a report owed under the plan's cadence and not made by its deadline
+    "claim_returned": -2,  # a completion claim the office returned (退回)
+    "reminder_1": -1,  # a reminder received: 督办提醒
+    "reminder_2": -2,  # 催办
+    "reminder_3": -5,  # 通报
+}
 
 
 def reminder_level(times_reminded: int) -> int:
@@ -192,7 +233,7 @@ SQL_BELONGS_TO = "(a.agency_id = ? OR a.via_group_id = ?)"
 #: is_overdue over facts g: ? = as_of
 SQL_OVERDUE = "(g.due IS NOT NULL AND g.due < ? AND g.status <> 'done')"
 #: is_due_soon over facts g: ?, ? = as_of, as_of + warn_days
-SQL_DUE_SOON = "(g.due IS NOT NULL AND g.due >= ? AND g.due <= ? AND g.status <> 'done')"
+SQL_DUE_SOON = "(g.due IS NOT NULL AND g.due >= ? AND g.due <= ? AND g.status NOT IN ('done', 'claimed'))"
 
 
 def sql_stale(plans: Iterable[tuple[str, dict, date | None]], as_of: date) -> tuple[str, list[str]]:
@@ -206,4 +247,4 @@ def sql_stale(plans: Iterable[tuple[str, dict, date | None]], as_of: date) -> tu
         params += [plan_id, previous.isoformat()]
     if not cases:
         return "0", []
-    return f"(CASE WHEN g.status = 'done' THEN 0 ELSE (CASE g.plan_id {' '.join(cases)} ELSE 0 END) END)", params
+    return f"(CASE WHEN g.status IN ('done', 'claimed') THEN 0 ELSE (CASE g.plan_id {' '.join(cases)} ELSE 0 END) END)", params

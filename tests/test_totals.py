@@ -33,7 +33,7 @@ def random_history(conn, seed):
         assigned = assignments_of(conn, item)
         who = resolve_agency(conn, rng.choice(assigned).agency)
         day = rng.choice(edges) if rng.random() < 0.4 else start + timedelta(days=rng.randrange(0, 2100))
-        ids = record_update(conn, item, status=rng.choice(rules.STATUSES), as_of=date(2030, 1, 1), agency=who,
+        ids = record_update(conn, item, status=rng.choice(rules.REPORTABLE), as_of=date(2030, 1, 1), agency=who,
                             reported_on=day, note="随机")
         if rng.random() < 0.1:
             try:

@@ -54,6 +54,7 @@ def _root(
 _GROUPS = (
     ("registry_cmds", "register", ("load", "list", "show", "agencies")),
     ("tracking_cmds", "register", ("update", "done", "undo", "extend", "history")),
+    ("review_cmds", "register", ("review", "verify", "evidence")),
     ("report_cmds", "register", ("status", "overdue")),
     ("export_cmds", "register", ("weekly", "export")),
     ("export_cmds", "register_reminders", ("remind", "reminders")),

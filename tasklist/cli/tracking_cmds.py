@@ -45,12 +45,25 @@ def register(app: typer.Typer) -> None:
     app.command("history")(history)
 
 
-def _record(item_id, status, agency, all_, progress, note, on, by, as_of, json_):  # type: ignore[no-untyped-def]
+Evidence = Annotated[list[str] | None, typer.Option(
+    "--evidence", help="A file submitted with a completion claim (佐证材料: PDF, PNG, JPEG, DOCX or XLSX; repeatable).",
+    show_default=False)]
+Verified = Annotated[bool, typer.Option("--verified", help="The office's own report: accept the completion at once "
+                                        "(recorded as a claim and its acceptance).")]
+
+
+def _record(item_id, status, agency, all_, progress, note, on, by, as_of, json_,  # type: ignore[no-untyped-def]
+            evidence=None, verified=False):
     from ..reports.views import history as history_rows
     from ..storage.lookup import resolve_item
     from ..storage.writes import record_update
     from .common import agency_named
 
+    files = []
+    if evidence:
+        from ..evidence import read_files
+
+        files = read_files(evidence)
     with database() as conn:
         today = resolve_as_of(None, conn)
         reported = parse_day(on) or parse_day(as_of) or today
@@ -58,7 +71,8 @@ def _record(item_id, status, agency, all_, progress, note, on, by, as_of, json_)
         who = [agency_named(conn, a) for a in agency] if agency else None
         skipped: list[tuple[str, str, str]] = []
         ids = record_update(conn, ref, status=status, as_of=today, agency=who, all_agencies=all_, progress=progress,
-                            note=note, reported_on=reported, reported_by=by, skipped=skipped)
+                            note=note, reported_on=reported, reported_by=by, skipped=skipped, evidence=files,
+                            verified=verified)
         rows = [r for r in history_rows(conn, item=ref) if r.id in ids]
     lab = labels()
     for name, was, on_day in skipped:  # stderr, in every mode: the JSON lists what was recorded
@@ -68,8 +82,21 @@ def _record(item_id, status, agency, all_, progress, note, on, by, as_of, json_)
         print_json([r.as_dict() for r in rows])
         return
     for r in rows:
-        typer.echo(visible(lab("cli.recorded", id=r.id, code=r.item, agency=r.agency, status=lab.status(r.status),
-                               on=r.reported_on)), err=True)
+        typer.echo(visible(recorded_line(lab, r, len(files))), err=True)
+
+
+def recorded_line(lab, r, files: int = 0) -> str:  # type: ignore[no-untyped-def]
+    """What a command says of one update it recorded: a report, a completion claim, or a verdict."""
+    from ..rules import CLAIMED, SOURCE_RETURN, SOURCE_VERIFY
+
+    if r.status == CLAIMED:
+        return lab("cli.claimed", id=r.id, code=r.item, agency=r.agency, on=r.reported_on,
+                   files=lab("cli.claim_files", n=files) if files else "")
+    if r.source == SOURCE_VERIFY:
+        return lab("cli.verified", id=r.id, code=r.item, agency=r.agency, on=r.reported_on)
+    if r.source == SOURCE_RETURN:
+        return lab("cli.returned", id=r.id, code=r.item, agency=r.agency, on=r.reported_on, reason=r.note)
+    return lab("cli.recorded", id=r.id, code=r.item, agency=r.agency, status=lab.status(r.status), on=r.reported_on)
 
 
 def update(
@@ -82,10 +109,12 @@ def update(
     on: On = None,
     by: By = None,
     as_of: WriteDay = None,
+    evidence: Evidence = None,
+    verified: Verified = False,
     json_: Json = False,
 ) -> None:
     """Record a status update for one agency's part of an item (appended; nothing is overwritten)."""
-    _record(item_id, status, agency, all_, progress, note, on, by, as_of, json_)
+    _record(item_id, status, agency, all_, progress, note, on, by, as_of, json_, evidence, verified)
 
 
 def done(
@@ -96,10 +125,12 @@ def done(
     on: On = None,
     by: By = None,
     as_of: WriteDay = None,
+    evidence: Evidence = None,
+    verified: Verified = False,
     json_: Json = False,
 ) -> None:
     """Mark an agency's part of an item done (shorthand for update --status done)."""
-    _record(item_id, "done", agency, all_, None, note, on, by, as_of, json_)
+    _record(item_id, "done", agency, all_, None, note, on, by, as_of, json_, evidence, verified)
 
 
 def undo(

@@ -27,7 +27,7 @@ from ..storage.lookup import (
     signing_key,
     update_brief,
 )
-from ..storage.writes import NewUpdate, check_name, check_update, record_feedback
+from ..storage.writes import NewUpdate, check_name, check_update, plan_reviews, record_feedback
 from ..text import check as check_text
 from ..text import problem as text_problem
 from .workbook import (
@@ -169,6 +169,7 @@ def import_feedback(
 
     assigned = assignment_ids_by_code(conn, agency, export.plan_id)
     start = plan_start(plan)
+    reviews = plan_reviews(conn, export.plan_id)
     planned: list[PlannedUpdate] = []
     for (n, r), code in zip(listed, codes):
         filled = dict(zip(FILL, r[-len(FILL):]))
@@ -239,6 +240,10 @@ def import_feedback(
                 check_update(key, pct, text, day, as_of)
             except BadInput as exc:
                 problem("feedback.cell_problem", _field_of(exc), why=exc.message)
+        if len(problems) == before and key == rules.DONE and reviews:  # a claim (申请销号): the office verifies it
+            if not text:
+                problem("feedback.claim_note", "note")
+            key = rules.CLAIMED
         if len(problems) == before and key is not None:
             planned.append(PlannedUpdate(n, code, key, pct, text, day))
     if problems:

@@ -102,7 +102,9 @@ def build_reminders(
 
         check(signature, "--signature")
     items = snapshot(conn, as_of, warn_days=warn_days, overdue_only=not include_due_soon)
-    groups = overdue_groups(conn, items, agency)
+    # a part whose completion claim awaits the office's review is the office's move, not the agency's
+    groups = {name: kept for name, late in overdue_groups(conn, items, agency).items()
+              if (kept := [a for a in late if rules.chased(a.status, a.overdue)])}
     soon: dict[str, list[AssignmentState]] = {}
     if include_due_soon:
         for item in items:
@@ -181,12 +183,15 @@ def _message(name: str, full_name: str, recipients: list[tuple[str, str]], sende
     greeting = say("mail.greeting", name=one_line(full_name))
     intro = say("mail.intro", nth=nth, kind=say("mail.first_time") if level == 1 else level_name, as_of=day,
                 n=Count(len(late)))
+    returned = [say("mail.returned_line", code=a.item.code, reason=one_line(a.returned)) for a in late if a.returned]
+    if returned:  # the office's reasons, so the agency knows what its next claim needs
+        intro += "\n\n" + say("mail.returned_intro") + "\n" + "\n".join(returned)
     closing = say("mail.closing")
     contact = signature.strip() if signature else ""
     msg.set_content(greeting + "\n\n" + intro + "\n\n" + _plain_table(table)
                     + ("\n\n" + _plain_table(soon_table) if soon_table else "")
                     + "\n\n" + closing + "\n" + (f"\n{contact}\n" if contact else ""))
-    body = f"<p>{_esc(greeting)}</p><p>{_esc(intro)}</p>" + html_table(table)
+    body = f"<p>{_esc(greeting)}</p><p>{_esc(intro).replace(chr(10), '<br>')}</p>" + html_table(table)
     if soon_table:
         body += html_table(soon_table)
     body += f"<p>{_esc(closing)}</p>"

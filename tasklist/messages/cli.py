@@ -12,6 +12,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "undo_left": ("#{id}：其后已有新的报送，保持不变", "#{id}: reported again since; left as it is"),
     "extended": ("延期 #{id}：{code}{agency} 完成时间改为 {due}", "extension #{id}: {code}{agency} due {due}"),
     "wrote": ("已写入 {path}", "wrote {path}"),
+    "claimed": ("#{id} {code} {agency}：申请销号，待审核（{on}）{files}", "#{id} {code} {agency}: completion claimed, awaiting review ({on}){files}"),
+    "claim_files": ("，附佐证材料 {n} 个", ", {n} evidence file(s)"),
+    "verified": ("#{id} {code} {agency}：审核通过，已销号（完成日期 {on}）", "#{id} {code} {agency}: accepted; closed as done on {on}"),
+    "returned": ("#{id} {code} {agency}：已退回（{on}）：{reason}", "#{id} {code} {agency}: returned ({on}): {reason}"),
+    "evidence_written": ("已写出佐证材料：{path}（{size} 字节）", "wrote evidence {path} ({size} bytes)"),
+    "evidence_added": ("{code} {agency}：销号申请 #{id} 已附佐证材料 {name}", "{code} {agency}: evidence {name} attached to claim #{id}"),
 }
 MESSAGES.update({
     "db_applied": ("已升级数据库结构：{revisions}", "applied {revisions}"),

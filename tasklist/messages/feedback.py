@@ -151,6 +151,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                      "{where}: {field}: empty; choose 未启动, 推进中, 已完成 or 受阻"),
     "status_not_text": ("{where}：{field}：{kind}，不是状态；请选择未启动、推进中、已完成或受阻",
                         "{where}: {field}: {kind}, not a status; choose 未启动, 推进中, 已完成 or 受阻"),
+    "claim_note": ("{where}：{field}：报送“已完成”即申请销号，须填写完成情况",
+                   "{where}: {field}: reporting done claims completion and needs a note saying what was done"),
     "status_unknown": ("{where}：{field}：无法识别的状态“{value}”", "{where}: {field}: unknown status {value!r}"),
     "progress_bad": ("{where}：{field}：应为 0 至 100 的整数，而不是 {shown}", "{where}: {field}: must be a whole number 0 to 100, not {shown}"),
     "quoted": ("“{value}”", "{value!r}"),

@@ -6,4 +6,5 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "agency_name": ("单位名称", "agency name"),
     "item_id": ("事项编号", "item id"),
     "feedback_file_name": ("反馈表文件名", "feedback file name"),
+    "evidence": ("佐证材料文件名", "evidence file name"),
 }

@@ -86,10 +86,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     'short_in_progress': ('推进', 'Doing'),
     'short_not_started': ('未启', 'NotSt'),
     'short_blocked': ('受阻', 'Block'),
+    'short_claimed': ('待审', 'Revw'),
     'short_overdue': ('逾期', 'Late'),
     'short_due_soon': ('临期', 'Soon'),
     'short_stale': ('未报', 'Stale'),
 }
 MESSAGES.update({
     "light_red": ("红", "red"), "light_yellow": ("黄", "yellow"), "light_green": ("绿", "green"),
+    "light_pending": ("待审核", "review"),
+    "verdict_accepted": ("审核通过", "accepted"), "verdict_returned": ("退回", "returned"),
 })

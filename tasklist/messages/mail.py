@@ -27,4 +27,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "refused": ("收件人被拒收：{who}", "refused: {who}"),
     "partly_refused": ("部分收件人被拒收：{who}", "some recipients refused: {who}"),
     "send_failed": ("发送失败：{error}", "not sent: {error}"),
+    "returned_intro": ("以下事项的销号申请已被退回，请按要求补充后重新申请：", "The completion claims on these items were returned; please complete them and claim again:"),
+    "returned_line": ("· {code}：{reason}", "· {code}: {reason}"),
 }

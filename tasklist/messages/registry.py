@@ -46,6 +46,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "node_seq": ("列表", "a list"), "node_map": ("映射", "a mapping"),
     # -- the plan
     "plan_id_shape": ("“{value}”只能由小写字母、数字、“.”、“_”和“-”组成", "{value!r} must be lower-case letters, digits, '.', '_' or '-'"),
+    "not_bool": ("应为 true 或 false，而不是{kind}“{value}”", "must be true or false, not {kind} {value!r}"),
+    "not_number": ("应为数值，而不是{kind}“{value}”", "must be a number, not {kind} {value!r}"),
+    "weight_range": ("权重“{value}”超出范围（-1000 至 1000）", "weight {value!r} is out of range (-1000 to 1000)"),
     "plan_lang": ("未知的语言“{value}”（可用：zh-CN、en）", "unknown language {value!r} (zh-CN or en)"),
     "unknown_timezone": ("未知的时区“{value}”（例如 Asia/Shanghai）", "unknown time zone {value!r} (e.g. Asia/Shanghai)"),
     "quarterly_no_day": ("按季度报送不设日期（季度末报送）", "quarterly reporting takes no day (reports fall due at quarter end)"),

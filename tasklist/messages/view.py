@@ -107,4 +107,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "detail_updates": ("更新", "updates"),
     "office_follows": ("{agency}：没有成员单位，无人接收提醒；其 {count} 项逾期事项由协调办公室自行跟进",
                        "{agency}: has no member agencies, so nobody receives a reminder; its {count} overdue item(s) are the office's to follow up"),
+    # completion claims and the office's review
+    "claims_title": ("待审核的销号申请（截至 {as_of}）", "Completion claims awaiting review (as of {as_of})"),
+    "claimed_on": ("申请日期", "claimed on"),
+    "claim_age": ("已等待", "waiting"),
+    "days": ("{n} 天", "{n} d"),
+    "claim_note": ("完成情况", "what was done"),
+    "evidence": ("佐证材料", "evidence"),
+    "no_evidence": ("无", "none"),
+    "no_claims": ("没有待审核的销号申请", "no completion claims await review"),
+    "returned_note": ("【销号申请被退回】{reason}", "[completion claim returned] {reason}"),
+    "returned_line": ("退回：{agency}：{reason}", "returned: {agency}: {reason}"),
 }

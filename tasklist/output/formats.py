@@ -20,7 +20,8 @@ from .tables import Column, Table
 
 FORMATS = ("csv", "xlsx", "json", "md", "html")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-LIGHT_COLOURS = {"red": "#d32f2f", "yellow": "#f9a825", "green": "#2e7d32", "红": "#d32f2f", "黄": "#f9a825", "绿": "#2e7d32"}
+LIGHT_COLOURS = {"red": "#d32f2f", "yellow": "#f9a825", "green": "#2e7d32", "pending": "#1565c0", "红": "#d32f2f", "黄": "#f9a825",
+                 "绿": "#2e7d32", "待审核": "#1565c0", "review": "#1565c0"}
 
 
 def neutralise(value: Any) -> Any:

@@ -274,8 +274,8 @@ def progress_bar(label: str, total: int) -> Iterator[Callable[[int, int], None]]
         yield lambda done, _total: bar.update(task, completed=done)
 
 
-LIGHT_STYLE = {"red": "bold red", "yellow": "yellow", "green": "green"}
-STATUS_STYLE = {"done": "green", "in_progress": "cyan", "blocked": "magenta", "not_started": "dim"}
+LIGHT_STYLE = {"red": "bold red", "yellow": "yellow", "green": "green", "pending": "blue"}
+STATUS_STYLE = {"done": "green", "in_progress": "cyan", "blocked": "magenta", "not_started": "dim", "claimed": "blue"}
 
 
 def _table(title: str | None = None, *, gap: int = 3) -> Table:
@@ -408,6 +408,9 @@ def item_detail(item: ItemState, history: Sequence[HistoryRow], extensions: Sequ
         head.add_row(labels("due"), item.due.isoformat() if item.due else "—")
     head.add_row(labels("status"), Text.assemble(_status(labels, item.status), "  ", _light(labels, item.light)))
     parts: list[RenderableType] = [head, assignments_table(item.assignments, labels)]
+    for a in item.assignments:  # a returned claim's reason stays in sight until the part is reported again
+        if a.returned:
+            parts.append(_t(labels("view.returned_line", agency=a.agency, reason=a.returned), style="blue"))
     if extensions:
         ext = _table(labels("extensions"))
         for key in EXTENSION_FIELDS:
@@ -527,29 +530,30 @@ def overdue_summary(labels: Labels, *, items: int, assignments: int, agencies: i
                      agencies=Count(agencies), as_of=as_of))
 
 
-SUMMARY_KEYS = ("assigned", "done", "in_progress", "not_started", "blocked", "overdue", "due_soon", "stale")
+SUMMARY_KEYS = ("assigned", "done", "in_progress", "not_started", "blocked", "claimed", "overdue", "due_soon", "stale")
 
 
 def summary_table(rows: Sequence[AgencySummary], labels: Labels, as_of: str) -> Table:
     """Nine numbers and a name: short headers, one cell between columns, each number column as wide
     as its header or its widest number; the names whole while the screen has room for them (sized
-    when shown, to the screen it is shown on)."""
+    when shown, to the screen it is shown on). Claims awaiting review get a column while there are any."""
     total = AgencySummary(labels("total"))
     for r in rows:
         for key in SUMMARY_KEYS:
             setattr(total, key, getattr(total, key) + getattr(r, key))
+    keys = [k for k in SUMMARY_KEYS if k != "claimed" or total.claimed]
     table = _table(labels("status_title", as_of=as_of), gap=1)
     _natural_column(table, labels("agency"))
-    for key in SUMMARY_KEYS:
+    for key in keys:
         _sized(table, labels("short_" + key), [str(getattr(total, key))], justify="right")
     _sized(table, labels("last_report"), least=11, justify="right")  # a date set off from the numbers
     table.auto_fit = True
-    styles = {"overdue": "bold red", "due_soon": "yellow", "stale": "yellow"}
+    styles = {"overdue": "bold red", "due_soon": "yellow", "stale": "yellow", "claimed": "blue"}
     for r in rows:
-        cells = [Text(str(getattr(r, k)), style=styles.get(k, "") if getattr(r, k) else "") for k in SUMMARY_KEYS]
+        cells = [Text(str(getattr(r, k)), style=styles.get(k, "") if getattr(r, k) else "") for k in keys]
         table.add_row(r.agency, *cells, r.last_report.isoformat() if r.last_report else "—")
     table.add_section()
-    table.add_row(total.agency, *(str(getattr(total, k)) for k in SUMMARY_KEYS), "")
+    table.add_row(total.agency, *(str(getattr(total, k)) for k in keys), "")
     return table
 
 
@@ -627,7 +631,7 @@ def _plain(value: Any) -> str:
 def _styled(column: Any, value: Any) -> Text:
     text = _plain(value).replace("\n", " ")
     if column.kind == "light":
-        key = {"红": "red", "黄": "yellow", "绿": "green"}.get(text, text)
+        key = {"红": "red", "黄": "yellow", "绿": "green", "待审核": "pending", "review": "pending"}.get(text, text)
         return _t("● " + text, style=LIGHT_STYLE.get(key, ""))
     return _t(text)
 
@@ -784,3 +788,27 @@ def audit_table(rows: Sequence[dict[str, Any]], labels: Labels, *, limit: int | 
         table.add_row(str(r["id"]), r["at"][:19], Text(r["actor"]), Text(audit_action(labels, r["action"])),
                       Text(r["subject"]), Text(detail))
     return _with_more(table, labels, len(rows) - len(shown))
+
+
+def claims_table(claims: Sequence[Any], labels: Labels, as_of: str, *, limit: int | None,
+                 width: int = 80) -> RenderableType:
+    """Completion claims awaiting the office's review (待审核), oldest first, with their evidence."""
+    table = _table(labels("view.claims_title", as_of=as_of))
+    shown = claims if limit is None else claims[:limit]
+    _sized(table, "#", [str(c.claim_id) for c in shown], justify="right")
+    _id_column(table, labels, (c.item for c in shown))
+    _sized(table, labels("agency"), (c.agency for c in shown), most=14)
+    _fixed(table, labels("view.claimed_on"), 10)
+    _sized(table, labels("view.claim_age"), [labels("view.days", n=c.age_days) for c in shown], justify="right")
+    table.add_column(labels("view.claim_note"), no_wrap=True, overflow="ellipsis")
+    _sized(table, labels("view.evidence"), [_evidence_cell(labels, c.evidence) for c in shown], most=24)
+    for c in shown:
+        table.add_row(str(c.claim_id), c.item, c.agency, c.claimed_on.isoformat(), labels("view.days", n=c.age_days),
+                      c.note or "", _evidence_cell(labels, c.evidence))
+    return _with_more(_fit(table, width), labels, len(claims) - len(shown))
+
+
+def _evidence_cell(labels: Labels, files: Sequence[Any]) -> str:
+    if not files:
+        return labels("view.no_evidence")
+    return "、".join(f.name for f in files) if labels.lang == "zh" else ", ".join(f.name for f in files)

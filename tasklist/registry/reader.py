@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..dates import due_from_text, valid_timezone
+from ..rules import EVALUATION_WEIGHTS
 from ..errors import Problem, RegistryError, TasklistError, os_reason
 from ..messages import join, t
 from ..text import REFUSED, refusal
@@ -90,6 +91,8 @@ class PlanSpec:
     reporting: dict[str, Any]
     where: Where
     lang: str = "zh-CN"  # what the plan's office reads: zh-CN (default) or en
+    review: bool = True  # an agency's "done" is a claim the office verifies (审核销号)
+    evaluation: dict[str, float] | None = None  # the scorecard's weights that differ from the defaults
 
 
 @dataclass
@@ -533,7 +536,8 @@ def _read_plan(nodes: list[tuple[_Reader, Any]], problems: list[Problem], files:
     for reader, node in nodes[1:]:
         reader.add(node, "plan", _m("second_plan", first=nodes[0][0].where(nodes[0][1])))
     reader, node = nodes[0]
-    fields = reader.mapping(node, "plan", {"id", "title"}, {"doc_no", "issued", "issuer", "timezone", "reporting", "lang"})
+    fields = reader.mapping(node, "plan", {"id", "title"}, {"doc_no", "issued", "issuer", "timezone", "reporting", "lang",
+                                                          "review", "evaluation"})
     if fields is None:
         return None
     plan_id = reader.text(fields["id"], "plan.id") if "id" in fields else None
@@ -563,9 +567,36 @@ def _read_plan(nodes: list[tuple[_Reader, Any]], problems: list[Problem], files:
             lang = given
         elif given is not None:
             reader.add(fields["lang"], "plan.lang", _m("plan_lang", value=given))
+    review = True
+    if "review" in fields:
+        if fields["review"].tag.endswith(":bool"):
+            review = bool(_construct(fields["review"]))
+        else:
+            reader.add(fields["review"], "plan.review", _m("not_bool", kind=_kind(fields["review"]),
+                                                            value=fields["review"].value))
+    evaluation = _read_evaluation(reader, fields["evaluation"]) if "evaluation" in fields else None
     if plan_id is None or title is None:
         return None
-    return PlanSpec(plan_id, title, doc_no, issued, issuer, timezone, reporting, reader.where(node), lang)
+    return PlanSpec(plan_id, title, doc_no, issued, issuer, timezone, reporting, reader.where(node), lang, review,
+                    evaluation)
+
+
+def _read_evaluation(reader: _Reader, node: Any) -> dict[str, float] | None:
+    """The scorecard's weights (``rules.EVALUATION_WEIGHTS`` names them): each a number."""
+    fields = reader.mapping(node, "plan.evaluation", set(), set(EVALUATION_WEIGHTS))
+    if fields is None:
+        return None
+    out: dict[str, float] = {}
+    for key, value in fields.items():
+        if not (value.tag.endswith(":int") or value.tag.endswith(":float")):
+            reader.add(value, f"plan.evaluation.{key}", _m("not_number", kind=_kind(value), value=value.value))
+            continue
+        number = _construct(value)
+        if isinstance(number, bool) or number != number or abs(number) > 1000:  # NaN, or beyond any sane weight
+            reader.add(value, f"plan.evaluation.{key}", _m("weight_range", value=value.value))
+            continue
+        out[key] = number
+    return out
 
 
 PLAN_LANGS = ("zh-CN", "en")

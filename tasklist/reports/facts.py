@@ -39,6 +39,9 @@ class AssignmentState:
     stale: bool
     light: str
     item: ItemState = field(repr=False)
+    #: the reason the office gave when it returned this part's completion claim (退回), while that
+    #: return is the update in force
+    returned: str | None = None
 
     def belongs_to(self, agency: AgencyRef | None) -> bool:
         """Whether this part is ``agency``'s: its own, or a member's of the group it names (None: any)."""
@@ -50,6 +53,7 @@ class AssignmentState:
             "status": self.status, "progress": self.progress, "note": self.note,
             "last_report": _iso(self.last_report), "due": _iso(self.due), "overdue": self.overdue,
             "days_overdue": self.days_overdue, "due_soon": self.due_soon, "stale": self.stale, "light": self.light,
+            "returned": self.returned,
         }
 
 
@@ -167,7 +171,7 @@ def snapshot(
             state.extensions = len(item_exts)
     rows = conn.all(
         "SELECT a.id, a.item_id, a.agency_id, g.name, a.role, grp.name, a.via_group_id, u.status, u.progress, u.note, u.reported_on, "
-        "u.reverses_id "
+        "u.reverses_id, u.source "
         "FROM assignment a JOIN item i ON i.id = a.item_id JOIN agency g ON g.id = a.agency_id "
         f"LEFT JOIN agency grp ON grp.id = a.via_group_id {rules.sql_update_in_force_join(conn.dialect)} "
         f"WHERE a.archived = 0 AND {item_filter} "
@@ -179,7 +183,7 @@ def snapshot(
     for start in range(0, len(undone), 500):
         chunk = undone[start:start + 500]
         real_report.update(conn.all(_LAST_REPORT.format(ids=",".join("?" * len(chunk))), (*chunk, day)))
-    for aid, item_id, agency_id, agency, role, via, via_id, status, progress, note, reported_on, reverses in rows:
+    for aid, item_id, agency_id, agency, role, via, via_id, status, progress, note, reported_on, reverses, source in rows:
         item = items.get(item_id)
         if item is None:
             continue
@@ -196,7 +200,7 @@ def snapshot(
         item.assignments.append(AssignmentState(
             aid, agency_id, agency, role, via, via_id, status, progress, note, last_report, due, overdue,
             rules.days_overdue(due, as_of) if overdue else 0, due_soon, stale, rules.light(overdue, due_soon, stale, status),
-            item,
+            item, note if source == rules.SOURCE_RETURN else None,
         ))
     for item in items.values():
         statuses = [a.status for a in item.assignments]
@@ -288,6 +292,7 @@ class AgencySummary:
     due_soon: int = 0
     stale: int = 0
     last_report: date | None = None
+    claimed: int = 0  # completion claims awaiting the office's review (待审核)
 
     def as_dict(self) -> dict[str, Any]:
         out = dict(self.__dict__)

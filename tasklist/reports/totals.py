@@ -59,13 +59,15 @@ def _item_facts(conn: Connection, as_of: date, items: tuple[str, list] | None = 
     where = "i.archived = 0" + (f" AND {items[0]}" if items else "")
     sql = (
         "SELECT i.id, i.plan_id, i.position, "
-        f"CASE WHEN f.n > 0 AND f.n_done = f.n THEN '{rules.DONE}' WHEN f.n_blocked > 0 THEN '{rules.BLOCKED}' "
+        f"CASE WHEN f.n > 0 AND f.n_done = f.n THEN '{rules.DONE}' "
+        f"WHEN f.n > 0 AND f.n_done + f.n_claimed = f.n THEN '{rules.CLAIMED}' WHEN f.n_blocked > 0 THEN '{rules.BLOCKED}' "
         f"WHEN f.n_started > 0 THEN '{rules.IN_PROGRESS}' ELSE '{rules.NOT_STARTED}' END AS status, "
         f"COALESCE(f.overdue, 0) AS overdue, COALESCE(f.stale, 0) AS stale, {item_due} AS due "
         "FROM item i LEFT JOIN (SELECT g.item_id, COUNT(*) AS n, "
         f"SUM(CASE WHEN g.status = '{rules.DONE}' THEN 1 ELSE 0 END) AS n_done, "
+        f"SUM(CASE WHEN g.status = '{rules.CLAIMED}' THEN 1 ELSE 0 END) AS n_claimed, "
         f"SUM(CASE WHEN g.status = '{rules.BLOCKED}' THEN 1 ELSE 0 END) AS n_blocked, "
-        f"SUM(CASE WHEN g.status IN ('{rules.IN_PROGRESS}', '{rules.DONE}') THEN 1 ELSE 0 END) AS n_started, "
+        f"SUM(CASE WHEN g.status IN ('{rules.IN_PROGRESS}', '{rules.DONE}', '{rules.CLAIMED}') THEN 1 ELSE 0 END) AS n_started, "
         f"MAX(CASE WHEN {rules.SQL_OVERDUE} THEN 1 ELSE 0 END) AS overdue, MAX({stale}) AS stale "
         f"FROM ({facts}) g GROUP BY g.item_id) f ON f.item_id = i.id "
         f"WHERE {where}"
@@ -145,9 +147,9 @@ def agency_summary(conn: Connection, as_of: date, *, warn_days: int = rules.DEFA
         params = [day, day, soon, *stale_params, *fact_params]
     rows = conn.all(sql, params)
     out = []
-    for name, _, assigned, not_started, in_progress, done, blocked, overdue, due_soon, stale_n, last in rows:
+    for name, _, assigned, not_started, in_progress, done, blocked, claimed, overdue, due_soon, stale_n, last in rows:
         out.append(AgencySummary(name, assigned, done, in_progress, not_started, blocked, overdue, due_soon, stale_n,
-                                 _date(last)))
+                                 _date(last), claimed))
     return out
 
 

@@ -93,7 +93,7 @@ def _check(conn: Connection, report: CheckReport) -> None:
 
 def _history_kept(conn: Connection) -> list[str]:
     """History that shrank (rows deleted with the triggers out of the way) or lost its guards."""
-    from .rights import HISTORY
+    from .rights import HISTORY, UNSTAMPED
 
     found = []
     recorded = dict(conn.all("SELECT table_name, rows FROM history_count"))
@@ -107,7 +107,7 @@ def _history_kept(conn: Connection) -> list[str]:
     else:
         triggers = {r[0] for r in conn.all("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgenabled <> 'D'")}
         wanted = {f"{t}_{kind}" for t in HISTORY for kind in ("append_only", "no_truncate", "counted")}
-        wanted |= {f"{t}_who" for t in HISTORY if t != "feedback_row"}
+        wanted |= {f"{t}_who" for t in HISTORY if t not in UNSTAMPED}
     for name in sorted(wanted - triggers):
         found.append(t("check.unguarded", name=name))
     return found

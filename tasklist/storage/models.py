@@ -17,7 +17,7 @@ Python users get an ORM over a tasklist database::
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Index, Integer, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Index, Integer, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 #: primary keys: BIGSERIAL on PostgreSQL, SQLite's rowid alias (INTEGER PRIMARY KEY AUTOINCREMENT) there
@@ -40,6 +40,9 @@ class Plan(SQLModel, table=True):
     reporting: str = Field(sa_type=Text)  # JSON: {"cadence": "quarterly"} etc.
     loaded_at: str = Field(sa_type=Text)
     lang: str = Field(default="zh-CN", sa_type=Text, sa_column_kwargs={"server_default": "zh-CN"})  # zh-CN or en
+    # 1: an agency's "done" is a completion claim (申请销号) the office verifies (审核销号); 0: it closes the part
+    review: int = Field(default=1, sa_type=Integer, sa_column_kwargs={"server_default": "1"})
+    evaluation: str | None = Field(default=None, sa_type=Text)  # JSON: the quarterly scorecard's weights (考评)
 
 
 class Agency(SQLModel, table=True):
@@ -113,7 +116,7 @@ class StatusUpdate(SQLModel, table=True):
     )
     id: int | None = Field(default=None, primary_key=True, sa_type=ID)
     assignment_id: int = Field(foreign_key="assignment.id", sa_type=Integer)
-    status: str = Field(sa_type=Text)  # not_started | in_progress | done | blocked
+    status: str = Field(sa_type=Text)  # not_started | in_progress | done | blocked | claimed (待审核)
     progress: int | None = Field(default=None, sa_type=Integer)
     note: str | None = Field(default=None, sa_type=Text)
     reported_on: str = Field(sa_type=Text)
@@ -249,3 +252,44 @@ class FeedbackRow(SQLModel, table=True):
     imported_at: str = Field(sa_type=Text)
     file_name: str = Field(sa_type=Text)
     forced: int = Field(default=0, sa_type=Integer, sa_column_kwargs=_zero())  # applied over a newer update (--force)
+
+
+class Review(SQLModel, table=True):
+    """The office's verdict on a completion claim (审核销号): accepted (the part is closed as of the
+    claim's date) or returned (退回, with a reason: the part is in progress again). A claim gets one
+    verdict; each verdict appends the status update it implies (``update_id``). History."""
+
+    __tablename__ = "review"
+    __table_args__ = (_AUTOINCREMENT,)
+    id: int | None = Field(default=None, primary_key=True, sa_type=ID)
+    claim_id: int = Field(foreign_key="status_update.id", sa_type=Integer, unique=True)
+    verdict: str = Field(sa_type=Text)  # accepted | returned
+    reason: str | None = Field(default=None, sa_type=Text)
+    reviewed_on: str = Field(sa_type=Text)  # YYYY-MM-DD
+    update_id: int = Field(foreign_key="status_update.id", sa_type=Integer)
+    recorded_at: str = Field(sa_type=Text)
+    recorded_by: str = Field(sa_type=Text)
+
+
+class EvidenceBlob(SQLModel, table=True):
+    """A file submitted as evidence (佐证材料), stored once by its SHA-256 whatever the number of
+    claims that name it. History."""
+
+    __tablename__ = "evidence_blob"
+    sha256: str = Field(primary_key=True, sa_type=Text)
+    media_type: str = Field(sa_type=Text)
+    size: int = Field(sa_type=BigInteger)
+    content: bytes = Field(sa_type=LargeBinary)
+
+
+class Evidence(SQLModel, table=True):
+    """A file attached to a completion claim, under the name it was submitted with. History."""
+
+    __tablename__ = "evidence"
+    __table_args__ = (Index("ix_evidence_update", "update_id"), _AUTOINCREMENT)
+    id: int | None = Field(default=None, primary_key=True, sa_type=ID)
+    update_id: int = Field(foreign_key="status_update.id", sa_type=Integer)
+    sha256: str = Field(foreign_key="evidence_blob.sha256", sa_type=Text)
+    file_name: str = Field(sa_type=Text)
+    recorded_at: str = Field(sa_type=Text)
+    recorded_by: str = Field(sa_type=Text)

@@ -23,7 +23,9 @@ from .lookup import AgencyRef
 
 #: tables whose rows are history: appended, never changed
 HISTORY = ("status_update", "extension", "load_log", "reminder_log", "import_log", "audit_log", "feedback_export",
-           "feedback_row")
+           "feedback_row", "review", "evidence_blob", "evidence")
+#: history tables with no column saying who wrote the row (no trigger stamps one)
+UNSTAMPED = ("feedback_row", "evidence_blob")
 #: tables a registry load (and set-email) writes: the office's
 REGISTRY = ("plan", "agency", "agency_alias", "agency_member", "item", "assignment")
 #: tables only the office may read
@@ -58,8 +60,8 @@ def rights_sql(database: str) -> list[str]:
         f"GRANT USAGE ON SCHEMA public TO {both}",
         f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {both}",
         *[f"REVOKE ALL ON {t} FROM {agency}" for t in SECRET],
-        f"GRANT INSERT ON status_update TO {agency}",
-        f"GRANT USAGE ON SEQUENCE status_update_id_seq TO {agency}",
+        f"GRANT INSERT ON status_update, evidence, evidence_blob TO {agency}",
+        f"GRANT USAGE ON SEQUENCE status_update_id_seq, evidence_id_seq TO {agency}",
         f"GRANT INSERT ON {', '.join(HISTORY)} TO {office}",
         f"GRANT INSERT, UPDATE, DELETE ON {', '.join(REGISTRY)}, tasklist_user TO {office}",
         f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {office}",
@@ -67,6 +69,11 @@ def rights_sql(database: str) -> list[str]:
         "CREATE OR REPLACE FUNCTION tasklist_may_report(aid bigint) RETURNS boolean LANGUAGE sql STABLE AS $$ "
         "SELECT EXISTS (SELECT 1 FROM assignment a JOIN tasklist_user u ON u.role_name = session_user::text "
         "WHERE a.id = aid AND (a.agency_id = u.agency_id OR a.via_group_id = u.agency_id)) $$",
+        # where the plan verifies completion (plan.review), only the office closes a part: an agency's
+        # "done" is a claim (status 'claimed') until the office accepts it
+        "CREATE OR REPLACE FUNCTION tasklist_may_close(aid bigint) RETURNS boolean LANGUAGE sql STABLE AS $$ "
+        "SELECT NOT EXISTS (SELECT 1 FROM assignment a JOIN item i ON i.id = a.item_id JOIN plan p ON p.id = i.plan_id "
+        "WHERE a.id = aid AND p.review <> 0) $$",
         "ALTER TABLE status_update ENABLE ROW LEVEL SECURITY",
         "DROP POLICY IF EXISTS tasklist_read ON status_update",
         "CREATE POLICY tasklist_read ON status_update FOR SELECT USING (true)",
@@ -74,7 +81,16 @@ def rights_sql(database: str) -> list[str]:
         f"CREATE POLICY tasklist_office_writes ON status_update FOR INSERT TO {office} WITH CHECK (true)",
         "DROP POLICY IF EXISTS tasklist_agency_writes ON status_update",
         f"CREATE POLICY tasklist_agency_writes ON status_update FOR INSERT TO {agency} "
-        "WITH CHECK (tasklist_may_report(assignment_id))",
+        "WITH CHECK (tasklist_may_report(assignment_id) AND (status <> 'done' OR tasklist_may_close(assignment_id)))",
+        # evidence: an agency attaches files only to its own parts' claims
+        "ALTER TABLE evidence ENABLE ROW LEVEL SECURITY",
+        "DROP POLICY IF EXISTS tasklist_read ON evidence",
+        "CREATE POLICY tasklist_read ON evidence FOR SELECT USING (true)",
+        "DROP POLICY IF EXISTS tasklist_office_writes ON evidence",
+        f"CREATE POLICY tasklist_office_writes ON evidence FOR INSERT TO {office} WITH CHECK (true)",
+        "DROP POLICY IF EXISTS tasklist_agency_writes ON evidence",
+        f"CREATE POLICY tasklist_agency_writes ON evidence FOR INSERT TO {agency} WITH CHECK (tasklist_may_report("
+        "(SELECT s.assignment_id FROM status_update s WHERE s.id = update_id)))",
     ]
 
 

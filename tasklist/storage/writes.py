@@ -17,7 +17,8 @@ from datetime import date
 from typing import Any
 
 from .. import rules, text
-from ..errors import BadInput, Conflict, NotFound
+from ..errors import BadInput, Conflict, Forbidden, NotFound
+from ..evidence import EvidenceFile, bounded
 from ..messages import current_lang, join
 from ..registry.names import format_mailbox, mailbox, mailboxes
 from .connection import Connection, now_utc
@@ -85,7 +86,7 @@ def _members_own_word(conn: Connection, targets: list[Assigned], reported_on: da
         if row is None:
             continue
         status, on, batch, reverses = row
-        if status == rules.DONE or (batch is None and reverses is None and on >= reported_on.isoformat()):
+        if status in (rules.DONE, rules.CLAIMED) or (batch is None and reverses is None and on >= reported_on.isoformat()):
             kept[t.id] = (t.agency, status, on)
     return kept
 
@@ -117,8 +118,11 @@ def check_name(name: str | None, field: str) -> str | None:
 def check_update(status: str, progress: int | None, note: str | None, reported_on: date, as_of: date) -> str:
     """Check one update's values; returns the status key. Raises BadInput naming the field."""
     key = rules.parse_status(status)
+    if key == rules.CLAIMED:
+        raise BadInput("error.status_claimed", hint="error.status_claimed_hint")
     if key is None:
-        choices = join(f"{v}（{k}）" if current_lang() == "zh" else f"{k} ({v})" for k, v in rules.STATUS_LABELS_ZH.items())
+        choices = join(f"{v}（{k}）" if current_lang() == "zh" else f"{k} ({v})" for k, v in rules.STATUS_LABELS_ZH.items()
+                      if k in rules.REPORTABLE)
         raise BadInput("error.unknown_status", hint="error.status_hint", status=status, choices=choices)
     if progress is not None and (isinstance(progress, bool) or not isinstance(progress, int) or not 0 <= progress <= 100):
         raise BadInput("error.progress_range", progress=progress)
@@ -140,14 +144,15 @@ class NewUpdate:
 
 
 def _append(conn: Connection, updates: Sequence[NewUpdate], *, source: str, batch: str | None,
-            reported_by: str | None = None) -> list[int]:
+            reported_by: str | None = None, carry: bool = True) -> list[int]:
     """Append updates. Who recorded them is the OS user here; on PostgreSQL the database replaces it
-    with its session user (a trigger), so no client can record in another's name."""
+    with its session user (a trigger), so no client can record in another's name. ``carry``: a
+    report with no progress figure keeps the part's last one (rules.progress_for)."""
     stamp, by = now_utc(), current_user()
     ids = []
     for u in updates:
         previous = None
-        if u.progress is None:  # carried forward from the part's latest report (rules.progress_for)
+        if u.progress is None and carry:  # carried forward from the part's latest report (rules.progress_for)
             previous = conn.value(f"SELECT progress FROM status_update WHERE assignment_id = ? {_NEWEST_FIRST} LIMIT 1",
                                   (u.assignment_id,))
         ids.append(conn.insert(
@@ -173,9 +178,16 @@ def record_update(
     reported_by: str | None = None,
     source: str = "cli",
     skipped: list[tuple[str, str, str]] | None = None,
+    evidence: Sequence[EvidenceFile] = (),
+    verified: bool = False,
 ) -> list[int]:
     """Append one update per targeted assignment; returns their ids. ``reported_by``: the person
     the clerk records for, kept beside (never instead of) who recorded it.
+
+    Where the plan verifies completion (``plan.review``), done is a completion claim (申请销号,
+    status ``claimed``) with a required note and the ``evidence`` files, which the office accepts
+    or returns (:func:`review_claim`); ``verified``: the office's own report, accepted at once
+    (the claim and its acceptance are both recorded).
 
     A report for a group (各设区市人民政府) stands for each member's part, except where the member's
     own word stands: a part that is done, or that the member reported on its own on or after this
@@ -183,7 +195,16 @@ def record_update(
     reported_on); when every part is left, nothing is recorded and that is an error."""
     reported_on = reported_on or as_of
     key = check_update(status, progress, note, reported_on, as_of)
+    if key != rules.DONE and (evidence or verified):
+        raise BadInput("error.evidence_not_claim" if evidence else "error.verified_not_done")
     with conn.transaction():
+        claims = key == rules.DONE and plan_reviews(conn, item.plan_id)
+        if claims:
+            key = rules.CLAIMED
+            if not verified and not check_note(note):  # the office accepting its own report need not explain it
+                raise BadInput("error.claim_note", hint="error.claim_note_hint", code=item.code)
+        elif evidence:
+            raise BadInput("error.evidence_not_claim")
         targets = _targets(conn, item, agency, all_agencies)
         if _is_group(conn, item, agency):
             kept = _members_own_word(conn, targets, reported_on)
@@ -195,7 +216,106 @@ def record_update(
             targets = [t for t in targets if t.id not in kept]
         batch = uuid.uuid4().hex if len(targets) > 1 else None
         rows = [NewUpdate(t.id, key, progress, check_note(note), reported_on) for t in targets]
-        return _append(conn, rows, source=source, batch=batch, reported_by=check_name(reported_by, "--by"))
+        ids = _append(conn, rows, source=source, batch=batch, reported_by=check_name(reported_by, "--by"))
+        if claims:
+            attach_evidence(conn, ids, evidence)
+            if verified:  # the claims, then their acceptance: both in history
+                ids += [_verdict(conn, claim_id, accept=True, reason=None, on=as_of) for claim_id in list(ids)]
+        return ids
+
+
+def plan_reviews(conn: Connection, plan_id: str) -> bool:
+    """Whether the plan verifies completion: an agency's done is then a claim the office reviews."""
+    return bool(conn.value("SELECT review FROM plan WHERE id = ?", (plan_id,)))
+
+
+def attach_evidence(conn: Connection, claim_ids: Sequence[int], files: Sequence[EvidenceFile]) -> None:
+    """Store each file once (by its SHA-256) and name it on each claim, inside the caller's transaction."""
+    if not files:
+        return
+    stamp, by = now_utc(), current_user()
+    for f in bounded(list(files)):
+        conn.execute("INSERT INTO evidence_blob (sha256, media_type, size, content) VALUES (?,?,?,?) "
+                     "ON CONFLICT (sha256) DO NOTHING", (f.sha256, f.media_type, f.size, f.content))
+        for claim_id in claim_ids:
+            conn.execute("INSERT INTO evidence (update_id, sha256, file_name, recorded_at, recorded_by) VALUES (?,?,?,?,?)",
+                         (claim_id, f.sha256, f.name, stamp, by))
+
+
+def pending_claims(conn: Connection, item: ItemRef, agency: AgencyRef | None) -> list[tuple[int, str]]:
+    """(claim id, agency) of the parts of ``item`` (``agency``'s, or any) whose latest update is a claim."""
+    if item.archived:
+        raise BadInput("error.archived_no_updates", code=item.code)
+    assigned = assignments_of(conn, item)
+    if agency is not None:
+        assigned = [a for a in assigned if a.agency == agency.name] or assignments_of(conn, item, via_group=agency)
+        if not assigned:
+            raise BadInput("error.not_assigned", agency=agency.name, code=item.code,
+                           names="、".join(a.agency for a in assignments_of(conn, item)))
+    found = []
+    for a in assigned:
+        row = conn.one(f"SELECT id, status FROM status_update WHERE assignment_id = ? {_NEWEST_FIRST} LIMIT 1", (a.id,))
+        if row is not None and row[1] == rules.CLAIMED:
+            found.append((row[0], a.agency))
+    return found
+
+
+def review_claim(conn: Connection, item: ItemRef, *, agency: AgencyRef | None, accept: bool, reason: str | None,
+                 on: date, as_of: date) -> list[int]:
+    """The office's verdict on the pending completion claims of ``agency``'s part (or of each member's
+    part, for a group named on the item): accepted (销号: the part is closed as of the claim's date)
+    or returned (退回: in progress again, the ``reason`` its note). Returns the updates appended."""
+    if on > as_of:
+        raise BadInput("error.date_future", hint="error.date_future_hint", option="--on", day=on, today=as_of)
+    checked = check_note(reason, "reason")
+    if not accept and not checked:
+        raise BadInput("error.return_reason")
+    with conn.transaction():
+        claims = pending_claims(conn, item, agency)
+        if not claims:
+            who = agency.name if agency else join(a.agency for a in assignments_of(conn, item))
+            raise BadInput("error.no_claim", hint="error.no_claim_hint", code=item.code, agency=who)
+        if agency is None and len(claims) > 1:
+            raise BadInput("error.claim_agency", code=item.code, count=len(claims), names=join(a for _, a in claims))
+        return [_verdict(conn, claim_id, accept=accept, reason=checked, on=on) for claim_id, _ in claims]
+
+
+def _verdict(conn: Connection, claim_id: int, *, accept: bool, reason: str | None, on: date) -> int:
+    """Record one verdict and the update it implies, inside the caller's transaction."""
+    claim = conn.one(f"SELECT {_UPDATE_COLS} FROM status_update WHERE id = ?", (claim_id,))
+    assert claim is not None and claim[2] == rules.CLAIMED
+    done = conn.one("SELECT verdict, reviewed_on FROM review WHERE claim_id = ?", (claim_id,))
+    if done is not None:
+        raise BadInput("error.already_reviewed", id=claim_id, day=done[1], verdict=_verdict_word(done[0]))
+    if on.isoformat() < claim[5]:
+        raise BadInput("error.review_before_claim", day=on, claimed=claim[5])
+    if accept:  # closed as of the claim's date: the claim, once accepted, stopped the clock then
+        update = NewUpdate(claim[1], rules.DONE, claim[3], claim[4], date.fromisoformat(claim[5]))
+        source = rules.SOURCE_VERIFY
+    else:  # in progress again, with the progress reported before the claim
+        before = conn.value(f"SELECT progress FROM status_update WHERE assignment_id = ? AND id <> ? {_NEWEST_FIRST} "
+                            "LIMIT 1", (claim[1], claim_id))
+        update = NewUpdate(claim[1], rules.IN_PROGRESS, before, reason, on)
+        source = rules.SOURCE_RETURN
+    try:
+        # a return keeps the progress reported before the claim, not the claim's 100 %
+        [update_id] = _append(conn, [update], source=source, batch=None, carry=accept)
+        conn.execute("INSERT INTO review (claim_id, verdict, reason, reviewed_on, update_id, recorded_at, recorded_by) "
+                     "VALUES (?,?,?,?,?,?,?)", (claim_id, rules.ACCEPTED if accept else rules.RETURNED, reason,
+                                                on.isoformat(), update_id, now_utc(), current_user()))
+    except Conflict:  # another office desk reviewed it between our check and our insert
+        raise BadInput("error.already_reviewed", id=claim_id, day=on, verdict="?") from None
+    except Forbidden:
+        raise Forbidden("error.review_forbidden") from None
+    audit(conn, "review", str(claim_id), {"verdict": rules.ACCEPTED if accept else rules.RETURNED, "reason": reason,
+                                          "reviewed_on": on.isoformat(), "update": update_id})
+    return update_id
+
+
+def _verdict_word(verdict: str) -> str:
+    from ..i18n import Labels
+
+    return Labels()(f"verdict_{verdict}")
 
 
 _UPDATE_COLS = "id, assignment_id, status, progress, note, reported_on, recorded_at, batch, reverses_id"
@@ -230,6 +350,9 @@ def undo(conn: Connection, update_id: int, *, reported_by: str | None = None, wh
         for r in rows:
             if conn.one("SELECT id FROM status_update WHERE reverses_id = ?", (r[0],)):
                 raise BadInput("error.already_undone", id=r[0])
+            verdict = conn.value("SELECT verdict FROM review WHERE update_id = ?", (r[0],))
+            if verdict is not None:
+                raise BadInput("error.undo_verdict", id=r[0], verdict=_verdict_word(verdict))
             newest = conn.one(f"SELECT {_UPDATE_COLS} FROM status_update WHERE assignment_id = ? {_NEWEST_FIRST} LIMIT 1",
                               (r[1],))
             if newest is not None and newest[0] != r[0]:
