@@ -14,7 +14,7 @@ def test_update_status_overdue_history_undo_round_trip(cli):
     t6 = [a for g in late["agencies"] if g["agency"] == "省农业农村厅" for a in g["items"] if a["id"] == "T6"]
     assert t6 and t6[0]["days_overdue"] == 15 and t6[0]["lead"] is True
 
-    (recorded,) = cli.json("done", "T6", "--note", "智慧园已创建", "--on", "2023-01-10", *as_of)
+    (recorded,) = cli.json("done", "--verified", "T6", "--note", "智慧园已创建", "--on", "2023-01-10", *as_of)
     assert recorded["status"] == "done" and recorded["reported_on"] == "2023-01-10" and recorded["source"] == "cli"
 
     late = cli.json("overdue", *as_of)
@@ -35,7 +35,7 @@ def test_update_status_overdue_history_undo_round_trip(cli):
 
 
 def test_lead_that_finished_is_not_chased_for_the_others(cli):
-    cli("done", "T1", "--agency", "省科技厅", "--as-of", "2023-01-02")
+    cli("done", "--verified", "T1", "--agency", "省科技厅", "--as-of", "2023-01-02")
     late = cli.json("overdue", "--as-of", "2023-01-02")
     chased = {g["agency"] for g in late["agencies"] for a in g["items"] if a["id"] == "T1"}
     assert chased == {"省发改委", "省数字办", "省工信厅"}
@@ -43,7 +43,7 @@ def test_lead_that_finished_is_not_chased_for_the_others(cli):
 
 
 def test_done_for_all_closes_the_item_and_undo_reverses_the_whole_batch(cli):
-    recorded = cli.json("done", "T1", "--all", "--as-of", "2022-12-01")
+    recorded = cli.json("done", "--verified", "T1", "--all", "--as-of", "2022-12-01")
     assert len(recorded) == 4
     assert cli.json("show", "T1", "--as-of", "2022-12-01")["status"] == "done"
     refused = cli("undo", str(recorded[2]["id"]), code=2)  # one part of a batch: the batch is named, nothing undone
@@ -58,7 +58,7 @@ def test_done_for_all_closes_the_item_and_undo_reverses_the_whole_batch(cli):
 
 def test_undo_batch_leaves_the_parts_reported_again_since(cli):
     recorded = cli.json("update", "T1", "--all", "-s", "推进中", "--on", "2022-12-01")
-    cli("done", "T1", "-a", "省发改委", "--on", "2022-12-02")
+    cli("done", "--verified", "T1", "-a", "省发改委", "--on", "2022-12-02")
     result = cli("undo", str(recorded[0]["id"]), "--batch")
     moved = next(r["id"] for r in recorded if r["agency"] == "省发改委")
     assert f"#{moved}: reported again since; left as it is" in result.stderr
@@ -72,7 +72,7 @@ def test_update_needs_agency_on_a_multi_agency_item_and_not_on_a_single_one(cli)
     result = cli("update", "T1", "--status", "in_progress", code=2)
     assert "省科技厅、省发改委、省数字办、省工信厅" in result.stderr
     cli("update", "T6", "--status", "in_progress")  # single agency: no --agency needed
-    result = cli("update", "T6", "--status", "done", "--agency", "省发改委", code=2)
+    result = cli("update", "T6", "--status", "done", "--verified", "--agency", "省发改委", code=2)
     assert "省发改委 is not assigned to T6; assigned: 省农业农村厅" in result.stderr
 
 
@@ -86,14 +86,14 @@ def test_group_member_can_report_its_own_part(cli):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["update", "T99", "--status", "done"], "no item 'T99'"),
+        (["update", "T99", "--status", "done", "--verified"], "no item 'T99'"),
         (["update", "T6", "--status", "finished"], "unknown status 'finished'"),
         (["update", "T6", "--status", "in_progress", "--progress", "120"], "progress must be 0 to 100, not 120"),
-        (["update", "T6", "--status", "done", "--on", "2026-02-30"], "not a real date: '2026-02-30'"),
-        (["update", "T6", "--status", "done", "--on", "2030-01-01"], "report date 2030-01-01 is in the future"),
-        (["update", "T6", "--status", "done", "--as-of", "2062-01-01"], "report date 2062-01-01 is in the future"),
+        (["update", "T6", "--status", "done", "--verified", "--on", "2026-02-30"], "not a real date: '2026-02-30'"),
+        (["update", "T6", "--status", "done", "--verified", "--on", "2030-01-01"], "report date 2030-01-01 is in the future"),
+        (["update", "T6", "--status", "done", "--verified", "--as-of", "2062-01-01"], "report date 2062-01-01 is in the future"),
         (["extend", "T1", "--to", "2020-01-01", "--reason", "提前"], "an extension must move it later, not to 2020-01-01"),
-        (["update", "T1", "--status", "done", "--agency", "外交部"], "unknown agency '外交部'"),
+        (["update", "T1", "--status", "done", "--verified", "--agency", "外交部"], "unknown agency '外交部'"),
         (["overdue", "--as-of", "someday"], "cannot read 'someday' as a date"),
         (["list", "--agency", "省委"], "ambiguous"),  # 省委网信办 and 省委台港澳办 both start with it
         (["list", "--kind", "project"], "--kind must be task or outcome"),
@@ -210,7 +210,7 @@ def test_json_output_of_every_listing_has_its_documented_shape(cli):
 
 def test_an_undone_update_is_not_a_report(cli):
     (first,) = cli.json("update", "T6", "--status", "in_progress", "--as-of", "2026-08-01")
-    (second,) = cli.json("done", "T6", "--as-of", "2026-10-10")
+    (second,) = cli.json("done", "--verified", "T6", "--as-of", "2026-10-10")
     cli("undo", str(second["id"]))
     t6 = cli.json("show", "T6", "--as-of", "2026-11-23")["assignments"][0]
     assert t6["status"] == "in_progress" and t6["last_report"] == "2026-08-01"
@@ -225,7 +225,7 @@ def test_extension_for_a_group_covers_every_member(cli):
 
 
 def test_list_filters_by_status_overdue_and_due_date(cli):
-    cli("done", "O28", "--as-of", "2022-06-01")
+    cli("done", "--verified", "O28", "--as-of", "2022-06-01")
     assert [i["id"] for i in cli.json("list", "--status", "已完成", "--as-of", "2022-06-01")] == ["O28"]
     early = cli.json("list", "--due-before", "2021-01-01", "--as-of", "2022-06-01")
     assert [i["id"] for i in early] == ["O2", "O3", "O4", "O5", "O6", "O30"]
@@ -250,7 +250,7 @@ def test_a_write_is_dated_today_whatever_tasklist_as_of_says(cli, monkeypatch):
     from zoneinfo import ZoneInfo
 
     monkeypatch.setenv("TASKLIST_AS_OF", "2026-01-05")
-    (row,) = cli.json("done", "T6")
+    (row,) = cli.json("done", "--verified", "T6")
     today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
     assert row["reported_on"] == today.isoformat() != "2026-01-05"
     assert cli.json("overdue")["as_of"] == "2026-01-05"  # reports still follow it
@@ -293,7 +293,7 @@ def test_chinese_is_the_default_and_english_is_asked_for(cli, monkeypatch):
 @pytest.mark.usefixtures("engine")
 def test_a_group_report_leaves_each_members_own_word_standing(cli):
     """update O17 -a 福州市 -s 已完成, then -a 各设区市人民政府 -s 推进中: Fuzhou stays done."""
-    cli("update", "O17", "-a", "福州市人民政府", "-s", "已完成", "--on", "2026-11-20")
+    cli("update", "O17", "-a", "福州市人民政府", "-s", "已完成", "--verified", "--on", "2026-11-20")
     cli("update", "O17", "-a", "厦门市人民政府", "-s", "推进中", "--progress", "50", "--on", "2026-11-22")
     result = cli("update", "O17", "-a", "各设区市人民政府", "-s", "推进中", "--on", "2026-11-21")
     assert "O17 福州市人民政府: left as it is (done, its own report of 2026-11-20)" in result.stderr
@@ -309,14 +309,14 @@ def test_a_group_report_leaves_each_members_own_word_standing(cli):
 
 @pytest.mark.usefixtures("engine")
 def test_a_group_report_when_every_member_is_done_records_nothing_and_says_why(cli):
-    cli("done", "O17", "-a", "各设区市人民政府", "--on", "2026-11-20")
+    cli("done", "--verified", "O17", "-a", "各设区市人民政府", "--on", "2026-11-20")
     result = cli("update", "O17", "-a", "各设区市人民政府", "-s", "推进中", "--on", "2026-11-21", code=2)
     assert "nothing recorded: every member of the group has its own word on O17" in result.stderr
 
 
 def test_history_of_a_group_lists_its_members_parts_as_status_does(cli):
     cli("update", "O17", "-a", "各设区市人民政府", "-s", "推进中", "--on", "2022-12-01")
-    cli("update", "O17", "-a", "福州市", "-s", "已完成", "--on", "2022-12-02")
+    cli("update", "O17", "-a", "福州市", "-s", "已完成", "--verified", "--on", "2022-12-02")
     rows = cli.json("history", "-a", "各设区市人民政府")
     assert len(rows) == 10 and {r["agency"] for r in rows} >= {"福州市人民政府", "厦门市人民政府"}
     status = cli.json("status", "-a", "各设区市人民政府", "--as-of", "2022-12-02")

@@ -172,7 +172,7 @@ def test_shared_postgresql_database_is_upgraded_only_on_request(cli, pg_server, 
 
 @pytest.mark.usefixtures("engine")
 def test_backup_is_a_complete_copy_and_never_overwrites(cli, tmp_path, engine):
-    cli("done", "T6", "--note", "备份前")
+    cli("done", "--verified", "T6", "--note", "备份前")
     target = tmp_path / "backup.db"
     if engine == "postgresql" and shutil.which("pg_dump") is None:
         result = cli("db", "backup", str(target), code=1)
@@ -187,7 +187,7 @@ def test_backup_is_a_complete_copy_and_never_overwrites(cli, tmp_path, engine):
 
 
 def test_check_reports_a_damaged_database(cli, isolated_home):
-    cli("done", "T6")
+    cli("done", "--verified", "T6")
     db = isolated_home / "tasklist.db"
     with sqlite3.connect(db) as conn:
         conn.execute("PRAGMA foreign_keys=OFF")

@@ -23,7 +23,7 @@ def test_the_default_database_is_made_on_first_use_and_says_so(cli, isolated_hom
 
 def test_a_named_database_that_does_not_exist_is_made_only_by_load_or_db_upgrade(cli, tmp_path):
     target = tmp_path / "office.db"
-    for args in (["list"], ["status"], ["update", "T6", "--status", "done"], ["history"], ["db", "backup", "b.db"]):
+    for args in (["list"], ["status"], ["update", "T6", "--status", "done", "--verified"], ["history"], ["db", "backup", "b.db"]):
         result = cli("--db", str(target), *args, code=1)
         assert result.stderr.splitlines()[0] == f"error: database {target} does not exist", args
         assert not target.exists()
@@ -53,7 +53,7 @@ def test_a_database_deleted_under_a_writer_records_nothing_and_says_so(cli, isol
         item = resolve_item(conn, "T6")
         os.remove(isolated_home / "tasklist.db")
         with pytest.raises(DatabaseError, match="was removed or replaced while this command ran; nothing was recorded"):
-            record_update(conn, item, status="done", as_of=date(2026, 11, 23))
+            record_update(conn, item, status="done", verified=True, as_of=date(2026, 11, 23))
     finally:
         conn.close()
     for suffix in ("-wal", "-shm"):
@@ -68,7 +68,7 @@ def _checkpointed(path):
 
 
 def test_db_check_reports_a_damaged_page_as_its_finding(cli, isolated_home):
-    cli("done", "T6", "--note", "损坏之前")
+    cli("done", "--verified", "T6", "--note", "损坏之前")
     db = isolated_home / "tasklist.db"
     _checkpointed(db)
     page = sqlite3.connect(db).execute("PRAGMA page_size").fetchone()[0]
@@ -90,7 +90,7 @@ def test_db_check_on_a_file_that_is_not_a_database_is_a_finding(cli, tmp_path):
 
 
 def test_text_that_is_not_utf8_is_shown_replaced_and_reported_by_db_check(cli, isolated_home):
-    (row,) = cli.json("done", "T6")
+    (row,) = cli.json("done", "--verified", "T6")
     db = isolated_home / "tasklist.db"
     with sqlite3.connect(db) as raw:  # another program writes bytes that are not UTF-8
         raw.execute("INSERT INTO status_update (assignment_id, status, note, reported_on, recorded_at, recorded_by, source) "
@@ -123,6 +123,6 @@ def test_a_failure_after_the_commit_is_not_reported_as_a_failure(cli, monkeypatc
 
     with monkeypatch.context() as patch:
         patch.setattr(views, "history", broken)
-        result = cli("done", "T6", "--note", "只记一次")
+        result = cli("done", "--verified", "T6", "--note", "只记一次")
     assert "warning: the change was recorded, but showing the result failed" in result.stderr
     assert [r["note"] for r in cli.json("history")] == ["只记一次"]

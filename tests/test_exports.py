@@ -35,7 +35,7 @@ def xlsx_rows(data: bytes, sheet=None):
 @pytest.mark.parametrize("report", ["overdue", "status", "items", "history"])
 def test_every_format_gives_the_same_rows_in_the_same_order(cli, tmp_path, report):
     cli("update", "T6", "--status", "in_progress", "--note", "第一季度进展", "--as-of", "2026-11-20")
-    cli("done", "O28", "--as-of", "2026-11-21")
+    cli("done", "--verified", "O28", "--as-of", "2026-11-21")
     records = json.loads(cli("export", report, "--format", "json", *AS_OF).stdout)
     assert records, report
     keys = list(records[0])
@@ -117,7 +117,7 @@ def test_export_bad_input_exits_2(cli, tmp_path):
 
 def test_weekly_report_counts_the_period(cli):
     cli("update", "T6", "--status", "in_progress", "--as-of", "2026-11-10")  # before the period
-    cli("done", "O28", "--as-of", "2026-11-20")
+    cli("done", "--verified", "O28", "--as-of", "2026-11-20")
     cli("update", "T7", "--agency", "省工信厅", "--status", "in_progress", "--as-of", "2026-11-18")
     report = cli.json("weekly", *AS_OF)
     assert report["period_start"] == "2026-11-17" and report["period_end"] == "2026-11-23"  # 7 days, both counted

@@ -54,13 +54,17 @@ def test_export_fill_import_then_status_reflects_it(cli, workbook):
     assert ws.protection.sheet and ws["A3"].protection.locked and not ws["H3"].protection.locked
     assert any("推进中" in dv.formula1 for dv in ws.data_validations.dataValidation)
     assert "填写说明" in book["填写说明"]["A1"].value
-    filled = fill(workbook, {"H3": "推进中", "I3": 40, "J3": "卫星中心完成选址", "K3": "2026-11-20", "H5": "已完成"})
+    filled = fill(workbook, {"H3": "推进中", "I3": 40, "J3": "卫星中心完成选址", "K3": "2026-11-20", "H5": "已完成", "J5": "已验收"})
     result = cli.json("feedback", "import", filled, *AS_OF)
-    assert [(u["id"], u["status"]) for u in result["updates"]] == [("T5", "in_progress"), ("O16", "done")]
+    assert [(u["id"], u["status"]) for u in result["updates"]] == [("T5", "in_progress"), ("O16", "claimed")]
     row = cli.json("status", "--agency", "省农业农村厅", "--summary", *AS_OF)["agencies"][0]
-    assert row["done"] == 1 and row["in_progress"] == 1 and row["last_report"] == "2026-11-23"
+    assert (row["done"], row["claimed"], row["in_progress"], row["last_report"]) == (0, 1, 1, "2026-11-23")
     history = cli.json("history", "--agency", "省农业农村厅")
     assert {h["source"] for h in history} == {"import:filled-nyt.xlsx"}
+    # the workbook's 已完成 is a claim: the part is closed once the office accepts it
+    cli("verify", "O16", "--agency", "省农业农村厅", "--on", "2026-11-23")
+    row = cli.json("status", "--agency", "省农业农村厅", "--summary", *AS_OF)["agencies"][0]
+    assert (row["done"], row["claimed"], row["in_progress"]) == (1, 0, 1)
     assert next(h for h in history if h["item"] == "T5")["reported_on"] == "2026-11-20"
 
 
@@ -73,7 +77,7 @@ def test_importing_the_same_file_twice_records_nothing_the_second_time(cli, work
 
 
 def test_dry_run_records_nothing(cli, workbook):
-    filled = fill(workbook, {"H4": "已完成"})
+    filled = fill(workbook, {"H4": "已完成", "J4": "已验收"})
     assert cli.json("feedback", "import", filled, "--dry-run", *AS_OF)["updates"][0]["id"] == "T6"
     assert updates() == 0
 
@@ -92,20 +96,20 @@ def test_blank_rows_are_skipped(cli, workbook):
         ({"H3": "推进中", "K3": "下周"}, "row 3: 报送日期: cannot read '下周' as a date"),
         ({"H3": "推进中", "J3": "长" * 2001}, "row 3: 进展情况: note is too long (2001 characters"),
         ({"I3": 50}, "row 3: 新状态: empty"),
-        ({"A4": "T7", "H4": "已完成"}, "row 4: 编号: 'T7' was 'T6' in the export (locked columns must not be edited)"),
-        ({"B4": "改过的标题", "H4": "已完成"}, "row 4: 名称: changed since the export"),
-        ({"A6": "T1", "H6": "已完成"}, "row 6: a row that was not in the export"),
+        ({"A4": "T7", "H4": "已完成", "J4": "已验收"}, "row 4: 编号: 'T7' was 'T6' in the export (locked columns must not be edited)"),
+        ({"B4": "改过的标题", "H4": "已完成", "J4": "已验收"}, "row 4: 名称: changed since the export"),
+        ({"A6": "T1", "H6": "已完成", "J6": "已验收"}, "row 6: a row that was not in the export"),
     ],
 )
 def test_each_bad_row_is_reported_with_sheet_row_and_field_and_nothing_is_recorded(cli, workbook, cells, message):
-    filled = fill(workbook, {"H5": "已完成", **cells})  # a good row too: it must not be recorded either
+    filled = fill(workbook, {"H5": "已完成", "J5": "已验收", **cells})  # a good row too: it must not be recorded either
     result = cli("feedback", "import", filled, *AS_OF, code=2)
     assert "filled-nyt.xlsx: sheet 反馈表 " in result.stderr and message in result.stderr
     assert updates() == 0
 
 
 def test_all_row_problems_are_reported_at_once(cli, workbook):
-    filled = fill(workbook, {"H3": "x", "H4": "已完成", "I4": -1, "H5": "受阻", "K5": "2026-02-30"})
+    filled = fill(workbook, {"H3": "x", "H4": "已完成", "J4": "已验收", "I4": -1, "H5": "受阻", "K5": "2026-02-30"})
     lines = cli("feedback", "import", filled, *AS_OF, code=2).stderr.splitlines()
     assert len([line for line in lines if "sheet 反馈表 row" in line]) == 3
 
@@ -174,7 +178,7 @@ def test_csv_round_trip_and_refusal(cli, tmp_path):
     csv.writer(body, lineterminator="\r\n").writerows(rows)
     filled.write_bytes((lines[0] + "\r\n" + body.getvalue()).encode("utf-8-sig"))
     result = cli.json("feedback", "import", filled, *AS_OF)
-    assert [(u["id"], u["status"], u["reported_on"]) for u in result["updates"]] == [("T6", "done", "2026-11-22")]
+    assert [(u["id"], u["status"], u["reported_on"]) for u in result["updates"]] == [("T6", "claimed", "2026-11-22")]
     rows[1][0] = "T7"
     body = io.StringIO(newline="")
     csv.writer(body, lineterminator="\r\n").writerows(rows)
@@ -344,12 +348,12 @@ def test_a_workbook_of_the_previous_layout_still_imports(cli, workbook, tmp_path
     ws = load_workbook(old)["反馈表"]
     assert [c.value for c in ws[1]] == ["编号", "名称", "完成时间", "逾期天数", "当前状态", "最近进展", "新状态", "进度(%)",
                                         "进展情况", "报送日期"]
-    filled = fill(old, {"G2": "推进中", "H2": 30, "I2": "已完成选址", "J2": "2026-11-20", "G4": "已完成"})
+    filled = fill(old, {"G2": "推进中", "H2": 30, "I2": "已完成选址", "J2": "2026-11-20", "G4": "已完成", "I4": "已验收"})
     result = cli.json("feedback", "import", filled, *AS_OF)
     assert [(u["id"], u["status"], u["progress"], u["note"], u["reported_on"]) for u in result["updates"]] == [
-        ("T5", "in_progress", 30, "已完成选址", "2026-11-20"), ("O16", "done", None, None, "2026-11-23")]
+        ("T5", "in_progress", 30, "已完成选址", "2026-11-20"), ("O16", "claimed", None, "已验收", "2026-11-23")]
     # its rows are checked as before: by the previous layout's columns
-    wrong = fill(old, {"A3": "T7", "G3": "已完成"}, target=tmp_path / "wrong.xlsx")
+    wrong = fill(old, {"A3": "T7", "G3": "已完成", "I3": "已验收"}, target=tmp_path / "wrong.xlsx")
     assert "wrong.xlsx: sheet 反馈表 row 3: 编号: 'T7' was 'T6' in the export" in cli(
         "feedback", "import", wrong, *AS_OF, code=2).stderr
 
@@ -382,7 +386,7 @@ def test_a_csv_file_of_the_previous_layout_still_imports(cli, tmp_path):
     old = tmp_path / "old.csv"
     old.write_bytes((first + "\r\n" + body.getvalue()).encode("utf-8-sig"))
     result = cli.json("feedback", "import", old, *AS_OF)
-    assert [(u["id"], u["status"], u["note"]) for u in result["updates"]] == [("T6", "done", "验收通过")]
+    assert [(u["id"], u["status"], u["note"]) for u in result["updates"]] == [("T6", "claimed", "验收通过")]
 
 
 # --------------------------------------------------------------------------- in Chinese, every line
@@ -401,9 +405,9 @@ def test_feedback_import_speaks_chinese_on_every_line(cli, tmp_path, workbook, m
     replies = tmp_path / "replies"
     replies.mkdir()
     fill(workbook, {"H3": "推进中", "I3": 40, "J3": "已完成选址", "K3": "2026-11-20"}, target=replies / "a-good.xlsx")
-    fill(workbook, {"H3": "差不多了", "I4": 120, "H4": "推进中", "K4": "下周", "H5": "已完成", "K5": "2020-01-01"},
+    fill(workbook, {"H3": "差不多了", "I4": 120, "H4": "推进中", "K4": "下周", "H5": "已完成", "J5": "已验收", "K5": "2020-01-01"},
          target=replies / "b-bad.xlsx")
-    fill(workbook, {"A6": "T1", "H6": "已完成"}, target=replies / "c-added.xlsx")
+    fill(workbook, {"A6": "T1", "H6": "已完成", "J6": "已验收"}, target=replies / "c-added.xlsx")
     (replies / "d-notes.xlsx").write_text("不是工作簿", encoding="utf-8")
     lines = []
     dry = cli("feedback", "import", replies / "a-good.xlsx", "--dry-run", *AS_OF)
@@ -420,7 +424,7 @@ def test_feedback_import_speaks_chinese_on_every_line(cli, tmp_path, workbook, m
     lines += cli("feedback", "import", replies / "a-good.xlsx", *AS_OF).stderr.splitlines()  # already imported
     lines += cli("feedback", "import", replies / "b-bad.xlsx", *AS_OF, code=2).stderr.splitlines()
     # a late workbook: T6 done since the export, the workbook still says 推进中
-    cli("done", "T6", "--agency", "省农业农村厅", "--note", "已验收", "--on", "2026-11-21")
+    cli("done", "--verified", "T6", "--agency", "省农业农村厅", "--note", "已验收", "--on", "2026-11-21")
     late = fill(workbook, {"H4": "推进中", "H5": "推进中"}, target=tmp_path / "late.xlsx")
     held = cli("feedback", "import", late, *AS_OF, code=1)
     lines += (held.stdout + held.stderr).splitlines()
@@ -439,7 +443,7 @@ def test_english_counts_are_singular_for_one_and_plural_otherwise(cli, tmp_path,
     result = cli("feedback", "import", tmp_path / "folder", "--dry-run", *AS_OF)
     assert result.stderr.splitlines() == ["one.xlsx: 省农业农村厅: would record 1 update",
                                           "1 file: 1 imported (1 update), 0 already imported, 0 refused"]
-    three = fill(workbook, {"H3": "推进中", "H4": "受阻", "H5": "已完成"}, target=tmp_path / "three.xlsx")
+    three = fill(workbook, {"H3": "推进中", "H4": "受阻", "H5": "已完成", "J5": "已验收"}, target=tmp_path / "three.xlsx")
     assert cli("feedback", "import", three, *AS_OF).stderr.splitlines()[-1] == "recorded 3 updates"
     assert cli("feedback", "import", one, *AS_OF).stderr.splitlines() == ["one.xlsx: already imported; nothing recorded"]
     bad = fill(workbook, {"H3": "差不多了"}, target=tmp_path / "bad.xlsx")

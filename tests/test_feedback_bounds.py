@@ -149,7 +149,7 @@ def test_blank_formatted_rows_below_the_table_are_not_added_rows(cli, workbook):
 
 
 def test_something_typed_right_of_the_table_is_refused_not_dropped(cli, workbook):
-    filled = fill(workbook, {"H4": "已完成", "L4": "备注:已验收"})
+    filled = fill(workbook, {"H4": "已完成", "J4": "已验收", "L4": "备注:已验收"})
     stderr = cli("feedback", "import", filled, *AS_OF, code=2).stderr
     assert "filled.xlsx: sheet 反馈表 row 4: column L: filled in right of the exported columns" in stderr
     assert updates() == 0
@@ -157,7 +157,7 @@ def test_something_typed_right_of_the_table_is_refused_not_dropped(cli, workbook
 
 @pytest.mark.usefixtures("engine")
 def test_true_in_progress_is_refused_on_both_engines(cli, workbook):
-    filled = fill(workbook, {"H3": "推进中", "I3": True, "H5": "已完成"})
+    filled = fill(workbook, {"H3": "推进中", "I3": True, "H5": "已完成", "J5": "已验收"})
     stderr = cli("feedback", "import", filled, *AS_OF, code=2).stderr
     assert "filled.xlsx: sheet 反馈表 row 3: 进度（%）: must be a whole number 0 to 100, not a true/false value (TRUE)" in stderr
     assert "DatatypeMismatch" not in stderr and updates() == 0
@@ -191,7 +191,7 @@ def test_cells_of_each_accepted_type_are_stored_as_their_value_on_both_engines(c
     ],
 )
 def test_a_cell_of_the_wrong_type_is_one_line_naming_sheet_row_and_field(cli, workbook, cells, message):
-    filled = fill(workbook, {"H5": "已完成", **cells})
+    filled = fill(workbook, {"H5": "已完成", "J5": "已验收", **cells})
     lines = cli("feedback", "import", filled, *AS_OF, code=2).stderr.splitlines()
     assert lines[0] == f"filled.xlsx: sheet 反馈表 {message}" or lines[0].startswith(f"filled.xlsx: sheet 反馈表 {message}")
     assert lines[1:] == ["error: feedback refused: 1 problem"]
@@ -201,7 +201,7 @@ def test_a_cell_of_the_wrong_type_is_one_line_naming_sheet_row_and_field(cli, wo
 def test_a_formula_note_saved_without_its_value_is_refused_not_dropped(cli, workbook):
     # openpyxl (any script) saves a formula with no result: only a spreadsheet program computes one,
     # and read for its values the cell would be empty, the note silently lost.
-    filled = fill(workbook, {"H4": "推进中", "J4": '=B3&"已完成选址"', "H5": "已完成"})
+    filled = fill(workbook, {"H4": "推进中", "J4": '=B3&"已完成选址"', "H5": "已完成", "J5": "已验收"})
     stderr = cli("feedback", "import", filled, *AS_OF, code=2).stderr
     assert ("filled.xlsx: sheet 反馈表 row 4: 进展情况: a formula with no saved value (=B3&\"已完成选址\"); "
             "type the text itself") in stderr
@@ -274,7 +274,7 @@ def test_csv_saved_as_gb18030_by_chinese_excel_round_trips(cli, tmp_path):
     with pytest.raises(UnicodeDecodeError):
         filled.read_bytes().decode("utf-8")
     result = cli.json("feedback", "import", filled, *AS_OF)
-    assert [(u["id"], u["status"], u["note"]) for u in result["updates"]] == [("T6", "done", "验收通过,资金已拨付𠀀")]
+    assert [(u["id"], u["status"], u["note"]) for u in result["updates"]] == [("T6", "claimed", "验收通过,资金已拨付𠀀")]
     assert notes() == ["验收通过,资金已拨付𠀀"]
 
 

@@ -44,7 +44,7 @@ def test_the_clerks_forgery_is_refused_with_or_without_agency(cli, tmp_path, age
     """The attack from the issue: 省农业农村厅's clerk turns its workbook into 省商务厅's, with rows
     T8 and T16 marked done, and makes the hidden sheet agree."""
     own = export(cli, tmp_path)
-    forged = fill(own, {"A3": "T8", "B3": "发展数字商贸", "H3": "已完成", "A4": "T16", "H4": "已完成"},
+    forged = fill(own, {"A3": "T8", "B3": "发展数字商贸", "H3": "已完成", "J3": "已验收", "A4": "T16", "H4": "已完成", "J4": "已验收"},
                   meta={"agency": "省商务厅", "codes": '["T8", "T16", "O16"]'})
     result = cli("feedback", "import", forged, *agency_option, *AS_OF, code=2)
     assert "the hidden sheet was edited" in result.stderr and "nothing recorded" in result.stderr
@@ -58,7 +58,7 @@ def test_a_workbook_pointed_at_another_agencys_export_fails_the_signature(cli, t
     their_book = load_workbook(theirs)
     rows = [[c.value for c in row] for row in their_book["反馈表"].iter_rows(min_row=3)]
     cells = {f"{col}{n}": value for n, row in enumerate(rows, start=3) for col, value in zip("ABCDEFG", row)}
-    cells.update({"H3": "已完成"})
+    cells.update({"H3": "已完成", "J3": "已验收"})
     forged = fill(own, cells, meta={"export_id": their_id, "agency": "省商务厅",
                                     "codes": their_book["_tasklist"]["B6"].value, "titles": their_book["_tasklist"]["B7"].value})
     result = cli("feedback", "import", forged, *AS_OF, code=2)
@@ -76,7 +76,7 @@ def test_an_edited_hidden_sheet_is_refused(cli, tmp_path, edit, message):
 
 
 def test_the_same_workbook_imported_on_three_days_is_recorded_once(cli, tmp_path):
-    filled = fill(export(cli, tmp_path), {"H3": "推进中", "H4": "推进中", "H5": "已完成"})
+    filled = fill(export(cli, tmp_path), {"H3": "推进中", "H4": "推进中", "H5": "已完成", "J5": "已验收"})
     first = cli.json("feedback", "import", filled, "--as-of", "2026-11-23")
     assert len(first["recorded"]) == 3
     for day in ("2026-11-24", "2026-11-25"):
@@ -88,7 +88,7 @@ def test_the_same_workbook_imported_on_three_days_is_recorded_once(cli, tmp_path
 def test_a_second_fill_of_the_same_export_takes_only_the_rows_not_yet_imported(cli, tmp_path):
     exported = export(cli, tmp_path)
     cli("feedback", "import", fill(exported, {"H3": "推进中"}, target=tmp_path / "a.xlsx"), *AS_OF)
-    result = cli("feedback", "import", fill(exported, {"H3": "已完成", "H4": "受阻"}, target=tmp_path / "b.xlsx"), *AS_OF)
+    result = cli("feedback", "import", fill(exported, {"H3": "已完成", "J3": "已验收", "H4": "受阻"}, target=tmp_path / "b.xlsx"), *AS_OF)
     assert "T5 imported from export #1 before; skipped" in result.stderr and "recorded 1 update" in result.stderr
     assert [(r["item"], r["status"]) for r in cli.json("history")] == [("T5", "in_progress"), ("T6", "blocked")]
 
@@ -96,7 +96,7 @@ def test_a_second_fill_of_the_same_export_takes_only_the_rows_not_yet_imported(c
 def test_a_late_workbook_does_not_reopen_finished_work(cli, tmp_path):
     """Exported 09-30, T6 marked done on 11-20, the workbook (推进中, no date) imported on 11-23."""
     exported = export(cli, tmp_path, as_of="2026-09-30")
-    cli("done", "T6", "--agency", "省农业农村厅", "--note", "已验收", "--as-of", "2026-11-20")
+    cli("done", "--verified", "T6", "--agency", "省农业农村厅", "--note", "已验收", "--as-of", "2026-11-20")
     filled = fill(exported, {"H3": "推进中", "H4": "推进中"})  # T5 and T6
     result = cli("feedback", "import", filled, *AS_OF, code=1)
     assert "row 4 T6: the workbook says in progress, but update #1 (done, reported 2026-11-20" in result.stderr

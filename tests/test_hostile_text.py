@@ -183,7 +183,7 @@ def test_refused_text_on_the_command_line_gets_one_line_naming_the_field(cli, na
     before = counts()
     entry_points = [
         (["update", "T6", "--status", "推进中", f"--note={value}", *AS_OF], "note"),
-        (["done", "T6", f"--note={value}", *AS_OF], "note"),
+        (["done", "--verified", "T6", f"--note={value}", *AS_OF], "note"),
         (["update", "T6", "--agency", "省农业农村厅", "--status", "推进中", f"--by={value}", *AS_OF], "--by"),
         (["extend", "T6", "--to", "2027-06-30", f"--reason={value}", *AS_OF], "reason"),
         (["extend", "T6", "--to", "2027-06-30", "--reason", "待批复", f"--approved-by={value}", *AS_OF], "--approved-by"),

@@ -132,11 +132,11 @@ def near(pixel: bytes, colour: str, tolerance: int = 24) -> bool:
 
 def a_week_of_reports(cli) -> None:
     cli("update", "T6", "--status", "推进中", "--progress", "60", "--note", "已创建省级现代农业智慧园8个", "--on", "2026-11-20")
-    cli("done", "O28", "--note", "5G基站累计9.1万个", "--on", "2024-03-01")
-    cli("done", "O16", "--note", "认定省级现代农业智慧园10个", "--on", "2026-11-21")
+    cli("done", "--verified", "O28", "--note", "5G基站累计9.1万个", "--on", "2024-03-01")
+    cli("done", "--verified", "O16", "--note", "认定省级现代农业智慧园10个", "--on", "2026-11-21")
     cli("update", "T1", "--agency", "省科技厅", "--status", "推进中", "--progress", "45",
         "--note", "省创新研究院二期（光电）完成主体工程，正在开展设备安装调试，" * 3, "--on", "2026-11-19")
-    cli("update", "O17", "--agency", "福州市", "--status", "已完成", "--on", "2025-06-30")
+    cli("update", "O17", "--agency", "福州市", "--status", "已完成", "--verified", "--on", "2025-06-30")
 
 
 def test_the_weekly_report_renders_its_charts_and_prints_on_a4_landscape(cli, chromium, tmp_path, monkeypatch):

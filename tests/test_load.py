@@ -63,7 +63,7 @@ def test_edited_entry_is_updated_in_place_and_keeps_its_history(cli, registry_co
 
 def test_removed_entry_is_archived_not_deleted_and_restored_when_it_returns(cli, registry_copy, isolated_home):
     cli("load", registry_copy)
-    cli("done", "T10", "--as-of", "2022-06-01")
+    cli("done", "--verified", "T10", "--as-of", "2022-06-01")
     original = (registry_copy / "tasks.yaml").read_text(encoding="utf-8")
     start = original.index("  - id: T10\n")
     end = original.index("  - id: T11\n")
@@ -72,7 +72,7 @@ def test_removed_entry_is_archived_not_deleted_and_restored_when_it_returns(cli,
     assert "T10" not in [i["id"] for i in cli.json("list")]
     archived = cli.json("show", "T10")
     assert archived["archived"] is True and len(archived["history"]) == 1
-    result = cli("update", "T10", "--status", "done", code=2)
+    result = cli("update", "T10", "--status", "done", "--verified", code=2)
     assert "archived" in result.stderr
     (registry_copy / "tasks.yaml").write_text(original, encoding="utf-8")
     assert cli.json("load", registry_copy)["items_restored"] == ["T10"]

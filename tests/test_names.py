@@ -173,7 +173,7 @@ def test_an_id_like_none_points_to_the_listing(cli):
 
 @pytest.mark.usefixtures("engine")
 def test_update_by_the_annex_words_records_on_that_item(cli):
-    cli("update", "成果28", "--status", "done")
+    cli("update", "成果28", "--status", "done", "--verified")
     assert query("SELECT i.code FROM status_update u JOIN assignment a ON a.id = u.assignment_id "
                  "JOIN item i ON i.id = a.item_id") == [("O28",)]
 

@@ -55,7 +55,7 @@ def test_reminder_to_filled_workbook_to_reply_folder_to_import(cli, tmp_path):
         assert "电话：0591-12345678" in body and "附件为贵单位的反馈表" in body
     # two agencies reply; the office saves the replies in a folder, plus one file that is not a reply
     reply_with(tmp_path, by_agency["省农业农村厅"], {"H3": "推进中", "I3": 40, "J3": "已完成选址"}, "nyt.eml")
-    reply_with(tmp_path, by_agency["省商务厅"], {"H3": "已完成"}, "swt.eml")
+    reply_with(tmp_path, by_agency["省商务厅"], {"H3": "已完成", "J3": "已验收"}, "swt.eml")
     (tmp_path / "replies" / "notes.csv").write_text("not a feedback file\n", encoding="utf-8")
     result = cli("feedback", "import", tmp_path / "replies", *AS_OF, code=2)
     lines = result.stderr.splitlines()
@@ -64,7 +64,7 @@ def test_reminder_to_filled_workbook_to_reply_folder_to_import(cli, tmp_path):
     assert any(line.startswith("swt.eml: ") and "省商务厅: recorded 1 update" in line for line in lines)
     assert lines[-1] == "3 files: 2 imported (2 updates), 0 already imported, 1 refused"
     history = cli.json("history")
-    assert sorted((h["agency"], h["status"]) for h in history) == sorted([("省商务厅", "done"), ("省农业农村厅", "in_progress")])
+    assert sorted((h["agency"], h["status"]) for h in history) == sorted([("省商务厅", "claimed"), ("省农业农村厅", "in_progress")])
     assert all(h["source"].startswith("import:") and h["source"].endswith("_反馈表_2026-11-23.xlsx") for h in history)
     # the same folder again records nothing
     again = cli("feedback", "import", tmp_path / "replies" / "nyt.eml", tmp_path / "replies" / "swt.eml", *AS_OF)
@@ -101,7 +101,7 @@ def test_the_office_week_played_in_each_language(cli, tmp_path, monkeypatch, lan
 
     run("status", "--summary", "--as-of", "2026-11-16")
     run("update", "T6", "-s", "推进中", "--progress", "60", "--note", "已创建省级现代农业智慧园8个", "--on", "2026-11-18")
-    run("done", "O17", "-a", "福州市", "--note", "福州已完成", "--on", "2026-11-19")
+    run("done", "--verified", "O17", "-a", "福州市", "--note", "福州已完成", "--on", "2026-11-19")
     group = run("update", "O17", "-a", "各设区市人民政府", "-s", "推进中", "--on", "2026-11-19")
     kept = {"zh": "O17 福州市人民政府：保持不变", "en": "O17 福州市人民政府: left as it is"}[lang]
     assert kept in group.stderr  # the city's own word stands

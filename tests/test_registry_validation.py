@@ -242,7 +242,7 @@ def _digest(path):
 def test_cli_refuses_bad_registry_with_exit_2_and_leaves_database_untouched(case, cli, registry_copy, isolated_home):
     cli("list")  # creates the database with the bundled registry
     db = isolated_home / "tasklist.db"
-    cli("update", "T6", "--status", "done")
+    cli("update", "T6", "--status", "done", "--verified")
     before = cli.json("list")
     digest = _digest(db)
     filename, old, new, _field, message, *_ = CASES[case]

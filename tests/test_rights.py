@@ -52,7 +52,7 @@ def test_a_clerk_records_for_its_own_agency_and_the_database_says_who(cli, share
 
 
 @pytest.mark.parametrize("args, message", [
-    (["update", "T8", "--agency", "省商务厅", "-s", "done"], "only for the agency's own parts"),
+    (["update", "T8", "--agency", "省商务厅", "-s", "done", "--note", "冒名申请"], "only for the agency's own parts"),
     (["extend", "T6", "--to", "2027-06-30", "--reason", "自己批准"], "only the coordinating office"),
     (["agencies", "set-email", "省商务厅", "attacker@evil.example"], "only the coordinating office"),
     (["users", "add", "mallory", "--office"], "only the coordinating office"),
@@ -69,7 +69,7 @@ def test_a_clerk_cannot_write_what_is_not_theirs(cli, shared, monkeypatch, args,
 
 
 def test_a_clerk_cannot_undo_another_agencys_update(cli, shared, monkeypatch):
-    (theirs,) = cli.json("update", "T8", "--agency", "省商务厅", "-s", "done", *AS_OF)  # the office records it
+    (theirs,) = cli.json("update", "T8", "--agency", "省商务厅", "-s", "done", "--verified", *AS_OF)  # the office records it
     as_role(monkeypatch, shared, shared["clerk"])
     assert "only for the agency's own parts" in cli("undo", str(theirs["id"]), code=2).stderr
 

@@ -85,7 +85,7 @@ def test_alembic_check_passes_from_the_command_line(tmp_path):
 
 
 def test_status_updates_cannot_be_changed_or_deleted(cli, isolated_home):
-    cli("update", "T6", "--status", "done")
+    cli("update", "T6", "--status", "done", "--verified")
     with sqlite3.connect(isolated_home / "tasklist.db") as conn:
         for sql in ("UPDATE status_update SET status = 'blocked'", "DELETE FROM status_update"):
             with pytest.raises(sqlite3.IntegrityError, match="append-only"):
@@ -140,7 +140,7 @@ def test_locked_database_waits_then_reports_busy(cli, isolated_home, monkeypatch
     holder = sqlite3.connect(isolated_home / "tasklist.db", isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
     try:
-        result = cli("update", "T6", "--status", "done", code=1)
+        result = cli("update", "T6", "--status", "done", "--verified", code=1)
         assert "database is busy" in result.stderr
     finally:
         holder.execute("ROLLBACK")
@@ -187,7 +187,7 @@ def test_processes_starting_together_on_an_empty_postgresql_database_create_it_o
 def test_an_update_can_be_reversed_only_once_even_by_two_processes_at_once(cli):
     from concurrent.futures import ThreadPoolExecutor
 
-    (row,) = cli.json("done", "T6")
+    (row,) = cli.json("done", "--verified", "T6")
 
     def undo_in_a_process(_: int) -> subprocess.CompletedProcess[str]:
         import os
@@ -209,7 +209,7 @@ def test_python_users_read_the_database_through_the_sqlmodel_classes(cli, isolat
 
     import tasklist
 
-    cli("done", "T6", "--note", "经 ORM 读取")
+    cli("done", "--verified", "T6", "--note", "经 ORM 读取")
     engine = create_engine(f"sqlite:///{isolated_home / 'tasklist.db'}")
     try:
         with Session(engine) as session:

@@ -30,7 +30,7 @@ def imported(*args: str) -> set[str]:
 @pytest.mark.usefixtures("engine")
 @pytest.mark.parametrize("args", [
     ["overdue", "--as-of", "2026-11-23"], ["status", "--summary"], ["list", "--json"], ["history"],
-    ["update", "T6", "--status", "推进中", "--note", "快速路径"], ["done", "T6"],
+    ["update", "T6", "--status", "推进中", "--note", "快速路径"], ["done", "--verified", "T6"],
 ])
 def test_no_heavy_import_on_the_hot_paths(cli, engine, args):
     cli("list")  # the database exists and is at the head revision

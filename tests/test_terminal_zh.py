@@ -48,7 +48,7 @@ def week(cli, monkeypatch):
     """A week of the office's work, recorded in English mode (as a test would), shown in Chinese."""
     cli("update", "T6", "--status", "in_progress", "--progress", "60", "--note", "已创建省级现代农业智慧园8个",
         "--on", "2026-11-20")
-    (done,) = cli.json("done", "O28", "--note", "5G基站累计9.1万个", "--on", "2026-11-20")
+    (done,) = cli.json("done", "--verified", "O28", "--note", "5G基站累计9.1万个", "--on", "2026-11-20")
     cli("undo", str(done["id"]))
     cli("update", "T1", "--agency", "省科技厅", "--status", "blocked", "--note", "等待立项", "--by", "王五",
         "--on", "2026-11-21")

@@ -14,7 +14,7 @@ from tasklist.reports import totals as aggregates
 from tasklist.reports import views
 from tasklist.storage.lookup import assignments_of, resolve_agency, resolve_item
 from tasklist.storage.schema import open_db
-from tasklist.storage.writes import extend, record_update, undo
+from tasklist.storage.writes import extend, record_update, review_claim, undo
 
 pytestmark = pytest.mark.usefixtures("engine")
 
@@ -33,8 +33,19 @@ def random_history(conn, seed):
         assigned = assignments_of(conn, item)
         who = resolve_agency(conn, rng.choice(assigned).agency)
         day = rng.choice(edges) if rng.random() < 0.4 else start + timedelta(days=rng.randrange(0, 2100))
-        ids = record_update(conn, item, status=rng.choice(rules.REPORTABLE), as_of=date(2030, 1, 1), agency=who,
-                            reported_on=day, note="随机")
+        status = rng.choice(rules.REPORTABLE)
+        verified = status == rules.DONE and rng.random() < 0.3  # the office's own report, closed as it is made
+        ids = record_update(conn, item, status=status, as_of=date(2030, 1, 1), agency=who, reported_on=day,
+                            note="随机", verified=verified)
+        if status == rules.DONE and not verified:  # a claim: accepted, returned, or left awaiting review
+            verdict = rng.random()
+            if verdict < 0.75:
+                on = day + timedelta(days=rng.randrange(0, 60))
+                try:
+                    review_claim(conn, item, agency=who, accept=verdict < 0.5, reason="材料不全", on=on,
+                                 as_of=date(2030, 1, 1))
+                except BadInput as exc:  # a later-dated report came before the claim: it is not the one in force
+                    assert "no completion claim awaiting review" in exc.message
         if rng.random() < 0.1:
             try:
                 undo(conn, ids[0])

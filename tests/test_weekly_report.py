@@ -50,7 +50,7 @@ def test_the_period_label_names_exactly_the_days_counted(cli, monkeypatch):
 
 
 def test_an_update_and_its_undo_are_not_reports(cli, monkeypatch):
-    cli("update", "T1", "--agency", "省发改委", "--status", "已完成", "--note", "误报", "--on", "2026-11-20")
+    cli("update", "T1", "--agency", "省发改委", "--status", "已完成", "--verified", "--note", "误报", "--on", "2026-11-20")
     (row,) = cli.json("history", "T1")
     cli("undo", row["id"])
     cli("update", "T1", "--agency", "省科技厅", "--status", "推进中", "--note", "真报", "--on", "2026-11-21")
@@ -67,9 +67,9 @@ def test_an_update_and_its_undo_are_not_reports(cli, monkeypatch):
 
 
 def test_parts_completed_in_the_period_are_listed_with_agency_and_date(cli, monkeypatch):
-    cli("update", "O17", "--agency", "福州市", "--status", "已完成", "--note", "福州先行完成", "--on", "2026-11-18")
-    cli("done", "O28", "--note", "5G基站累计9.1万个", "--on", "2026-11-20")
-    cli("done", "T5", "--agency", "省发改委", "--on", "2026-11-10")  # before the period: not this week's
+    cli("update", "O17", "--agency", "福州市", "--status", "已完成", "--verified", "--note", "福州先行完成", "--on", "2026-11-18")
+    cli("done", "--verified", "O28", "--note", "5G基站累计9.1万个", "--on", "2026-11-20")
+    cli("done", "--verified", "T5", "--agency", "省发改委", "--on", "2026-11-10")  # before the period: not this week's
     report = cli.json("weekly", *AS_OF)
     assert [(p["id"], p["agency"], p["done_on"]) for p in report["changes"]["completed_parts"]] == [
         ("O17", "福州市人民政府", "2026-11-18"), ("O28", "省通信管理局", "2026-11-20")]
@@ -134,7 +134,7 @@ def test_the_generation_time_is_local_time_in_the_plans_zone(cli, monkeypatch):
 
 def test_no_english_word_in_the_chinese_report(cli, monkeypatch):
     cli("update", "T6", "--status", "推进中", "--note", "进展", "--on", "2026-11-20")
-    cli("done", "O28", "--on", "2026-11-20")
+    cli("done", "--verified", "O28", "--on", "2026-11-20")
     zh(monkeypatch)
     md = cli("weekly", "--format", "md", *AS_OF).stdout
     page = cli("weekly", "--format", "html", *AS_OF).stdout
@@ -228,8 +228,8 @@ def test_xlsx_exports_print_on_a4_landscape_with_their_header_on_every_page(cli,
 
 def test_the_html_report_draws_the_trend_and_each_agencys_overdue_parts(cli):
     cli("update", "T6", "--status", "推进中", "--on", "2024-05-06")
-    cli("done", "O28", "--on", "2025-03-01")
-    cli("done", "T6", "--on", "2026-11-20")
+    cli("done", "--verified", "O28", "--on", "2025-03-01")
+    cli("done", "--verified", "T6", "--on", "2026-11-20")
     page = cli("weekly", "--format", "html", *AS_OF).stdout
     report = cli.json("weekly", *AS_OF)
     assert "<script" not in page and not re.search(r"(src|href)=|url\(|@import|https?:", page)
@@ -298,7 +298,7 @@ def test_trend_days_are_month_ends_or_weeks():
 
 
 def test_json_keeps_its_fields_and_adds_the_new_ones(cli):
-    cli("done", "O28", "--on", "2026-11-20")
+    cli("done", "--verified", "O28", "--on", "2026-11-20")
     report = cli.json("weekly", *AS_OF)
     assert json.loads(json.dumps(report))["plan"] == {"id": "fujian-dez-2021", "title": report["plan"]["title"],
                                                       "doc_no": "闽政〔2021〕5号", "timezone": "Asia/Shanghai"}

@@ -9,7 +9,19 @@ from typing import Annotated
 import typer
 
 from ..text import visible
-from .common import AgencyOpt, AsOf, Json, ShowAll, console, database, labels, parse_day, print_json, resolve_as_of, screen_limit
+from .common import (
+    AgencyOpt,
+    AsOf,
+    Json,
+    ShowAll,
+    console,
+    database,
+    labels,
+    parse_day,
+    print_json,
+    resolve_as_of,
+    screen_limit,
+)
 
 ItemId = Annotated[str, typer.Argument(metavar="ID")]
 

@@ -48,8 +48,8 @@ def register(app: typer.Typer) -> None:
 Evidence = Annotated[list[str] | None, typer.Option(
     "--evidence", help="A file submitted with a completion claim (佐证材料: PDF, PNG, JPEG, DOCX or XLSX; repeatable).",
     show_default=False)]
-Verified = Annotated[bool, typer.Option("--verified", help="The office's own report: accept the completion at once "
-                                        "(recorded as a claim and its acceptance).")]
+Verified = Annotated[bool, typer.Option("--verified", help="The office's own report: the part is closed as it is "
+                                        "recorded, and verified by the office then.")]
 
 
 def _record(item_id, status, agency, all_, progress, note, on, by, as_of, json_,  # type: ignore[no-untyped-def]

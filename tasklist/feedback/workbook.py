@@ -305,9 +305,9 @@ def export_xlsx(conn: Connection, agency: AgencyRef, as_of: date, rows: list[Ope
             ws.add_data_validation(dv)
             dv.add(f"{letter[key]}{first}:{letter[key]}{last}")
 
-        choices = "、".join(rules.STATUS_LABELS_ZH.values())
+        choices = "、".join(rules.STATUS_LABELS_ZH[s] for s in rules.REPORTABLE)
         validate("new_status", DataValidation(
-            type="list", formula1='"' + ",".join(rules.STATUS_LABELS_ZH.values()) + '"', allow_blank=True,
+            type="list", formula1='"' + ",".join(rules.STATUS_LABELS_ZH[s] for s in rules.REPORTABLE) + '"', allow_blank=True,
             showErrorMessage=True, errorTitle=zh("dv_status_title"), error=zh("dv_status_error", choices=choices),
             showInputMessage=True, promptTitle=zh("dv_status_title"), prompt=zh("dv_status_prompt")))
         validate("progress", DataValidation(

@@ -66,7 +66,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "opt.feedback.import.by": ('这些行代为记录的人。', 'The person the rows are recorded for.'),
     "opt.batch": ('撤销与该条一起记录的全部更新（分组、--all 或多个单位）；其后已另行报送的部分保持不变。', 'Undo every update recorded with this one (a group, --all or several agencies); parts reported again since are left as they are.'),
     "opt.evidence": ('随销号申请提交的佐证材料（PDF、PNG、JPEG、DOCX 或 XLSX；可重复）。', 'A file submitted with a completion claim (佐证材料: PDF, PNG, JPEG, DOCX or XLSX; repeatable).'),
-    "opt.verified": ('协调办公室自己报送：当即审核通过（记录为申请及其审核）。', "The office's own report: accept the completion at once (recorded as a claim and its acceptance)."),
+    "opt.verified": ('协调办公室自己报送：记录时即审核通过，该部分直接完成。', "The office's own report: the part is closed as it is recorded, and verified by the office then."),
     "opt.return_": ('退回销号申请：该部分恢复为推进中。', 'Send the claim back (退回): the part is in progress again.'),
     "opt.verify.reason": ('退回的理由（与 --return 一起用）。', 'Why the claim is returned (with --return).'),
     "opt.verify.on": ('审核日期（默认：今天）；不能晚于今天。', 'The day of the review (default: today); never later than today.'),

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from ..dates import due_from_text, valid_timezone
-from ..rules import EVALUATION_WEIGHTS
 from ..errors import Problem, RegistryError, TasklistError, os_reason
 from ..messages import join, t
+from ..rules import EVALUATION_WEIGHTS
 from ..text import REFUSED, refusal
 from ..text import problem as text_problem
 from .names import CODE_RE, valid_email

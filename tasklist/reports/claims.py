@@ -52,7 +52,8 @@ def pending_claims(conn: Connection, as_of: date, *, agency: AgencyRef | None = 
     """Every part whose update in force on ``as_of`` is a completion claim with no verdict yet,
     oldest claim first (the office's queue)."""
     day = as_of.isoformat()
-    where, params = "a.archived = 0 AND i.archived = 0", [day]
+    where = "a.archived = 0 AND i.archived = 0"
+    params: list[Any] = [day]
     if agency is not None:
         where += f" AND {rules.SQL_BELONGS_TO}"
         params += [agency.id, agency.id]

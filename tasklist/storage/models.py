@@ -262,6 +262,8 @@ class Review(SQLModel, table=True):
     __tablename__ = "review"
     __table_args__ = (_AUTOINCREMENT,)
     id: int | None = Field(default=None, primary_key=True, sa_type=ID)
+    # the claim reviewed; for the office's own report verified as it is made (done --verified), that
+    # report itself (then claim_id = update_id)
     claim_id: int = Field(foreign_key="status_update.id", sa_type=Integer, unique=True)
     verdict: str = Field(sa_type=Text)  # accepted | returned
     reason: str | None = Field(default=None, sa_type=Text)

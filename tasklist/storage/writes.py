@@ -186,8 +186,8 @@ def record_update(
 
     Where the plan verifies completion (``plan.review``), done is a completion claim (申请销号,
     status ``claimed``) with a required note and the ``evidence`` files, which the office accepts
-    or returns (:func:`review_claim`); ``verified``: the office's own report, accepted at once
-    (the claim and its acceptance are both recorded).
+    or returns (:func:`review_claim`); ``verified``: the office's own report, accepted as it is
+    made (the part is done, and a review row says the office verified it then).
 
     A report for a group (各设区市人民政府) stands for each member's part, except where the member's
     own word stands: a part that is done, or that the member reported on its own on or after this
@@ -198,12 +198,12 @@ def record_update(
     if key != rules.DONE and (evidence or verified):
         raise BadInput("error.evidence_not_claim" if evidence else "error.verified_not_done")
     with conn.transaction():
-        claims = key == rules.DONE and plan_reviews(conn, item.plan_id)
-        if claims:
+        reviews = key == rules.DONE and plan_reviews(conn, item.plan_id)
+        if reviews and not verified:
             key = rules.CLAIMED
-            if not verified and not check_note(note):  # the office accepting its own report need not explain it
+            if not check_note(note):
                 raise BadInput("error.claim_note", hint="error.claim_note_hint", code=item.code)
-        elif evidence:
+        elif evidence and not reviews:
             raise BadInput("error.evidence_not_claim")
         targets = _targets(conn, item, agency, all_agencies)
         if _is_group(conn, item, agency):
@@ -216,11 +216,20 @@ def record_update(
             targets = [t for t in targets if t.id not in kept]
         batch = uuid.uuid4().hex if len(targets) > 1 else None
         rows = [NewUpdate(t.id, key, progress, check_note(note), reported_on) for t in targets]
-        ids = _append(conn, rows, source=source, batch=batch, reported_by=check_name(reported_by, "--by"))
-        if claims:
-            attach_evidence(conn, ids, evidence)
-            if verified:  # the claims, then their acceptance: both in history
-                ids += [_verdict(conn, claim_id, accept=True, reason=None, on=as_of) for claim_id in list(ids)]
+        try:
+            ids = _append(conn, rows, source=source, batch=batch, reported_by=check_name(reported_by, "--by"))
+            if reviews:
+                attach_evidence(conn, ids, evidence)
+            if reviews and verified:  # the office's own report, verified as it is made: the report is its own claim
+                stamp, by = now_utc(), current_user()
+                for update_id in ids:
+                    conn.execute("INSERT INTO review (claim_id, verdict, reason, reviewed_on, update_id, recorded_at, "
+                                 "recorded_by) VALUES (?,?,?,?,?,?,?)",
+                                 (update_id, rules.ACCEPTED, None, as_of.isoformat(), update_id, stamp, by))
+        except Forbidden:
+            if verified:
+                raise Forbidden("error.review_forbidden") from None
+            raise
         return ids
 
 
@@ -350,7 +359,8 @@ def undo(conn: Connection, update_id: int, *, reported_by: str | None = None, wh
         for r in rows:
             if conn.one("SELECT id FROM status_update WHERE reverses_id = ?", (r[0],)):
                 raise BadInput("error.already_undone", id=r[0])
-            verdict = conn.value("SELECT verdict FROM review WHERE update_id = ?", (r[0],))
+            # a verdict on another's claim stands; the office's own report verified as made may be undone
+            verdict = conn.value("SELECT verdict FROM review WHERE update_id = ? AND claim_id <> update_id", (r[0],))
             if verdict is not None:
                 raise BadInput("error.undo_verdict", id=r[0], verdict=_verdict_word(verdict))
             newest = conn.one(f"SELECT {_UPDATE_COLS} FROM status_update WHERE assignment_id = ? {_NEWEST_FIRST} LIMIT 1",
