@@ -140,10 +140,11 @@ def render(card: Any, fmt: str, labels: Labels) -> bytes:
 
 # --------------------------------------------------------------------------- HTML and its charts
 
+#: the quarter's table has 15 columns: its headers wrap (English ones are long) so that it fits A4 landscape
 SCORECARD_STYLE = """
 <style>
+table.scores th { white-space: normal; vertical-align: bottom; }
 td.trend { padding: 0 4px; } td.trend svg { display: block; }
-section.scores h2 { break-before: page; }
 </style>
 """
 
@@ -182,7 +183,7 @@ def _scores_html(card: Any, table: Table, labels: Labels) -> str:
     scores = [s for q in card.quarters for r in q.rows for s in [r.score]]
     low, high = min(scores), max(scores)
     head = "".join(f'<th class="{c.kind}">{e(visible(c.label))}</th>' for c in table.columns)
-    out = [f"<h2>{e(visible(table.title))}</h2>", "<table>",
+    out = [f"<h2>{e(visible(table.title))}</h2>", '<table class="scores">',
            f'<thead><tr>{head}<th class="short">{e(labels("scorecard.trend"))}</th></tr></thead><tbody>']
     for row in table.rows:
         agency = row[1]
