@@ -80,7 +80,8 @@ class Scorecard:
         for card in self.quarters:
             row = card.row(self.agency)
             if row is not None:
-                quarters.append(card.as_dict() | {"ranked": row.ranked} | row.as_dict())
+                line = {k: v for k, v in row.as_dict().items() if k != "agency"}  # named once, above
+                quarters.append(card.as_dict() | {"ranked": row.ranked} | line)
         return head | {"agency": self.agency, "quarters": quarters}
 
 
