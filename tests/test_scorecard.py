@@ -14,6 +14,7 @@ from io import BytesIO
 
 import pytest
 from openpyxl import load_workbook
+from test_html_render import chromium  # noqa: F401 (the fixture)
 
 pytestmark = pytest.mark.usefixtures("engine")
 
@@ -281,3 +282,24 @@ def test_bad_input_is_one_clear_line_and_exit_2(plan, cli, monkeypatch, args, zh
         monkeypatch.setenv("TASKLIST_LANG", lang)
         result = cli("scorecard", *args, *AS_OF, code=2)
         assert result.stderr.splitlines()[0] == expected and result.stdout == ""
+
+
+@pytest.mark.usefixtures("chromium")  # skipped where Chromium is not installed (failed in CI)
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_html_scorecard_renders_its_charts_and_prints_on_one_a4_landscape_page(quarter, tmp_path, monkeypatch, lang):
+    from test_html_render import measure, pdf_pages, shots
+
+    monkeypatch.setenv("TASKLIST_LANG", lang)
+    page = tmp_path / "q3.html"
+    quarter("scorecard", *Q3, "--out", page)
+    laid_out = measure(page, tmp_path / "profile")
+    assert [c["kind"] for c in laid_out["charts"]] == ["chart bars scores"] + ["chart spark"] * 4
+    assert all(w >= 120 and h >= 20 for w, h in (c["box"] for c in laid_out["charts"])), laid_out["charts"]
+    widths = [w for w, _ in laid_out["bars"]]
+    assert len(widths) == 4 and widths[0] > 300 and abs(widths[3] / widths[0] - 87 / 100) < 0.01  # to scale, from 0
+    # nothing wider than the page (the English headers wrap), no number or name broken in two
+    assert laid_out["scrollWidth"] <= laid_out["innerWidth"], laid_out
+    assert laid_out["cells"] > 60 and laid_out["broken"] == []
+    pdf = tmp_path / "q3.pdf"
+    shots.run_chromium(tmp_path / "profile", f"--print-to-pdf={pdf}", page.as_uri())
+    assert [(round(w), round(h)) for w, h in pdf_pages(pdf)] == [(842, 595)]

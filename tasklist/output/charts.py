@@ -197,12 +197,12 @@ def score_bars_svg(pairs: Sequence[tuple[str, float]], *, base: float, summary: 
 
 
 def sparkline_svg(points: Sequence[tuple[str, float | None]], *, low: float, high: float, summary: str,
-                  width: int = 120, height: int = 26, labelled: bool = False) -> str:
+                  width: int = 120, height: int = 20, labelled: bool = False) -> str:
     """A small line of scores over quarters ((label, score or None), oldest first) on a scale from
     ``low`` to ``high`` shared by every agency's line, so that lines compare; a quarter without a
     score leaves a gap. The last score is written after the line; ``labelled``: each quarter's label
     under its point and each score over it (a larger chart of one agency)."""
-    pad_x, pad_top, pad_bottom = (22 if labelled else 4), (14 if labelled else 4), (18 if labelled else 4)
+    pad_x, pad_top, pad_bottom = (22 if labelled else 4), (14 if labelled else 3), (18 if labelled else 3)
     right = 40 if labelled else 30
     span = high - low or 1.0
     step = (width - pad_x - right) / max(len(points) - 1, 1)

@@ -145,6 +145,7 @@ SCORECARD_STYLE = """
 <style>
 table.scores th { white-space: normal; vertical-align: bottom; }
 td.trend { padding: 0 4px; } td.trend svg { display: block; }
+section.weights { break-inside: avoid; }
 </style>
 """
 
@@ -155,7 +156,7 @@ def _html_body(card: Any, parts: Sequence[Table], labels: Labels) -> str:
 
     main, weights = parts
     if card.agency is not None:
-        body = [_trend_figure(card, labels), html_table(main), html_table(weights)]
+        body = [_trend_figure(card, labels), html_table(main), _weights_html(weights)]
         return SCORECARD_STYLE + "\n".join(body)
     current = card.current
     body = [SCORECARD_STYLE]
@@ -168,8 +169,15 @@ def _html_body(card: Any, parts: Sequence[Table], labels: Labels) -> str:
         body.append(figure_html(labels("scorecard.scores_chart", quarter=name), f'{svg}\n<p class="meta">'
                                 f'{html.escape(visible(summary))}</p>'))
     body.append(_scores_html(card, main, labels))
-    body.append(html_table(weights))
+    body.append(_weights_html(weights))
     return "\n".join(body)
+
+
+def _weights_html(weights: Table) -> str:
+    """The weights, kept on one page (a reader needs all of them to check a score)."""
+    from .formats import html_table
+
+    return f'<section class="weights">{html_table(weights)}</section>'
 
 
 def _scores_html(card: Any, table: Table, labels: Labels) -> str:
