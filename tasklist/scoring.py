@@ -151,6 +151,8 @@ class History:
     reporting: Mapping[str, Any]
     issued: date | None
     timezone: str
+    #: the updates indexed for the rules (built on first use; the same for every quarter)
+    index: _Index | None = field(default=None, init=False, repr=False, compare=False)
 
 
 #: the counts a score weighs, by the weight's name (rules.EVALUATION_WEIGHTS, less ``base``)
@@ -187,41 +189,65 @@ class Counts:
 # --------------------------------------------------------------------------- the rules
 
 
-class _Known:
-    """The updates of each part recorded before a cutoff, in the order the update in force is chosen
-    (reported_on, then recorded_at, then id: :data:`rules.SQL_UPDATE_IN_FORCE`)."""
+class _Index:
+    """The updates of each part in the order the update in force is chosen (reported_on, then
+    recorded_at, then id: :data:`rules.SQL_UPDATE_IN_FORCE`), built once for every quarter asked
+    about; each question names its knowledge cutoff, and rows recorded at or after it are passed over."""
 
-    def __init__(self, updates: Iterable[Update], cutoff: str) -> None:
-        self.by_part: dict[int, list[Update]] = {}
+    _LAST = "\uffff"  # sorts after any recorded_at
+
+    def __init__(self, updates: Iterable[Update]) -> None:
+        self.rows: dict[int, list[Update]] = {}
+        undone_at: dict[int, str] = {}  # update id -> when the undo that reverses it was recorded
         for u in updates:
-            if u.recorded_at < cutoff:
-                self.by_part.setdefault(u.assignment_id, []).append(u)
+            self.rows.setdefault(u.assignment_id, []).append(u)
+            if u.reverses_id is not None:
+                undone_at[u.reverses_id] = u.recorded_at
         self.keys: dict[int, list[tuple[date, str, int]]] = {}
-        for rows in self.by_part.values():
+        #: per part, the agency's own reports (not an undo, not a verdict the office appended), by
+        #: date: (reported_on, recorded_at, when it was undone or None)
+        self.reports: dict[int, list[tuple[date, str, str | None]]] = {}
+        for part, rows in self.rows.items():
             rows.sort(key=lambda u: (u.reported_on, u.recorded_at, u.id))
-        undone = {u.reverses_id for rows in self.by_part.values() for u in rows if u.reverses_id is not None}
-        #: the agency's own reports: not an undo, not undone, not a verdict the office appended
-        self.reports: dict[int, list[date]] = {
-            part: [u.reported_on for u in rows if u.reverses_id is None and u.id not in undone
-                   and u.source not in (rules.SOURCE_VERIFY, rules.SOURCE_RETURN)]
-            for part, rows in self.by_part.items()}
+            self.keys[part] = [(u.reported_on, u.recorded_at, u.id) for u in rows]
+            self.reports[part] = [  # in the rows' order: by date
+                (u.reported_on, u.recorded_at, undone_at.get(u.id)) for u in rows
+                if u.reverses_id is None and u.source not in (rules.SOURCE_VERIFY, rules.SOURCE_RETURN)]
 
-    def in_force(self, part: int, day: date) -> Update | None:
-        rows = self.by_part.get(part)
+    def in_force(self, part: int, day: date, cutoff: str) -> Update | None:
+        """The part's update in force on ``day`` among those recorded before ``cutoff``."""
+        rows = self.rows.get(part)
         if not rows:
             return None
-        keys = self.keys.get(part)
-        if keys is None:
-            keys = self.keys[part] = [(u.reported_on, u.recorded_at, u.id) for u in rows]
-        at = bisect.bisect_right(keys, (day, "\uffff", 1 << 62))
-        return rows[at - 1] if at else None
+        at = bisect.bisect_right(self.keys[part], (day, self._LAST, 0))
+        while at:
+            at -= 1
+            if rows[at].recorded_at < cutoff:
+                return rows[at]
+        return None
 
-    def status(self, part: int, day: date) -> str:
-        u = self.in_force(part, day)
+    def status(self, part: int, day: date, cutoff: str) -> str:
+        u = self.in_force(part, day, cutoff)
         return u.status if u else rules.NOT_STARTED
 
-    def reported_between(self, part: int, after: date, until: date) -> bool:
-        return any(after < d <= until for d in self.reports.get(part, ()))
+    def reported_between(self, part: int, after: date, until: date, cutoff: str) -> bool:
+        """Whether the part made a real report dated after ``after`` and on or before ``until``,
+        recorded before ``cutoff`` and not undone by then."""
+        reports = self.reports.get(part, ())
+        at = bisect.bisect_right(reports, (after, self._LAST, self._LAST))
+        for day, recorded_at, undone_at in reports[at:]:
+            if day > until:
+                return False
+            if recorded_at < cutoff and (undone_at is None or undone_at >= cutoff):
+                return True
+        return False
+
+
+def _index(history: History) -> _Index:
+    """The history's updates indexed once, however many quarters are judged from them."""
+    if history.index is None:
+        history.index = _Index(history.updates)
+    return history.index
 
 
 def due_in_force(part: Part, extensions: Sequence[Extension], day: date, cutoff: str) -> date | None:
@@ -253,9 +279,8 @@ def quarter_counts(history: History, quarter: Quarter) -> dict[int, Counts]:
     known at the end of the quarter (and, for what was already done, at the end of the one before)."""
     start, end = quarter.start, quarter.end
     before = start - timedelta(days=1)
-    cutoff = knowledge_cutoff(end, history.timezone)
-    now = _Known(history.updates, cutoff)
-    then = _Known(history.updates, knowledge_cutoff(before, history.timezone))
+    cutoff, cutoff_before = knowledge_cutoff(end, history.timezone), knowledge_cutoff(before, history.timezone)
+    known = _index(history)
     by_item: dict[int, list[Extension]] = {}
     for e in history.extensions:
         by_item.setdefault(e.item_id, []).append(e)
@@ -265,8 +290,8 @@ def quarter_counts(history: History, quarter: Quarter) -> dict[int, Counts]:
         c = out.setdefault(part.agency_id, Counts())
         part_id = part.assignment_id
         due = due_in_force(part, by_item.get(part.item_id, ()), end, cutoff)
-        done_before = then.status(part_id, before) == rules.DONE
-        at_end = now.in_force(part_id, end)
+        done_before = known.status(part_id, before, cutoff_before) == rules.DONE
+        at_end = known.in_force(part_id, end, cutoff)
         status = at_end.status if at_end else rules.NOT_STARTED
         if due is not None and due <= end and not done_before:
             c.parts_owed += 1
@@ -281,9 +306,9 @@ def quarter_counts(history: History, quarter: Quarter) -> dict[int, Counts]:
             c.overdue_days += days
             c.overdue_per_30_days += days // 30
         for previous, deadline in deadlines:
-            if now.status(part_id, previous) not in (rules.DONE, rules.CLAIMED):
+            if known.status(part_id, previous, cutoff) not in (rules.DONE, rules.CLAIMED):
                 c.reports_due += 1
-                c.reports_on_time += now.reported_between(part_id, previous, deadline)
+                c.reports_on_time += known.reported_between(part_id, previous, deadline, cutoff)
     agency_of = {p.assignment_id: p.agency_id for p in history.parts}
     for v in history.verdicts:
         if (v.verdict == rules.RETURNED and start <= v.reviewed_on <= end and v.recorded_at < cutoff
