@@ -303,3 +303,23 @@ def test_the_html_scorecard_renders_its_charts_and_prints_on_one_a4_landscape_pa
     pdf = tmp_path / "q3.pdf"
     shots.run_chromium(tmp_path / "profile", f"--print-to-pdf={pdf}", page.as_uri())
     assert [(round(w), round(h)) for w, h in pdf_pages(pdf)] == [(842, 595)]
+
+
+def test_many_agencies_get_a_page_of_bars_at_a_time_on_one_scale():
+    from tasklist.i18n import Labels
+    from tasklist.output.charts import MAX_SCORE_BARS
+    from tasklist.output.scorecard import render
+    from tasklist.reports.scorecard import AgencyQuarter, QuarterCard, Scorecard
+    from tasklist.scoring import Counts, Quarter, weights
+
+    quarters = [QuarterCard(q, "", [AgencyQuarter(f"单位{n}", Counts(), 100.0 - n, n + 1, 70) for n in range(70)])
+                for q in (Quarter(2026, 2), Quarter(2026, 3))]
+    card = Scorecard({"id": "p", "title": "方案", "doc_no": None, "timezone": "Asia/Shanghai"}, weights(None), quarters)
+    page = render(card, "html", Labels("zh")).decode()
+    charts = re.findall(r'<svg class="chart bars scores".*?</svg>', page, flags=re.S)
+    assert [c.count("<rect") for c in charts] == [MAX_SCORE_BARS, MAX_SCORE_BARS, 70 - 2 * MAX_SCORE_BARS]
+    assert page.count("各单位得分（2026年第三季度）（续）") == 2
+    # the same axis in every part: a score's bar is as long wherever it is drawn
+    width = {name: w for chart in charts
+             for name, w in re.findall(r'>(单位\d+)</text>\n<rect x="[\d.]+" y="\d+" width="([\d.]+)"', chart)}
+    assert len(width) == 70 and float(width["单位0"]) / float(width["单位69"]) == pytest.approx(100 / 31, rel=0.01)

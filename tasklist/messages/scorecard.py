@@ -56,6 +56,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "w_reminder_3": ("被通报，每次", "Each public notice received (通报)"),
     # charts
     "scores_chart": ("各单位得分（{quarter}）", "Scores by agency ({quarter})"),
+    "continued": ("{caption}（续）", "{caption} (continued)"),
     "scores_desc": ("{quarter}共 {n} 个单位参加考评，最高 {high} 分，最低 {low} 分",
                     "{n} agencies scored in {quarter}: highest {high}, lowest {low}"),
     "trend_desc": ("{agency}近{n}个季度得分", "{agency}: scores over the last {n} quarters"),

@@ -162,17 +162,25 @@ SCORE_COLOUR = "#1f4e9a"
 BELOW_BASE_COLOUR = "#c62828"
 
 
-def score_bars_svg(pairs: Sequence[tuple[str, float]], *, base: float, summary: str, width: int = 640) -> str:
+#: the bars of one scorecard chart: more are drawn as further charts on the same scale, each of
+#: which fits an A4 landscape page (with the report's title above the first)
+MAX_SCORE_BARS = 32
+
+
+def score_bars_svg(pairs: Sequence[tuple[str, float]], *, base: float, summary: str, width: int = 640,
+                   scale: Sequence[tuple[str, float]] | None = None) -> str:
     """The scorecard's scores, one bar per (agency, score) in the order given (by rank), from zero (or
     the lowest score, if one is below zero); a dashed line marks ``base``, the score every agency starts
     its quarter with, and a bar that ended below it is red (it still reads in black and white: each
-    score is written at its bar's end)."""
+    score is written at its bar's end). ``scale``: every (agency, score) of the quarter, when
+    ``pairs`` is one part of them drawn on its own, so that every part has the same axis."""
     font, row, bar = 11, 17, 12
-    label_width = max(_text_width(visible(name), font) for name, _ in pairs)
+    every = scale or pairs
+    label_width = max(_text_width(visible(name), font) for name, _ in every)
     left = int(label_width) + 10
     room = width - left - 44
-    low = min(0.0, *(s for _, s in pairs))
-    high = max(base, *(s for _, s in pairs)) or 1.0
+    low = min(0.0, *(s for _, s in every))
+    high = max(base, *(s for _, s in every)) or 1.0
     height = 8 + row * len(pairs) + 6
 
     def x(value: float) -> float:
@@ -203,7 +211,9 @@ def sparkline_svg(points: Sequence[tuple[str, float | None]], *, low: float, hig
     score leaves a gap. The last score is written after the line; ``labelled``: each quarter's label
     under its point and each score over it (a larger chart of one agency)."""
     pad_x, pad_top, pad_bottom = (22 if labelled else 4), (14 if labelled else 3), (18 if labelled else 3)
-    right = 40 if labelled else 30
+    size = 11 if labelled else 10
+    last = points[-1][1] if points else None
+    right = int(_text_width(f"{last:g}", size)) + 10 if last is not None else 6  # room for the last score
     span = high - low or 1.0
     step = (width - pad_x - right) / max(len(points) - 1, 1)
 
@@ -227,7 +237,6 @@ def sparkline_svg(points: Sequence[tuple[str, float | None]], *, low: float, hig
                        'stroke-linejoin="round"/>')
         for px, py in run:
             out.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="{2 if labelled else 1.6}" fill="{ITEMS_COLOUR}"/>')
-    size = 11 if labelled else 10
     for k, (label, value) in enumerate(points):
         px = pad_x + step * k
         if labelled:
@@ -236,7 +245,6 @@ def sparkline_svg(points: Sequence[tuple[str, float | None]], *, low: float, hig
             if value is not None and k < len(points) - 1:
                 out.append(f'<text x="{px:.1f}" y="{xy(k, value)[1] - 5:.1f}" font-size="{size - 1}" '
                            f'text-anchor="middle" fill="#333">{value:g}</text>')
-    last = points[-1][1] if points else None
     if last is not None:
         px, py = xy(len(points) - 1, last)
         out.append(f'<text x="{px + 5:.1f}" y="{py + 4:.1f}" font-size="{size}" fill="#222">{last:g}</text>')

@@ -143,7 +143,7 @@ def render(card: Any, fmt: str, labels: Labels) -> bytes:
 #: the quarter's table has 15 columns: its headers wrap (English ones are long) so that it fits A4 landscape
 SCORECARD_STYLE = """
 <style>
-table.scores th { white-space: normal; vertical-align: bottom; }
+table.scores th { white-space: normal; word-break: keep-all; vertical-align: bottom; }
 td.trend { padding: 0 4px; } td.trend svg { display: block; }
 section.weights { break-inside: avoid; }
 </style>
@@ -151,7 +151,7 @@ section.weights { break-inside: avoid; }
 
 
 def _html_body(card: Any, parts: Sequence[Table], labels: Labels) -> str:
-    from .charts import score_bars_svg
+    from .charts import MAX_SCORE_BARS, score_bars_svg
     from .formats import figure_html, html_table
 
     main, weights = parts
@@ -165,9 +165,14 @@ def _html_body(card: Any, parts: Sequence[Table], labels: Labels) -> str:
         name = quarter_name(labels, current.quarter)
         summary = labels("scorecard.scores_desc", quarter=name, n=len(scores), high=number(max(s for _, s in scores)),
                          low=number(min(s for _, s in scores)))
-        svg = score_bars_svg(scores, base=card.weights["base"], summary=summary)
-        body.append(figure_html(labels("scorecard.scores_chart", quarter=name), f'{svg}\n<p class="meta">'
-                                f'{html.escape(visible(summary))}</p>'))
+        caption = labels("scorecard.scores_chart", quarter=name)
+        for start in range(0, len(scores), MAX_SCORE_BARS):  # a page's worth of bars at a time
+            svg = score_bars_svg(scores[start:start + MAX_SCORE_BARS], base=card.weights["base"], summary=summary,
+                                 scale=scores)
+            last = start + MAX_SCORE_BARS >= len(scores)
+            words = f'\n<p class="meta">{html.escape(visible(summary))}</p>' if last else ""
+            body.append(figure_html(caption if start == 0 else labels("scorecard.continued", caption=caption),
+                                    svg + words))
     body.append(_scores_html(card, main, labels))
     body.append(_weights_html(weights))
     return "\n".join(body)
