@@ -323,3 +323,19 @@ def test_many_agencies_get_a_page_of_bars_at_a_time_on_one_scale():
     width = {name: w for chart in charts
              for name, w in re.findall(r'>(单位\d+)</text>\n<rect x="[\d.]+" y="\d+" width="([\d.]+)"', chart)}
     assert len(width) == 70 and float(width["单位0"]) / float(width["单位69"]) == pytest.approx(100 / 31, rel=0.01)
+
+
+def test_an_agency_name_stored_before_the_text_rule_is_shown_escaped_in_every_output(quarter, tmp_path):
+    from test_hostile_text import OLD, assert_html_is_ours, assert_markdown_is_ours, execute, no_raw, xlsx_strings
+
+    execute("UPDATE agency SET name = ? WHERE name = '乙局'", ("乙局" + OLD,))
+    assert quarter.json("scorecard", *Q3)["agencies"][3]["agency"] == "乙局" + OLD  # JSON keeps it exactly, escaped
+    for args in ([], ["--json"], ["--format", "md"], ["--format", "html"], ["-a", "甲局"], ["-a", "甲局", "--format", "html"]):
+        result = quarter("scorecard", *Q3, *args)
+        no_raw(result.stdout + result.stderr)
+        if "html" in args:
+            assert_html_is_ours(result.stdout)
+        if "md" in args:
+            assert_markdown_is_ours(result.stdout)
+    quarter("scorecard", *Q3, "--out", tmp_path / "q3.xlsx")
+    no_raw("".join(xlsx_strings(tmp_path / "q3.xlsx")))
