@@ -182,8 +182,11 @@ def test_the_plans_weights_replace_the_defaults(quarter, plan):
 
 def test_a_past_quarter_is_unchanged_by_later_and_back_dated_records(quarter, clock):
     before = quarter("scorecard", *Q3, "--json").stdout
-    # after the quarter: 乙局 claims T2 as done on 09-20 (back-dated) and the office accepts; 甲局's T1
-    # gets an extension dated in the quarter; a return and a reminder dated 09-30 are entered on 10-02
+    # after the quarter: 乙局's T2 gets an extension to 12-31 granted (back-dated) on 09-15, and 乙局
+    # claims it as done on 09-20 (back-dated) and the office accepts; a claim of 丁市's dated 09-29 is
+    # returned on 09-30, a report of 丙市's dated 07-01 and a reminder dated 09-30: all entered on 10-02
+    at(clock, "2026-10-02", "extend", "T2", "-a", "乙局", "--to", "2026-12-31", "--reason", "需跨部门协调",
+       "--as-of", "2026-09-15", cli=quarter)
     at(clock, "2026-10-02", "done", "T2", "-a", "乙局", "--note", "补报完成", "--on", "2026-09-20", cli=quarter)
     at(clock, "2026-10-02", "verify", "T2", "-a", "乙局", "--on", "2026-10-02", cli=quarter)
     at(clock, "2026-10-02", "done", "T5", "-a", "丁市", "--note", "阶段完成", "--on", "2026-09-29", cli=quarter)
@@ -194,9 +197,10 @@ def test_a_past_quarter_is_unchanged_by_later_and_back_dated_records(quarter, cl
     remind("甲局", 3, "2026-09-30")
     after = quarter("scorecard", *Q3, "--json").stdout
     assert after == before
-    # the same records do count, in the quarter that first knows them: 乙局's T2 is completed (late) in Q4
+    # the same records do count, in the quarter that first knows them: 乙局's T2 is completed in Q4, on
+    # time against the due date then in force (12-31)
     q4 = {a["agency"]: a for a in quarter.json("scorecard", "--quarter", "2026Q4", "--as-of", "2027-01-05")["agencies"]}
-    assert q4["乙局"]["counts"]["completed_late"] == 1 and q4["乙局"]["counts"]["overdue"] == 0
+    assert q4["乙局"]["counts"]["completed_on_time"] == 1 and q4["乙局"]["counts"]["overdue"] == 0
     assert q4["甲局"]["counts"]["reminder_3"] == 0  # dated in Q3: counted nowhere, as Q3's table was final
 
 
@@ -339,3 +343,15 @@ def test_an_agency_name_stored_before_the_text_rule_is_shown_escaped_in_every_ou
             assert_markdown_is_ours(result.stdout)
     quarter("scorecard", *Q3, "--out", tmp_path / "q3.xlsx")
     no_raw("".join(xlsx_strings(tmp_path / "q3.xlsx")))
+
+
+def test_with_review_off_an_agencys_done_is_the_completion(cli, clock, plan):
+    tasks = plan / "tasks.yaml"
+    tasks.write_text(tasks.read_text(encoding="utf-8").replace(
+        "  reporting: {cadence: quarterly}", "  reporting: {cadence: quarterly}\n  review: false"), encoding="utf-8")
+    cli("load", plan)
+    at(clock, "2026-08-20", "done", "T1", "-a", "甲局", "--note", "平台已上线", "--on", "2026-08-20", cli=cli)
+    at(clock, "2026-08-21", "done", "T2", "-a", "甲局", "--on", "2026-08-21", cli=cli)
+    row = next(a for a in cli.json("scorecard", *Q3)["agencies"] if a["agency"] == "甲局")
+    assert (row["parts_owed"], row["counts"]["completed_on_time"], row["counts"]["completed_late"]) == (2, 1, 1)
+    assert (row["reports_due"], row["reports_on_time"], row["score"]) == (2, 2, 102)
