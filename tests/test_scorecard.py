@@ -355,3 +355,21 @@ def test_with_review_off_an_agencys_done_is_the_completion(cli, clock, plan):
     row = next(a for a in cli.json("scorecard", *Q3)["agencies"] if a["agency"] == "甲局")
     assert (row["parts_owed"], row["counts"]["completed_on_time"], row["counts"]["completed_late"]) == (2, 1, 1)
     assert (row["reports_due"], row["reports_on_time"], row["score"]) == (2, 2, 102)
+
+
+def test_the_chinese_scorecard_has_no_english_word_but_the_weights_registry_keys(quarter, monkeypatch, tmp_path):
+    from test_zh_sweep import english_words
+
+    from tasklist.rules import EVALUATION_WEIGHTS
+
+    monkeypatch.setenv("TASKLIST_LANG", "zh")
+    keys = set(EVALUATION_WEIGHTS)  # what a registry's evaluation: block spells, shown as typed
+    for args in ([], ["-a", "乙局"], ["--format", "md"], ["--quarter", "2026Q9"], ["-a", "各市"]):
+        result = quarter("scorecard", *(args if "--quarter" in args else [*args, *Q3]),
+                         code=2 if args and args[-1] in ("2026Q9", "各市") else 0)
+        shown = (result.stdout + result.stderr).replace("\\_", "_")  # (Markdown escapes the keys' underscores)
+        words = [w for w in english_words(shown) if w not in keys]
+        assert not words, (args, words)
+    quarter("scorecard", *Q3, "--out", tmp_path / "q3.html")
+    page = re.sub(r"<[^>]+>", " ", (tmp_path / "q3.html").read_text(encoding="utf-8").split("</style>")[-1])
+    assert [w for w in english_words(page) if w not in keys] == []
