@@ -186,24 +186,27 @@ def _weights_html(weights: Table) -> str:
 
 
 def _scores_html(card: Any, table: Table, labels: Labels) -> str:
-    """The quarter's table with a last column: each agency's score over the recent quarters, drawn."""
+    """The quarter's table, with a last column (when there are quarters before it): each agency's
+    score over the recent quarters, drawn on one scale."""
     from .charts import sparkline_svg
     from .formats import _html_cell, html_table
 
-    if not table.rows or len(card.quarters) < 2:
+    if not table.rows:
         return html_table(table)
     e = html.escape
-    scores = [s for q in card.quarters for r in q.rows for s in [r.score]]
-    low, high = min(scores), max(scores)
+    trend = len(card.quarters) > 1
+    scores = [r.score for q in card.quarters for r in q.rows]
     head = "".join(f'<th class="{c.kind}">{e(visible(c.label))}</th>' for c in table.columns)
-    out = [f"<h2>{e(visible(table.title))}</h2>", '<table class="scores">',
-           f'<thead><tr>{head}<th class="short">{e(labels("scorecard.trend"))}</th></tr></thead><tbody>']
+    if trend:
+        head += f'<th class="short">{e(labels("scorecard.trend"))}</th>'
+    out = [f"<h2>{e(visible(table.title))}</h2>", '<table class="scores">', f"<thead><tr>{head}</tr></thead><tbody>"]
     for row in table.rows:
-        agency = row[1]
-        points = [(q.label, s) for q, s in card.trend(agency)]
-        summary = _trend_summary(labels, agency, points)
         cells = "".join(_html_cell(c, v) for c, v in zip(table.columns, row))
-        out.append(f'<tr>{cells}<td class="trend">{sparkline_svg(points, low=low, high=high, summary=summary)}</td></tr>')
+        if trend:
+            points = [(q.label, s) for q, s in card.trend(row[1])]
+            line = sparkline_svg(points, low=min(scores), high=max(scores), summary=_trend_summary(labels, row[1], points))
+            cells += f'<td class="trend">{line}</td>'
+        out.append(f"<tr>{cells}</tr>")
     out.append("</tbody></table>")
     return "\n".join(out)
 
