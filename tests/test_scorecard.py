@@ -373,3 +373,15 @@ def test_the_chinese_scorecard_has_no_english_word_but_the_weights_registry_keys
     quarter("scorecard", *Q3, "--out", tmp_path / "q3.html")
     page = re.sub(r"<[^>]+>", " ", (tmp_path / "q3.html").read_text(encoding="utf-8").split("</style>")[-1])
     assert [w for w in english_words(page) if w not in keys] == []
+
+
+def test_the_python_api_gives_what_the_command_prints(quarter):
+    import tasklist
+
+    conn = tasklist.open_db()
+    try:
+        card = tasklist.scorecard(conn, tasklist.Quarter.parse("2026Q3"))
+    finally:
+        conn.close()
+    assert card.as_dict() == quarter.json("scorecard", *Q3)
+    assert [(r.agency, r.rank) for r in card.current.rows] == [(a, rank) for a, rank, *_ in EXPECTED]
