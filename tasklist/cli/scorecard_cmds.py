@@ -49,8 +49,7 @@ def scorecard(
         fmt = None if json_ else fmt
     with database() as conn:
         target = output_target(out, force=force, conn=conn)
-        day = resolve_as_of(as_of, conn)
-        wanted = quarter_asked(quarter, day)
+        wanted = quarter_asked(quarter, resolve_as_of(as_of, conn), resolve_as_of(None, conn))
         who = agency_named(conn, agency) if agency else None
         card = build(conn, wanted, agency=who, trend=fmt == "html")
     lab = labels()

@@ -85,9 +85,11 @@ class Scorecard:
         return head | {"agency": self.agency, "quarters": quarters}
 
 
-def quarter_asked(text: str | None, as_of: date) -> Quarter:
-    """--quarter, else the last quarter that ended before ``as_of``. A quarter not yet over has no
-    scorecard: its records are still coming in."""
+def quarter_asked(text: str | None, as_of: date, today: date) -> Quarter:
+    """--quarter, else the last quarter that ended before ``as_of``. A quarter not over by then, or
+    by ``today`` (an as-of date in the future does not end a quarter), has no scorecard: its records
+    are still coming in."""
+    as_of = min(as_of, today)
     if text is None:
         return Quarter.last_ended(as_of)
     quarter = Quarter.parse(text)
