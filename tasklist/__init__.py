@@ -8,6 +8,7 @@ The Python API, for use without the command line::
     conn = tasklist.open_db("sqlite:///plan.db")          # created and loaded on first use
     items = tasklist.snapshot(conn, date(2026, 11, 23))   # every item and assignment, with status
     late = tasklist.overdue_groups(conn, items)           # {agency: [overdue assignments]}
+    card = tasklist.scorecard(conn, tasklist.Quarter(2026, 3))  # the quarter's 考评, agency by agency
 
 The schema is there as SQLModel classes (``tasklist.Item``, ``tasklist.StatusUpdate``, …) for ORM
 access. Heavy modules load on first use, so ``import tasklist`` stays cheap.
@@ -25,6 +26,7 @@ _EXPORTS = {
     "read_registry": "registry", "bundled_data_dir": "registry",
     "snapshot": "reports.facts", "filter_items": "reports.facts", "overdue_groups": "reports.facts",
     "agency_assignments": "reports.facts", "summarize": "reports.facts", "history": "reports.views",
+    "scorecard": "reports.scorecard", "Quarter": "scoring",
     "record_update": "storage.writes", "undo": "storage.writes", "extend": "storage.writes",
     "parse_date": "dates", "TasklistError": "errors", "BadInput": "errors", "RegistryError": "errors",
     "NotFound": "errors", "DatabaseError": "errors",

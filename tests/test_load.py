@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from conftest import query
 from test_registry_validation import edit
@@ -121,3 +123,18 @@ def test_load_reports_in_chinese_and_dry_run_says_what_it_would_do(cli, registry
     assert cli("load", registry_copy, "--dry-run").stdout.splitlines() == ["将更新事项 O30：title"]
     assert cli("load", registry_copy).stdout.splitlines() == ["更新事项 O30：title"]
     assert cli("load", registry_copy).stdout.splitlines() == ["fujian-dez-2021：无变化（共 54 个事项）"]
+
+
+def test_review_and_evaluation_in_the_plan_header_are_stored_and_count_as_plan_changes(cli, registry_copy):
+    cli("load", registry_copy)
+    assert query("SELECT review, evaluation FROM plan") == [(1, None)]
+    edit(registry_copy / "tasks.yaml", "  reporting: {cadence: quarterly}",
+         "  reporting: {cadence: quarterly}\n  review: false\n  evaluation: {overdue: -10, completed_on_time: 1.5}")
+    report = cli.json("load", registry_copy)
+    assert report["plan_changed"] == ["review", "evaluation"]
+    [(review, evaluation)] = query("SELECT review, evaluation FROM plan")
+    assert review == 0 and json.loads(evaluation) == {"completed_on_time": 1.5, "overdue": -10}
+    assert cli.json("load", registry_copy)["changed"] is False
+    # with review off, an agency's done closes its part at once (no claim to verify)
+    cli("done", "T6", "--note", "已完成", "--as-of", "2026-01-05")
+    assert cli.json("show", "T6", "--as-of", "2026-01-05")["status"] == "done"

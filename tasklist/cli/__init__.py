@@ -57,6 +57,7 @@ _GROUPS = (
     ("review_cmds", "register", ("review", "verify", "evidence")),
     ("report_cmds", "register", ("status", "overdue")),
     ("export_cmds", "register", ("weekly", "export")),
+    ("scorecard_cmds", "register", ("scorecard",)),
     ("export_cmds", "register_reminders", ("remind", "reminders")),
     ("feedback_cmds", "register", ("feedback",)),
     ("db_cmds", "register", ("db",)),

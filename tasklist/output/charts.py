@@ -156,3 +156,97 @@ def weekly_figures(report: Any, labels: Any) -> list[tuple[str, str]]:
         body += f'\n<p class="meta">{_e(more)}</p>'
     figures.append((caption, body))
     return figures
+
+
+SCORE_COLOUR = "#1f4e9a"
+BELOW_BASE_COLOUR = "#c62828"
+
+
+#: the bars of one scorecard chart: more are drawn as further charts on the same scale, each of
+#: which fits an A4 landscape page (with the report's title above the first)
+MAX_SCORE_BARS = 32
+
+
+def score_bars_svg(pairs: Sequence[tuple[str, float]], *, base: float, summary: str, width: int = 640,
+                   scale: Sequence[tuple[str, float]] | None = None) -> str:
+    """The scorecard's scores, one bar per (agency, score) in the order given (by rank), from zero (or
+    the lowest score, if one is below zero); a dashed line marks ``base``, the score every agency starts
+    its quarter with, and a bar that ended below it is red (it still reads in black and white: each
+    score is written at its bar's end). ``scale``: every (agency, score) of the quarter, when
+    ``pairs`` is one part of them drawn on its own, so that every part has the same axis."""
+    font, row, bar = 11, 17, 12
+    every = scale or pairs
+    label_width = max(_text_width(visible(name), font) for name, _ in every)
+    left = int(label_width) + 10
+    room = width - left - 44
+    low = min(0.0, *(s for _, s in every))
+    high = max(base, *(s for _, s in every)) or 1.0
+    height = 8 + row * len(pairs) + 6
+
+    def x(value: float) -> float:
+        return left + room * (value - low) / (high - low or 1.0)
+
+    out = [f'<svg class="chart bars scores" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img">',
+           f"<title>{_e(summary)}</title>"]
+    for k, (name, score) in enumerate(pairs):
+        top = 8 + k * row
+        start, end = sorted((x(0.0), x(score)))
+        colour = SCORE_COLOUR if score >= base else BELOW_BASE_COLOUR
+        shown = f"{score:g}"
+        out.append(f'<text x="{left - 6}" y="{top + bar - 1}" font-size="{font}" text-anchor="end" fill="#222">{_e(name)}</text>')
+        out.append(f'<rect x="{start:.1f}" y="{top}" width="{max(end - start, 1.5):.1f}" height="{bar}" fill="{colour}"/>')
+        out.append(f'<text x="{max(end, start + 1.5) + 4:.1f}" y="{top + bar - 1}" font-size="{font}" fill="#222">'
+                   f"{_e(shown)}</text>")
+    out.append(f'<line x1="{x(0.0):.1f}" y1="2" x2="{x(0.0):.1f}" y2="{height - 2}" stroke="{AXIS_COLOUR}" stroke-width="1"/>')
+    out.append(f'<line x1="{x(base):.1f}" y1="2" x2="{x(base):.1f}" y2="{height - 2}" stroke="{AXIS_COLOUR}" '
+               'stroke-width="1" stroke-dasharray="3 3"/>')
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def sparkline_svg(points: Sequence[tuple[str, float | None]], *, low: float, high: float, summary: str,
+                  width: int = 120, height: int = 20, labelled: bool = False) -> str:
+    """A small line of scores over quarters ((label, score or None), oldest first) on a scale from
+    ``low`` to ``high`` shared by every agency's line, so that lines compare; a quarter without a
+    score leaves a gap. The last score is written after the line; ``labelled``: each quarter's label
+    under its point and each score over it (a larger chart of one agency)."""
+    pad_x, pad_top, pad_bottom = (22 if labelled else 4), (14 if labelled else 3), (18 if labelled else 3)
+    size = 11 if labelled else 10
+    last = points[-1][1] if points else None
+    right = int(_text_width(f"{last:g}", size)) + 10 if last is not None else 6  # room for the last score
+    span = high - low or 1.0
+    step = (width - pad_x - right) / max(len(points) - 1, 1)
+
+    def xy(k: int, value: float) -> tuple[float, float]:
+        return pad_x + step * k, height - pad_bottom - (height - pad_top - pad_bottom) * (value - low) / span
+
+    out = [f'<svg class="chart spark" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img">',
+           f"<title>{_e(summary)}</title>",
+           f'<line x1="{pad_x}" y1="{height - pad_bottom}" x2="{width - right + 2}" y2="{height - pad_bottom}" '
+           f'stroke="{GRID_COLOUR}" stroke-width="1"/>']
+    runs: list[list[tuple[float, float]]] = [[]]
+    for k, (_, value) in enumerate(points):
+        if value is None:
+            runs.append([])
+        else:
+            runs[-1].append(xy(k, value))
+    for run in runs:
+        if len(run) > 1:
+            coords = " ".join(f"{px:.1f},{py:.1f}" for px, py in run)
+            out.append(f'<polyline points="{coords}" fill="none" stroke="{ITEMS_COLOUR}" stroke-width="1.6" '
+                       'stroke-linejoin="round"/>')
+        for px, py in run:
+            out.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="{2 if labelled else 1.6}" fill="{ITEMS_COLOUR}"/>')
+    for k, (label, value) in enumerate(points):
+        px = pad_x + step * k
+        if labelled:
+            out.append(f'<text x="{px:.1f}" y="{height - 4}" font-size="{size - 1}" text-anchor="middle" fill="#333">'
+                       f"{_e(label)}</text>")
+            if value is not None and k < len(points) - 1:
+                out.append(f'<text x="{px:.1f}" y="{xy(k, value)[1] - 5:.1f}" font-size="{size - 1}" '
+                           f'text-anchor="middle" fill="#333">{value:g}</text>')
+    if last is not None:
+        px, py = xy(len(points) - 1, last)
+        out.append(f'<text x="{px + 5:.1f}" y="{py + 4:.1f}" font-size="{size}" fill="#222">{last:g}</text>')
+    out.append("</svg>")
+    return "\n".join(out)

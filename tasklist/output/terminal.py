@@ -812,3 +812,39 @@ def _evidence_cell(labels: Labels, files: Sequence[Any]) -> str:
     if not files:
         return labels("view.no_evidence")
     return "、".join(f.name for f in files) if labels.lang == "zh" else ", ".join(f.name for f in files)
+
+
+
+def scorecard_screen(tables: Sequence[Any], labels: Labels, title: str, *, lines: Sequence[str], notes: Sequence[str] = (),
+                     width: int) -> RenderableType:
+    """The quarterly scorecard in the terminal: title, period and cutoff, then its tables (the
+    quarter's, or one agency's quarters side by side; then the weights), ``notes`` after the first."""
+    parts: list[RenderableType] = [_t(title, style="bold"), *(_t(line, style="dim") for line in lines)]
+    for n, table in enumerate(tables):
+        parts.append(_snug_table(table, labels, width))
+        if n == 0:
+            parts += [_t(note, style="dim") for note in notes]
+    return Group(*parts)
+
+
+#: the column of a scorecard table that gives way to the screen's width (cut with an ellipsis)
+_GIVES_WAY = ("agency", "measure", "title")
+
+
+def _snug_table(table: Any, labels: Labels, width: int) -> RenderableType:
+    """An export Table with every column as wide as its header and widest value, except the one that
+    gives way (:data:`_GIVES_WAY`), which takes the rest of ``width``."""
+    if not table.rows:
+        return Group(_t(table.title, style="bold"), _t(table.empty or "—", style="dim"))
+    out = _table(table.title, gap=2)
+    flexible = next((i for i, c in enumerate(table.columns) if c.key in _GIVES_WAY), None)
+    widths = [max([cell_len(column.label), *(cell_len(_plain(row[i])) for row in table.rows)])
+              for i, column in enumerate(table.columns)]
+    if flexible is not None:
+        rest = width - sum(w for i, w in enumerate(widths) if i != flexible) - 2 * (len(widths) - 1)
+        widths[flexible] = max(8, min(widths[flexible], rest))
+    for column, size in zip(table.columns, widths):
+        _fixed(out, column.label, size, justify="right" if column.kind == "int" else "left")
+    for row in table.rows:
+        out.add_row(*(_styled(column, value) for column, value in zip(table.columns, row)))
+    return out

@@ -84,14 +84,17 @@ def _apply_plan(conn: Connection, reg: Registry, report: LoadReport) -> None:
     values = {
         "title": p.title, "doc_no": p.doc_no, "issued": p.issued.isoformat() if p.issued else None,
         "issuer": p.issuer, "timezone": p.timezone, "reporting": json.dumps(p.reporting, sort_keys=True),
-        "lang": p.lang,
+        "lang": p.lang, "review": int(p.review),
+        # only the weights the registry sets; the scorecard fills in the rest from rules.EVALUATION_WEIGHTS
+        "evaluation": json.dumps(p.evaluation, sort_keys=True) if p.evaluation else None,
     }
-    row = conn.one("SELECT title, doc_no, issued, issuer, timezone, reporting, lang FROM plan WHERE id = ?", (p.id,))
+    row = conn.one("SELECT title, doc_no, issued, issuer, timezone, reporting, lang, review, evaluation FROM plan "
+                   "WHERE id = ?", (p.id,))
     if row is None:
         report.plan_added = True
         conn.execute(
-            "INSERT INTO plan (id, title, doc_no, issued, issuer, timezone, reporting, lang, loaded_at) "
-            "VALUES (?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO plan (id, title, doc_no, issued, issuer, timezone, reporting, lang, review, evaluation, "
+            "loaded_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (p.id, *values.values(), now_utc()),
         )
         return
