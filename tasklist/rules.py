@@ -171,7 +171,7 @@ EVALUATION_WEIGHTS: dict[str, float] = {
     "completed_on_time": 2,  # a part completed (claim accepted) on or before its due date
     "completed_late": 0,  # a part completed after its due date
     "overdue": -5,  # a part overdue at the quarter's end
-    "overdue_per_30_days": -1,  # each full 30 days those parts were overdue at the quarter's end
+    "overdue_per_30_days": -1,  # each full 30 days those parts were overdue within the quarter
     "report_missed": -1,  # a report owed under the plan's cadence and not made by its deadline
     "claim_returned": -2,  # a completion claim the office returned (退回)
     "reminder_1": -1,  # a reminder received: 督办提醒

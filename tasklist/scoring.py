@@ -167,7 +167,7 @@ class Counts:
     completed_late: int = 0
     overdue: int = 0
     overdue_days: int = 0
-    overdue_per_30_days: int = 0  # Σ over the overdue parts of their full 30 days
+    overdue_per_30_days: int = 0  # Σ over the overdue parts of their full 30 days overdue within the quarter
     reports_due: int = 0
     reports_on_time: int = 0
     claim_returned: int = 0
@@ -304,7 +304,9 @@ def quarter_counts(history: History, quarter: Quarter) -> dict[int, Counts]:
             days = rules.days_overdue(due, end)
             c.overdue += 1
             c.overdue_days += days
-            c.overdue_per_30_days += days // 30
+            # the lateness of this quarter only: a part years overdue is not charged its whole age again
+            # every quarter (it would sink a score by hundreds of points for the same old lateness)
+            c.overdue_per_30_days += min(days, (end - start).days + 1) // 30
         for previous, deadline in deadlines:
             if known.status(part_id, previous, cutoff) not in (rules.DONE, rules.CLAIMED):
                 c.reports_due += 1

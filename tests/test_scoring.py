@@ -115,6 +115,13 @@ def test_overdue_at_quarter_end_counts_days_and_full_thirties_per_part():
     assert c.parts_owed == 3
 
 
+def test_a_part_overdue_since_before_the_quarter_is_charged_the_quarters_days_only():
+    parts = [Part(1, 10, 1, D("2022-12-31")), Part(2, 10, 2, D("2026-06-30"))]  # years overdue; overdue from Q3's day 1
+    c = quarter_counts(history(parts, []), Q3)[10]
+    assert c.overdue_days == (D("2026-09-30") - D("2022-12-31")).days + 92  # the full age is still shown
+    assert c.overdue_per_30_days == 3 + 3  # 92 days of Q3 each: three full thirties, not the 1,369 days' 45
+
+
 def test_reports_owed_by_open_parts_and_made_on_time_by_real_reports_only():
     parts = [Part(1, 10, 1, None), Part(2, 10, 2, None), Part(3, 10, 3, None), Part(4, 10, 4, None)]
     updates = [u(1, 1, "in_progress", "2026-07-15"),  # a report in the period

@@ -47,7 +47,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                             "its due date in force"),
     "w_completed_late": ("超过现定完成时间才完成的分工，每项", "Each part completed after its due date in force"),
     "w_overdue": ("季度末逾期未完成的分工，每项", "Each part overdue at the quarter's end"),
-    "w_overdue_per_30_days": ("季度末逾期的分工每满30天", "Each full 30 days such a part was overdue at the quarter's end"),
+    "w_overdue_per_30_days": ("季度末逾期的分工在本季度内逾期每满30天", "Each full 30 days within the quarter that such a part was overdue"),
     "w_report_missed": ("按报送周期应报而未按时报送的进展，每次",
                         "Each progress report owed under the plan's cadence and not made by its deadline"),
     "w_claim_returned": ("被协调办公室退回的销号申请，每次", "Each completion claim the office returned (退回)"),
