@@ -262,7 +262,7 @@ def test_markdown_html_and_xlsx_hold_the_same_table(quarter, tmp_path, monkeypat
     md = quarter("scorecard", *Q3, "--format", "md").stdout
     assert md.startswith("# 《示例考评方案》（示政〔2026〕9号）2026年第三季度考评\n")
     assert "| 4 | 乙局 | 87 | 2 | 1 | 0 | 1 | 61 | 1 | 0 | 0 | 0 | 1 | 1 |" in md
-    assert "| overdue\\_per\\_30\\_days | -1 | 季度末逾期的分工每满30天 |" in md  # Markdown escapes _
+    assert "| overdue\\_per\\_30\\_days | -1 | 季度末逾期的分工在本季度内逾期每满30天 |" in md  # Markdown escapes _
     quarter("scorecard", *Q3, "--out", tmp_path / "q3.html")
     page = (tmp_path / "q3.html").read_text(encoding="utf-8")
     assert "<script" not in page and "http://" not in page.replace("http://www.w3.org", "") and "https://" not in page
