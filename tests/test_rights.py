@@ -174,3 +174,35 @@ def test_an_existing_database_upgrades_and_keeps_who_recorded_each_row(cli, pg_s
 def test_a_sqlite_file_has_no_users(cli):
     result = cli("users", "add", "wang", "--agency", "省农业农村厅", code=2)
     assert "a SQLite file is one desk's database: it has no users and no rights" in result.stderr
+
+
+def test_a_clerk_claims_its_own_part_with_evidence_and_only_the_office_closes_it(cli, shared, monkeypatch, tmp_path):
+    import psycopg
+
+    report = tmp_path / "验收报告.pdf"
+    report.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    cli("update", "T8", "--agency", "省商务厅", "-s", "推进中", *AS_OF)  # another agency's part, by the office
+    as_role(monkeypatch, shared, shared["clerk"])
+    (claim,) = cli.json("done", "T6", "--agency", "省农业农村厅", "--note", "已建成", "--evidence", report, *AS_OF)
+    assert (claim["status"], claim["recorded_by"]) == ("claimed", shared["clerk"])
+    for args in (["verify", "T6", "--agency", "省农业农村厅"],
+                 ["verify", "T6", "--agency", "省农业农村厅", "--return", "--reason", "自己退回"],
+                 ["done", "T5", "--agency", "省农业农村厅", "--verified"]):
+        result = cli(*args, code=2)
+        assert result.stderr.splitlines()[0] == "error: only the coordinating office may review completion claims"
+    # the database itself refuses what the command line would not send: a clerk's done, a verdict
+    with raw(shared, shared["clerk"]) as conn:
+        for sql in ("INSERT INTO status_update (assignment_id, status, reported_on, recorded_at, recorded_by, source) "
+                    "SELECT assignment_id, 'done', '2026-11-23', 'x', 'x', 'psql' FROM status_update WHERE status = 'claimed'",
+                    "INSERT INTO review (claim_id, verdict, reviewed_on, update_id, recorded_at, recorded_by) "
+                    "SELECT id, 'accepted', '2026-11-23', id, 'x', 'x' FROM status_update WHERE status = 'claimed'"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(sql)
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):  # evidence on another agency's part
+            conn.execute("INSERT INTO evidence (update_id, sha256, file_name, recorded_at, recorded_by) "
+                         "SELECT u.id, b.sha256, 'x.pdf', 'x', 'x' FROM status_update u, evidence_blob b "
+                         "WHERE u.status <> 'claimed' LIMIT 1")
+    monkeypatch.setenv("TASKLIST_DB", shared["url"])  # the office
+    (accepted,) = cli.json("verify", "T6", "--agency", "省农业农村厅")
+    assert accepted["status"] == "done"
+    assert query("SELECT recorded_by FROM review") == [("postgres",)]

@@ -103,12 +103,12 @@ def test_markdown_has_a_title_and_empty_sections_say_none(cli, monkeypatch, lang
     assert first.startswith("# ") and PLAN_TITLE in first and "闽政〔2021〕5号" in first and title in first
     sections = md_sections(md)
     empty = [name for name, body in sections.items() if body == none]
-    assert len(empty) == 4, sections  # updates, parts completed, items completed, became overdue
+    assert len(empty) == 5, sections  # updates, parts completed, claims awaiting review, items completed, became overdue
     for body in sections.values():  # never a header-only table
         lines = body.splitlines()
         assert not (len(lines) == 3 and lines[2].strip("| ") == ""), body
     page = cli("weekly", "--format", "html", "--as-of", "2021-05-10").stdout
-    assert page.count(f'<p class="none">{none}</p>') == 4 and page.count("<h1>") == 1
+    assert page.count(f'<p class="none">{none}</p>') == 5 and page.count("<h1>") == 1
 
 
 def test_the_generation_time_is_local_time_in_the_plans_zone(cli, monkeypatch):

@@ -190,7 +190,7 @@ def open_rows_by_agency(conn: Connection, as_of: date) -> dict[int, list[OpenRow
         for a in item.assignments:
             if a.status != rules.DONE:
                 # a returned claim says so, with the office's reason, where the agency reads its last report
-                note = t("view.returned_note", reason=a.returned) if a.returned else a.note or ""
+                note = t("view.returned_note", "zh", reason=a.returned) if a.returned else a.note or ""
                 rows.setdefault(a.agency_id, []).append(OpenRow(item.code, item.title, a.due, a.days_overdue, a.status,
                                                                 note, a.assignment_id, a.role, item.due_text))
     return rows

@@ -28,6 +28,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # what changed
     "updates": ("本期更新（{n}条）", "Updates in the period ({n})"),
     "completed_parts": ("本期完成的分工（{n}项）", "Parts completed in the period ({n})"),
+    "pending_claims": ("待审核的销号申请（{n}项）", "Completion claims awaiting review ({n})"),
     "completed_items": ("本期全部完成的事项（{n}项）", "Items completed in full in the period ({n})"),
     "became_overdue": ("本期新增逾期（{n}项）", "Became overdue in the period ({n})"),
     "done_on": ("完成日期", "Completed"),

@@ -142,7 +142,10 @@ def weekly_tables(report: Any, labels: Labels) -> list[Table]:
         Column("metric", labels("report.metric")), Column("now", labels("report.now"), "int"),
         Column("previous", labels("report.previous"), "int"), Column("change", labels("report.change"), "int"),
     ], group_key=None)
-    for key in ("done", "in_progress", "not_started", "blocked"):
+    # claims awaiting review get a row while there are any, now or the week before
+    shown = [k for k in ("done", "in_progress", "not_started", "blocked", "claimed")
+             if k != "claimed" or now.by_status.get(k) or before.by_status.get(k)]
+    for key in shown:
         overall.rows.append([labels.status(key), now.by_status[key], before.by_status[key], _signed(change["by_status"][key])])
     for key in ("overdue", "due_soon", "stale"):
         overall.rows.append([labels(key), getattr(now, key), getattr(before, key), _signed(change[key])])
@@ -171,6 +174,13 @@ def weekly_tables(report: Any, labels: Labels) -> list[Table]:
         Column("role", labels("report.role"), "short"), Column("done_on", labels("report.done_on"), "date"),
     ], empty=none)
     parts.rows = [[p.code, p.title, p.agency, _role(labels, p.role), p.done_on] for p in report.completed_parts]
+    pending = Table("pending_claims", labels("report.pending_claims", n=len(report.pending_claims)), [
+        _c(labels, "id", "short"), _c(labels, "title"), _c(labels, "agency", "short"),
+        Column("claimed_on", labels("view.claimed_on"), "date"), Column("age", labels("view.claim_age"), "short"),
+        Column("evidence", labels("view.evidence"), "int"),
+    ], empty=none)
+    pending.rows = [[c.item, c.title, c.agency, c.claimed_on, labels("view.days", n=c.age_days), len(c.evidence)]
+                    for c in report.pending_claims]
     completed = Table("completed", labels("report.completed_items", n=len(report.completed)),
                       [_c(labels, "id", "short"), _c(labels, "title"), _c(labels, "lead", "short")],
                       group_key="lead", empty=none)
@@ -179,7 +189,7 @@ def weekly_tables(report: Any, labels: Labels) -> list[Table]:
                  [_c(labels, "id", "short"), _c(labels, "title"), _c(labels, "lead", "short"), _c(labels, "due", "date")],
                  group_key="lead", empty=none)
     late.rows = [[i.code, i.title, i.lead, i.due] for i in report.became_overdue]
-    return [overall, agencies, updates, parts, completed, late, overdue_table(report.overdue, labels, report.as_of)]
+    return [overall, agencies, updates, parts, pending, completed, late, overdue_table(report.overdue, labels, report.as_of)]
 
 
 def _signed(n: int) -> str:

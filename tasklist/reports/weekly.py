@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 from .. import rules
 from ..storage.connection import Connection
 from ..storage.lookup import current_plan
+from .claims import PendingClaim, pending_claims
 from .facts import AssignmentState, ItemState, snapshot
 from .totals import agency_summary, item_changes, item_totals
 from .views import overdue_view
@@ -102,6 +103,7 @@ class WeeklyReport:
     overdue_totals: dict[str, int] | None = None  # overdue rows per agency, every one counted
     trend: list[TrendPoint] | None = None  # None: not asked for (the terminal draws no chart)
     trend_unit: str = "month"  # month | week
+    pending_claims: list[PendingClaim] = field(default_factory=list)  # awaiting the office's review, oldest first
 
     @property
     def first_day(self) -> date:
@@ -163,6 +165,7 @@ class WeeklyReport:
                         "became_overdue": [brief(i) for i in self.became_overdue]},
             "overdue": [{"agency": name, "items": [a.as_dict() | {"id": a.item.code, "title": a.item.title} for a in rows]}
                         for name, rows in self.overdue.items()],
+            "pending_claims": [c.as_dict() for c in self.pending_claims],
         }
         if self.trend is not None:
             out["trend"] = {"unit": self.trend_unit, "points": [p.as_dict() for p in self.trend]}
@@ -328,7 +331,7 @@ def weekly_report(conn: Connection, as_of: date, *, days: int = 7, warn_days: in
         agencies=agencies, reports=reports, completed_parts=completed_parts(conn, start, as_of),
         completed=[by_id[i] for i in completed],
         became_overdue=[by_id[i] for i in became_overdue],
-        overdue=late.groups, overdue_totals=late.totals,
+        overdue=late.groups, overdue_totals=late.totals, pending_claims=pending_claims(conn, as_of),
     )
     if trend:
         first = (plan.issued if plan and plan.issued else None) or _first_report(conn) or as_of

@@ -61,6 +61,14 @@ def upgrade() -> None:
                 op.execute(f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} "
                            f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END")
         return
+    # a statement that inserts no row (evidence already stored: ON CONFLICT DO NOTHING) counts nothing;
+    # the count's own guard refuses an update that does not grow it
+    op.execute(
+        "CREATE OR REPLACE FUNCTION tasklist_count_history() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER "
+        "SET search_path = public AS $$ DECLARE n bigint := (SELECT count(*) FROM new_rows); BEGIN "
+        "IF n > 0 THEN UPDATE history_count SET rows = rows + n WHERE table_name = TG_TABLE_NAME; END IF; "
+        "RETURN NULL; END $$"
+    )
     for table in NEW_HISTORY:
         op.execute(f"CREATE TRIGGER {table}_counted AFTER INSERT ON {table} REFERENCING NEW TABLE AS new_rows "
                    "FOR EACH STATEMENT EXECUTE FUNCTION tasklist_count_history()")
