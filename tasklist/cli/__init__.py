@@ -33,6 +33,8 @@ def _root(
                                               help="Database URL or SQLite path (default: the embedded SQLite file).")] = None,
     lang: Annotated[str | None, typer.Option("--lang", envvar="TASKLIST_LANG", show_default=False,
                                                 help="What you read, in zh or en (default: zh).")] = None,
+    plan: Annotated[str | None, typer.Option("--plan", envvar="TASKLIST_PLAN", show_default=False,
+                                                help="The plan to work on, when the database holds several (all: every plan).")] = None,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="Print tasklist's version and exit.")] = False,
 ) -> None:
@@ -43,6 +45,7 @@ def _root(
     from ..messages import set_lang
 
     common.settings.db = db
+    common.settings.plan = plan  # a command's own --plan, parsed after this, takes its place
     if lang is not None:  # else as the shell found it (`tasklist status --lang en`, TASKLIST_LANG)
         set_lang(lang)
 
@@ -64,7 +67,7 @@ _GROUPS = (
     ("admin_cmds", "register", ("users", "audit")),
 )
 _registered: set[tuple[str, str]] = set()
-_ROOT_OPTIONS_WITH_VALUE = ("--db", "--lang")
+_ROOT_OPTIONS_WITH_VALUE = ("--db", "--lang", "--plan")
 
 
 def _register(groups=_GROUPS) -> typer.Typer:  # type: ignore[no-untyped-def]

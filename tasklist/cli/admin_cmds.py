@@ -38,7 +38,7 @@ def add(
         raise BadInput("error.user_role")
     generated = not password_stdin
     password = new_password() if generated else sys.stdin.readline().rstrip("\r\n")
-    with database() as conn:
+    with database(plan=False) as conn:
         who = agency_named(conn, agency) if agency else None
         user = add_user(conn, name, agency=who, password=password)
     if json_:
@@ -54,7 +54,7 @@ def list_users(json_: Json = False) -> None:
     """The users of the shared database and the agency each writes for."""
     from ..storage.rights import users
 
-    with database() as conn:
+    with database(plan=False) as conn:
         rows = users(conn)
     if json_:
         print_json([u.as_dict() for u in rows])
@@ -69,7 +69,7 @@ def remove(name: Annotated[str, typer.Argument(metavar="NAME")]) -> None:
     """Remove a user's login (what they recorded stays, under their name)."""
     from ..storage.rights import remove_user
 
-    with database() as conn:
+    with database(plan=False) as conn:
         remove_user(conn, name)
     typer.echo(labels()("cli.user_removed", name=name), err=True)
 
@@ -84,7 +84,7 @@ def audit(
     from ..reports.views import audit_log
 
     start = parse_day(since)
-    with database() as conn:
+    with database(plan=False) as conn:
         rows = audit_log(conn, since=start)
     if json_:
         print_json(rows)

@@ -34,6 +34,7 @@ AgencyOpt = Annotated[str | None, typer.Option("--agency", "-a", help="Agency: s
 
 class Settings:
     db: str | None = None
+    plan: str | None = None  # --plan (after the command, or before it), else TASKLIST_PLAN
 
 
 settings = Settings()
@@ -117,21 +118,26 @@ class Group(TyperGroup):
 
 
 @contextmanager
-def database(*, setup: bool = True, create: bool | None = None) -> Iterator[Any]:
+def database(*, setup: bool = True, create: bool | None = None, plan: bool = True) -> Iterator[Any]:
     """The database the command works on. The default embedded file is made on first use; a file
     named with --db/TASKLIST_DB is made only by commands that pass ``create=True`` (load, db
-    upgrade); ``create=False`` never makes one (db check, db backup)."""
+    upgrade); ``create=False`` never makes one (db check, db backup). ``plan``: the command works on
+    one plan (--plan/TASKLIST_PLAN, implied when the database holds one), which it then sees alone."""
     from ..storage.schema import open_db
 
     conn = open_db(settings.db, setup=setup, create=not settings.db if create is None else create)
-    if conn.created:
-        sys.stderr.write(t("cli.created_db", path=conn.label()) + "\n")
-    if setup and not chosen():  # no --lang, no TASKLIST_LANG: the plan's own language
-        from ..storage.lookup import current_plan
-
-        plan = current_plan(conn)
-        follow_plan(plan.lang if plan else None)
     try:
+        if conn.created:
+            sys.stderr.write(t("cli.created_db", path=conn.label()) + "\n")
+        if setup and plan:
+            from ..storage.lookup import use_plan
+
+            use_plan(conn, settings.plan or None)
+        if setup and not chosen():  # no --lang, no TASKLIST_LANG: the plan's own language
+            from ..storage.lookup import current_plan
+
+            chosen_plan = current_plan(conn)
+            follow_plan(chosen_plan.lang if chosen_plan else None)
         yield conn
     finally:
         conn.close()

@@ -225,7 +225,7 @@ def reminders(agency: AgencyOpt = None, json_: Json = False, show_all: ShowAll =
     from ..storage.lookup import current_plan
     from .common import agency_named
 
-    with database() as conn:
+    with database(plan=False) as conn:
         who = agency_named(conn, agency) if agency else None
         rows = reminder_log(conn, who)
         plan = current_plan(conn)

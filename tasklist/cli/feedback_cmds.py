@@ -103,10 +103,13 @@ def import_(
     from ..errors import BadInput
     from ..feedback.importer import import_feedback
     from ..feedback.replies import collect
-    from .common import agency_named
+    from ..storage.lookup import use_plan
+    from .common import agency_named, settings
 
     results: list[tuple[object, object]] = []
-    with database() as conn, tempfile.TemporaryDirectory(prefix="tasklist-replies-") as work:
+    with database(plan=False) as conn, tempfile.TemporaryDirectory(prefix="tasklist-replies-") as work:
+        if settings.plan:  # checked once: each file then goes to its own plan, which must be this one
+            use_plan(conn, settings.plan)
         day = resolve_as_of(as_of, conn)
         expected = agency_named(conn, agency) if agency else None
         replies = collect(list(sources), Path(work))
@@ -114,7 +117,7 @@ def import_(
         for reply in replies:
             try:
                 result = import_feedback(conn, reply.path, as_of=day, reported_by=by, dry_run=dry_run,
-                                         expected_agency=expected, force=force)
+                                         expected_agency=expected, force=force, plan_chosen=settings.plan)
             except BadInput as exc:
                 if single:
                     raise

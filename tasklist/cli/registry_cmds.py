@@ -41,6 +41,7 @@ def load(
                                                           show_default=False)] = None,
     check: Annotated[bool, typer.Option("--check", help="Only validate the files; touch no database.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change, change nothing.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", help="Apply items whose title and content both change under the same id.")] = False,
     json_: Json = False,
 ) -> None:
     """Validate a registry and load it into the database (idempotent; removed items are archived)."""
@@ -60,7 +61,7 @@ def load(
 
     with database(setup=False, create=True) as conn:
         ensure_schema(conn)
-        report = _load_with_progress(conn, registry, dry_run)
+        report = _load_with_progress(conn, registry, dry_run, yes)
     if json_:
         print_json(report.as_dict())
     else:
@@ -84,6 +85,11 @@ def load_report_lines(report: Any) -> list[str]:
         if values:
             names = join(values[:12]) + (t("registry.load_list_more", n=len(values) - 12) if len(values) > 12 else "")
             lines.append(t("registry.load_list", what=t(f"registry.load_{what}{dry}"), n=len(values), names=names))
+    for new, old in report.agencies_renamed.items():
+        lines.append(t(f"registry.load_agency_renamed{dry}", old=old, new=new))
+    if report.items_replaced:  # a warning: each id's history would pass to the new title and content
+        lines.append(t(f"registry.load_items_replaced{dry}", n=len(report.items_replaced),
+                       items=join(report.items_replaced[:12])))
     for what, changes in (("agency", report.agencies_changed), ("item", report.items_changed)):
         for key, fields in list(changes.items())[:20]:
             lines.append(t(f"registry.load_{what}_changed{dry}", key=key, fields=", ".join(fields)))
@@ -99,15 +105,15 @@ def _print_warnings(warnings: list[Problem]) -> None:
         typer.echo(str(warning), err=True)
 
 
-def _load_with_progress(conn, registry, dry_run):  # type: ignore[no-untyped-def]
+def _load_with_progress(conn, registry, dry_run, confirmed=False):  # type: ignore[no-untyped-def]
     from ..storage.load import apply_registry
 
     if len(registry.items) < 2000:
-        return apply_registry(conn, registry, dry_run=dry_run)
+        return apply_registry(conn, registry, dry_run=dry_run, confirmed=confirmed)
     from ..output.terminal import progress_bar
 
     with progress_bar(t("registry.progress_loading"), len(registry.items)) as advance:
-        return apply_registry(conn, registry, dry_run=dry_run, progress=advance)
+        return apply_registry(conn, registry, dry_run=dry_run, progress=advance, confirmed=confirmed)
 
 
 def list_items(
@@ -188,7 +194,7 @@ def set_email(
     """Set an agency's e-mail addresses (they replace any set before)."""
     from ..storage.writes import set_email as store_email
 
-    with database() as conn:
+    with database(plan=False) as conn:
         who = agency_named(conn, agency)
         store_email(conn, who, addresses)
     typer.echo(visible(t("registry.email_set", agency=who.name, addresses=", ".join(addresses))), err=True)
@@ -200,7 +206,7 @@ def agencies(ctx: typer.Context, json_: Json = False, show_all: ShowAll = False)
         return
     from ..reports.views import agencies as agency_rows
 
-    with database() as conn:
+    with database(plan=False) as conn:
         rows = agency_rows(conn)
     if json_:
         print_json(rows)

@@ -63,6 +63,17 @@ def _help(keys: list[str]) -> str | None:
     return None
 
 
+#: commands that work on the whole database, not on one plan of it (a feedback file names its own plan)
+PLANLESS = ("load", "db", "users", "audit", "agencies", "reminders")
+
+
+def _set_plan(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        from .common import settings
+
+        settings.plan = value
+
+
 def localize(root: click.Command) -> None:
     """Give every command and option its help in the reader's language, and every subcommand a
     ``--lang`` of its own (``tasklist status --lang en``)."""
@@ -79,6 +90,10 @@ def localize(root: click.Command) -> None:
         if path and not any(p.name == "lang" for p in command.params):
             command.params.append(click.Option(["--lang"], expose_value=False, is_eager=True, hidden=True,
                                                callback=_set_lang))
+        if path and path[0] not in PLANLESS and not isinstance(command, click.Group) \
+                and not any(p.name == "plan" for p in command.params):
+            command.params.append(click.Option(["--plan"], expose_value=False, metavar="PLAN", callback=_set_plan,
+                                               help=t("help.opt.plan")))
         command.context_class = Context
         command.get_help_option = _help_option(command.get_help_option)  # type: ignore[method-assign]
 

@@ -17,15 +17,16 @@ from ..errors import BadInput, InvalidDate
 from ..output.formats import sheet_value
 from ..storage.connection import Connection
 from ..storage.lookup import (
+    ALL_PLANS,
     AgencyRef,
     Export,
     assignment_ids_by_code,
-    current_plan,
     feedback_export,
     latest_updates,
     rows_imported,
     signing_key,
     update_brief,
+    use_plan,
 )
 from ..storage.writes import NewUpdate, check_name, check_update, plan_reviews, record_feedback
 from ..text import check as check_text
@@ -40,7 +41,6 @@ from .workbook import (
     Said,
     check_container,
     counted,
-    plan_id,
     plan_start,
     read_csv,
     read_xlsx,
@@ -108,13 +108,15 @@ def import_feedback(
     dry_run: bool = False,
     expected_agency: AgencyRef | None = None,
     force: bool = False,
+    plan_chosen: str | None = None,
 ) -> ImportResult:
     """Validate every filled row; record them all in one transaction, or refuse with every problem.
 
     The file must name an export recorded in this database and carry that export's signature; the
     agency, plan and rows are the database's record of the export, never the file's own claims.
     Rows of the export imported before are skipped; a row whose part received an update after the
-    export is held back as a conflict (``force`` applies it anyway, recorded as such)."""
+    export is held back as a conflict (``force`` applies it anyway, recorded as such). The file is
+    imported into the plan it was exported from; ``plan_chosen`` (--plan) refuses any other."""
     path = Path(path)
     name = path.name
     check_text(name, "feedback file name")  # it is recorded as each update's source
@@ -142,9 +144,9 @@ def import_feedback(
                                                                      strict=True) if said and said != was]
     if edited:
         raise FeedbackError("feedback.meta_edited", file=name, fields=Listed(edited), id=export.id, agency=agency.name)
-    plan = current_plan(conn)
-    if export.plan_id != plan_id(conn):
-        raise FeedbackError("feedback.other_plan", file=name, plan=export.plan_id, current=plan_id(conn))
+    if plan_chosen not in (None, ALL_PLANS) and export.plan_id != plan_chosen:  # --plan named another plan
+        raise FeedbackError("feedback.other_plan", file=name, plan=export.plan_id, current=plan_chosen)
+    plan = use_plan(conn, export.plan_id)  # the workbook's rows are items of the plan it was exported from
     if expected_agency is not None and expected_agency.id != agency.id:
         raise FeedbackError("feedback.other_agency", file=name, agency=agency.name, expected=expected_agency.name)
     problems: list[Said] = []

@@ -106,6 +106,7 @@ class AgencySpec:
     members: list[str]
     position: int
     where: Where
+    renamed_from: list[str] = field(default_factory=list)  # its earlier names: its history is kept under this one
 
 
 @dataclass
@@ -637,7 +638,8 @@ def _read_agencies(nodes: list[tuple[_Reader, Any]], problems: list[Problem]) ->
             continue
         for index, entry in enumerate(node.value):
             label = f"agencies[{index}]"
-            fields = reader.mapping(entry, label, {"name", "full_name", "kind"}, {"aliases", "name_en", "email", "members"})
+            fields = reader.mapping(entry, label, {"name", "full_name", "kind"},
+                                    {"aliases", "name_en", "email", "members", "renamed_from"})
             if fields is None:
                 continue
             name = reader.text(fields["name"], f"{label}.name", max_len=100) if "name" in fields else None
@@ -653,6 +655,9 @@ def _read_agencies(nodes: list[tuple[_Reader, Any]], problems: list[Problem]) ->
                 reader.add(fields["kind"], f"{label}.kind", _m("one_of", choices=", ".join(AGENCY_KINDS), value=kind))
                 kind = None
             aliases = reader.text_list(fields["aliases"], f"{label}.aliases") if "aliases" in fields else []
+            renamed = reader.text_list(fields["renamed_from"], f"{label}.renamed_from") if "renamed_from" in fields else []
+            if aliases is not None and renamed:  # an earlier name still finds the agency
+                aliases = aliases + [r for r in renamed if r[0] not in {a for a, _ in aliases}]
             members = reader.text_list(fields["members"], f"{label}.members") if "members" in fields else []
             emails = _read_emails(reader, fields.get("email"), f"{label}.email")
             name_en = reader.text(fields["name_en"], f"{label}.name_en", nullable=True) if "name_en" in fields else None
@@ -661,7 +666,8 @@ def _read_agencies(nodes: list[tuple[_Reader, Any]], problems: list[Problem]) ->
             if name is None or full_name is None or kind is None or aliases is None or members is None or emails is None:
                 continue
             spec = AgencySpec(name, full_name, kind, [a for a, _ in aliases], name_en, emails,
-                              [m for m, _ in members], len(agencies), reader.where(entry))
+                              [m for m, _ in members], len(agencies), reader.where(entry),
+                              [r for r, _ in renamed or []])
             spec._alias_nodes = aliases  # type: ignore[attr-defined]
             spec._member_nodes = members  # type: ignore[attr-defined]
             spec._reader = reader  # type: ignore[attr-defined]

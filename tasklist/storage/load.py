@@ -9,6 +9,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import BadInput
+from ..messages import join
 from ..registry import Registry
 from .connection import Connection, now_utc
 from .writes import log_load
@@ -29,6 +31,10 @@ class LoadReport:
     items_changed: dict[str, list[str]] = field(default_factory=dict)
     items_archived: list[str] = field(default_factory=list)
     items_restored: list[str] = field(default_factory=list)
+    #: items whose title and content both change under the same id: renumbered, or replaced by another
+    #: item (a load applies them only when confirmed, since the id's history would pass to the new text)
+    items_replaced: list[str] = field(default_factory=list)
+    agencies_renamed: dict[str, str] = field(default_factory=dict)  # new name: the old one (renamed_from)
     assignments_added: list[str] = field(default_factory=list)
     assignments_changed: list[str] = field(default_factory=list)
     assignments_archived: list[str] = field(default_factory=list)
@@ -38,7 +44,8 @@ class LoadReport:
     @property
     def changed(self) -> bool:
         return any(
-            (self.plan_added, self.plan_changed, self.agencies_added, self.agencies_changed, self.items_added,
+            (self.plan_added, self.plan_changed, self.agencies_added, self.agencies_changed, self.agencies_renamed,
+             self.items_added,
              self.items_changed, self.items_archived, self.items_restored, self.assignments_added,
              self.assignments_changed, self.assignments_archived)
         )
@@ -51,11 +58,14 @@ class _DryRun(Exception):
     pass
 
 
-def apply_registry(conn: Connection, registry: Registry, *, dry_run: bool = False, progress: Any = None) -> LoadReport:
+def apply_registry(conn: Connection, registry: Registry, *, dry_run: bool = False, progress: Any = None,
+                   confirmed: bool = False) -> LoadReport:
     """Bring the database in line with ``registry`` in one transaction.
 
     Idempotent: a second load changes nothing. Items that left the registry are archived, never
-    deleted, and their updates stay. ``dry_run`` computes the same report and rolls back.
+    deleted, and their updates stay. ``dry_run`` computes the same report and rolls back. Items are
+    matched by id: one whose title and content both change is refused unless ``confirmed`` (its
+    history would silently pass to what may be another item, as when a list is renumbered).
     """
     report = LoadReport(plan=registry.plan.id, dry_run=dry_run, items_total=len(registry.items))
     try:
@@ -67,6 +77,10 @@ def apply_registry(conn: Connection, registry: Registry, *, dry_run: bool = Fals
             _apply_items(conn, registry, agency_ids, report, progress)
             if dry_run:
                 raise _DryRun
+            if report.items_replaced and not confirmed:
+                shown = join(report.items_replaced[:12])
+                raise BadInput("registry.load_replaced", hint="registry.load_replaced_hint", n=len(report.items_replaced),
+                               items=shown)
             if report.changed:
                 _log_load(conn, registry, report)
     except _DryRun:
@@ -110,6 +124,11 @@ def _apply_agencies(conn: Connection, reg: Registry, report: LoadReport) -> dict
     for a in reg.agencies:
         email = ",".join(a.email) or None
         row = existing.get(a.name)
+        old_name = next((old for old in a.renamed_from if old in existing), None) if row is None else None
+        if old_name is not None:  # renamed in place: the same agency, its parts and history under its new name
+            row = existing.pop(old_name)
+            conn.execute("UPDATE agency SET name = ? WHERE id = ?", (a.name, row[1]))
+            report.agencies_renamed[a.name] = old_name
         if row is None:
             ids[a.name] = conn.insert(
                 "INSERT INTO agency (name, full_name, kind, name_en, email, position, archived) VALUES (?,?,?,?,?,?,0)",
@@ -199,6 +218,8 @@ def _apply_items(conn: Connection, reg: Registry, ids: dict[str, int], report: L
                 report.items_restored.append(spec.code)
             if changed:
                 report.items_changed[spec.code] = changed
+                if "title" in changed and "content" in changed:
+                    report.items_replaced.append(spec.code)
             if changed or row[2] or values[-1] != row[-1]:
                 conn.execute(
                     f"UPDATE item SET {', '.join(c + ' = ?' for c in cols)}, archived = 0 WHERE id = ?",

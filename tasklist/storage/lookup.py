@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from ..errors import Ambiguous, NotFound
+from ..errors import Ambiguous, BadInput, NotFound
 from ..messages import join
 from ..registry.names import close_codes, item_by_number, normalize_code
 from ..text import check
@@ -40,9 +40,44 @@ def plans(conn: Connection) -> list[PlanInfo]:
 
 
 def current_plan(conn: Connection) -> PlanInfo | None:
-    """The plan the commands work on: the database's first plan by id (one plan per database)."""
-    row = conn.one(f"SELECT {_PLAN_COLS} FROM plan ORDER BY id LIMIT 1")
+    """The plan the commands work on: the one chosen with :func:`use_plan`, else the database's
+    only plan (with several and none chosen, the first by id)."""
+    chosen = getattr(conn, "plan_scope", None)
+    if chosen not in (None, ALL_PLANS):
+        row = conn.one(f"SELECT {_PLAN_COLS} FROM plan WHERE id = ?", (chosen,))
+    else:
+        row = conn.one(f"SELECT {_PLAN_COLS} FROM plan ORDER BY id LIMIT 1")
     return _plan(row) if row else None
+
+
+#: ``--plan all``: every plan's items, each with its plan
+ALL_PLANS = "all"
+
+
+def use_plan(conn: Connection, wanted: str | None) -> PlanInfo | None:
+    """Work on one plan of the database (``--plan``/``TASKLIST_PLAN``): with one plan it is implied;
+    with several, one must be chosen, or ``all``. Once chosen, every query of this connection that
+    reads ``item`` sees only that plan's items (and through them its assignments and history): a
+    temporary view of that name stands in front of the table, so no report, total or lookup can
+    mix two plans by forgetting a filter. Returns the plan (None for ``all``)."""
+    ids = [r[0] for r in conn.all("SELECT id FROM plan ORDER BY id")]
+    if wanted == ALL_PLANS:
+        conn.plan_scope = ALL_PLANS  # type: ignore[attr-defined]
+        return None
+    if wanted is None:
+        if len(ids) > 1:
+            raise Ambiguous("registry.plan_choose", hint="registry.plan_choose_hint", plans=join(ids))
+        return current_plan(conn)
+    if wanted not in ids:
+        raise NotFound("registry.plan_unknown", hint="registry.plan_choose_hint", plan=wanted, plans=join(ids))
+    conn.plan_scope = wanted  # type: ignore[attr-defined]
+    if len(ids) > 1:
+        table = "main.item" if conn.dialect == "sqlite" else "public.item"
+        literal = "'" + wanted.replace("'", "''") + "'"
+        with conn.transaction():  # committed: the view outlives the statement (PostgreSQL opens a transaction)
+            conn.execute("DROP VIEW IF EXISTS temp.item" if conn.dialect == "sqlite" else "DROP VIEW IF EXISTS pg_temp.item")
+            conn.execute(f"CREATE TEMP VIEW item AS SELECT * FROM {table} WHERE plan_id = {literal}")
+    return current_plan(conn)
 
 
 @dataclass(frozen=True)
@@ -133,11 +168,20 @@ def resolve_item(conn: Connection, text: str, *, include_archived: bool = True) 
     An unknown id suggests the closest (Tl: did you mean T1?)."""
     typed = check(text, "item id")
     cols = "SELECT id, code, plan_id, title, archived FROM item"
+    plan, sep, code = typed.rpartition(":")
+    if sep and plan:  # P:T6, the item T6 of plan P
+        scope = getattr(conn, "plan_scope", None)
+        if scope not in (None, ALL_PLANS, plan):
+            raise BadInput("registry.item_other_plan", text=text, plan=scope)
+        typed, cols = code, cols + " WHERE plan_id = ? AND"
+        plan_params: tuple[str, ...] = (plan,)
+    else:
+        cols, plan_params = cols + " WHERE", ()
     by_number = item_by_number(typed)
     if by_number is not None:
-        rows = conn.all(f"{cols} WHERE kind = ? AND no = ?", by_number)
+        rows = conn.all(f"{cols} kind = ? AND no = ?", (*plan_params, *by_number))
     else:
-        rows = conn.all(f"{cols} WHERE code = ?", (normalize_code(typed),))
+        rows = conn.all(f"{cols} code = ?", (*plan_params, normalize_code(typed)))
     if not include_archived:
         rows = [r for r in rows if not r[4]]
     if not rows:
@@ -146,7 +190,8 @@ def resolve_item(conn: Connection, text: str, *, include_archived: bool = True) 
         raise NotFound("registry.item_unknown", hint="registry.hint_item_close" if close else "registry.hint_items_command",
                        text=text, codes=join(close))
     if len(rows) > 1:
-        raise Ambiguous("registry.item_several_plans", code=rows[0][1], plans=", ".join(r[2] for r in rows))
+        raise Ambiguous("registry.item_several_plans", hint="registry.item_several_plans_hint", code=rows[0][1],
+                        plans=join(r[2] for r in rows), first=rows[0][2])
     r = rows[0]
     return ItemRef(r[0], r[1], r[2], r[3], bool(r[4]))
 
