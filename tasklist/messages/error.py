@@ -65,6 +65,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "db_busy_hint": ("请稍后再试", "try again in a moment"),
     "db_forbidden_rls": ("共享数据库只允许单位经办人为本单位承担的部分记录进展",
                          "this database lets an agency's clerk record updates only for the agency's own parts"),
+    "db_forbidden_rls_target": ("共享数据库只允许单位经办人为本单位负责的指标报送数值",
+                                "this database lets an agency's clerk report values only for the targets its agency is responsible for"),
     "db_forbidden": ("权限不足{what}：在共享数据库上只有协调办公室可以这样做",
                      "permission denied{what}: only the coordinating office may do this on the shared database"),
     "db_duplicate": ("已有相同记录：{why}", "already recorded: {why}"),
