@@ -216,7 +216,7 @@ def test_a_reload_updates_archives_and_restores_targets_and_keeps_their_values(c
     cli("load")
     cli("target", "report", "Z6", "12", "--on", "2021-12-31")
     text = (registry_copy / "targets.yaml").read_text(encoding="utf-8")
-    head, z6 = text.split("  - id: Z6")
+    head = text.split("  - id: Z6")[0]
     (registry_copy / "targets.yaml").write_text(head.replace("value: 3000", "value: 3500")
                                                 + "  - id: Z7\n    name: 测试指标\n    unit: 个\n    comparator: \"<=\"\n"
                                                   "    value: 5\n    deadline: 2022-12-31\n    agencies: [省数字办, 发改委]\n"
