@@ -17,7 +17,7 @@ from tasklist.cli.shell import wrap
 ALLOWED = re.compile(r"\b(?:sqlite|postgresql\+psycopg|psycopg|pg_dump|SQLite|PostgreSQL|SMTP|CSV|XLSX|JSON|"
                      r"Markdown|HTML|BOM|utf-8|gb18030|md|html|xlsx|csv|json|docs|eml|duban|example|org|tasklist|localhost|localdomain|"
                      r"zh|en|all|not_started|in_progress|done|blocked|task|outcome|stauts|abc|fr|load|list|show|agencies|update|"
-                     r"undo|extend|history|status|overdue|weekly|export|remind|reminders|feedback|db|users|audit|target|targets)\b|"
+                     r"undo|extend|history|status|overdue|weekly|export|remind|reminders|feedback|db|users|audit|target|targets|deadlines|ics)\b|"
                      r"--?[\w-]+|[A-Z][A-Z0-9_]*\b|\d[\w.-]*|[\w.-]+\.(?:md|eml|xlsx|csv|db)\b")
 
 

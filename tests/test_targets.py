@@ -5,7 +5,7 @@ and the agencies responsible for a target report its values."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import UTC, date
 
 import pytest
 from conftest import query
@@ -331,3 +331,64 @@ def test_a_clerk_reports_only_the_targets_its_agency_is_responsible_for(cli, pg_
     cli("target", "report", "Z5", "1200", "--on", "2021-12-31")  # the office reports any target
     assert query("SELECT t.code, r.value, r.recorded_by FROM target_report r JOIN target t ON t.id = r.target_id "
                  "ORDER BY r.id") == [("Z4", 60.0, clerk), ("Z5", 1200.0, "postgres")]
+
+
+# --------------------------------------------------------------------------- deadlines to calendars
+
+
+def _calendar(cli, tmp_path, name="d.ics", *args):
+    out = tmp_path / name
+    cli("export", "deadlines", "--format", "ics", "--out", str(out), *args)
+    return out.read_bytes()
+
+
+def test_deadlines_export_as_a_calendar_that_parses_back(cli, tmp_path, registry_copy):
+    import icalendar
+
+    text = (registry_copy / "tasks.yaml").read_text(encoding="utf-8")
+    (registry_copy / "tasks.yaml").write_text(  # a title with every character iCalendar escapes
+        text.replace("title: 提升新一代信息技术自主创新能力", 'title: "提升新一代信息技术, 自主创新能力; 含\\\\反斜杠"', 1),
+        encoding="utf-8")
+    cli("load", str(registry_copy))
+    cli("extend", "T7", "--to", "2023-03-31", "--reason", "疫情影响", "--as-of", "2022-12-01")
+    data = _calendar(cli, tmp_path)
+    assert data.count(b"\r\n") == data.count(b"\n") and data.endswith(b"END:VCALENDAR\r\n")
+    assert all(len(line) <= 75 for line in data.split(b"\r\n"))
+    assert all(line.decode("utf-8") for line in data.split(b"\r\n")[:-1])  # folded between characters, never inside one
+    cal = icalendar.Calendar.from_ical(data)
+    events = list(cal.walk("VEVENT"))
+    due = query("SELECT count(*) FROM item WHERE due IS NOT NULL AND archived = 0")[0][0]
+    assert len(events) == due + 6 and len({str(e["UID"]) for e in events}) == len(events)
+    by_summary = {str(e["SUMMARY"]): e for e in events}
+    t1 = next(e for s, e in by_summary.items() if " T1 " in s)
+    assert "提升新一代信息技术, 自主创新能力; 含\\反斜杠" in str(t1["SUMMARY"])
+    assert "责任单位：省科技厅、省发改委、省数字办、省工信厅" in str(t1["DESCRIPTION"]) or \
+        "Agencies: 省科技厅、省发改委、省数字办、省工信厅" in str(t1["DESCRIPTION"])
+    assert t1["DTSTART"].dt == date(2022, 12, 31) and t1["DTEND"].dt == date(2023, 1, 1)
+    t7 = next(e for s, e in by_summary.items() if " T7 " in s)
+    assert t7["DTSTART"].dt == date(2023, 3, 31)  # the extension in force, not the original date
+    z4 = next(e for s, e in by_summary.items() if " Z4 " in s)
+    assert z4["DTSTART"].dt == date(2022, 12, 31) and "≥ 100 个" in str(z4["SUMMARY"])
+    assert "100个以上高水平创新平台" in str(z4["DESCRIPTION"])
+    assert all("DTSTAMP" in e for e in events)
+    again = icalendar.Calendar.from_ical(_calendar(cli, tmp_path, "again.ics"))
+    assert sorted(str(e["UID"]) for e in again.walk("VEVENT")) == sorted(str(e["UID"]) for e in events)
+
+
+def test_ics_is_only_for_deadlines_and_deadlines_only_ics(cli):
+    cli("load")
+    assert cli("export", "deadlines", code=2).stderr.startswith("error: deadlines export only as iCalendar")
+    assert cli("export", "overdue", "--format", "ics", code=2).stderr.startswith("error: deadlines export only as")
+
+
+def test_the_calendar_folds_and_escapes_as_rfc_5545_says():
+    from datetime import datetime
+
+    from tasklist.output.calendar import Deadline, calendar, escape_text, fold
+
+    assert escape_text("a,b;c\\d\ne") == "a\\,b\\;c\\\\d\\ne"
+    folded = fold("X" * 74 + "数字")
+    assert folded == "X" * 74 + "\r\n 数字\r\n"  # 74 + 3 octets would pass 75: the character moves whole
+    data = calendar([Deadline("u@x", date(2022, 12, 31), "S", "D")], name="n",
+                    stamp=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC))
+    assert b"DTSTAMP:20260102T030405Z\r\n" in data and b"DTSTART;VALUE=DATE:20221231\r\n" in data

@@ -121,6 +121,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "unknown_status": ("未知状态“{status}”", "unknown status {status!r}"),
     "status_hint": ("可用：{choices}", "use one of {choices}"),
     "progress_range": ("进度须在 0 到 100 之间，不能是 {progress}", "progress must be 0 to 100, not {progress}"),
+    "deadlines_ics": ("完成时限只导出为 iCalendar：export deadlines --format ics（其他报表不能导出为 ics）",
+                      "deadlines export only as iCalendar: export deadlines --format ics (no other report exports as ics)"),
     "target_unknown": ("本方案没有指标“{text}”", "no target {text!r} in this plan"),
     "target_unknown_hint": ("本方案的指标：{codes}（用 tasklist targets 查看）", "the plan's targets: {codes} (see tasklist targets)"),
     "target_archived": ("指标 {code} 已不在登记册中（已归档），不能再报送数值", "target {code} has left the registry (archived): no values can be reported"),
@@ -157,7 +159,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # exports and reports
     "binary_format": ("该格式是二进制的，请用 --out 指定文件", "this format is binary: give --out FILE"),
     "unknown_report": ("未知报表“{report}”", "unknown report {report!r}"),
-    "report_hint": ("可用：overdue、status、items、history", "overdue, status, items or history"),
+    "report_hint": ("可用：overdue、status、items、history、deadlines", "overdue, status, items, history or deadlines"),
     "unknown_format": ("未知格式“{fmt}”", "unknown format {fmt!r}"),
     "format_hint": ("可用：{choices}", "use one of {choices}"),
     "encoding": ("--encoding 只能是 utf-8 或 gb18030，不能是“{encoding}”", "--encoding must be utf-8 or gb18030, not {encoding!r}"),
