@@ -392,3 +392,29 @@ def test_the_calendar_folds_and_escapes_as_rfc_5545_says():
     data = calendar([Deadline("u@x", date(2022, 12, 31), "S", "D")], name="n",
                     stamp=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC))
     assert b"DTSTAMP:20260102T030405Z\r\n" in data and b"DTSTART;VALUE=DATE:20221231\r\n" in data
+
+
+# --------------------------------------------------------------------------- in the weekly report
+
+
+def test_the_weekly_report_shows_each_target_and_draws_it(cli):
+    import re
+
+    cli("load")
+    for value, on in (("35", "2021-06-30"), ("62", "2021-12-31"), ("80", "2022-06-30")):
+        cli("target", "report", "Z4", value, "--on", on)
+    report = cli.json("weekly", *NOW)
+    z4 = next(t for t in report["targets"] if t["id"] == "Z4")
+    assert z4 == _state(cli, "Z4", *NOW) and z4["status"] == "on_track"
+    md = cli("weekly", "--format", "md", *NOW).stdout
+    assert "## Quantitative targets as of 2022-09-30" in md
+    assert re.search(r"\| Z4 \| 数字经济领域高水平创新平台 \| ≥ 100 个 \| 2022-12-31 \| 80 @2022-06-30 \| 80% \| [\d.]+ \| on track \| green \|", md)
+    page = cli("weekly", "--format", "html", *NOW).stdout
+    charts = re.findall(r'<svg class="chart target".*?</svg>', page, re.S)
+    assert len(charts) == 6
+    z4_chart = charts[3]
+    assert len(re.findall(r'<circle [^>]*fill="#1f4e9a"', z4_chart)) == 3  # the three values
+    assert 'stroke-dasharray="5 3"' in z4_chart  # the projection to the deadline
+    assert "≥ 100" in z4_chart and "on track: latest 80" in page
+    assert 'stroke-dasharray="5 3"' not in charts[1]  # Z2: nothing measured, nothing projected
+    assert "<script" not in page and not re.search(r"(src|href)=|url\(|@import|https?:", page)

@@ -189,7 +189,10 @@ def weekly_tables(report: Any, labels: Labels) -> list[Table]:
                  [_c(labels, "id", "short"), _c(labels, "title"), _c(labels, "lead", "short"), _c(labels, "due", "date")],
                  group_key="lead", empty=none)
     late.rows = [[i.code, i.title, i.lead, i.due] for i in report.became_overdue]
-    return [overall, agencies, updates, parts, pending, completed, late, overdue_table(report.overdue, labels, report.as_of)]
+    tables = [overall, agencies, updates, parts, pending, completed, late, overdue_table(report.overdue, labels, report.as_of)]
+    if report.targets:  # a plan without targets (指标) has no such section
+        tables.append(targets_table(report.targets, labels, report.as_of))
+    return tables
 
 
 def _signed(n: int) -> str:

@@ -16,6 +16,7 @@ from ..storage.connection import Connection
 from ..storage.lookup import current_plan
 from .claims import PendingClaim, pending_claims
 from .facts import AssignmentState, ItemState, snapshot
+from .targets import TargetState, target_states
 from .totals import agency_summary, item_changes, item_totals
 from .views import overdue_view
 
@@ -104,6 +105,7 @@ class WeeklyReport:
     trend: list[TrendPoint] | None = None  # None: not asked for (the terminal draws no chart)
     trend_unit: str = "month"  # month | week
     pending_claims: list[PendingClaim] = field(default_factory=list)  # awaiting the office's review, oldest first
+    targets: list[TargetState] = field(default_factory=list)  # the plan's quantitative targets (指标) as of as_of
 
     @property
     def first_day(self) -> date:
@@ -166,6 +168,7 @@ class WeeklyReport:
             "overdue": [{"agency": name, "items": [a.as_dict() | {"id": a.item.code, "title": a.item.title} for a in rows]}
                         for name, rows in self.overdue.items()],
             "pending_claims": [c.as_dict() for c in self.pending_claims],
+            "targets": [t.as_dict() for t in self.targets],
         }
         if self.trend is not None:
             out["trend"] = {"unit": self.trend_unit, "points": [p.as_dict() for p in self.trend]}
@@ -332,6 +335,7 @@ def weekly_report(conn: Connection, as_of: date, *, days: int = 7, warn_days: in
         completed=[by_id[i] for i in completed],
         became_overdue=[by_id[i] for i in became_overdue],
         overdue=late.groups, overdue_totals=late.totals, pending_claims=pending_claims(conn, as_of),
+        targets=target_states(conn, as_of),
     )
     if trend:
         first = (plan.issued if plan and plan.issued else None) or _first_report(conn) or as_of
