@@ -202,11 +202,11 @@ def _signed(n: int) -> str:
 # --------------------------------------------------------------------------- quantitative targets (指标)
 
 
-def number(value: float | None) -> str:
-    """A measured or projected value as people write it: no exponent, at most four decimals."""
+def number(value: float | None, decimals: int = 4) -> str:
+    """A measured or projected value as people write it: no exponent, at most ``decimals`` decimals."""
     if value is None:
         return ""
-    rounded = round(value, 4) + 0.0  # + 0.0: no "-0"
+    rounded = round(value, decimals) + 0.0  # + 0.0: no "-0"
     return f"{rounded:.12g}"
 
 
@@ -227,6 +227,6 @@ def targets_table(states: Sequence[Any], labels: Labels, as_of: date) -> Table:
         table.rows.append([
             s.code, s.name, f"{'≥' if s.comparator == '>=' else '≤'} {number(s.target)} {s.unit}", s.deadline, latest,
             f"{round(st.progress * 100)}%" if st.progress is not None else "",
-            number(st.projected), labels(f"target_status_{st.status}"), labels.light(st.light),
+            number(st.projected, 2), labels(f"target_status_{st.status}"), labels.light(st.light),
         ])
     return table

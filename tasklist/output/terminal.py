@@ -725,6 +725,8 @@ def weekly_screen(report: Any, tables: Sequence[Any], labels: Labels, title: str
         if table.name == "overdue":  # the overdue list has its own 80-column layout
             parts.append(overdue_tables(report.overdue, labels, report.as_of.isoformat(), limit=limit, width=width,
                                         totals=report.overdue_totals))
+        elif table.name == "targets":  # the name gives way, the status in its light's colour
+            parts.append(targets_screen(table, labels, width))
         else:
             parts.append(plain_table(table, labels, width=width, limit=limit))
     return Group(*parts)
