@@ -419,3 +419,11 @@ def test_the_weekly_report_shows_each_target_and_draws_it(cli):
     assert "≥ 100" in z4_chart and "on track: latest 80" in page
     assert 'stroke-dasharray="5 3"' not in charts[1]  # Z2: nothing measured, nothing projected
     assert "<script" not in page and not re.search(r"(src|href)=|url\(|@import|https?:", page)
+
+
+def test_a_target_may_be_named_with_its_plan_and_another_plans_id_is_not_taken_for_it(cli):
+    cli("load")
+    cli("target", "report", "fujian-dez-2021:Z4", "50", "--on", "2021-12-31")
+    assert query("SELECT value FROM target_report") == [(50.0,)]
+    assert "no target 'other-plan:Z4'" in cli("target", "report", "other-plan:Z4", "51", "--on", "2021-12-31",
+                                               code=2).stderr
