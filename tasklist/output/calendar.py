@@ -81,7 +81,7 @@ def item_deadlines(items: Sequence[Any], lab: Labels, plan_id: str) -> list[Dead
             agencies = item.agencies_listed
             out.append(Deadline(uid(plan_id, "item", item.code, item.due),
                                 item.due, lab("ics_item_summary", code=item.code, title=item.title),
-                                lab("ics_item_description", agencies="、".join(agencies),
+                                lab("ics_item_description", agencies="、".join(agencies) or "—",
                                     due_text=item.due_text or "", content=item.content or "")))
         for a in item.assignments:
             if a.due is not None and a.due != item.due:
