@@ -175,7 +175,7 @@ def _export_deadlines(out: str | None, *, force: bool, as_of: str | None, agency
         plan_id = plan.id if plan else "tasklist"
         items = filter_items(snapshot(conn, day), agency=who)
         states = [s for s in target_states(conn, day) if who is None or who.name in s.agencies]
-        events = item_deadlines(items, lab, plan_id) + target_deadlines(states, lab, plan_id)
+        events = item_deadlines(items, lab) + target_deadlines(states, lab, plan_id)
     events.sort(key=lambda e: (e.day, e.uid))
     write_output(calendar(events, name=lab("ics_name", plan=plan.title if plan else plan_id)), target)
 

@@ -72,20 +72,20 @@ def uid(plan_id: str, kind: str, code: str, day: date, agency_id: int | None = N
     return f"{plan_id}-{kind}-{code}{part}-{day.strftime('%Y%m%d')}@tasklist"
 
 
-def item_deadlines(items: Sequence[Any], lab: Labels, plan_id: str) -> list[Deadline]:
+def item_deadlines(items: Sequence[Any], lab: Labels) -> list[Deadline]:
     """One event per item due date in force (with its extensions); a part whose own extension moves
-    its date gets one more, for that agency."""
+    its date gets one more, for that agency. Each UID names the item's own plan (``--plan all``)."""
     out: list[Deadline] = []
     for item in items:
         if item.due is not None:
             agencies = item.agencies_listed
-            out.append(Deadline(uid(plan_id, "item", item.code, item.due),
+            out.append(Deadline(uid(item.plan_id, "item", item.code, item.due),
                                 item.due, lab("ics_item_summary", code=item.code, title=item.title),
                                 lab("ics_item_description", agencies="、".join(agencies) or "—",
                                     due_text=item.due_text or "", content=item.content or "")))
         for a in item.assignments:
             if a.due is not None and a.due != item.due:
-                out.append(Deadline(uid(plan_id, "item", item.code, a.due, a.agency_id), a.due,
+                out.append(Deadline(uid(item.plan_id, "item", item.code, a.due, a.agency_id), a.due,
                                     lab("ics_part_summary", code=item.code, title=item.title, agency=a.agency),
                                     lab("ics_item_description", agencies=a.agency, due_text=item.due_text or "",
                                         content=item.content or "")))
