@@ -16,7 +16,7 @@ from .common import (
     labels,
     parse_day,
     print_json,
-    print_json_list,
+    print_json_records,
     resolve_as_of,
     screen_limit,
 )
@@ -170,8 +170,8 @@ def history(
     show_all: ShowAll = False,
 ) -> None:
     """List recorded updates, oldest first."""
+    from ..reports.views import HISTORY_FIELDS, history_values
     from ..reports.views import history as history_rows
-    from ..reports.views import iter_history
     from ..storage.lookup import resolve_item
     from .common import agency_named
 
@@ -180,7 +180,7 @@ def history(
         ref = resolve_item(conn, item_id) if item_id else None
         who = agency_named(conn, agency) if agency else None
         if json_:  # streamed from the cursor: a million updates never sit in memory at once
-            print_json_list(r.as_dict() for r in iter_history(conn, item=ref, agency=who, since=start))
+            print_json_records(HISTORY_FIELDS, history_values(conn, item=ref, agency=who, since=start))
             return
         rows = history_rows(conn, item=ref, agency=who, since=start)
     from ..output.terminal import history_table
