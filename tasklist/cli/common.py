@@ -234,51 +234,46 @@ def _row_text(row: Any) -> str:
 
 
 _FLAT_VALUES = frozenset({str, int, bool, type(None)})
-_STR_KEYS = frozenset({str})
-#: json.dumps's C encoder (it runs only without an indent), its separators those of an indented dict
-_encode_flat = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",\n    ", ": ")).encode
-
-
-def _flat_rows_text(rows: list[Any]) -> str | None:
-    """``rows`` as :func:`dumps` indents them inside a list, joined by ",\\n  "; None unless every row
-    is a non-empty dict of strings, numbers, booleans and nulls under string keys.
-
-    Such a dict indented is the one-line C encoding with ",\\n    " between its items and its braces
-    on lines of their own. A line break never stands raw inside a JSON string, so "},\\n    {" can
-    only be the end of one row and the start of the next. For history --json at 1M updates the
-    C encoder takes a fraction of the time of the per-value :func:`_row_text`."""
-    for row in rows:
-        if (type(row) is not dict or not row or not _FLAT_VALUES.issuperset(map(type, row.values()))
-                or not _STR_KEYS.issuperset(map(type, row))):
-            return None
-    text = _encode_flat(rows)[2:-2]  # without the list's brackets and the first and last rows' braces
-    return json_safe("{\n    " + text.replace("},\n    {", "\n  },\n  {\n    ") + "\n  }")
-
-
 #: the C encoder with a line break after every comma: a line break never stands raw inside a JSON
 #: string, so the text splits back into one piece per value
 _encode_lines = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",\n", ": ")).encode
 
 
-def print_json_records(keys: tuple[str, ...], rows: Any) -> None:
-    """The same text as print_json_list of one dict per row (``keys`` -> the row's values), for rows
-    that are tuples of strings, numbers, booleans and nulls. A batch of rows is encoded by the C
-    encoder as a list of lists, cut into values and laid out with the keys, without a dict or a
-    Python call per row: history --json writes a million rows."""
-    from itertools import chain, cycle, islice
+def _values_text(values: list[Any]) -> list[str]:
+    """Each of ``values`` (strings, numbers, booleans, nulls) as :func:`dumps` writes it, by one call
+    of json's C encoder."""
+    return json_safe(_encode_lines(values)[1:-1]).split(",\n") if values else []
+
+
+def _records_text(keys: tuple[str, ...], rows: list[list[Any]]) -> str | None:
+    """``rows`` (lists of values, in the order of ``keys``) as :func:`dumps` indents the dicts
+    ``keys`` -> values inside a list, joined by ",\\n  "; None unless every value is a string,
+    number, boolean or null.
+
+    Every value is encoded by json's C encoder, a batch of rows at a time, and the text laid out
+    around them: no dict and no Python call per value (history --json writes a million rows)."""
+    from itertools import chain, cycle
     from operator import add
 
-    out = sys.stdout
+    if any(len(row) != len(keys) for row in rows) or not _FLAT_VALUES.issuperset(map(type, chain.from_iterable(rows))):
+        return None
+    values = _values_text(list(chain.from_iterable(rows)))
     # before each value: the end of the previous row (if any) and the start of its own, then its key
-    heads = [f"\n  }},\n  {{\n    {_str_text(keys[0])}: "] + [f",\n    {_str_text(k)}: " for k in keys[1:]]
-    skip = len("\n  },\n  ")
+    heads = [f"\n  }},\n  {{\n    {_str_text(keys[0])}: "] + [f",\n    {_str_text(key)}: " for key in keys[1:]]
+    return "".join(map(add, cycle(heads), values))[len("\n  },\n  "):] + "\n  }"
+
+
+def print_json_records(keys: tuple[str, ...], rows: Any) -> None:
+    """The same text as print_json_list of one dict per row (``keys`` -> the row's values), for rows
+    that are sequences of values (history --json writes a million of them)."""
+    from itertools import islice
+
+    out = sys.stdout
     first = True
-    while batch := list(islice(rows, 1000)):
-        if not all(len(r) == len(keys) for r in batch) or not _FLAT_VALUES.issuperset(map(type, chain.from_iterable(batch))):
-            text = ",\n  ".join(_row_text(dict(zip(keys, r))) for r in batch)
-        else:
-            values = json_safe(_encode_lines([list(r) for r in batch])[2:-2]).replace("],\n[", ",\n").split(",\n")
-            text = "".join(map(add, cycle(heads), values))[skip:] + "\n  }"
+    while batch := [list(row) for row in islice(rows, 1000)]:
+        text = _records_text(keys, batch)
+        if text is None:
+            text = ",\n  ".join(_row_text(dict(zip(keys, row))) for row in batch)
         out.write(("[\n  " if first else ",\n  ") + text)
         first = False
     out.write("[]\n" if first else "\n]\n")
@@ -289,23 +284,15 @@ def print_json_list(rows: Any) -> None:
     never sits in memory as one string."""
     out = sys.stdout
     first = True
-    batch: list[Any] = []
-
-    def flush() -> None:
-        text = _flat_rows_text(batch)
-        out.write(text if text is not None else ",\n  ".join(_row_text(row) for row in batch))
-
+    batch: list[str] = []
     for row in rows:
-        batch.append(row)
-        if len(batch) >= 1000:
-            out.write("[\n  " if first else ",\n  ")
-            flush()
-            first = False
-            batch.clear()
-    if batch:
-        out.write("[\n  " if first else ",\n  ")
-        flush()
+        batch.append("[\n  " if first else ",\n  ")
+        batch.append(_row_text(row))
         first = False
+        if len(batch) >= 2000:
+            out.write("".join(batch))
+            batch.clear()
+    out.write("".join(batch))
     out.write("[]\n" if first else "\n]\n")
 
 
