@@ -1,7 +1,5 @@
 """Commands that record progress: update, done, undo, extend, history."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer
