@@ -36,12 +36,11 @@ _CHARS = (
 )
 #: one refused character (a CR is refused unless a LF follows it)
 REFUSED = re.compile(f"[{_CHARS}]|\r(?!\n)")
-#: the refused characters that can remain in JSON text (json.dumps already escapes every C0 character)
-_RAW_IN_JSON = re.compile(f"[{_CHARS}]")
-#: the same, but with every character beyond U+FFFF in one range instead of the 32 noncharacters
-#: there, which :func:`_json_escape_found` then picks out. The regex engine looks a character of the
-#: BMP up in a table, then tries each item beyond it in turn: one range instead of 32 makes a long
-#: listing's scan several times faster (1M updates of history --json: about 4 s less)
+#: the refused characters that can remain in JSON text (json.dumps already escapes every C0 character),
+#: but with every character beyond U+FFFF in one range instead of the 32 noncharacters there, which
+#: :func:`_json_escape_found` then picks out. The regex engine looks a character of the BMP up in a
+#: table, then tries each item beyond it in turn: one range instead of 32 makes a long listing's scan
+#: several times faster (35 MB of history --json: 1.8 s -> 0.23 s)
 _RAW_IN_JSON_OR_ASTRAL = re.compile(
     "[" + _CHARS.replace(_NONCHARACTERS, "\ufdd0-\ufdef\ufffe\uffff") + "\U00010000-\U0010ffff]")
 
