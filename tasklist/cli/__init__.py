@@ -1,7 +1,5 @@
 """The command line: wiring only. Each command group lives in its own module."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

@@ -1,7 +1,5 @@
 """The office's administration: users and their rights on the shared database, the audit log."""
 
-from __future__ import annotations
-
 import sys
 from typing import Annotated
 

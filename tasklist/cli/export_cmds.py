@@ -1,7 +1,5 @@
 """Reports for others: weekly, export."""
 
-from __future__ import annotations
-
 import os
 import sys
 from typing import Annotated, Any

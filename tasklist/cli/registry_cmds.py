@@ -1,7 +1,5 @@
 """Commands on the registry: load, list, show, agencies."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 import typer

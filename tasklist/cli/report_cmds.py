@@ -1,7 +1,5 @@
 """Reports: status and overdue."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

@@ -95,9 +95,10 @@ class ItemState:
         return self.agencies_listed[0] if self.assignments else None
 
     def as_dict(self, *, assignments: bool = True) -> dict[str, Any]:
+        listed = self.agencies_listed  # once: lead is its first (list --json writes 100k of these)
         out = {
             "id": self.code, "plan": self.plan_id, "kind": self.kind, "no": self.no, "group": self.group,
-            "title": self.title, "content": self.content, "agencies": self.agencies_listed, "lead": self.lead,
+            "title": self.title, "content": self.content, "agencies": listed, "lead": listed[0] if listed else None,
             "assignees": [a.agency for a in self.assignments], "due": _iso(self.due), "due_text": self.due_text,
             "due_original": _iso(self.due_original), "extensions": self.extensions, "status": self.status,
             "overdue": self.overdue, "days_overdue": self.days_overdue, "due_soon": self.due_soon,

@@ -115,6 +115,24 @@ def iter_history(
     since: date | None = None,
 ) -> Iterator[HistoryRow]:
     """The rows of :func:`history`, read from the database a batch at a time (for a long listing)."""
+    for r in history_values(conn, item=item, agency=agency, since=since):
+        yield HistoryRow(*r)
+
+
+#: the keys of :meth:`HistoryRow.as_dict`, in the order of the values :func:`history_values` gives
+HISTORY_FIELDS = ("id", "item", "agency", "status", "progress", "note", "reported_on", "recorded_at", "recorded_by",
+                  "source", "batch", "reverses", "reported_by")
+
+
+def history_values(
+    conn: Connection,
+    *,
+    item: ItemRef | None = None,
+    agency: AgencyRef | None = None,
+    since: date | None = None,
+) -> Iterator[tuple[Any, ...]]:
+    """The rows of :func:`iter_history` as the database gives them: a tuple of the values of
+    :data:`HISTORY_FIELDS` each (history --json writes a million of them)."""
     params: list[int | str]
     where, params = ["1=1"], []
     if item is not None:
@@ -126,15 +144,18 @@ def iter_history(
     if since is not None:
         where.append("u.reported_on >= ?")
         params.append(since.isoformat())
+    # SQLite: the unary + keeps the whole history read in table order and sorted, rather than in date
+    # order down ix_update_reported with one random seek into the table per update (1M updates:
+    # 7.9 -> 2.8 s for the query); a --since range still seeks the index
+    plus = "+" if conn.dialect == "sqlite" else ""
     rows = conn.stream(
         "SELECT u.id, i.code, g.name, u.status, u.progress, u.note, u.reported_on, u.recorded_at, u.recorded_by, "
         "u.source, u.batch, u.reverses_id, u.reported_by FROM status_update u JOIN assignment a ON a.id = u.assignment_id "
         "JOIN item i ON i.id = a.item_id JOIN agency g ON g.id = a.agency_id "
-        f"WHERE {' AND '.join(where)} ORDER BY u.reported_on, u.recorded_at, u.id",
+        f"WHERE {' AND '.join(where)} ORDER BY {plus}u.reported_on, {plus}u.recorded_at, {plus}u.id",
         params,
     )
-    for r in rows:
-        yield HistoryRow(*r)
+    return rows
 
 
 def extensions(conn: Connection, item: ItemRef) -> list[dict[str, Any]]:

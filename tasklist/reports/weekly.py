@@ -16,7 +16,7 @@ from ..storage.connection import Connection
 from ..storage.lookup import current_plan
 from .claims import PendingClaim, pending_claims
 from .facts import AssignmentState, ItemState, snapshot
-from .totals import agency_summary, item_changes, item_totals
+from .totals import agency_summary, item_changes, item_totals, shared_facts
 from .views import overdue_view
 
 
@@ -301,11 +301,17 @@ def weekly_report(conn: Connection, as_of: date, *, days: int = 7, warn_days: in
     changed in the period are compared, and only the overdue rows shown (all, or the first
     ``limit``) are judged in full. ``trend``: also the completion trend over the plan's life (from
     its issue date), for the charts. ``now``: the generation time (default: the clock)."""
+    start = as_of - timedelta(days=days)
+    with shared_facts(conn, (as_of, start)):
+        return _weekly_report(conn, as_of, start, days=days, warn_days=warn_days, limit=limit, trend=trend, now=now)
+
+
+def _weekly_report(conn: Connection, as_of: date, start: date, *, days: int, warn_days: int, limit: int | None,
+                   trend: bool, now: datetime | None) -> WeeklyReport:
     from zoneinfo import ZoneInfo
 
     from ..dates import DEFAULT_TIMEZONE
 
-    start = as_of - timedelta(days=days)
     reports = period_reports(conn, start, as_of)
     by_agency: dict[str, int] = {}
     for r in reports:
