@@ -1,7 +1,5 @@
 """The quarterly scorecard (考评): scorecard."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer
