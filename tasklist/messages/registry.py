@@ -73,7 +73,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                          "write {n}, not {raw} (a leading zero reads as an octal number in YAML 1.1)"),
     "seq_not_id": ("{seq} 与编号 {code} 不符（{code} 的 {name} 应为 {want}）", "{seq} does not match the id {code} ({code} needs {name} {want})"),
     "seq_duplicate": ("{key} 中 {name} {seq} 重复（首次出现于 {first}）", "duplicate {name} {seq} among {key} (first at {first})"),
-    "agencies_none": ("至少要写一个责任单位", "must name at least one responsible agency"),
+    "agencies_none": ("至少要写一个责任单位（尚未交办的事项请写 assigned: false）",
+                      "must name at least one responsible agency (an item not yet assigned: write assigned: false)"),
+    "agencies_when_unassigned": ("写了 assigned: false 的事项不能列责任单位（应为 agencies: []）",
+                                 "an item with assigned: false names no agencies (write agencies: [])"),
     "agency_twice": ("单位“{name}”列了两次", "agency {name!r} is listed twice"),
     # -- warnings
     "ascii_punctuation": ("中文之间用了半角标点（此处“{char}”，正式文本写作“{wide}”），本文件共 {count} 处",
