@@ -27,7 +27,7 @@ STATUS_LABELS_ZH = {NOT_STARTED: "未启动", IN_PROGRESS: "推进中", DONE: "�
                     UNASSIGNED: "待交办"}
 STATUS_ALIASES = {
     "not started": NOT_STARTED, "in progress": IN_PROGRESS, "done": DONE, "blocked": BLOCKED,
-    "started": IN_PROGRESS, "complete": DONE, "completed": DONE,
+    "started": IN_PROGRESS, "unassigned": UNASSIGNED, "complete": DONE, "completed": DONE,
     **{v: k for k, v in STATUS_LABELS_ZH.items()},
     "未啟動": NOT_STARTED, "未开始": NOT_STARTED, "未開始": NOT_STARTED,
     "推進中": IN_PROGRESS, "进行中": IN_PROGRESS, "進行中": IN_PROGRESS,

@@ -111,6 +111,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "agency_or_all": ("--agency 和 --all 只能给一个", "give --agency or --all, not both"),
     "archived_no_updates": ("{code} 已从登记册中移除（已归档），不再接受更新",
                             "{code} has been removed from the registry (archived); it takes no updates"),
+    "unassigned_item": ("{code} 尚未交办，没有责任单位", "{code} is not assigned yet: no agency is responsible for it"),
+    "unassigned_item_hint": ("先用 tasklist assign 交办", "assign it first with tasklist assign"),
     "already_assigned": ("{code} 已交办给{agency}", "{code} is already assigned to {agency}"),
     "assign_twice": ("单位“{agency}”写了两次", "agency {agency!r} is named twice"),
     "assign_has_lead": ("{code} 已有牵头单位{lead}，不能再指定 --lead", "{code} already has a lead agency, {lead}; --lead cannot name another"),

@@ -832,6 +832,8 @@ def _item_agencies(reader: _Reader, node: Any, label: str, owner: dict[str, str]
     values = reader.text_list(node, label)
     if values is None:
         return None
+    if assigned is None and not values:
+        return None  # the flag itself is wrong, and said so: the empty list is not a second problem
     if assigned is False:
         if values:
             reader.add(node, label, _m("agencies_when_unassigned"))

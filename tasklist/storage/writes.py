@@ -50,6 +50,8 @@ def _targets(conn: Connection, item: ItemRef, agency: AgencyRef | Sequence[Agenc
     if item.archived:
         raise BadInput("error.archived_no_updates", code=item.code)
     assigned = assignments_of(conn, item)
+    if not assigned:  # 待交办: no agency owes it anything yet
+        raise BadInput("error.unassigned_item", hint="error.unassigned_item_hint", code=item.code)
     names = "、".join(a.agency for a in assigned)
     if all_:
         if agency is not None:
