@@ -85,7 +85,7 @@ def test_assigned_false_with_agencies_is_refused_at_its_place(tmp_path):
 
 def test_assigned_must_be_true_or_false(tmp_path):
     folder = _registry(tmp_path, ITEM + "    agencies: []\n    assigned: 'no'\n")
-    (problem, *rest) = _problems(folder)
+    (problem,) = _problems(folder)  # the flag only: the empty list is no second problem
     assert problem.startswith(f"{folder / 'tasks.yaml'}:17:15: tasks[T2].assigned: must be true or false")
 
 
