@@ -30,7 +30,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cmd.export": ('导出报表为 CSV、XLSX、JSON、Markdown 或 HTML（各格式行与顺序相同）。', 'Export a report as CSV, XLSX, JSON, Markdown or HTML (same rows, same order in every format).'),
     "cmd.remind": ('督办提醒：给有逾期事项的每个单位一封邮件，写成 .eml 文件和/或经 SMTP 发送。\n\nSMTP 用户名和密码只从 TASKLIST_SMTP_USER / TASKLIST_SMTP_PASSWORD 读取。', 'Reminders (催办): one e-mail per agency with overdue items, as .eml files and/or sent by SMTP.\n\nSMTP user and password come only from TASKLIST_SMTP_USER / TASKLIST_SMTP_PASSWORD.'),
     "cmd.reminders": ('已发出的督办提醒记录。', 'The log of reminder e-mails sent.'),
-    "cmd.audit": ('审计日志：邮件地址、延期、登记册载入、用户、导入和提醒，按时间先后。', 'The audit log: addresses, extensions, registry loads, users, imports and reminders, oldest first.'),
+    "cmd.audit": ('审计日志：邮件地址、延期、交办、登记册载入、用户、导入和提醒，按时间先后。', 'The audit log: addresses, extensions, assignments, registry loads, users, imports and reminders, oldest first.'),
     "cmd.agencies": ('责任单位：列出各单位，或设置联系邮箱。', 'Agencies: list them, or set their contact addresses.'),
     "cmd.agencies.set-email": ('设置单位的电子邮件地址（替换以前设置的地址）。', "Set an agency's e-mail addresses (they replace any set before)."),
     "cmd.feedback": ('进展反馈表：为每个单位导出一份，导入各单位填写后发回的表。', 'Feedback workbooks: export one per agency, import what they send back.'),
