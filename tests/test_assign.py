@@ -232,6 +232,7 @@ class TestAssign:
         cli("load", qingdao)
         result = cli("update", "T4", "-s", "in_progress", code=2)
         assert "T4 is not assigned yet" in result.stderr
+        assert "T4 is not assigned yet" in cli("done", "T4", code=2).stderr  # before any word about a claim's note
         assert "unknown status" in cli("update", "T4", "-s", "待交办", code=2).stderr
 
     def test_a_reload_of_the_same_registry_keeps_what_assign_recorded(self, cli, qingdao):

@@ -200,6 +200,8 @@ def record_update(
     if key != rules.DONE and (evidence or verified):
         raise BadInput("error.evidence_not_claim" if evidence else "error.verified_not_done")
     with conn.transaction():
+        if not item.archived and not assignments_of(conn, item):  # 待交办: said before anything about the report
+            raise BadInput("error.unassigned_item", hint="error.unassigned_item_hint", code=item.code)
         reviews = key == rules.DONE and plan_reviews(conn, item.plan_id)
         if reviews and not verified:
             key = rules.CLAIMED
