@@ -55,6 +55,7 @@ def _root(
 _GROUPS = (
     ("registry_cmds", "register", ("load", "list", "show", "agencies")),
     ("tracking_cmds", "register", ("update", "done", "undo", "extend", "history")),
+    ("assign_cmds", "register", ("assign",)),
     ("review_cmds", "register", ("review", "verify", "evidence")),
     ("report_cmds", "register", ("status", "overdue")),
     ("export_cmds", "register", ("weekly", "export")),

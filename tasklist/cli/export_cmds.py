@@ -143,7 +143,10 @@ def export(
             if report == "overdue":
                 table = tables.overdue_table(overdue_groups(conn, items, who), lab, day)
             elif report == "status":
-                table = tables.status_table(agency_assignments(items, who), lab, day)
+                from ..rules import UNASSIGNED
+
+                table = tables.status_table(agency_assignments(items, who), lab, day,
+                                            [i for i in items if i.status == UNASSIGNED] if who is None else [])
             else:
                 from ..reports.facts import filter_items
 

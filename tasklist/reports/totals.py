@@ -102,7 +102,7 @@ def _item_facts(conn: Connection, as_of: date, items: tuple[str, list] | None = 
     where = "i.archived = 0" + (f" AND {items[0]}" if items else "")
     sql = (
         "SELECT i.id, i.plan_id, i.position, "
-        f"CASE WHEN f.n > 0 AND f.n_done = f.n THEN '{rules.DONE}' "
+        f"CASE WHEN f.n IS NULL THEN '{rules.UNASSIGNED}' WHEN f.n > 0 AND f.n_done = f.n THEN '{rules.DONE}' "
         f"WHEN f.n > 0 AND f.n_done + f.n_claimed = f.n THEN '{rules.CLAIMED}' WHEN f.n_blocked > 0 THEN '{rules.BLOCKED}' "
         f"WHEN f.n_started > 0 THEN '{rules.IN_PROGRESS}' ELSE '{rules.NOT_STARTED}' END AS status, "
         f"COALESCE(f.overdue, 0) AS overdue, COALESCE(f.stale, 0) AS stale, {item_due} AS due "
@@ -121,11 +121,12 @@ def _item_facts(conn: Connection, as_of: date, items: tuple[str, list] | None = 
 
 def item_totals(conn: Connection, as_of: date, *, warn_days: int = rules.DEFAULT_WARN_DAYS) -> tuple[int, dict[str, int], int, int, int]:
     """(items, items by status, overdue, due soon, stale) over every live item, as the item rows of
-    :func:`tasklist.reports.facts.snapshot` count them."""
+    :func:`tasklist.reports.facts.snapshot` count them. Items awaiting assignment count under
+    ``unassigned`` (待交办), never as overdue: no agency owes them."""
     day = as_of.isoformat()
     soon = (as_of + timedelta(days=warn_days)).isoformat()
     facts, params = _item_facts(conn, as_of)
-    statuses = ", ".join(f"SUM(CASE WHEN g.status = '{s}' THEN 1 ELSE 0 END)" for s in rules.STATUSES)
+    statuses = ", ".join(f"SUM(CASE WHEN g.status = '{s}' THEN 1 ELSE 0 END)" for s in rules.ITEM_STATUSES)
     row = conn.one(
         f"SELECT COUNT(*), {statuses}, SUM(g.overdue), SUM(CASE WHEN {rules.SQL_DUE_SOON} THEN 1 ELSE 0 END), "
         f"SUM(g.stale) FROM ({facts}) g",
@@ -133,7 +134,7 @@ def item_totals(conn: Connection, as_of: date, *, warn_days: int = rules.DEFAULT
     )
     assert row is not None
     n, *counts, overdue, due_soon, stale = (int(v or 0) for v in row)
-    return n, dict(zip(rules.STATUSES, counts)), overdue, due_soon, stale
+    return n, dict(zip(rules.ITEM_STATUSES, counts)), overdue, due_soon, stale
 
 
 def item_changes(conn: Connection, start: date, as_of: date) -> tuple[list[int], list[int]]:
@@ -208,6 +209,13 @@ def overdue_facts(conn: Connection, as_of: date, *, agency: AgencyRef | None = N
         "ORDER BY ag.position, ag.id, g.due, i.plan_id, i.position, i.id"
     )
     return [(r[0], r[1]) for r in conn.all(sql, [*params, day])]
+
+
+def unassigned_item_ids(conn: Connection) -> list[int]:
+    """Ids of the live items no agency is assigned (status ``unassigned``, 待交办), in registry order."""
+    return [r[0] for r in conn.all(
+        "SELECT i.id FROM item i WHERE i.archived = 0 AND NOT EXISTS "
+        "(SELECT 1 FROM assignment a WHERE a.item_id = i.id AND a.archived = 0) ORDER BY i.plan_id, i.position, i.id")]
 
 
 def first_items_per_agency(conn: Connection, limit: int, *, agency: AgencyRef | None = None) -> set[int]:

@@ -17,7 +17,7 @@ from ..storage.lookup import current_plan
 from .claims import PendingClaim, pending_claims
 from .facts import AssignmentState, ItemState, snapshot
 from .totals import agency_summary, item_changes, item_totals, shared_facts
-from .views import overdue_view
+from .views import awaiting_assignment, overdue_view
 
 
 @dataclass
@@ -104,6 +104,8 @@ class WeeklyReport:
     trend: list[TrendPoint] | None = None  # None: not asked for (the terminal draws no chart)
     trend_unit: str = "month"  # month | week
     pending_claims: list[PendingClaim] = field(default_factory=list)  # awaiting the office's review, oldest first
+    #: items no agency is assigned yet (待交办), in registry order; counted in ``overall.by_status``
+    unassigned: list[ItemState] = field(default_factory=list)
 
     @property
     def first_day(self) -> date:
@@ -166,6 +168,7 @@ class WeeklyReport:
             "overdue": [{"agency": name, "items": [a.as_dict() | {"id": a.item.code, "title": a.item.title} for a in rows]}
                         for name, rows in self.overdue.items()],
             "pending_claims": [c.as_dict() for c in self.pending_claims],
+            "unassigned": [brief(i) | {"past_due": i.past_due_unassigned} for i in self.unassigned],
         }
         if self.trend is not None:
             out["trend"] = {"unit": self.trend_unit, "points": [p.as_dict() for p in self.trend]}
@@ -338,6 +341,7 @@ def _weekly_report(conn: Connection, as_of: date, start: date, *, days: int, war
         completed=[by_id[i] for i in completed],
         became_overdue=[by_id[i] for i in became_overdue],
         overdue=late.groups, overdue_totals=late.totals, pending_claims=pending_claims(conn, as_of),
+        unassigned=awaiting_assignment(conn, as_of, warn_days=warn_days),
     )
     if trend:
         first = (plan.issued if plan and plan.issued else None) or _first_report(conn) or as_of
