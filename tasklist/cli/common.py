@@ -325,19 +325,21 @@ def parse_day(text: str | None) -> date | None:
 OUT_EXTENSIONS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".xlsx": "xlsx", ".json": "json"}
 
 
-def report_format(fmt: str | None, out: str | None, json_: bool, formats: tuple[str, ...], area: str) -> tuple[str | None, bool]:
-    """(format, json) of a report: --format if given (one of ``formats``), else the --out file's
-    extension, else the terminal (None). ``area``: the catalogue area of its two refusals."""
+def report_format(fmt: str | None, out: str | None, json_: bool, formats: tuple[str, ...]) -> tuple[str | None, bool]:
+    """(format, json) of a report: --format if given (one of ``formats``: the weekly report's md and
+    html, or the scorecard's md, html and xlsx), else the --out file's extension, else the terminal (None)."""
     from pathlib import PurePath
 
     from ..errors import BadInput
 
+    scorecard = "xlsx" in formats
     if fmt is not None and fmt not in formats:
-        raise BadInput(f"{area}.bad_format", fmt=fmt)
+        raise BadInput("scorecard.bad_format" if scorecard else "report.bad_format", fmt=fmt)
     if fmt is None and out is not None and not json_:
         fmt = OUT_EXTENSIONS.get(PurePath(out).suffix.lower())
         if fmt is None or (fmt != "json" and fmt not in formats):
-            raise BadInput(f"{area}.unknown_extension", name=visible(PurePath(out).name))
+            raise BadInput("scorecard.unknown_extension" if scorecard else "report.unknown_extension",
+                           name=visible(PurePath(out).name))
         json_ = fmt == "json"
         fmt = None if json_ else fmt
     return fmt, json_

@@ -78,7 +78,7 @@ def weekly(
 
     from ..reports.weekly import weekly_report
 
-    fmt, json_ = report_format(fmt, out, json_, ("md", "html"), "report")
+    fmt, json_ = report_format(fmt, out, json_, ("md", "html"))
     with database() as conn:
         target = output_target(out, force=force, conn=conn)
         day = resolve_as_of(as_of, conn)

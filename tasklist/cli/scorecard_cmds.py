@@ -31,7 +31,7 @@ def scorecard(
     from ..reports.scorecard import scorecard as build
     from .common import agency_named, dumps
 
-    fmt, json_ = report_format(fmt, out, json_, ("md", "html", "xlsx"), "scorecard")
+    fmt, json_ = report_format(fmt, out, json_, ("md", "html", "xlsx"))
     with database() as conn:
         target = output_target(out, force=force, conn=conn)
         wanted = quarter_asked(quarter, resolve_as_of(as_of, conn), resolve_as_of(None, conn))
