@@ -99,16 +99,22 @@ def explain(url: str, as_of: date, limit: int, runs: int) -> dict:
     conn = open_db(url, setup=False, create=False)
     try:
         reports, seen = capture(conn, as_of, limit)
-        for s in seen:
-            times = []
-            for _ in range(runs):
-                t0 = time.perf_counter()
-                rows = conn.all(s["sql"], s["params"])
-                times.append((time.perf_counter() - t0) * 1000)
-                conn.end_read()
-            s["rows"] = len(rows)
-            s["ms"] = round(statistics.median(times), 2)
-            s["plan"], s["server_ms"] = plan_of(conn, s["sql"], s["params"])
+        # Each report's statements are replayed in the order it sent them, ``runs`` times: on SQLite
+        # the weekly report makes temp tables that its later statements read and its last drop.
+        for name in dict.fromkeys(s["report"] for s in seen):
+            sent = [s for s in seen if s["report"] == name]
+            times: list[list[float]] = [[] for _ in sent]
+            for run in range(runs):
+                for s, took in zip(sent, times):
+                    if run == runs - 1:
+                        s["plan"], s["server_ms"] = plan_of(conn, s["sql"], s["params"])
+                    t0 = time.perf_counter()
+                    rows = conn.all(s["sql"], s["params"])
+                    took.append((time.perf_counter() - t0) * 1000)
+                    conn.end_read()
+                    s["rows"] = len(rows)
+            for s, took in zip(sent, times):
+                s["ms"] = round(statistics.median(took), 2)
         return {"engine": conn.dialect, "as_of": as_of.isoformat(), "limit": limit, "reports": reports,
                 "statements": seen}
     finally:

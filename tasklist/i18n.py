@@ -6,7 +6,7 @@ from __future__ import annotations
 from .messages import area, current_lang, t
 
 STATUS_LABELS_EN = {"not_started": "not started", "in_progress": "in progress", "done": "done", "blocked": "blocked",
-                    "claimed": "awaiting review"}
+                    "claimed": "awaiting review", "unassigned": "unassigned"}
 
 
 class Labels:

@@ -18,10 +18,16 @@ CLAIMED = "claimed"
 STATUSES = (NOT_STARTED, IN_PROGRESS, DONE, BLOCKED, CLAIMED)
 #: what a report may say; a claim is made by reporting done, never typed as a status of its own
 REPORTABLE = (NOT_STARTED, IN_PROGRESS, DONE, BLOCKED)
-STATUS_LABELS_ZH = {NOT_STARTED: "未启动", IN_PROGRESS: "推进中", DONE: "已完成", BLOCKED: "受阻", CLAIMED: "待审核"}
+#: an item no agency is responsible for yet (待交办): listed in the registry before it is assigned
+#: (``assigned: false``), awaiting the office's ``tasklist assign``. An item's status, never a part's.
+UNASSIGNED = "unassigned"
+#: the statuses an item may have: a part's, and unassigned
+ITEM_STATUSES = (*STATUSES, UNASSIGNED)
+STATUS_LABELS_ZH = {NOT_STARTED: "未启动", IN_PROGRESS: "推进中", DONE: "已完成", BLOCKED: "受阻", CLAIMED: "待审核",
+                    UNASSIGNED: "待交办"}
 STATUS_ALIASES = {
     "not started": NOT_STARTED, "in progress": IN_PROGRESS, "done": DONE, "blocked": BLOCKED,
-    "started": IN_PROGRESS, "complete": DONE, "completed": DONE,
+    "started": IN_PROGRESS, "unassigned": UNASSIGNED, "complete": DONE, "completed": DONE,
     **{v: k for k, v in STATUS_LABELS_ZH.items()},
     "未啟動": NOT_STARTED, "未开始": NOT_STARTED, "未開始": NOT_STARTED,
     "推進中": IN_PROGRESS, "进行中": IN_PROGRESS, "進行中": IN_PROGRESS,
@@ -57,8 +63,10 @@ def progress_for(status: str, progress: int | None, previous: int | None = None)
 
 
 def item_status(assignment_statuses: Sequence[str]) -> str:
-    """done when every assignment is done; claimed (awaiting review) when every one is done or
-    claimed; blocked if any is; in progress if any has started."""
+    """unassigned (待交办) without any live assignment; done when every assignment is done; claimed
+    (awaiting review) when every one is done or claimed; blocked if any is; in progress if any has started."""
+    if not assignment_statuses:
+        return UNASSIGNED
     if assignment_statuses and all(s == DONE for s in assignment_statuses):
         return DONE
     if assignment_statuses and all(s in (DONE, CLAIMED) for s in assignment_statuses):
@@ -155,6 +163,18 @@ def light(overdue: bool, due_soon: bool, stale: bool, status: str) -> str:
     if due_soon or stale or status == BLOCKED:
         return YELLOW
     return GREEN
+
+
+def unassigned_past_due(due: date | None, status: str, as_of: date) -> bool:
+    """An item awaiting assignment (待交办) whose due date has passed. It is no agency's overdue part
+    (no agency owes it, so no agency is reminded or scored for it); the office is shown it, since the
+    assignment is the office's move."""
+    return status == UNASSIGNED and due is not None and due < as_of
+
+
+def unassigned_light(past_due: bool) -> str:
+    """The light of an item awaiting assignment: red once past its due date, else yellow (the office's move)."""
+    return RED if past_due else YELLOW
 
 
 def chased(status: str, overdue: bool) -> bool:

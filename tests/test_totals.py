@@ -120,7 +120,7 @@ def _weekly_by_snapshots(conn, as_of, days, warn):
     before = {i.id: i for i in reports.snapshot(conn, start, warn_days=warn)}
 
     def overall(items):
-        by_status = {s: 0 for s in rules.STATUSES}
+        by_status = {s: 0 for s in rules.ITEM_STATUSES}
         for i in items:
             by_status[i.status] += 1
         return (len(items), by_status, sum(i.overdue for i in items), sum(i.due_soon for i in items),

@@ -1,7 +1,5 @@
 """The command line: wiring only. Each command group lives in its own module."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer
@@ -57,6 +55,7 @@ def _root(
 _GROUPS = (
     ("registry_cmds", "register", ("load", "list", "show", "agencies")),
     ("tracking_cmds", "register", ("update", "done", "undo", "extend", "history")),
+    ("assign_cmds", "register", ("assign",)),
     ("review_cmds", "register", ("review", "verify", "evidence")),
     ("report_cmds", "register", ("status", "overdue")),
     ("export_cmds", "register", ("weekly", "export")),

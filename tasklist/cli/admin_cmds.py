@@ -1,7 +1,5 @@
 """The office's administration: users and their rights on the shared database, the audit log."""
 
-from __future__ import annotations
-
 import sys
 from typing import Annotated
 
@@ -80,7 +78,7 @@ def audit(
     json_: Json = False,
     show_all: ShowAll = False,
 ) -> None:
-    """The audit log: addresses, extensions, registry loads, users, imports and reminders, oldest first."""
+    """The audit log: addresses, extensions, assignments, registry loads, users, imports and reminders, oldest first."""
     from ..reports.views import audit_log
 
     start = parse_day(since)

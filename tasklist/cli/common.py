@@ -239,6 +239,52 @@ def _row_text(row: Any) -> str:
     return dumps(row).replace("\n", "\n  ")
 
 
+_FLAT_VALUES = frozenset({str, int, bool, type(None)})
+#: the C encoder with a line break after every comma: a line break never stands raw inside a JSON
+#: string, so the text splits back into one piece per value
+_encode_lines = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",\n", ": ")).encode
+
+
+def _values_text(values: list[Any]) -> list[str]:
+    """Each of ``values`` (strings, numbers, booleans, nulls) as :func:`dumps` writes it, by one call
+    of json's C encoder."""
+    return json_safe(_encode_lines(values)[1:-1]).split(",\n") if values else []
+
+
+def _records_text(keys: tuple[str, ...], rows: list[list[Any]]) -> str | None:
+    """``rows`` (lists of values, in the order of ``keys``) as :func:`dumps` indents the dicts
+    ``keys`` -> values inside a list, joined by ",\\n  "; None unless every value is a string,
+    number, boolean or null.
+
+    Every value is encoded by json's C encoder, a batch of rows at a time, and the text laid out
+    around them: no dict and no Python call per value (history --json writes a million rows)."""
+    from itertools import chain, cycle
+    from operator import add
+
+    if any(len(row) != len(keys) for row in rows) or not _FLAT_VALUES.issuperset(map(type, chain.from_iterable(rows))):
+        return None
+    values = _values_text(list(chain.from_iterable(rows)))
+    # before each value: the end of the previous row (if any) and the start of its own, then its key
+    heads = [f"\n  }},\n  {{\n    {_str_text(keys[0])}: "] + [f",\n    {_str_text(key)}: " for key in keys[1:]]
+    return "".join(map(add, cycle(heads), values))[len("\n  },\n  "):] + "\n  }"
+
+
+def print_json_records(keys: tuple[str, ...], rows: Any) -> None:
+    """The same text as print_json_list of one dict per row (``keys`` -> the row's values), for rows
+    that are sequences of values (history --json writes a million of them)."""
+    from itertools import islice
+
+    out = sys.stdout
+    first = True
+    while batch := [list(row) for row in islice(rows, 1000)]:
+        text = _records_text(keys, batch)
+        if text is None:
+            text = ",\n  ".join(_row_text(dict(zip(keys, row))) for row in batch)
+        out.write(("[\n  " if first else ",\n  ") + text)
+        first = False
+    out.write("[]\n" if first else "\n]\n")
+
+
 def print_json_list(rows: Any) -> None:
     """The same text as print_json(list(rows)), written a batch of rows at a time: a 100k-row listing
     never sits in memory as one string."""
@@ -273,3 +319,27 @@ def parse_day(text: str | None) -> date | None:
     from ..dates import parse_date
 
     return parse_date(text) if text else None
+
+
+#: a report file's format from the name given with --out
+OUT_EXTENSIONS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".xlsx": "xlsx", ".json": "json"}
+
+
+def report_format(fmt: str | None, out: str | None, json_: bool, formats: tuple[str, ...]) -> tuple[str | None, bool]:
+    """(format, json) of a report: --format if given (one of ``formats``: the weekly report's md and
+    html, or the scorecard's md, html and xlsx), else the --out file's extension, else the terminal (None)."""
+    from pathlib import PurePath
+
+    from ..errors import BadInput
+
+    scorecard = "xlsx" in formats
+    if fmt is not None and fmt not in formats:
+        raise BadInput("scorecard.bad_format" if scorecard else "report.bad_format", fmt=fmt)
+    if fmt is None and out is not None and not json_:
+        fmt = OUT_EXTENSIONS.get(PurePath(out).suffix.lower())
+        if fmt is None or (fmt != "json" and fmt not in formats):
+            raise BadInput("scorecard.unknown_extension" if scorecard else "report.unknown_extension",
+                           name=visible(PurePath(out).name))
+        json_ = fmt == "json"
+        fmt = None if json_ else fmt
+    return fmt, json_

@@ -1,7 +1,5 @@
 """tasklist db: upgrade, backup, check."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

@@ -1,7 +1,5 @@
 """Reports for others: weekly, export."""
 
-from __future__ import annotations
-
 import os
 import sys
 from typing import Annotated, Any
@@ -10,7 +8,19 @@ import typer
 
 from ..messages import join
 from ..text import visible
-from .common import AgencyOpt, AsOf, Json, ShowAll, console, database, labels, print_json, resolve_as_of, screen_limit
+from .common import (
+    AgencyOpt,
+    AsOf,
+    Json,
+    ShowAll,
+    console,
+    database,
+    labels,
+    print_json,
+    report_format,
+    resolve_as_of,
+    screen_limit,
+)
 
 Out = Annotated[str | None, typer.Option("--out", "-o", help="Write to this file (default: standard output).",
                                             show_default=False)]
@@ -50,7 +60,6 @@ def write_output(data: bytes, out: Any, *, binary: bool = False) -> None:
 
 
 #: what a --out file's name says about its format, when --format does not say
-WEEKLY_EXTENSIONS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".json": "json"}
 
 
 def weekly(
@@ -66,19 +75,10 @@ def weekly(
 ) -> None:
     """The weekly report: overall, by agency, what changed in the period, the overdue list; as HTML,
     with charts of the completion trend and of each agency's overdue parts."""
-    from pathlib import PurePath
 
-    from ..errors import BadInput
     from ..reports.weekly import weekly_report
 
-    if fmt not in (None, "md", "html"):
-        raise BadInput("report.bad_format", fmt=fmt)
-    if fmt is None and out is not None and not json_:
-        fmt = WEEKLY_EXTENSIONS.get(PurePath(out).suffix.lower())
-        if fmt is None:
-            raise BadInput("report.unknown_extension", name=visible(PurePath(out).name))
-        json_ = fmt == "json"
-        fmt = None if json_ else fmt
+    fmt, json_ = report_format(fmt, out, json_, ("md", "html"))
     with database() as conn:
         target = output_target(out, force=force, conn=conn)
         day = resolve_as_of(as_of, conn)
@@ -149,7 +149,10 @@ def export(
             if report == "overdue":
                 table = tables.overdue_table(overdue_groups(conn, items, who), lab, day)
             elif report == "status":
-                table = tables.status_table(agency_assignments(items, who), lab, day)
+                from ..rules import UNASSIGNED
+
+                table = tables.status_table(agency_assignments(items, who), lab, day,
+                                            [i for i in items if i.status == UNASSIGNED] if who is None else [])
             else:
                 from ..reports.facts import filter_items
 

@@ -1,7 +1,5 @@
 """tasklist feedback: the agencies' spreadsheet (台账) loop — export a workbook, import it back."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 import typer

@@ -1,7 +1,5 @@
 """Commands on the registry: load, list, show, agencies."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 import typer
@@ -72,8 +70,10 @@ def load_report_lines(report: Any) -> list[str]:
     """What a load changed (or, dry, would change), one line a kind of change, in the catalogue's words.
     Ids, names and field names (the YAML keys) are shown as written."""
     dry = "_dry" if report.dry_run else ""
+    kept = [t("registry.load_list", what=t(f"registry.load_assignments_kept{dry}"), n=len(report.assignments_kept),
+              names=_listed(report.assignments_kept))] if report.assignments_kept else []
     if not report.changed:
-        return [t("registry.load_unchanged", plan=report.plan, items=report.items_total)]
+        return [t("registry.load_unchanged", plan=report.plan, items=report.items_total), *kept]
     lines: list[str] = []
     if report.plan_added:
         lines.append(t(f"registry.load_plan_added{dry}", plan=report.plan))
@@ -83,8 +83,7 @@ def load_report_lines(report: Any) -> list[str]:
                  "assignments_changed", "assignments_archived", "targets_added", "targets_archived"):
         values = getattr(report, what)
         if values:
-            names = join(values[:12]) + (t("registry.load_list_more", n=len(values) - 12) if len(values) > 12 else "")
-            lines.append(t("registry.load_list", what=t(f"registry.load_{what}{dry}"), n=len(values), names=names))
+            lines.append(t("registry.load_list", what=t(f"registry.load_{what}{dry}"), n=len(values), names=_listed(values)))
     for new, old in report.agencies_renamed.items():
         lines.append(t(f"registry.load_agency_renamed{dry}", old=old, new=new))
     if report.items_replaced:  # a warning: each id's history would pass to the new title and content
@@ -96,7 +95,11 @@ def load_report_lines(report: Any) -> list[str]:
             lines.append(t(f"registry.load_{what}_changed{dry}", key=key, fields=", ".join(fields)))
         if len(changes) > 20:
             lines.append(t(f"registry.load_more_{what}_changes", n=len(changes) - 20))
-    return lines
+    return lines + kept
+
+
+def _listed(values: list[str]) -> str:
+    return join(values[:12]) + (t("registry.load_list_more", n=len(values) - 12) if len(values) > 12 else "")
 
 
 def _print_warnings(warnings: list[Problem]) -> None:

@@ -1,11 +1,10 @@
 """Reports: status and overdue."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer
 
+from ..text import visible
 from .common import AgencyOpt, AsOf, Json, ShowAll, console, database, labels, print_json, resolve_as_of, screen_limit
 
 WarnDays = Annotated[int, typer.Option("--warn-days", min=0, help="Days ahead that count as due soon.")]
@@ -29,7 +28,8 @@ def overdue(agency: AgencyOpt = None, as_of: AsOf = None, json_: Json = False, s
     if json_:
         print_json({
             "as_of": day.isoformat(),
-            "summary": {"items": view.items, "assignments": view.assignments, "agencies": len(view.totals)},
+            "summary": {"items": view.items, "assignments": view.assignments, "agencies": len(view.totals),
+                        "unassigned_past_due": view.unassigned_past_due},
             "agencies": [
                 {"agency": name, "items": [a.as_dict() | {"id": a.item.code, "title": a.item.title} for a in rows]}
                 for name, rows in view.groups.items()
@@ -44,6 +44,10 @@ def overdue(agency: AgencyOpt = None, as_of: AsOf = None, json_: Json = False, s
     if view.totals:
         out.print(overdue_summary(lab, items=view.items, assignments=view.assignments, agencies=len(view.totals),
                                   as_of=day.isoformat()))
+    if view.unassigned_past_due:  # no agency's overdue part, but the office's to act on
+        from ..messages.view import Count
+
+        typer.echo(visible(lab("view.unassigned_overdue_line", n=Count(view.unassigned_past_due))), err=True)
 
 
 def status(
@@ -69,9 +73,10 @@ def status(
         if not summary:
             out["items"] = {r.agency: [a.as_dict() | {"id": a.item.code, "title": a.item.title} for a in groups[r.agency]]
                             for r in rows}
+        out["unassigned"] = [i.as_dict(assignments=False) for i in view.unassigned]
         print_json(out)
         return
-    from ..output.terminal import agency_items_tables, summary_table
+    from ..output.terminal import agency_items_tables, summary_table, unassigned_items
 
     lab = labels()
     con = console()
@@ -79,3 +84,8 @@ def status(
     if not summary:
         con.print(agency_items_tables(groups, {r.agency: r.assigned for r in rows}, lab, day.isoformat(), limit=limit,
                                       width=con.width))
+    if view.unassigned and summary:  # the count, as the agencies' table gives theirs
+        con.print(lab("view.unassigned_title", n=len(view.unassigned),
+                      late=sum(i.past_due_unassigned for i in view.unassigned)), markup=False)
+    elif view.unassigned:
+        con.print(unassigned_items(view.unassigned, lab, day.isoformat(), limit=limit, width=con.width))

@@ -1,8 +1,6 @@
 """Completion verified before a part is closed (审核销号): the office's queue of claims, its verdicts,
 and the evidence agencies submit."""
 
-from __future__ import annotations
-
 import hashlib
 from typing import Annotated
 

@@ -1,17 +1,11 @@
 """The quarterly scorecard (考评): scorecard."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer
 
-from ..text import visible
-from .common import AgencyOpt, AsOf, Json, console, database, labels, resolve_as_of
+from .common import AgencyOpt, AsOf, Json, console, database, labels, report_format, resolve_as_of
 from .export_cmds import Force, Out, output_target, write_output
-
-#: what a --out file's name says about its format, when --format does not say
-EXTENSIONS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".xlsx": "xlsx", ".json": "json"}
 
 
 def register(app: typer.Typer) -> None:
@@ -32,21 +26,12 @@ def scorecard(
     """The quarterly scorecard (考评): each agency's parts owed and completed on time or late, overdue
     at the quarter's end, reports made on time, claims returned and reminders received; its score
     from the plan's weights, and its rank. With --agency, that agency's recent quarters side by side."""
-    from pathlib import PurePath
 
-    from ..errors import BadInput
     from ..reports.scorecard import quarter_asked
     from ..reports.scorecard import scorecard as build
     from .common import agency_named, dumps
 
-    if fmt not in (None, "md", "html", "xlsx"):
-        raise BadInput("scorecard.bad_format", fmt=fmt)
-    if fmt is None and out is not None and not json_:
-        fmt = EXTENSIONS.get(PurePath(out).suffix.lower())
-        if fmt is None:
-            raise BadInput("scorecard.unknown_extension", name=visible(PurePath(out).name))
-        json_ = fmt == "json"
-        fmt = None if json_ else fmt
+    fmt, json_ = report_format(fmt, out, json_, ("md", "html", "xlsx"))
     with database() as conn:
         target = output_target(out, force=force, conn=conn)
         wanted = quarter_asked(quarter, resolve_as_of(as_of, conn), resolve_as_of(None, conn))

@@ -1,7 +1,5 @@
 """Commands that record progress: update, done, undo, extend, history."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer
@@ -16,7 +14,7 @@ from .common import (
     labels,
     parse_day,
     print_json,
-    print_json_list,
+    print_json_records,
     resolve_as_of,
     screen_limit,
 )
@@ -201,8 +199,8 @@ def history(
     show_all: ShowAll = False,
 ) -> None:
     """List recorded updates, oldest first."""
+    from ..reports.views import HISTORY_FIELDS, history_values
     from ..reports.views import history as history_rows
-    from ..reports.views import iter_history
     from ..storage.lookup import resolve_item
     from .common import agency_named
 
@@ -211,7 +209,7 @@ def history(
         ref = resolve_item(conn, item_id) if item_id else None
         who = agency_named(conn, agency) if agency else None
         if json_:  # streamed from the cursor: a million updates never sit in memory at once
-            print_json_list(r.as_dict() for r in iter_history(conn, item=ref, agency=who, since=start))
+            print_json_records(HISTORY_FIELDS, history_values(conn, item=ref, agency=who, since=start))
             return
         rows = history_rows(conn, item=ref, agency=who, since=start)
     from ..output.terminal import history_table

@@ -202,7 +202,8 @@ def import_feedback(
             problem("feedback.status_empty", "new_status")
         elif not isinstance(new_status, str):
             problem("feedback.status_not_text", "new_status", kind=_kind(new_status))
-        elif (key := rules.parse_status(new_status)) is None:
+        elif (key := rules.parse_status(new_status)) in (None, rules.UNASSIGNED):  # 待交办 is no report
+            key = None
             problem("feedback.status_unknown", "new_status", value=new_status)
         pct = None
         if progress not in (None, "") and not isinstance(progress, BadCell):

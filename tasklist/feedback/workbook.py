@@ -23,6 +23,7 @@ import warnings
 import zipfile
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import closing
+from copy import copy
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -289,8 +290,15 @@ def export_xlsx(conn: Connection, agency: AgencyRef, as_of: date, rows: list[Ope
     grey = PatternFill("solid", fgColor="E0E0E0")
     for r in rows:
         ws.append([*_cells(r), None, None, None, None])
+    # Each column's style is made once, on its first row, and its index array copied to the rows
+    # below: assigning style objects cell by cell made openpyxl hash them again for every cell
+    # (most of a 10k-item `feedback export --all`).
+    styles: dict[str, Any] = {}
     for row in ws.iter_rows(min_row=first, max_row=last, max_col=width):
         for key, cell in zip(COLUMNS, row):
+            if key in styles:
+                cell._style = copy(styles[key])
+                continue
             cell.border = box
             cell.alignment = Alignment(wrap_text=key in WRAPPED, vertical="top",
                                        horizontal="center" if key in CENTERED else None)
@@ -300,6 +308,7 @@ def export_xlsx(conn: Connection, agency: AgencyRef, as_of: date, rows: list[Ope
                 cell.protection = Protection(locked=False)
             if key in ("due", "reported_on"):
                 cell.number_format = "yyyy-mm-dd"
+            styles[key] = cell._style
     if rows:
         def validate(key: str, dv: DataValidation) -> None:
             ws.add_data_validation(dv)

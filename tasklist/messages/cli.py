@@ -10,6 +10,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "{code} {agency}: left as it is ({status}, its own report of {on})"),
     "undone": ("#{id} {code} {agency}：{status}（撤销 #{reverses}）", "#{id} {code} {agency}: {status} (undoes #{reverses})"),
     "undo_left": ("#{id}：其后已有新的报送，保持不变", "#{id}: reported again since; left as it is"),
+    "assigned": ("{code} 已交办（{on}）：{names}", "{code} assigned ({on}): {names}"),
+    "assigned_lead": ("（牵头）", " (lead)"),
     "extended": ("延期 #{id}：{code}{agency} 完成时间改为 {due}", "extension #{id}: {code}{agency} due {due}"),
     "wrote": ("已写入 {path}", "wrote {path}"),
     "claimed": ("#{id} {code} {agency}：申请销号，待审核（{on}）{files}", "#{id} {code} {agency}: completion claimed, awaiting review ({on}){files}"),

@@ -24,6 +24,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "overdue_summary": ("截至 {as_of}：{items} 项逾期，涉及 {agencies} 个单位的 {assignments} 项责任",
                         "{items} {items:item|items} overdue, {assignments} overdue {assignments:assignment|assignments} "
                         "across {agencies} {agencies:agency|agencies} (as of {as_of})"),
+    "unassigned_title": ("待交办事项（{n} 项，其中 {late} 项已过完成时间）",
+                         "Items awaiting assignment: {n} ({late} past their due date)"),
+    "unassigned_overdue_line": ("另有 {n} 项待交办事项已过完成时间，未计入任何单位（见 tasklist status）",
+                                "Also {n} {n:item|items} awaiting assignment past the due date, no agency's (see tasklist status)"),
+    "unassigned_agencies": ("待交办（尚无责任单位）", "unassigned (no agency yet)"),
+    "unassigned_past_due": ("待交办（尚无责任单位），已过完成时间", "unassigned (no agency yet), past its due date"),
     # show
     "item_heading": ("{code}（{kind} {no}）", "{code}  ({kind} {no})"),
     "archived_mark": ("（已归档）", "  [archived]"),

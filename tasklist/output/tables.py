@@ -67,7 +67,10 @@ def overdue_table(groups: Mapping[str, Sequence[AssignmentState]], labels: Label
     return table
 
 
-def status_table(groups: Mapping[str, Sequence[AssignmentState]], labels: Labels, as_of: date) -> Table:
+def status_table(groups: Mapping[str, Sequence[AssignmentState]], labels: Labels, as_of: date,
+                 unassigned: Sequence[ItemState] = ()) -> Table:
+    """Every agency's parts, then the items awaiting assignment under 待交办 in the agency column
+    (their own sheet with --by-agency): no agency's, and still the plan's."""
     columns = [
         _c(labels, "agency", "short"), _c(labels, "id", "short"), _c(labels, "title"), Column("lead", labels("lead_mark"), "short"),
         _c(labels, "due", "date"), _c(labels, "status", "status"), _c(labels, "progress", "int"),
@@ -78,6 +81,9 @@ def status_table(groups: Mapping[str, Sequence[AssignmentState]], labels: Labels
         for a in rows:
             table.rows.append([agency, a.item.code, a.item.title, _role(labels, a.role), a.due,
                                labels.status(a.status), a.progress, a.last_report, labels.light(a.light), a.note or ""])
+    for i in unassigned:
+        table.rows.append([labels.status(i.status), i.code, i.title, "", i.due, labels.status(i.status), None, None,
+                           labels.light(i.light), ""])
     return table
 
 
@@ -142,9 +148,9 @@ def weekly_tables(report: Any, labels: Labels) -> list[Table]:
         Column("metric", labels("report.metric")), Column("now", labels("report.now"), "int"),
         Column("previous", labels("report.previous"), "int"), Column("change", labels("report.change"), "int"),
     ], group_key=None)
-    # claims awaiting review get a row while there are any, now or the week before
-    shown = [k for k in ("done", "in_progress", "not_started", "blocked", "claimed")
-             if k != "claimed" or now.by_status.get(k) or before.by_status.get(k)]
+    # claims awaiting review, and items awaiting assignment, get a row while there are any, now or the week before
+    shown = [k for k in ("done", "in_progress", "not_started", "blocked", "claimed", "unassigned")
+             if k not in ("claimed", "unassigned") or now.by_status.get(k) or before.by_status.get(k)]
     for key in shown:
         overall.rows.append([labels.status(key), now.by_status[key], before.by_status[key], _signed(change["by_status"][key])])
     for key in ("overdue", "due_soon", "stale"):
@@ -189,10 +195,17 @@ def weekly_tables(report: Any, labels: Labels) -> list[Table]:
                  [_c(labels, "id", "short"), _c(labels, "title"), _c(labels, "lead", "short"), _c(labels, "due", "date")],
                  group_key="lead", empty=none)
     late.rows = [[i.code, i.title, i.lead, i.due] for i in report.became_overdue]
-    tables = [overall, agencies, updates, parts, pending, completed, late, overdue_table(report.overdue, labels, report.as_of)]
+    out = [overall, agencies, updates, parts, pending, completed, late, overdue_table(report.overdue, labels, report.as_of)]
+    if report.unassigned:  # the office's own move: shown while there is any
+        waiting = Table("unassigned", labels("view.unassigned_title", n=len(report.unassigned),
+                                             late=sum(i.past_due_unassigned for i in report.unassigned)),
+                        [_c(labels, "id", "short"), _c(labels, "title"), _c(labels, "due", "date"),
+                         _c(labels, "light", "light")], group_key=None)
+        waiting.rows = [[i.code, i.title, i.due, labels.light(i.light)] for i in report.unassigned]
+        out.append(waiting)
     if report.targets:  # a plan without targets (指标) has no such section
-        tables.append(targets_table(report.targets, labels, report.as_of))
-    return tables
+        out.append(targets_table(report.targets, labels, report.as_of))
+    return out
 
 
 def _signed(n: int) -> str:

@@ -122,6 +122,9 @@ class ItemSpec:
     due_text: str
     position: int
     where: Where
+    #: False for an item listed before it is assigned (立项 before 交办): ``agencies: []`` with
+    #: ``assigned: false``; the office assigns it later with ``tasklist assign``
+    assigned: bool = True
 
 
 @dataclass
@@ -756,7 +759,7 @@ def _read_items(nodes: list[tuple[_Reader, str, Any]], agencies: list[AgencySpec
         for index, entry in enumerate(node.value):
             label = f"{key}[{_peek_id(entry) or index}]"
             required = {"id", "seq", "title", "agencies", "due", "due_text"}
-            fields = reader.mapping(entry, label, required, {group_field, "content"}, RENAMED_ITEM_FIELDS)
+            fields = reader.mapping(entry, label, required, {group_field, "content", "assigned"}, RENAMED_ITEM_FIELDS)
             if fields is None:
                 continue
             code = reader.text(fields["id"], f"{label}.id", max_len=40) if "id" in fields else None
@@ -777,7 +780,8 @@ def _read_items(nodes: list[tuple[_Reader, str, Any]], agencies: list[AgencySpec
             for name, value in (("title", title), (group_field, group), ("content", content)):
                 if value is not None:
                     reader.punctuation(fields[name], f"{label}.{name}", value)
-            names = _item_agencies(reader, fields.get("agencies"), f"{label}.agencies", owner)
+            assigned = _item_assigned(reader, fields.get("assigned"), f"{label}.assigned")
+            names = _item_agencies(reader, fields.get("agencies"), f"{label}.agencies", owner, assigned)
             due_ok, due = reader.day(fields["due"], f"{label}.due", nullable=True) if "due" in fields else (False, None)
             due_text = reader.text(fields["due_text"], f"{label}.due_text", max_len=100) if "due_text" in fields else None
             if due_ok and due_text is not None:
@@ -787,9 +791,11 @@ def _read_items(nodes: list[tuple[_Reader, str, Any]], agencies: list[AgencySpec
                     got = due.isoformat() if due else "null"
                     reader.add(fields["due"], f"{label}.due", _m("due_contradicts", got=got, text=due_text, meant=said))
                     due_ok = False
-            if code is None or no is None or title is None or names is None or due_text is None or not due_ok:
+            if (code is None or no is None or title is None or names is None or due_text is None or not due_ok
+                    or assigned is None):
                 continue
-            items.append(ItemSpec(code, kind, no, group, title, content, names, due, due_text, len(items), reader.where(entry)))
+            items.append(ItemSpec(code, kind, no, group, title, content, names, due, due_text, len(items), reader.where(entry),
+                                  assigned))
     return items
 
 
@@ -830,12 +836,31 @@ def _peek_id(entry: Any) -> str | None:
     return None
 
 
-def _item_agencies(reader: _Reader, node: Any, label: str, owner: dict[str, str]) -> list[str] | None:
+def _item_assigned(reader: _Reader, node: Any, label: str) -> bool | None:
+    """The item's ``assigned`` flag: true when not given; None after recording a problem."""
+    if node is None:
+        return True
+    if not node.tag.endswith(":bool"):
+        reader.add(node, label, _m("not_bool", kind=_kind(node), value=node.value))
+        return None
+    return bool(_construct(node))
+
+
+def _item_agencies(reader: _Reader, node: Any, label: str, owner: dict[str, str], assigned: bool | None) -> list[str] | None:
+    """The item's agencies. An empty list must be declared with ``assigned: false`` (an item not yet
+    assigned), so a list emptied by mistake never loads; ``assigned: false`` takes no agencies."""
     if node is None:
         return None
     values = reader.text_list(node, label)
     if values is None:
         return None
+    if assigned is None and not values:
+        return None  # the flag itself is wrong, and said so: the empty list is not a second problem
+    if assigned is False:
+        if values:
+            reader.add(node, label, _m("agencies_when_unassigned"))
+            return None
+        return []
     if not values:
         reader.add(node, label, _m("agencies_none"))
         return None

@@ -79,6 +79,8 @@ class ItemState:
     due_soon: bool = False
     stale: bool = False
     light: str = rules.GREEN
+    #: awaiting assignment (待交办) after its due date: see :func:`rules.unassigned_past_due`
+    past_due_unassigned: bool = False
 
     @property
     def agencies_listed(self) -> list[str]:
@@ -95,13 +97,15 @@ class ItemState:
         return self.agencies_listed[0] if self.assignments else None
 
     def as_dict(self, *, assignments: bool = True) -> dict[str, Any]:
+        listed = self.agencies_listed  # once: lead is its first (list --json writes 100k of these)
         out = {
             "id": self.code, "plan": self.plan_id, "kind": self.kind, "no": self.no, "group": self.group,
-            "title": self.title, "content": self.content, "agencies": self.agencies_listed, "lead": self.lead,
+            "title": self.title, "content": self.content, "agencies": listed, "lead": listed[0] if listed else None,
             "assignees": [a.agency for a in self.assignments], "due": _iso(self.due), "due_text": self.due_text,
             "due_original": _iso(self.due_original), "extensions": self.extensions, "status": self.status,
             "overdue": self.overdue, "days_overdue": self.days_overdue, "due_soon": self.due_soon,
             "stale": self.stale, "light": self.light, "archived": self.archived,
+            "past_due_unassigned": self.past_due_unassigned,
         }
         if assignments:
             out["assignments"] = [a.as_dict() for a in self.assignments]
@@ -210,6 +214,9 @@ def snapshot(
         item.due_soon = rules.is_due_soon(item.due, item.status, as_of, warn_days)
         item.stale = any(a.stale for a in item.assignments)
         item.light = rules.light(item.overdue, item.due_soon, item.stale, item.status)
+        if item.status == rules.UNASSIGNED:
+            item.past_due_unassigned = rules.unassigned_past_due(item.due, item.status, as_of)
+            item.light = rules.unassigned_light(item.past_due_unassigned)
     return list(items.values())
 
 

@@ -17,8 +17,8 @@ from ..storage.lookup import current_plan
 from .claims import PendingClaim, pending_claims
 from .facts import AssignmentState, ItemState, snapshot
 from .targets import TargetState, target_states
-from .totals import agency_summary, item_changes, item_totals
-from .views import overdue_view
+from .totals import agency_summary, item_changes, item_totals, shared_facts
+from .views import awaiting_assignment, overdue_view
 
 
 @dataclass
@@ -105,6 +105,8 @@ class WeeklyReport:
     trend: list[TrendPoint] | None = None  # None: not asked for (the terminal draws no chart)
     trend_unit: str = "month"  # month | week
     pending_claims: list[PendingClaim] = field(default_factory=list)  # awaiting the office's review, oldest first
+    #: items no agency is assigned yet (待交办), in registry order; counted in ``overall.by_status``
+    unassigned: list[ItemState] = field(default_factory=list)
     targets: list[TargetState] = field(default_factory=list)  # the plan's quantitative targets (指标) as of as_of
 
     @property
@@ -168,6 +170,7 @@ class WeeklyReport:
             "overdue": [{"agency": name, "items": [a.as_dict() | {"id": a.item.code, "title": a.item.title} for a in rows]}
                         for name, rows in self.overdue.items()],
             "pending_claims": [c.as_dict() for c in self.pending_claims],
+            "unassigned": [brief(i) | {"past_due": i.past_due_unassigned} for i in self.unassigned],
             "targets": [t.as_dict() for t in self.targets],
         }
         if self.trend is not None:
@@ -304,11 +307,17 @@ def weekly_report(conn: Connection, as_of: date, *, days: int = 7, warn_days: in
     changed in the period are compared, and only the overdue rows shown (all, or the first
     ``limit``) are judged in full. ``trend``: also the completion trend over the plan's life (from
     its issue date), for the charts. ``now``: the generation time (default: the clock)."""
+    start = as_of - timedelta(days=days)
+    with shared_facts(conn, (as_of, start)):
+        return _weekly_report(conn, as_of, start, days=days, warn_days=warn_days, limit=limit, trend=trend, now=now)
+
+
+def _weekly_report(conn: Connection, as_of: date, start: date, *, days: int, warn_days: int, limit: int | None,
+                   trend: bool, now: datetime | None) -> WeeklyReport:
     from zoneinfo import ZoneInfo
 
     from ..dates import DEFAULT_TIMEZONE
 
-    start = as_of - timedelta(days=days)
     reports = period_reports(conn, start, as_of)
     by_agency: dict[str, int] = {}
     for r in reports:
@@ -335,6 +344,7 @@ def weekly_report(conn: Connection, as_of: date, *, days: int = 7, warn_days: in
         completed=[by_id[i] for i in completed],
         became_overdue=[by_id[i] for i in became_overdue],
         overdue=late.groups, overdue_totals=late.totals, pending_claims=pending_claims(conn, as_of),
+        unassigned=awaiting_assignment(conn, as_of, warn_days=warn_days),
         targets=target_states(conn, as_of),
     )
     if trend:

@@ -1,6 +1,9 @@
 """Loading a registry into the database: one transaction, idempotent, nothing deleted.
 
 Items and assignments that left the registry are archived, never deleted, and their history stays.
+The exception: a part the office assigned with ``tasklist assign`` (the audit log says so) stays while
+its item is in the registry, whatever the registry lists: an item written ``assigned: false`` before it
+was assigned (交办) is still so written after, and the database knows better.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from ..errors import BadInput
 from ..messages import join
 from ..registry import Registry
 from .connection import Connection, now_utc
-from .writes import log_load
+from .writes import assigned_by_office, log_load
 
 LOAD_LOCK = 0x6C6F6164  # "load": a PostgreSQL advisory lock key
 
@@ -38,6 +41,9 @@ class LoadReport:
     assignments_added: list[str] = field(default_factory=list)
     assignments_changed: list[str] = field(default_factory=list)
     assignments_archived: list[str] = field(default_factory=list)
+    #: ``ITEM/AGENCY`` parts the registry does not name but the office assigned with ``tasklist assign``:
+    #: kept as they are (not a change)
+    assignments_kept: list[str] = field(default_factory=list)
     items_total: int = 0
     targets_added: list[str] = field(default_factory=list)
     targets_changed: dict[str, list[str]] = field(default_factory=dict)
@@ -197,6 +203,7 @@ def _apply_items(conn: Connection, reg: Registry, ids: dict[str, int], report: L
     existing = {
         r[0]: r for r in conn.all(f"SELECT code, id, archived, {', '.join(cols)} FROM item WHERE plan_id = ?", (plan_id,))
     }
+    by_office = assigned_by_office(conn, plan_id)
     assignments: dict[int, dict[int, tuple]] = {}
     for r in conn.all(
         "SELECT a.item_id, a.agency_id, a.id, a.role, a.position, a.via_group_id, a.archived "
@@ -246,7 +253,9 @@ def _apply_items(conn: Connection, reg: Registry, ids: dict[str, int], report: L
                 if (old[3], old[6]) != (role, 0):
                     report.assignments_changed.append(label)
         for agency_id, old in have.items():
-            if not old[6]:
+            if not old[6] and (spec.code, names.get(agency_id)) in by_office:
+                report.assignments_kept.append(f"{spec.code}/{names[agency_id]}")
+            elif not old[6]:
                 conn.execute("UPDATE assignment SET archived = 1 WHERE id = ?", (old[2],))
                 report.assignments_archived.append(f"{spec.code}/{names.get(agency_id, agency_id)}")
         if progress is not None:

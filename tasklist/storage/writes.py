@@ -24,7 +24,7 @@ from ..evidence import EvidenceFile, bounded
 from ..messages import current_lang, join
 from ..registry.names import format_mailbox, mailbox, mailboxes
 from .connection import Connection, now_utc
-from .lookup import AgencyRef, Assigned, ItemRef, TargetRef, assignments_of
+from .lookup import AgencyRef, Assigned, ItemRef, TargetRef, assignments_of, members
 
 MAX_NOTE = 2_000  # characters in a note or a reason, wherever it is entered
 MAX_NAME = 100  # characters in a person's name (--by, --approved-by)
@@ -52,6 +52,8 @@ def _targets(conn: Connection, item: ItemRef, agency: AgencyRef | Sequence[Agenc
     if item.archived:
         raise BadInput("error.archived_no_updates", code=item.code)
     assigned = assignments_of(conn, item)
+    if not assigned:  # 待交办: no agency owes it anything yet
+        raise BadInput("error.unassigned_item", hint="error.unassigned_item_hint", code=item.code)
     names = "、".join(a.agency for a in assigned)
     if all_:
         if agency is not None:
@@ -122,7 +124,7 @@ def check_update(status: str, progress: int | None, note: str | None, reported_o
     key = rules.parse_status(status)
     if key == rules.CLAIMED:
         raise BadInput("error.status_claimed", hint="error.status_claimed_hint")
-    if key is None:
+    if key is None or key not in rules.REPORTABLE:  # 待交办 is an item's state, not a report
         choices = join(f"{v}（{k}）" if current_lang() == "zh" else f"{k} ({v})" for k, v in rules.STATUS_LABELS_ZH.items()
                       if k in rules.REPORTABLE)
         raise BadInput("error.unknown_status", hint="error.status_hint", status=status, choices=choices)
@@ -200,6 +202,8 @@ def record_update(
     if key != rules.DONE and (evidence or verified):
         raise BadInput("error.evidence_not_claim" if evidence else "error.verified_not_done")
     with conn.transaction():
+        if not item.archived and not assignments_of(conn, item):  # 待交办: said before anything about the report
+            raise BadInput("error.unassigned_item", hint="error.unassigned_item_hint", code=item.code)
         reviews = key == rules.DONE and plan_reviews(conn, item.plan_id)
         if reviews and not verified:
             key = rules.CLAIMED
@@ -437,6 +441,70 @@ def extend(
                                           "granted_on": as_of.isoformat(), "reason": reason, "approved_by": approved_by,
                                           "extensions": ids})
         return ids[0]
+
+
+def assign(conn: Connection, item: ItemRef, agencies: Sequence[AgencyRef], *, lead: AgencyRef | None, on: date,
+           as_of: date) -> list[str]:
+    """The office assigns an item (交办) to ``agencies`` on ``on``: one part each (a group with members:
+    one per member, via the group). On an item with no lead yet, ``lead`` (else the first named) leads
+    and the rest are co-responsible; on an item that has a lead, the agencies named join as co-responsible
+    and ``lead`` is refused. Recorded in the assignment table and in the audit log (action ``assign``,
+    with the date): a later registry load keeps every part the log says was assigned this way.
+    Returns the names of the agencies given parts, in order."""
+    if on > as_of:
+        raise BadInput("error.date_future", hint="error.assign_future_hint", option="--on", day=on, today=as_of)
+    if item.archived:
+        raise BadInput("error.archived", code=item.code)
+    named = list(agencies)
+    if lead is not None:
+        named = [lead, *(a for a in named if a.id != lead.id)]
+    seen: set[int] = set()
+    for a in named:
+        if a.id in seen:
+            raise BadInput("error.assign_twice", agency=a.name)
+        seen.add(a.id)
+    with conn.transaction():
+        rows = {r[0]: r for r in conn.all(
+            "SELECT agency_id, id, role, archived, position FROM assignment WHERE item_id = ?", (item.id,))}
+        live = [r for r in rows.values() if not r[3]]
+        leader = next((r for r in live if r[2] == "lead"), None)
+        if leader is not None and lead is not None:
+            current = conn.value("SELECT name FROM agency WHERE id = ?", (leader[0],))
+            raise BadInput("error.assign_has_lead", hint="error.assign_has_lead_hint", code=item.code, lead=current)
+        parts: list[tuple[AgencyRef, int | None, str]] = []
+        for position, agency in enumerate(named):
+            role = "lead" if leader is None and position == 0 else "co"
+            group = members(conn, agency)
+            for target, via in ([(m, agency.id) for m in group] if group else [(agency, None)]):
+                if target.id in rows and not rows[target.id][3]:
+                    raise BadInput("error.already_assigned", code=item.code, agency=target.name)
+                if all(p[0].id != target.id for p in parts):
+                    parts.append((target, via, role))
+        position = max((r[4] for r in rows.values()), default=-1) + 1
+        for target, via, role in parts:
+            if target.id in rows:  # a part archived by an earlier load: it comes back, its history with it
+                conn.execute("UPDATE assignment SET role = ?, position = ?, via_group_id = ?, archived = 0 WHERE id = ?",
+                             (role, position, via, rows[target.id][1]))
+            else:
+                conn.execute("INSERT INTO assignment (item_id, agency_id, role, position, via_group_id, archived) "
+                             "VALUES (?,?,?,?,?,0)", (item.id, target.id, role, position, via))
+            position += 1
+        audit(conn, "assign", item.code, {
+            "plan": item.plan_id, "on": on.isoformat(),
+            "agencies": [t.name for t, _, _ in parts], "lead": next((t.name for t, _, r in parts if r == "lead"), None),
+        })
+        return [t.name for t, _, _ in parts]
+
+
+def assigned_by_office(conn: Connection, plan_id: str) -> set[tuple[str, str]]:
+    """(item code, agency name) of every part of ``plan_id`` the office assigned with :func:`assign`,
+    as the audit log records them: the parts a registry load keeps though the registry does not name them."""
+    out: set[tuple[str, str]] = set()
+    for subject, detail in conn.all("SELECT subject, detail FROM audit_log WHERE action = 'assign'"):
+        entry = json.loads(detail) if detail else {}
+        if entry.get("plan") == plan_id:
+            out.update((subject, name) for name in entry.get("agencies", []))
+    return out
 
 
 def set_email(conn: Connection, agency: AgencyRef, addresses: list[str]) -> list[str]:
