@@ -142,7 +142,7 @@ def test_weekly_report_of_a_quiet_period(cli, tmp_path):
                                  "completed": [], "became_overdue": []}
     cli("weekly", "--as-of", "2021-05-10")
     md = cli("weekly", "--format", "md", "--as-of", "2021-05-10").stdout
-    assert md.count("\n## ") == 8  # the claims awaiting review among them
+    assert md.count("\n## ") == 9  # the claims awaiting review among them, and the plan's targets
     out = tmp_path / "w.html"
     cli("weekly", "--format", "html", "--out", out, "--as-of", "2021-05-10")
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")

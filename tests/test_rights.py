@@ -139,7 +139,7 @@ def test_every_office_action_is_in_the_audit_log(cli, shared, tmp_path):
     assert ("user-remove", shared["clerk"]) in actions
     assert {e["actor"] for e in entries} == {"postgres"}
     load = next(e for e in entries if e["action"] == "load")
-    assert all(len(digest) == 64 for digest in load["detail"]["files"].values()) and len(load["detail"]["files"]) == 3
+    assert all(len(digest) == 64 for digest in load["detail"]["files"].values()) and len(load["detail"]["files"]) == 4
     email = next(e for e in entries if e["action"] == "set-email")
     assert email["detail"] == {"from": [], "to": ["nyt@example.org"]}
     assert cli.json("users", "list") == []

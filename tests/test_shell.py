@@ -17,7 +17,7 @@ from tasklist.cli.shell import wrap
 ALLOWED = re.compile(r"\b(?:sqlite|postgresql\+psycopg|psycopg|pg_dump|SQLite|PostgreSQL|SMTP|CSV|XLSX|JSON|"
                      r"Markdown|HTML|BOM|utf-8|gb18030|md|html|xlsx|csv|json|docs|eml|duban|example|org|tasklist|localhost|localdomain|"
                      r"zh|en|all|not_started|in_progress|done|blocked|task|outcome|stauts|abc|fr|load|list|show|agencies|update|"
-                     r"undo|extend|history|status|overdue|weekly|export|remind|reminders|feedback|db|users|audit)\b|"
+                     r"undo|extend|history|status|overdue|weekly|export|remind|reminders|feedback|db|users|audit|target|targets|deadlines|ics)\b|"
                      r"--?[\w-]+|[A-Z][A-Z0-9_]*\b|\d[\w.-]*|[\w.-]+\.(?:md|eml|xlsx|csv|db)\b")
 
 
@@ -34,7 +34,8 @@ def english_words(text: str) -> list[str]:
 
 
 @pytest.mark.parametrize("args, zh, en", [
-    (["stauts"], "错误：没有“stauts”这个命令；是否要输入：status？", "error: no such command 'stauts'; did you mean status?"),
+    (["stauts"], "错误：没有“stauts”这个命令；是否要输入：status、targets？",
+         "error: no such command 'stauts'; did you mean status, targets?"),
     (["status", "--foo"], "错误：没有 --foo 这个选项", "error: no such option --foo"),
     (["update"], "错误：缺少参数 ID", "error: missing argument ID"),
     (["undo", "abc"], "错误：UPDATE_ID 的值有误：“abc”不是整数", "error: invalid value for UPDATE_ID: 'abc' is not a whole number"),

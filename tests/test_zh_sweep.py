@@ -24,7 +24,7 @@ SYSTEM_WORDS = {"sqlite", "postgresql", "psycopg", "smtp", "csv", "xlsx", "json"
                 "utf", "gb18030", "bom", "tasklist", "zh", "en", "a4", "asia", "shanghai", "utc", "pg_dump", "ssl",
                 "starttls", "example", "org", "localhost", "localdomain", "duban", "db", "alembic", "yaml"}
 # commands, report names and status keys are typed as they are; a user's own mistyping is quoted back
-COMMANDS = {"overdue", "status", "items", "history", "not_started", "in_progress", "done", "blocked", "stauts", "half", "Tl", "nothing",
+COMMANDS = {"overdue", "status", "items", "history", "deadlines", "ics", "target", "targets", "not_started", "in_progress", "done", "blocked", "stauts", "half", "Tl", "nothing",
             getpass.getuser(), "load", "list", "show", "agencies", "set-email", "update", "undo", "extend", "weekly", "export", "remind", "reminders", "feedback", "import", "audit", "users", "check",
             "upgrade", "backup"}
 STRIP = re.compile(
@@ -94,10 +94,15 @@ def test_every_command_speaks_chinese(tmp_path, monkeypatch):
     zh("db", "check")
     zh("db", "upgrade")
     zh("db", "backup", str(out / "copy.db"))
+    zh("target", "report", "Z1", "2.1万亿元", "--on", "2021-12-31", "--source", "统计公报")
+    zh("targets", "--as-of", "2022-09-30")
+    zh("export", "deadlines", "--format", "ics", "--out", str(out / "deadlines.ics"))
     # what goes wrong, said in Chinese too
     zh("show", "Tl", code=2)
     zh("update", "T1", "-s", "推进中", code=2)
     zh("update", "T6", "-s", "half", code=2)
+    zh("target", "report", "Z1", "5%", "--on", "2022-06-30", code=2)
+    zh("target", "report", "Z1", "2.2", "--on", "2020-01-01", code=2)
     zh("status", "--as-of", "2026-13-45", code=2)
     zh("users", "list", code=2)
     zh("export", "overdue", "--out", str(tmp_path / "home" / "tasklist.db"), code=2)

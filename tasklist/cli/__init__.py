@@ -60,6 +60,7 @@ _GROUPS = (
     ("report_cmds", "register", ("status", "overdue")),
     ("export_cmds", "register", ("weekly", "export")),
     ("scorecard_cmds", "register", ("scorecard",)),
+    ("targets_cmds", "register", ("target", "targets")),
     ("export_cmds", "register_reminders", ("remind", "reminders")),
     ("feedback_cmds", "register", ("feedback",)),
     ("db_cmds", "register", ("db",)),

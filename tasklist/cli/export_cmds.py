@@ -105,8 +105,8 @@ def weekly(
 
 
 def export(
-    report: Annotated[str, typer.Argument(metavar="REPORT", help="overdue, status, items or history.")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="csv, xlsx, json, md or html.")] = "csv",
+    report: Annotated[str, typer.Argument(metavar="REPORT", help="overdue, status, items, history or deadlines.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="csv, xlsx, json, md or html; ics for deadlines.")] = "csv",
     agency: AgencyOpt = None,
     out: Out = None,
     force: Force = False,
@@ -114,15 +114,21 @@ def export(
     by_agency: Annotated[bool, typer.Option("--by-agency", help="XLSX: one sheet per agency.")] = False,
     as_of: AsOf = None,
 ) -> None:
-    """Export a report as CSV, XLSX, JSON, Markdown or HTML (same rows, same order in every format)."""
+    """Export a report as CSV, XLSX, JSON, Markdown or HTML (same rows, same order in every format); export deadlines
+    --format ics writes the due dates of items and targets as a calendar."""
     from ..errors import BadInput
     from ..output import formats, tables
     from ..reports.facts import agency_assignments, overdue_groups, snapshot
     from ..reports.views import history
     from .common import agency_named
 
-    if report not in ("overdue", "status", "items", "history"):
+    if report not in ("overdue", "status", "items", "history", "deadlines"):
         raise BadInput("error.unknown_report", hint="error.report_hint", report=report)
+    if (report == "deadlines") != (fmt == "ics"):
+        raise BadInput("error.deadlines_ics")
+    if report == "deadlines":
+        _export_deadlines(out, force=force, as_of=as_of, agency=agency)
+        return
     if fmt not in formats.FORMATS:
         raise BadInput("error.unknown_format", hint="error.format_hint", fmt=fmt, choices=join(formats.FORMATS))
     if encoding.lower().replace("-", "") not in ("utf8", "gb18030"):
@@ -153,6 +159,28 @@ def export(
                 table = tables.items_table(filter_items(items, agency=who), lab, day)
     parts = list(table.split().values()) if by_agency else [table]
     write_output(formats.render(parts, fmt, title=table.title, encoding=encoding), target, binary=fmt == "xlsx")
+
+
+def _export_deadlines(out: str | None, *, force: bool, as_of: str | None, agency: str | None) -> None:
+    """Every item due date in force and every target deadline of the plan as an iCalendar file."""
+    from ..output.calendar import calendar, item_deadlines, target_deadlines
+    from ..reports.facts import filter_items, snapshot
+    from ..reports.targets import target_states
+    from ..storage.lookup import current_plan
+    from .common import agency_named
+
+    lab = labels()
+    with database() as conn:
+        target = output_target(out, force=force, conn=conn)
+        day = resolve_as_of(as_of, conn)
+        who = agency_named(conn, agency) if agency else None
+        plan = current_plan(conn)
+        plan_id = plan.id if plan else "tasklist"
+        items = filter_items(snapshot(conn, day), agency=who)
+        states = [s for s in target_states(conn, day) if who is None or who.name in s.agencies]
+        events = item_deadlines(items, lab) + target_deadlines(states, lab, plan_id)
+    events.sort(key=lambda e: (e.day, e.uid))
+    write_output(calendar(events, name=lab("ics_name", plan=plan.title if plan else plan_id)), target)
 
 
 def register_reminders(app: typer.Typer) -> None:

@@ -80,7 +80,7 @@ def load_report_lines(report: Any) -> list[str]:
     if report.plan_changed:
         lines.append(t(f"registry.load_plan_changed{dry}", plan=report.plan, fields=", ".join(report.plan_changed)))
     for what in ("agencies_added", "items_added", "items_archived", "items_restored", "assignments_added",
-                 "assignments_changed", "assignments_archived"):
+                 "assignments_changed", "assignments_archived", "targets_added", "targets_archived"):
         values = getattr(report, what)
         if values:
             lines.append(t("registry.load_list", what=t(f"registry.load_{what}{dry}"), n=len(values), names=_listed(values)))
@@ -89,7 +89,8 @@ def load_report_lines(report: Any) -> list[str]:
     if report.items_replaced:  # a warning: each id's history would pass to the new title and content
         lines.append(t(f"registry.load_items_replaced{dry}", n=len(report.items_replaced),
                        items=join(report.items_replaced[:12])))
-    for what, changes in (("agency", report.agencies_changed), ("item", report.items_changed)):
+    for what, changes in (("agency", report.agencies_changed), ("item", report.items_changed),
+                          ("target", report.targets_changed)):
         for key, fields in list(changes.items())[:20]:
             lines.append(t(f"registry.load_{what}_changed{dry}", key=key, fields=", ".join(fields)))
         if len(changes) > 20:

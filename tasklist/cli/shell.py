@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from ..messages import LANGS, current_lang, set_lang, t
+from ..messages import LANGS, current_lang, join, set_lang, t
 from ..text import visible
 
 
@@ -170,7 +170,7 @@ def no_such_command(ctx: click.Context, name: str, known: Sequence[str]) -> clic
     text = t("usage.no_such_command", name=name)
     close = get_close_matches(name, list(known))
     if close:
-        text += t("usage.did_you_mean", names=" ".join(close))
+        text += t("usage.did_you_mean", names=join(close))  # two names joined by a space read as one command
     return click.UsageError(text, ctx=ctx)
 
 

@@ -44,6 +44,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "trend_parts": ("分工完成率", "parts completed"),
     "trend_desc": ("截至 {day}：{items_done}/{items} 项事项全部完成，{parts_done}/{parts} 项分工完成",
                    "As of {day}: {items_done} of {items} items completed in full, {parts_done} of {parts} parts done"),
+    "target_chart": ("{code} {name}（{unit}）", "{code} {name} ({unit})"),
+    "target_chart_desc": ("{status}：最新值 {latest}，期限 {deadline} 时预计 {projected}，目标 {target}",
+                          "{status}: latest {latest}, projected {projected} at the deadline {deadline}, target {target}"),
     "overdue_chart": ("各单位逾期分工数（截至 {day}）", "Overdue parts by agency (as of {day})"),
     "overdue_chart_none": ("截至 {day} 无逾期分工。", "No part is overdue as of {day}."),
     # xlsx sheet names (Excel: at most 31 characters, none of []:*?/\)

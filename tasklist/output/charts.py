@@ -7,6 +7,7 @@ and its words in the text of the page (a <title> for screen readers, a caption f
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -250,3 +251,104 @@ def sparkline_svg(points: Sequence[tuple[str, float | None]], *, low: float, hig
         out.append(f'<text x="{px + 5:.1f}" y="{py + 4:.1f}" font-size="{size}" fill="#222">{last:g}</text>')
     out.append("</svg>")
     return "\n".join(out)
+
+
+# --------------------------------------------------------------------------- quantitative targets (指标)
+
+TARGET_COLOUR = "#2e7d32"
+VALUE_COLOUR = "#1f4e9a"
+PROJECTION_COLOUR = "#777"
+LIGHT_COLOURS = {"green": "#2e7d32", "yellow": "#b8860b", "red": "#c62828"}
+
+
+def _short(value: float) -> str:
+    rounded = round(value, 4) + 0.0
+    return f"{rounded:.6g}"
+
+
+def _nice_step(raw: float) -> float:
+    """The first of 1, 2, 2.5, 5 (times a power of ten) at least ``raw``."""
+    power = 10 ** math.floor(math.log10(raw))
+    return next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+
+
+def target_svg(state: Any, *, as_of: date, summary: str, width: int = 360, height: int = 170) -> str:
+    """One target over time: the values measured (dots joined by a line, from the baseline when there
+    is one), the target as a horizontal line up to its deadline, and the projection (dashed) from the
+    last value to the deadline. ``state``: :class:`~tasklist.reports.targets.TargetState`."""
+    left, right, top, bottom = 48, 16, 14, 24
+    x0, x1, y0, y1 = left, width - right, top, height - bottom
+    points = ([(state.baseline.on, state.baseline.value)] if state.baseline else []) + [(r.on, r.value)
+                                                                                       for r in state.reports]
+    s = state.standing
+    first = min([p[0] for p in points] + [min(as_of, state.deadline)])
+    last = max(state.deadline, as_of, *(p[0] for p in points)) if points else max(state.deadline, as_of)
+    span = max((last - first).days, 1)
+    values = [v for _, v in points] + [state.target] + ([s.projected] if s.projected is not None else [])
+    low, high = min(values + [0.0]), max(values)
+    if high == low:
+        high = low + 1
+    step = _nice_step((high - low) * 1.05 / 4)  # four steps of 1, 2, 2.5 or 5 times a power of ten
+    low, high = math.floor(low / step) * step, math.floor(low / step) * step + 4 * step
+    while high < max(values):
+        high += step
+    steps = round((high - low) / step)
+
+    def x(day: date) -> float:
+        return x0 + (x1 - x0) * (day - first).days / span
+
+    def y(value: float) -> float:
+        return y1 - (y1 - y0) * (value - low) / (high - low)
+
+    out = [f'<svg class="chart target" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img">',
+           f"<title>{_e(summary)}</title>"]
+    for k in range(steps + 1):  # the y axis
+        value = low + step * k
+        gy = y(value)
+        out.append(f'<line x1="{x0}" y1="{gy:.1f}" x2="{x1}" y2="{gy:.1f}" stroke="{GRID_COLOUR if k else AXIS_COLOUR}" '
+                   'stroke-width="1"/>')
+        out.append(f'<text x="{x0 - 4}" y="{gy + 4:.1f}" font-size="10" text-anchor="end" fill="#333">{_short(value)}</text>')
+    for year in range(first.year + (first.month > 1 or first.day > 1), last.year + 1):
+        tick = date(year, 1, 1)
+        out.append(f'<text x="{x(tick):.1f}" y="{y1 + 15}" font-size="10" text-anchor="middle" fill="#333">{year}</text>')
+        out.append(f'<line x1="{x(tick):.1f}" y1="{y1}" x2="{x(tick):.1f}" y2="{y1 + 4}" stroke="{AXIS_COLOUR}"/>')
+    ty = y(state.target)  # the target, up to its deadline, and the deadline itself
+    out.append(f'<line x1="{x0}" y1="{ty:.1f}" x2="{x(state.deadline):.1f}" y2="{ty:.1f}" stroke="{TARGET_COLOUR}" '
+               'stroke-width="1.6"/>')
+    out.append(f'<line x1="{x(state.deadline):.1f}" y1="{y0}" x2="{x(state.deadline):.1f}" y2="{y1}" '
+               f'stroke="{TARGET_COLOUR}" stroke-width="1" stroke-dasharray="2 3"/>')
+    out.append(f'<text x="{x0 + 4}" y="{ty - 4:.1f}" font-size="10" fill="{TARGET_COLOUR}">'
+               f'{_e(("≥ " if state.comparator == ">=" else "≤ ") + _short(state.target))}</text>')
+    out.append(f'<line x1="{x(as_of):.1f}" y1="{y0}" x2="{x(as_of):.1f}" y2="{y1}" stroke="{AXIS_COLOUR}" '
+               'stroke-width="1" stroke-dasharray="1 2"/>')  # the as-of date
+    if s.projected is not None and points and points[-1][0] < state.deadline:
+        end = points[-1]
+        out.append(f'<line x1="{x(end[0]):.1f}" y1="{y(end[1]):.1f}" x2="{x(state.deadline):.1f}" '
+                   f'y2="{y(s.projected):.1f}" stroke="{PROJECTION_COLOUR}" stroke-width="1.6" stroke-dasharray="5 3"/>')
+        out.append(f'<circle cx="{x(state.deadline):.1f}" cy="{y(s.projected):.1f}" r="3" fill="none" '
+                   f'stroke="{LIGHT_COLOURS[s.light]}" stroke-width="1.6"/>')
+    if len(points) > 1:
+        coords = " ".join(f"{x(d):.1f},{y(v):.1f}" for d, v in points)
+        out.append(f'<polyline points="{coords}" fill="none" stroke="{VALUE_COLOUR}" stroke-width="2" '
+                   'stroke-linejoin="round"/>')
+    for d, v in points:
+        out.append(f'<circle cx="{x(d):.1f}" cy="{y(v):.1f}" r="3" fill="{VALUE_COLOUR}"/>')
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def target_figures(report: Any, labels: Any) -> list[tuple[str, str]]:
+    """One chart per target of the weekly report, each (caption, HTML), its status in words under it."""
+    figures = []
+    for state in report.targets:
+        s = state.standing
+        status = labels(f"target_status_{s.status}")
+        caption = labels("report.target_chart", code=state.code, name=state.name, unit=state.unit)
+        summary = labels("report.target_chart_desc", status=status,
+                         latest=_short(s.latest.value) if s.latest else "—",
+                         projected=_short(s.projected) if s.projected is not None else "—",
+                         target=_short(state.target), deadline=state.deadline.isoformat())
+        svg = target_svg(state, as_of=report.as_of, summary=summary)
+        colour = LIGHT_COLOURS[s.light]
+        figures.append((caption, f'{svg}\n<p class="meta"><span style="color:{colour}">●</span> {_e(summary)}</p>'))
+    return figures

@@ -124,6 +124,8 @@ div.front { display: flex; flex-wrap: wrap; gap: 0 28px; align-items: flex-start
 section.overall table { width: auto; } section.overall td.int { min-width: 4em; }
 figure { margin: 0; break-inside: avoid; }
 div.front figure { margin-top: 1.1em; }
+div.targets { display: flex; flex-wrap: wrap; gap: 12px 24px; margin-top: 0.8em; }
+div.targets figure { width: 360px; }
 figcaption { font-weight: bold; font-size: 10.5pt; margin-bottom: 2px; }
 svg text { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif; }
 """
@@ -284,4 +286,9 @@ def render_weekly(report: Any, fmt: str, labels: Any) -> bytes:
     left = [f'<section class="overall">{html_table(tables[0])}</section>', *figures[:-1]]
     body = [f'<div class="front"><div>{"".join(left)}</div><div>{figures[-1]}</div></div>']
     body += [html_table(t) for t in tables[1:]]
+    if report.targets:  # under the targets' table, a chart of each
+        from .charts import target_figures
+
+        body.append('<div class="targets">' + "".join(figure_html(caption, svg)
+                                                      for caption, svg in target_figures(report, labels)) + "</div>")
     return html_document(title, "\n".join(body), lines=lines)

@@ -203,8 +203,43 @@ def weekly_tables(report: Any, labels: Labels) -> list[Table]:
                          _c(labels, "light", "light")], group_key=None)
         waiting.rows = [[i.code, i.title, i.due, labels.light(i.light)] for i in report.unassigned]
         out.append(waiting)
+    if report.targets:  # a plan without targets (指标) has no such section
+        out.append(targets_table(report.targets, labels, report.as_of))
     return out
 
 
 def _signed(n: int) -> str:
     return f"{n:+d}" if n else "0"
+
+
+# --------------------------------------------------------------------------- quantitative targets (指标)
+
+
+def number(value: float | None, decimals: int = 4) -> str:
+    """A measured or projected value as people write it: no exponent, at most ``decimals`` decimals."""
+    if value is None:
+        return ""
+    rounded = round(value, decimals) + 0.0  # + 0.0: no "-0"
+    return f"{rounded:.12g}"
+
+
+def targets_table(states: Sequence[Any], labels: Labels, as_of: date) -> Table:
+    """The plan's targets: what each asks, its latest value (and the date it is measured at), its progress and
+    projection at the deadline, its standing (the trend is in the JSON and the charts)."""
+    columns = [
+        _c(labels, "id", "short"), Column("title", labels("target_name")), Column("target", labels("target_value"), "short"),
+        _c(labels, "deadline", "date", "target_deadline"), Column("latest", labels("target_latest"), "short"),
+        Column("progress", labels("target_progress"), "short"), Column("projected", labels("target_projected"), "short"), Column("status", labels("status"), "status"),
+        _c(labels, "light", "light"),
+    ]
+    table = Table("targets", labels("targets_title", as_of=as_of.isoformat()), columns, group_key=None,
+                  sheet=labels("targets_sheet"), empty=labels("targets_none"))
+    for s in states:
+        st = s.standing
+        latest = f"{number(st.latest.value)} @{st.latest.on.isoformat()}" if st.latest else ""
+        table.rows.append([
+            s.code, s.name, f"{'≥' if s.comparator == '>=' else '≤'} {number(s.target)} {s.unit}", s.deadline, latest,
+            f"{round(st.progress * 100)}%" if st.progress is not None else "",
+            number(st.projected, 2), labels(f"target_status_{st.status}"), labels.light(st.light),
+        ])
+    return table

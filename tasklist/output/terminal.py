@@ -746,6 +746,8 @@ def weekly_screen(report: Any, tables: Sequence[Any], labels: Labels, title: str
         if table.name == "overdue":  # the overdue list has its own 80-column layout
             parts.append(overdue_tables(report.overdue, labels, report.as_of.isoformat(), limit=limit, width=width,
                                         totals=report.overdue_totals))
+        elif table.name == "targets":  # the name gives way, the status in its light's colour
+            parts.append(targets_screen(table, labels, width))
         else:
             parts.append(plain_table(table, labels, width=width, limit=limit))
     return Group(*parts)
@@ -868,4 +870,29 @@ def _snug_table(table: Any, labels: Labels, width: int) -> RenderableType:
         _fixed(out, column.label, size, justify="right" if column.kind == "int" else "left")
     for row in table.rows:
         out.add_row(*(_styled(column, value) for column, value in zip(table.columns, row)))
+    return out
+
+
+def targets_screen(table: Any, labels: Labels, width: int) -> RenderableType:
+    """The targets table (:func:`tasklist.output.tables.targets_table`) in the terminal: the name gives
+    way, the status is shown in its light's colour (the light's own word would only repeat it)."""
+    if not table.rows:
+        return Group(_t(table.title, style="bold"), _t(table.empty or "—", style="dim"))
+    keep = [i for i, c in enumerate(table.columns) if c.kind != "light"]
+    light = next(i for i, c in enumerate(table.columns) if c.kind == "light")
+    columns = [table.columns[i] for i in keep]
+    rows = [[row[i] for i in keep] for row in table.rows]
+    widths = [max([cell_len(c.label), *(cell_len(_plain(r[j])) + (2 if c.key == "status" else 0) for r in rows)])
+              for j, c in enumerate(columns)]
+    name = next(j for j, c in enumerate(columns) if c.key == "title")
+    rest = width - sum(w for j, w in enumerate(widths) if j != name) - 2 * (len(widths) - 1)
+    widths[name] = max(8, min(widths[name], rest))
+    out = _table(table.title, gap=2)
+    for column, size in zip(columns, widths):
+        _fixed(out, column.label, size)
+    light_key = {labels.light(k): k for k in ("red", "yellow", "green")}
+    for row, full in zip(rows, table.rows):
+        style = LIGHT_STYLE[light_key[full[light]]]
+        out.add_row(*(Text("● " + _plain(v), style=style) if c.key == "status" else _t(_plain(v))
+                      for c, v in zip(columns, row)))
     return out

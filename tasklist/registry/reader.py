@@ -136,6 +136,7 @@ class Registry:
     # Things that load but should be fixed (a deprecated field name); the command line prints them.
     warnings: list[Problem] = field(default_factory=list)
     digests: dict[str, str] = field(default_factory=dict)  # file as shown -> sha256 of its bytes
+    targets: list[Any] = field(default_factory=list)  # TargetSpec (registry.targets): the plan's 指标
 
     def agency(self, name: str) -> AgencySpec:
         return next(a for a in self.agencies if a.name == name)
@@ -488,6 +489,7 @@ def _read_registry(paths: Iterable[str | Path] | None) -> Registry:
     plan_nodes: list[tuple[_Reader, Any]] = []
     agency_nodes: list[tuple[_Reader, Any]] = []
     item_nodes: list[tuple[_Reader, str, Any]] = []
+    target_nodes: list[tuple[_Reader, Any]] = []
     files = registry_files(paths)
     readers: list[_Reader] = []
     for path in files:
@@ -499,11 +501,11 @@ def _read_registry(paths: Iterable[str | Path] | None) -> Registry:
         root = reader.compose()
         if root is None:
             continue
-        top = reader.mapping(root, "document", set(), {"plan", "agencies", *ITEM_LISTS})
+        top = reader.mapping(root, "document", set(), {"plan", "agencies", "targets", *ITEM_LISTS})
         if top is None:
             continue
         if not top:
-            reader.add(root, "document", _m("document_holds_none", keys=", ".join(["plan", "agencies", *ITEM_LISTS])))
+            reader.add(root, "document", _m("document_holds_none", keys=", ".join(["plan", "agencies", *ITEM_LISTS, "targets"])))
         if "plan" in top:
             plan_nodes.append((reader, top["plan"]))
         if "agencies" in top:
@@ -511,6 +513,8 @@ def _read_registry(paths: Iterable[str | Path] | None) -> Registry:
         for key in ITEM_LISTS:
             if key in top:
                 item_nodes.append((reader, key, top[key]))
+        if "targets" in top:
+            target_nodes.append((reader, top["targets"]))
 
     plan = _read_plan(plan_nodes, problems, files)
     agencies = _read_agencies(agency_nodes, problems)
@@ -521,6 +525,7 @@ def _read_registry(paths: Iterable[str | Path] | None) -> Registry:
     items.sort(key=lambda i: (kinds.index(i.kind), i.no))
     for position, item in enumerate(items):
         item.position = position
+    targets = _read_targets(target_nodes, agencies, problems) if target_nodes else []
     if not agency_nodes and files and not any(p.field in ("yaml", "file") for p in problems):
         problems.append(Problem(_shown(files[0]), 0, 0, "agencies", _m("no_agencies")))
     if problems or plan is None:
@@ -529,7 +534,18 @@ def _read_registry(paths: Iterable[str | Path] | None) -> Registry:
         reader.finish()
     warnings.sort(key=lambda p: (p.file, p.line, p.column))
     return Registry(plan=plan, agencies=agencies, items=items, files=[_shown(f) for f in files], warnings=warnings,
-                    digests={r.shown: r.digest for r in readers if r.digest})
+                    digests={r.shown: r.digest for r in readers if r.digest}, targets=targets)
+
+
+def _read_targets(nodes: list[tuple[_Reader, Any]], agencies: list[AgencySpec], problems: list[Problem]) -> list[Any]:
+    from .targets import read_targets
+
+    owner: dict[str, str] = {}
+    for agency in agencies:
+        owner[agency.name] = agency.name
+        for alias in agency.aliases:
+            owner.setdefault(alias, agency.name)
+    return read_targets(nodes, owner, problems)
 
 
 def _read_plan(nodes: list[tuple[_Reader, Any]], problems: list[Problem], files: list[Path]) -> PlanSpec | None:

@@ -16,6 +16,7 @@ from ..storage.connection import Connection
 from ..storage.lookup import current_plan
 from .claims import PendingClaim, pending_claims
 from .facts import AssignmentState, ItemState, snapshot
+from .targets import TargetState, target_states
 from .totals import agency_summary, item_changes, item_totals, shared_facts
 from .views import awaiting_assignment, overdue_view
 
@@ -106,6 +107,7 @@ class WeeklyReport:
     pending_claims: list[PendingClaim] = field(default_factory=list)  # awaiting the office's review, oldest first
     #: items no agency is assigned yet (待交办), in registry order; counted in ``overall.by_status``
     unassigned: list[ItemState] = field(default_factory=list)
+    targets: list[TargetState] = field(default_factory=list)  # the plan's quantitative targets (指标) as of as_of
 
     @property
     def first_day(self) -> date:
@@ -169,6 +171,7 @@ class WeeklyReport:
                         for name, rows in self.overdue.items()],
             "pending_claims": [c.as_dict() for c in self.pending_claims],
             "unassigned": [brief(i) | {"past_due": i.past_due_unassigned} for i in self.unassigned],
+            "targets": [t.as_dict() for t in self.targets],
         }
         if self.trend is not None:
             out["trend"] = {"unit": self.trend_unit, "points": [p.as_dict() for p in self.trend]}
@@ -342,6 +345,7 @@ def _weekly_report(conn: Connection, as_of: date, start: date, *, days: int, war
         became_overdue=[by_id[i] for i in became_overdue],
         overdue=late.groups, overdue_totals=late.totals, pending_claims=pending_claims(conn, as_of),
         unassigned=awaiting_assignment(conn, as_of, warn_days=warn_days),
+        targets=target_states(conn, as_of),
     )
     if trend:
         first = (plan.issued if plan and plan.issued else None) or _first_report(conn) or as_of

@@ -289,6 +289,8 @@ def _is_busy(exc: Exception) -> bool:
 
 def _forbidden(exc: Exception) -> Forbidden:
     text = _first_line(exc)
+    if "row-level security" in text and "target_report" in text:
+        return Forbidden("error.db_forbidden_rls_target")
     if "row-level security" in text:
         return Forbidden("error.db_forbidden_rls")
     table = re.search(r'(?:table|relation|sequence) "?([\w.]+)"?', text)

@@ -45,6 +45,9 @@ class LoadReport:
     #: kept as they are (not a change)
     assignments_kept: list[str] = field(default_factory=list)
     items_total: int = 0
+    targets_added: list[str] = field(default_factory=list)
+    targets_changed: dict[str, list[str]] = field(default_factory=dict)
+    targets_archived: list[str] = field(default_factory=list)
     dry_run: bool = False
 
     @property
@@ -53,7 +56,8 @@ class LoadReport:
             (self.plan_added, self.plan_changed, self.agencies_added, self.agencies_changed, self.agencies_renamed,
              self.items_added,
              self.items_changed, self.items_archived, self.items_restored, self.assignments_added,
-             self.assignments_changed, self.assignments_archived)
+             self.assignments_changed, self.assignments_archived, self.targets_added, self.targets_changed,
+             self.targets_archived)
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -81,6 +85,7 @@ def apply_registry(conn: Connection, registry: Registry, *, dry_run: bool = Fals
             _apply_plan(conn, registry, report)
             agency_ids = _apply_agencies(conn, registry, report)
             _apply_items(conn, registry, agency_ids, report, progress)
+            _apply_targets(conn, registry, agency_ids, report)
             if dry_run:
                 raise _DryRun
             if report.items_replaced and not confirmed:
@@ -263,3 +268,41 @@ def _apply_items(conn: Connection, reg: Registry, ids: dict[str, int], report: L
         if not row[2]:
             conn.execute("UPDATE item SET archived = 1 WHERE id = ?", (row[1],))
             report.items_archived.append(code)
+
+
+def _apply_targets(conn: Connection, reg: Registry, ids: dict[str, int], report: LoadReport) -> None:
+    """The plan's targets (指标), matched by id like items: changed in place, archived when they
+    leave the registry (their reports stay), their responsible agencies replaced."""
+    plan_id = reg.plan.id
+    cols = ("name", "unit", "comparator", "value", "deadline", "baseline", "baseline_on", "source", "position")
+    existing = {r[0]: r for r in conn.all(
+        f"SELECT code, id, archived, {', '.join(cols)} FROM target WHERE plan_id = ?", (plan_id,))}
+    for spec in reg.targets:
+        values = (spec.name, spec.unit, spec.comparator, spec.value, spec.deadline.isoformat(), spec.baseline,
+                  spec.baseline_on.isoformat() if spec.baseline_on else None, spec.source, spec.position)
+        row = existing.pop(spec.code, None)
+        if row is None:
+            target_id = conn.insert(
+                f"INSERT INTO target (plan_id, code, {', '.join(cols)}, archived) VALUES (?,?,?,?,?,?,?,?,?,?,?,0)",
+                (plan_id, spec.code, *values))
+            report.targets_added.append(spec.code)
+        else:
+            target_id = row[1]
+            changed = [c for c, new, old in zip(cols, values, row[3:]) if new != old and c != "position"]
+            if changed or row[2]:
+                report.targets_changed[spec.code] = changed or ["archived"]
+            if changed or row[2] or values[-1] != row[-1]:
+                conn.execute(f"UPDATE target SET {', '.join(c + ' = ?' for c in cols)}, archived = 0 WHERE id = ?",
+                             (*values, target_id))
+        wanted = [(target_id, ids[name], position) for position, name in enumerate(spec.agencies)]
+        have = [tuple(r) for r in conn.all(
+            "SELECT target_id, agency_id, position FROM target_agency WHERE target_id = ? ORDER BY position", (target_id,))]
+        if have != wanted:
+            conn.execute("DELETE FROM target_agency WHERE target_id = ?", (target_id,))
+            conn.executemany("INSERT INTO target_agency (target_id, agency_id, position) VALUES (?,?,?)", wanted)
+            if row is not None:
+                report.targets_changed.setdefault(spec.code, []).append("agencies")
+    for code, row in existing.items():  # left the registry: archived, its reports kept
+        if not row[2]:
+            conn.execute("UPDATE target SET archived = 1 WHERE id = ?", (row[1],))
+            report.targets_archived.append(code)

@@ -304,3 +304,36 @@ def server_data_directory(conn: Connection) -> str | None:
         return None
     finally:
         conn.end_read()
+
+
+@dataclass(frozen=True)
+class TargetRef:
+    """A plan's quantitative target (指标), as the commands name it (Z1)."""
+
+    id: int
+    code: str
+    plan_id: str
+    name: str
+    unit: str
+    comparator: str
+    value: float
+    deadline: date
+    archived: bool
+
+
+def resolve_target(conn: Connection, text: str) -> TargetRef:
+    """A target of the current plan by id, case-insensitive and tolerant of full-width characters (z1, Ｚ１),
+    or of the plan named before it (``fujian-dez-2021:Z1``)."""
+    typed = check(text, "target_id")
+    named, _, written = typed.rpartition(":")  # P:Z1, the target Z1 of plan P
+    plan = current_plan(conn)
+    plan_id = named or (plan.id if plan else "")
+    code = normalize_code(written)
+    row = conn.one("SELECT id, code, plan_id, name, unit, comparator, value, deadline, archived FROM target "
+                   "WHERE plan_id = ? AND code = ?", (plan_id, code))
+    if row is None:
+        codes = [r[0] for r in conn.all("SELECT code FROM target WHERE plan_id = ? AND archived = 0 ORDER BY position",
+                                        (plan_id,))]
+        raise NotFound("error.target_unknown", hint="error.target_unknown_hint", text=text, codes=join(codes) or "—")
+    return TargetRef(row[0], row[1], row[2], row[3], row[4], row[5], float(row[6]), date.fromisoformat(row[7]),
+                     bool(row[8]))

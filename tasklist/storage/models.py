@@ -17,7 +17,7 @@ Python users get an ORM over a tasklist database::
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Index, Integer, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Float, Index, Integer, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 #: primary keys: BIGSERIAL on PostgreSQL, SQLite's rowid alias (INTEGER PRIMARY KEY AUTOINCREMENT) there
@@ -295,3 +295,48 @@ class Evidence(SQLModel, table=True):
     file_name: str = Field(sa_type=Text)
     recorded_at: str = Field(sa_type=Text)
     recorded_by: str = Field(sa_type=Text)
+
+
+class Target(SQLModel, table=True):
+    """A plan's quantitative target (指标): a number to reach (``>=``) or stay under (``<=``) by a
+    deadline, from a sentence of the plan. Registry data, loaded like items."""
+
+    __tablename__ = "target"
+    __table_args__ = (UniqueConstraint("plan_id", "code"), _AUTOINCREMENT)
+    id: int | None = Field(default=None, primary_key=True, sa_type=ID)
+    plan_id: str = Field(foreign_key="plan.id", sa_type=Text)
+    code: str = Field(sa_type=Text)  # Z1: unique within the plan
+    name: str = Field(sa_type=Text)
+    unit: str = Field(sa_type=Text)
+    comparator: str = Field(sa_type=Text)  # >= | <=
+    value: float = Field(sa_type=Float)
+    deadline: str = Field(sa_type=Text)  # YYYY-MM-DD
+    baseline: float | None = Field(default=None, sa_type=Float)
+    baseline_on: str | None = Field(default=None, sa_type=Text)  # YYYY-MM-DD
+    source: str = Field(sa_type=Text)  # the sentence of the plan it comes from
+    position: int = Field(default=0, sa_type=Integer, sa_column_kwargs=_zero())
+    archived: int = Field(default=0, sa_type=Integer, sa_column_kwargs=_zero())
+
+
+class TargetAgency(SQLModel, table=True):
+    """An agency responsible for a target (none when the plan names none). Registry data."""
+
+    __tablename__ = "target_agency"
+    target_id: int = Field(foreign_key="target.id", primary_key=True, sa_type=Integer)
+    agency_id: int = Field(foreign_key="agency.id", primary_key=True, sa_type=Integer)
+    position: int = Field(sa_type=Integer)
+
+
+class TargetReport(SQLModel, table=True):
+    """A measured value of a target, as of a date, in the target's unit. History: appended, never changed."""
+
+    __tablename__ = "target_report"
+    __table_args__ = (Index("ix_target_report_target", "target_id", "reported_on"), _AUTOINCREMENT)
+    id: int | None = Field(default=None, primary_key=True, sa_type=ID)
+    target_id: int = Field(foreign_key="target.id", sa_type=Integer)
+    value: float = Field(sa_type=Float)
+    reported_on: str = Field(sa_type=Text)  # YYYY-MM-DD: the date the value is measured at
+    note: str | None = Field(default=None, sa_type=Text)
+    source: str | None = Field(default=None, sa_type=Text)  # where the number comes from (统计公报 ...)
+    recorded_at: str = Field(sa_type=Text)
+    recorded_by: str = Field(sa_type=Text)  # the session user on PostgreSQL (a trigger sets it)

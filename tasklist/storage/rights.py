@@ -23,11 +23,12 @@ from .lookup import AgencyRef
 
 #: tables whose rows are history: appended, never changed
 HISTORY = ("status_update", "extension", "load_log", "reminder_log", "import_log", "audit_log", "feedback_export",
-           "feedback_row", "review", "evidence_blob", "evidence")
+           "feedback_row", "review", "evidence_blob", "evidence", "target_report")
 #: history tables with no column saying who wrote the row (no trigger stamps one)
 UNSTAMPED = ("feedback_row", "evidence_blob")
 #: tables a registry load (and set-email) writes: the office's
-REGISTRY = ("plan", "agency", "agency_alias", "agency_member", "item", "assignment")
+REGISTRY = ("plan", "agency", "agency_alias", "agency_member", "item", "assignment", "target",
+            "target_agency")
 #: tables only the office may read
 SECRET = ("tasklist_secret",)
 ROLE_NAME = re.compile(r"^[a-z][a-z0-9_.-]{0,62}$")
@@ -60,8 +61,8 @@ def rights_sql(database: str) -> list[str]:
         f"GRANT USAGE ON SCHEMA public TO {both}",
         f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {both}",
         *[f"REVOKE ALL ON {t} FROM {agency}" for t in SECRET],
-        f"GRANT INSERT ON status_update, evidence, evidence_blob TO {agency}",
-        f"GRANT USAGE ON SEQUENCE status_update_id_seq, evidence_id_seq TO {agency}",
+        f"GRANT INSERT ON status_update, evidence, evidence_blob, target_report TO {agency}",
+        f"GRANT USAGE ON SEQUENCE status_update_id_seq, evidence_id_seq, target_report_id_seq TO {agency}",
         f"GRANT INSERT ON {', '.join(HISTORY)} TO {office}",
         f"GRANT INSERT, UPDATE, DELETE ON {', '.join(REGISTRY)}, tasklist_user TO {office}",
         f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {office}",
@@ -91,6 +92,18 @@ def rights_sql(database: str) -> list[str]:
         "DROP POLICY IF EXISTS tasklist_agency_writes ON evidence",
         f"CREATE POLICY tasklist_agency_writes ON evidence FOR INSERT TO {agency} WITH CHECK (tasklist_may_report("
         "(SELECT s.assignment_id FROM status_update s WHERE s.id = update_id)))",
+        # a target's measured values: an agency's clerk reports only on the targets it is responsible for
+        "CREATE OR REPLACE FUNCTION tasklist_may_report_target(tid bigint) RETURNS boolean LANGUAGE sql STABLE AS $$ "
+        "SELECT EXISTS (SELECT 1 FROM target_agency ta JOIN tasklist_user u ON u.role_name = session_user::text "
+        "WHERE ta.target_id = tid AND ta.agency_id = u.agency_id) $$",
+        "ALTER TABLE target_report ENABLE ROW LEVEL SECURITY",
+        "DROP POLICY IF EXISTS tasklist_read ON target_report",
+        "CREATE POLICY tasklist_read ON target_report FOR SELECT USING (true)",
+        "DROP POLICY IF EXISTS tasklist_office_writes ON target_report",
+        f"CREATE POLICY tasklist_office_writes ON target_report FOR INSERT TO {office} WITH CHECK (true)",
+        "DROP POLICY IF EXISTS tasklist_agency_writes ON target_report",
+        f"CREATE POLICY tasklist_agency_writes ON target_report FOR INSERT TO {agency} "
+        "WITH CHECK (tasklist_may_report_target(target_id))",
     ]
 
 

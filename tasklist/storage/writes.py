@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import getpass
 import json
+import math
 import os
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,7 +24,7 @@ from ..evidence import EvidenceFile, bounded
 from ..messages import current_lang, join
 from ..registry.names import format_mailbox, mailbox, mailboxes
 from .connection import Connection, now_utc
-from .lookup import AgencyRef, Assigned, ItemRef, assignments_of, members
+from .lookup import AgencyRef, Assigned, ItemRef, TargetRef, assignments_of, members
 
 MAX_NOTE = 2_000  # characters in a note or a reason, wherever it is entered
 MAX_NAME = 100  # characters in a person's name (--by, --approved-by)
@@ -598,3 +600,45 @@ def record_feedback(conn: Connection, agency: AgencyRef, export_id: int, file_na
                                           "rows": len(ids), "updates": ids, "held_back": held_back,
                                           "forced": [code for code, _, forced in rows if forced]})
         return ids
+
+
+# --------------------------------------------------------------------------- quantitative targets (指标)
+
+_NUMBER_WITH_UNIT = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*(.*?)\s*$")
+MAX_TARGET_VALUE = 1e15  # as the registry allows for a target
+
+
+def parse_target_value(text_value: str, unit: str) -> float:
+    """A measured value as typed: a number in the target's unit, optionally followed by that unit
+    (``2.7``, ``2.7万亿元``, ``16 %``); another unit, or anything that is not a number, is refused."""
+    text.check(text_value, "value")
+    m = _NUMBER_WITH_UNIT.match(text_value)
+    if m is None:
+        raise BadInput("error.target_value", hint="error.target_value_hint", value=text_value, unit=unit)
+    if m[2] and m[2] != unit:
+        raise BadInput("error.target_unit", value=text_value, given=m[2], unit=unit)
+    value = float(m[1])
+    if not math.isfinite(value) or abs(value) > MAX_TARGET_VALUE:
+        raise BadInput("error.target_value", hint="error.target_value_hint", value=text_value, unit=unit)
+    return value
+
+
+def record_target_report(conn: Connection, target: TargetRef, value: str, *, on: date, today: date,
+                         note: str | None = None, source: str | None = None) -> int:
+    """Append a measured value of ``target`` (as of ``on``, in its unit); returns the new row's id.
+    Never for a day that has not come, nor before the plan was issued; on PostgreSQL the database
+    records who wrote it, and lets an agency's clerk report only on the targets it is responsible for."""
+    if target.archived:
+        raise BadInput("error.target_archived", code=target.code)
+    number = parse_target_value(value, target.unit)
+    if on > today:
+        raise BadInput("error.report_future", hint="error.date_future_hint", day=on, today=today)
+    issued = conn.value("SELECT issued FROM plan WHERE id = ?", (target.plan_id,))
+    if issued and on.isoformat() < issued:
+        raise BadInput("error.target_before_plan", day=on, issued=issued)
+    note = check_note(note)
+    source = check_note(source, "source")
+    with conn.transaction():
+        return conn.insert(
+            "INSERT INTO target_report (target_id, value, reported_on, note, source, recorded_at, recorded_by) "
+            "VALUES (?,?,?,?,?,?,?)", (target.id, number, on.isoformat(), note, source, now_utc(), current_user()))
