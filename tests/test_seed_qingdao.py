@@ -110,3 +110,15 @@ def test_the_bundled_registry_does_not_read_the_plans_under_it():
     files = registry_files(None)
     assert files and all(f.parent == bundled_data_dir() for f in files)
     assert {item.code for item in read_registry(None).items} == {f"T{n}" for n in range(1, 23)} | {f"O{n}" for n in range(1, 33)}
+
+
+def test_the_targets_are_paragraph_2s_numbers_in_its_own_words():
+    (goals,) = [m for m in SEED if m.no == 2]
+    paragraph = re.sub(r"\s", "", doc(goals.text))
+    targets = read_registry([REGISTRY]).targets
+    assert [(t.code, t.comparator, t.value, t.unit, t.deadline) for t in targets] == [
+        ("Z1", ">=", 13, "%", date(2025, 12, 31)), ("Z2", ">=", 12, "%", date(2025, 12, 31)),
+        ("Z3", ">=", 12, "家", date(2025, 12, 31)), ("Z4", ">=", 3, "个", date(2025, 12, 31))]
+    for t in targets:  # each source sentence is the document's, only the seed's stray spaces dropped
+        assert t.source in paragraph, t.code
+        assert f"{t.value:g}" in t.source and not t.agencies
