@@ -44,6 +44,11 @@ def test_with_two_plans_a_command_names_one_and_totals_never_mix(cli, second_pla
     assert [i["plan"] for i in cli.json("list", "--status", "推进中", *AS_OF)] == []
     monkeypatch.delenv("TASKLIST_PLAN")
     assert [i["plan"] for i in cli.json("list", "--plan", "all", "--status", "推进中", *AS_OF)] == ["fujian-2025"]
+    # a listing of every plan tells their items apart: each id as PLAN:ID, as it may be typed back
+    listing = cli("--plan", "all", "list", "--all", *AS_OF).stdout
+    assert "fujian-2025:T6" in listing and "fujian-dez-2021:T6" in listing
+    assert "fujian-2025:T6" in cli("--plan", "all", "overdue", "--all", *AS_OF).stdout
+    assert ":T6" not in cli("--plan", "fujian-2025", "list", "--all", *AS_OF).stdout
 
 
 def test_an_id_names_its_plan(cli, second_plan):

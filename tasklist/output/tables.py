@@ -62,7 +62,7 @@ def overdue_table(groups: Mapping[str, Sequence[AssignmentState]], labels: Label
                   sheet=labels("report.sheet_overdue"), empty=labels("no_overdue", as_of=as_of.isoformat()))
     for agency, rows in groups.items():
         for a in rows:
-            table.rows.append([agency, a.item.code, a.item.title, a.due, a.days_overdue, labels.status(a.status),
+            table.rows.append([agency, a.item.shown_code, a.item.title, a.due, a.days_overdue, labels.status(a.status),
                                a.last_report, _role(labels, a.role), a.note or ""])
     return table
 
@@ -79,7 +79,7 @@ def status_table(groups: Mapping[str, Sequence[AssignmentState]], labels: Labels
     table = Table("status", labels("status_title", as_of=as_of.isoformat()), columns, sheet=labels("report.sheet_status"))
     for agency, rows in groups.items():
         for a in rows:
-            table.rows.append([agency, a.item.code, a.item.title, _role(labels, a.role), a.due,
+            table.rows.append([agency, a.item.shown_code, a.item.title, _role(labels, a.role), a.due,
                                labels.status(a.status), a.progress, a.last_report, labels.light(a.light), a.note or ""])
     for i in unassigned:
         table.rows.append([labels.status(i.status), i.code, i.title, "", i.due, labels.status(i.status), None, None,
@@ -96,7 +96,7 @@ def items_table(items: Sequence[ItemState], labels: Labels, as_of: date) -> Tabl
     table = Table("items", labels("items_title", as_of=as_of.isoformat()), columns, group_key="lead",
                   sheet=labels("report.sheet_items"))
     for i in items:
-        table.rows.append([i.code, labels(i.kind), i.no, i.group or "", i.title, "、".join(i.agencies_listed), i.lead or "",
+        table.rows.append([i.shown_code, labels(i.kind), i.no, i.group or "", i.title, "、".join(i.agencies_listed), i.lead or "",
                            i.due, i.due_text or "", labels.status(i.status), labels.light(i.light)])
     return table
 

@@ -369,13 +369,13 @@ def items_table(items: Sequence[ItemState], labels: Labels, as_of: str, *, limit
                 title: str | None = None) -> RenderableType:
     table = _table(title or labels("items_title", as_of=as_of))
     shown = items if limit is None else items[:limit]
-    _id_column(table, labels, (i.code for i in shown))
+    _id_column(table, labels, (i.shown_code for i in shown))
     _title_column(table, labels)
     _fixed(table, labels("lead"), 10)
     _due_status_light(table, labels)
     for item in shown:
         table.add_row(
-            item.code + ("*" if item.archived else ""), item.title, item.lead or "",
+            item.shown_code + ("*" if item.archived else ""), item.title, item.lead or "",
             item.due.isoformat() if item.due else (item.due_text or ""),
             _status(labels, item.status), _light(labels, item.light),
         )
@@ -505,7 +505,7 @@ def overdue_tables(groups: dict[str, list[AssignmentState]], labels: Labels, as_
     reported = any(a.last_report for a in every)
     # every agency's table has the same columns: their widths are measured once, over all the rows
     # (once per table made `overdue --all` quadratic: 99 agencies x 6,075 rows at 10k)
-    codes = [max((a.item.code for a in every), key=len)] if every else []
+    codes = [max((a.item.shown_code for a in every), key=len)] if every else []
     days = [max((str(a.days_overdue) for a in every), key=cell_len)] if every else []
     roles = [labels("lead_mark"), labels("view.co_mark")]
     statuses = [max({labels.status(a.status) for a in every}, key=cell_len)] if every else []
@@ -521,7 +521,7 @@ def overdue_tables(groups: dict[str, list[AssignmentState]], labels: Labels, as_
         _sized(table, labels("role"), roles)
         for a in shown:
             item = a.item
-            cells = [item.code, item.title, a.due.isoformat() if a.due else "", str(a.days_overdue),
+            cells = [item.shown_code, item.title, a.due.isoformat() if a.due else "", str(a.days_overdue),
                      _status(labels, a.status)]
             if reported:
                 cells.append(a.last_report.isoformat() if a.last_report else "—")
@@ -581,7 +581,7 @@ def agency_items_tables(groups: Mapping[str, Sequence[AssignmentState]], totals:
         shown_rows[name] = rows if budget is None else rows[:max(budget, 0)]
         if budget is not None:
             budget -= len(shown_rows[name])
-    _id_column(table, labels, (a.item.code for rows in shown_rows.values() for a in rows))
+    _id_column(table, labels, (a.item.shown_code for rows in shown_rows.values() for a in rows))
     _title_column(table, labels)
     _sized(table, labels("role"), [labels("lead_mark"), labels("view.co_mark")])
     _due_status_light(table, labels)
@@ -595,7 +595,7 @@ def agency_items_tables(groups: Mapping[str, Sequence[AssignmentState]], totals:
         for a in rows:
             item = a.item
             table.add_row(
-                item.code, item.title, _role(labels, a.role),
+                item.shown_code, item.title, _role(labels, a.role),
                 a.due.isoformat() if a.due else (item.due_text or ""), _status(labels, a.status), _light(labels, a.light),
             )
         table.rows[-1].end_section = True

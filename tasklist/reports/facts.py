@@ -11,7 +11,7 @@ from typing import Any
 
 from .. import rules
 from ..storage.connection import Connection
-from ..storage.lookup import AgencyRef, agencies_in_order, plans
+from ..storage.lookup import ALL_PLANS, AgencyRef, agencies_in_order, plans
 
 _d = date.fromisoformat
 
@@ -73,6 +73,8 @@ class ItemState:
     extensions: int
     archived: bool
     assignments: list[AssignmentState] = field(default_factory=list)
+    #: the id as a reader tells it apart: PLAN:ID when the items shown come from several plans (--plan all)
+    shown_code: str = ""
     status: str = rules.NOT_STARTED
     overdue: bool = False
     days_overdue: int = 0
@@ -150,7 +152,9 @@ def snapshot(
         where.append("(i.due < ? OR EXISTS (SELECT 1 FROM extension e WHERE e.item_id = i.id))")
         params.append(day)
     item_filter = " AND ".join(where)
-    deadlines_of = {p.id: (rules.reporting_deadlines(p.reporting, as_of), p.issued) for p in plans(conn)}
+    every_plan = plans(conn)
+    deadlines_of = {p.id: (rules.reporting_deadlines(p.reporting, as_of), p.issued) for p in every_plan}
+    several_plans = len(every_plan) > 1 and getattr(conn, "plan_scope", None) == ALL_PLANS
     items: dict[int, ItemState] = {}
     for r in conn.all(
         "SELECT i.id, i.code, i.plan_id, i.kind, i.no, i.grp, i.title, i.content, i.due, i.due_text, i.archived "
@@ -158,7 +162,8 @@ def snapshot(
         params,
     ):
         due = _date(r[8])
-        items[r[0]] = ItemState(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], due, due, r[9], 0, bool(r[10]))
+        items[r[0]] = ItemState(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], due, due, r[9], 0, bool(r[10]),
+                                shown_code=f"{r[2]}:{r[1]}" if several_plans else r[1])
     if not items:
         return []
     item_ext: dict[int, list] = {}
