@@ -864,6 +864,12 @@ def _item_agencies(reader: _Reader, node: Any, label: str, owner: dict[str, str]
     if not values:
         reader.add(node, label, _m("agencies_none"))
         return None
+    return agency_names(reader, values, label, owner)
+
+
+def agency_names(reader: _Reader, values: list[tuple[str, Any]], label: str, owner: dict[str, str]) -> list[str] | None:
+    """The agencies a list names (by name or alias), each once, or None after saying what is wrong
+    with each entry (an unknown agency, one named twice). Items and targets name agencies alike."""
     out: list[str] = []
     ok = True
     for value, child in values:

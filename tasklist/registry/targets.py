@@ -38,7 +38,7 @@ class TargetSpec:
 def read_targets(nodes: list[tuple[Any, Any]], owner: dict[str, str], problems: list[Problem]) -> list[TargetSpec]:
     """The targets of every ``targets:`` list (``nodes``: (reader, node)); ``owner`` maps each agency
     name and alias to its name."""
-    from .reader import _kind, _m, _peek_id, _unknown_agency
+    from .reader import _kind, _m, _peek_id
 
     targets: list[TargetSpec] = []
     codes: dict[str, Any] = {}
@@ -85,7 +85,7 @@ def read_targets(nodes: list[tuple[Any, Any]], owner: dict[str, str], problems: 
                     baseline_ok = False
             agencies: list[str] | None = []
             if "agencies" in fields:
-                agencies = _agencies(reader, fields["agencies"], f"{label}.agencies", owner, _unknown_agency)
+                agencies = _agencies(reader, fields["agencies"], f"{label}.agencies", owner)
             if (code is None or name is None or unit is None or comparator is None or value is None or deadline is None
                     or source is None or not baseline_ok or agencies is None):
                 continue
@@ -120,22 +120,8 @@ def _baseline(reader: Any, node: Any, label: str) -> tuple[bool, float | None, d
     return value is not None and ok, value, on
 
 
-def _agencies(reader: Any, node: Any, label: str, owner: dict[str, str], unknown: Any) -> list[str] | None:
-    from .reader import _m
+def _agencies(reader: Any, node: Any, label: str, owner: dict[str, str]) -> list[str] | None:
+    from .reader import agency_names
 
     values = reader.text_list(node, label)
-    if values is None:
-        return None
-    out: list[str] = []
-    ok = True
-    for value, child in values:
-        name = owner.get(value)
-        if name is None:
-            reader.add(child, label, unknown(value, owner))
-            ok = False
-        elif name in out:
-            reader.add(child, label, _m("agency_twice", name=name))
-            ok = False
-        else:
-            out.append(name)
-    return out if ok else None
+    return None if values is None else agency_names(reader, values, label, owner)
