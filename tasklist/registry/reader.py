@@ -762,17 +762,9 @@ def _read_items(nodes: list[tuple[_Reader, str, Any]], agencies: list[AgencySpec
             fields = reader.mapping(entry, label, required, {group_field, "content", "assigned"}, RENAMED_ITEM_FIELDS)
             if fields is None:
                 continue
-            code = reader.text(fields["id"], f"{label}.id", max_len=40) if "id" in fields else None
+            code = entry_id(reader, fields, label, codes)
             if code is not None:
-                if not CODE_RE.match(code):
-                    reader.add(fields["id"], f"{label}.id", _m("id_shape", value=code))
-                    code = None
-                elif code in codes:
-                    reader.add(fields["id"], f"{label}.id", _m("id_duplicate", code=code, first=codes[code]))
-                    code = None
-                else:
-                    codes[code] = reader.where(fields["id"])
-                    label = f"{key}[{code}]"
+                label = f"{key}[{code}]"
             no = _item_seq(reader, fields, label, code, key, kind, numbers)
             title = reader.text(fields["title"], f"{label}.title", max_len=1000) if "title" in fields else None
             group = reader.text(fields[group_field], f"{label}.{group_field}", nullable=True) if group_field in fields else None
@@ -865,6 +857,22 @@ def _item_agencies(reader: _Reader, node: Any, label: str, owner: dict[str, str]
         reader.add(node, label, _m("agencies_none"))
         return None
     return agency_names(reader, values, label, owner)
+
+
+def entry_id(reader: _Reader, fields: dict[str, Any], label: str, codes: dict[str, Where]) -> str | None:
+    """An entry's ``id`` (an item's, a target's): of the shape ids have, and not one ``codes`` already
+    holds (the entry is then added to it); None after saying what is wrong."""
+    code = reader.text(fields["id"], f"{label}.id", max_len=40) if "id" in fields else None
+    if code is None:
+        return None
+    if not CODE_RE.match(code):
+        reader.add(fields["id"], f"{label}.id", _m("id_shape", value=code))
+        return None
+    if code in codes:
+        reader.add(fields["id"], f"{label}.id", _m("id_duplicate", code=code, first=codes[code]))
+        return None
+    codes[code] = reader.where(fields["id"])
+    return code
 
 
 def agency_names(reader: _Reader, values: list[tuple[str, Any]], label: str, owner: dict[str, str]) -> list[str] | None:

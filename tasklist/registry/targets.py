@@ -38,7 +38,7 @@ class TargetSpec:
 def read_targets(nodes: list[tuple[Any, Any]], owner: dict[str, str], problems: list[Problem]) -> list[TargetSpec]:
     """The targets of every ``targets:`` list (``nodes``: (reader, node)); ``owner`` maps each agency
     name and alias to its name."""
-    from .reader import _kind, _m, _peek_id
+    from .reader import _kind, _m, _peek_id, entry_id
 
     targets: list[TargetSpec] = []
     codes: dict[str, Any] = {}
@@ -52,17 +52,9 @@ def read_targets(nodes: list[tuple[Any, Any]], owner: dict[str, str], problems: 
                                     {"baseline", "agencies"})
             if fields is None:
                 continue
-            code = reader.text(fields["id"], f"{label}.id", max_len=40) if "id" in fields else None
+            code = entry_id(reader, fields, label, codes)
             if code is not None:
-                if not CODE_RE.match(code):
-                    reader.add(fields["id"], f"{label}.id", _m("id_shape", value=code))
-                    code = None
-                elif code in codes:
-                    reader.add(fields["id"], f"{label}.id", _m("id_duplicate", code=code, first=codes[code]))
-                    code = None
-                else:
-                    codes[code] = reader.where(fields["id"])
-                    label = f"targets[{code}]"
+                label = f"targets[{code}]"
             name = reader.text(fields["name"], f"{label}.name", max_len=200) if "name" in fields else None
             unit = reader.text(fields["unit"], f"{label}.unit", max_len=20) if "unit" in fields else None
             source = reader.text(fields["source"], f"{label}.source") if "source" in fields else None
