@@ -399,7 +399,10 @@ def bench_postgres(name: str, args, tl: list[str], sqlite_timings: list[dict]) -
         d = ["--as-of", args.as_of]
         timings = [measure(f"pg {c}", [*tl, *c.split(), *([] if c == "history --json" else d)], env, runs=args.runs,
                            warmup=args.warmup) for c in PG_COMMANDS]
-        return {"timings": [asdict(t) for t in timings], "updates": copied}
+        out = {"timings": [asdict(t) for t in timings], "updates": copied}
+        if not args.no_analysis:
+            out["query_plan"] = {"dataset": name, **query_plans(url, args.as_of)}
+        return out
     finally:
         server.stop()
 
@@ -515,54 +518,18 @@ def bench_taskwarrior(name: str, db: Path, args, tl: list[str], env: dict[str, s
 # --------------------------------------------------------------------------- analysis (untimed)
 
 
-def snapshot_query_plan(db: Path, as_of: str) -> dict:
-    """The snapshot query as tasklist.reports.snapshot runs it (captured with a trace callback),
-    its EXPLAIN QUERY PLAN, and how long the query and the whole snapshot() take in-process.
-    Also the plan of the separate last-report query (``_LAST_REPORT``) when the code has one."""
+def query_plans(url: str, as_of: str) -> dict:
+    """The statements `overdue`, `status --summary` and `weekly` send, as benchmarks/explain.py
+    captures them from real calls of the library functions, each with its plan (EXPLAIN QUERY PLAN
+    on SQLite, EXPLAIN (ANALYZE, BUFFERS) on PostgreSQL) and its time re-run alone."""
     sys.path.insert(0, str(FROZEN or ROOT))
-    from tasklist.reports import facts as reports
-    from tasklist.storage.schema import open_db
+    sys.path.insert(0, str(HERE))
+    import explain
 
-    conn = open_db(f"sqlite:///{db}")
     try:
-        seen: list[str] = []
-        conn.raw.set_trace_callback(seen.append)
-        t0 = time.perf_counter()
-        reports.snapshot(conn, date.fromisoformat(as_of))
-        snap_ms = (time.perf_counter() - t0) * 1000
-        conn.raw.set_trace_callback(None)
-        # the statement that carries _LATEST (its alias `uid`); older code had _LAST_REPORT inline
-        sql = next((s for s in seen if " AS uid" in s and "status_update" in s), None)
-        if sql is None:
-            return {"error": "snapshot query not found in the trace", "statements": seen}
-        params = (as_of,) * sql.count("?")  # the trace gives the SQL with its values expanded
-        plan = conn.raw.execute(f"EXPLAIN QUERY PLAN {sql}", params).fetchall()
-        t0 = time.perf_counter()
-        n = len(conn.raw.execute(sql, params).fetchall())
-        query_ms = (time.perf_counter() - t0) * 1000
-        out = {"sql": sql, "plan": _plan_tree(plan), "rows": n, "query_ms": round(query_ms, 1),
-               "snapshot_ms": round(snap_ms, 1), "statements": len(seen)}
-        last = getattr(reports, "_LAST_REPORT", "")
-        if "{ids}" in last:
-            ids = [r[0] for r in conn.raw.execute("SELECT id FROM assignment ORDER BY id LIMIT 500")]
-            lsql = last.format(ids=",".join("?" * len(ids)))
-            lplan = conn.raw.execute(f"EXPLAIN QUERY PLAN {lsql}", (*ids, as_of)).fetchall()
-            t0 = time.perf_counter()
-            conn.raw.execute(lsql, (*ids, as_of)).fetchall()
-            last_ms = round((time.perf_counter() - t0) * 1000, 1)
-            if "r.reverses_id IS NULL" in lsql:  # the same query with the index on reverses_id ruled out
-                alt = lsql.replace("r.reverses_id IS NULL", "+r.reverses_id IS NULL")
-                aplan = conn.raw.execute(f"EXPLAIN QUERY PLAN {alt}", (*ids, as_of)).fetchall()
-                t1 = time.perf_counter()
-                conn.raw.execute(alt, (*ids, as_of)).fetchall()
-                out |= {"last_report_alt_plan": _plan_tree(aplan),
-                        "last_report_alt_ms_500": round((time.perf_counter() - t1) * 1000, 1)}
-            out |= {"last_report_sql": last, "last_report_plan": _plan_tree(lplan),
-                    "last_report_ms_500": last_ms,
-                    "last_report_runs": sum("max(r.reported_on)" in s for s in seen)}
-        return out
-    finally:
-        conn.close()
+        return explain.explain(url, date.fromisoformat(as_of), explain.SCREEN, 3)
+    except Exception as exc:  # an older revision without these functions
+        return {"error": f"{type(exc).__name__}: {exc}"}
 
 
 def _plan_tree(rows: list[tuple]) -> list[str]:
@@ -741,6 +708,31 @@ def targets(data: dict) -> list[tuple[str, str, str]]:
     return out
 
 
+def query_plan_section(qp: dict) -> list[str]:
+    """The statements of `overdue`, `status --summary` and `weekly` with the plans of those taking
+    2 ms or more (benchmarks/explain.py gives every plan)."""
+    engine = qp.get("engine", "?")
+    L = [f"## Query plans: {qp.get('dataset', '?')} on {'PostgreSQL' if engine == 'postgresql' else 'SQLite'}", ""]
+    if "error" in qp:
+        return [*L, f"Not captured: {qp['error']}", ""]
+    L += [f"Captured by `benchmarks/explain.py` from real calls of the library functions the commands call (one "
+          f"screenful of {qp['limit']} rows, as of {qp['as_of']}); each statement re-run alone 3 times, median, every "
+          f"row fetched into Python. " + ("Plans are `EXPLAIN (ANALYZE, BUFFERS)`." if engine == "postgresql"
+                                           else "Plans are `EXPLAIN QUERY PLAN`."), "",
+          "| report | in-process | statements |", "|---|---:|---:|"]
+    L += [f"| `{r['report']}` | {fmt_ms(r['ms'])} | {r['statements']} |" for r in qp["reports"]]
+    L += ["", "| # | report | ms | rows | statement |", "|---:|---|---:|---:|---|"]
+    for i, st in enumerate(qp["statements"], 1):
+        L.append(f"| {i} | `{st['report']}` | {st['ms']} | {st['rows']:,} | `{' '.join(st['sql'].split())[:70]}…` |")
+    L.append("")
+    for i, st in enumerate(qp["statements"], 1):
+        if st["ms"] < 2:
+            continue
+        L += [f"### {i}. `{st['report']}`: {st['ms']} ms, {st['rows']:,} rows", "", "```sql", st["sql"].strip(), "```",
+              "", "```", *st.get("plan", []), "```", ""]
+    return L
+
+
 def write_report(data: dict, path: Path) -> None:
     m = data["machine"]
     floor = data["floor"]
@@ -841,25 +833,9 @@ def write_report(data: dict, path: Path) -> None:
     L += ["## Targets", "", "| target | result | by how much |", "|---|---|---|"]
     L += [f"| {a} | **{r}** | {d} |" for a, r, d in targets(data)]
     L.append("")
-    qp = data.get("query_plan")
-    if qp:
-        L += ["## Query plans", "",
-              f"The main snapshot query of `tasklist/reports.py` `snapshot()` (the one built with `_LATEST`), captured "
-              f"from a real call of `snapshot(conn, as_of)` (every item, as `status` and `list` use it) with a trace "
-              f"callback, on the {qp['dataset']} database (as-of {data['as_of']}; the trace shows the values inlined). "
-              f"In-process: the query alone returns {qp.get('rows', 0):,} rows in "
-              f"{fmt_ms(qp.get('query_ms', float('nan')))}; the whole `snapshot()` takes "
-              f"{fmt_ms(qp.get('snapshot_ms', float('nan')))}.", "", "```sql", qp.get("sql", ""), "```", "",
-              "`EXPLAIN QUERY PLAN`:", "", "```", *qp.get("plan", [qp.get("error", "")]), "```", ""]
-        if "last_report_sql" in qp:
-            L += [f"The last real report (`_LAST_REPORT`) is a separate query in this version, run in chunks only for "
-                  f"assignments whose update in force is an undo: {qp['last_report_runs']} times in this snapshot. Its "
-                  f"plan, for a chunk of 500 assignment ids ({fmt_ms(qp['last_report_ms_500'])}):", "", "```sql",
-                  qp["last_report_sql"], "```", "", "```", *qp["last_report_plan"], "```", ""]
-            if "last_report_alt_plan" in qp:
-                L += [f"With `+r.reverses_id IS NULL` (the unary plus keeps SQLite from using `ix_update_reverses` for a "
-                      f"condition nearly every row meets; the database has no ANALYZE statistics) the same chunk takes "
-                      f"{fmt_ms(qp['last_report_alt_ms_500'])}:", "", "```", *qp["last_report_alt_plan"], "```", ""]
+    for qp in (data.get("query_plan"), *(d["postgres"].get("query_plan") for d in data["datasets"] if "postgres" in d)):
+        if qp:
+            L += query_plan_section(qp)
     lp = data.get("load_phases")
     if lp:
         L += [f"## Where `load` spends its time ({lp['dataset']})", "",
@@ -942,7 +918,7 @@ def main(argv: list[str] | None = None) -> int:
     if big and not args.no_analysis:
         db = args.workdir / f"{big}.db"
         print(f"\nanalysis on {big} (untimed) ...", file=sys.stderr, flush=True)
-        data["query_plan"] = {"dataset": big, **snapshot_query_plan(db, args.as_of)}
+        data["query_plan"] = {"dataset": big, **query_plans(f"sqlite:///{db}", args.as_of)}
         data["profile"] = {"dataset": big, **profiles(db, args.as_of, python, base_env())}
         data["load_phases"] = {"dataset": big, **load_phases(args.workdir / big, args.workdir, python)}
     args.out.parent.mkdir(parents=True, exist_ok=True)
