@@ -110,10 +110,12 @@ def _help_option(original: Any) -> Any:
 
 # --- usage errors --------------------------------------------------------------------------
 
-_INTEGER = re.compile(r"^'(.*)' is not a valid integer\.?$", re.S)
-_EXTRA = re.compile(r"^Got unexpected extra arguments? \((.*)\)\.?$", re.S)
-_NEEDS_VALUE = re.compile(r"^Option '(.*)' requires an argument\.?$", re.S)
-_CHOICE = re.compile(r"^'(.*)' is not one of (.*)\.$", re.S)
+# click's English usage errors, as patterns (not compiled at import: a command that runs never needs
+# them; re compiles and caches each on its first use)
+_INTEGER = r"(?s)^'(.*)' is not a valid integer\.?$"
+_EXTRA = r"(?s)^Got unexpected extra arguments? \((.*)\)\.?$"
+_NEEDS_VALUE = r"(?s)^Option '(.*)' requires an argument\.?$"
+_CHOICE = r"(?s)^'(.*)' is not one of (.*)\.$"
 
 
 def _param_name(exc: click.ClickException) -> str:
@@ -141,16 +143,16 @@ def usage_message(exc: click.ClickException) -> str:
             else "usage.missing_option"
         return t(kind, name=_param_name(exc))
     if isinstance(exc, click.BadParameter):
-        if m := _INTEGER.match(message):
+        if m := re.match(_INTEGER, message):
             why = t("usage.not_integer", value=m[1])
-        elif m := _CHOICE.match(message):
+        elif m := re.match(_CHOICE, message):
             why = t("usage.not_choice", value=m[1], choices=m[2])
         else:
             why = message.rstrip(".")
         return t("usage.bad_value", name=_param_name(exc), why=why)
-    if m := _EXTRA.match(message):
+    if m := re.match(_EXTRA, message):
         return t("usage.extra", args=m[1])
-    if m := _NEEDS_VALUE.match(message):
+    if m := re.match(_NEEDS_VALUE, message):
         return t("usage.needs_value", name=m[1])
     return message.replace("\n", " ")
 
@@ -222,7 +224,8 @@ def _cjk(ch: str) -> bool:
     return unicodedata.east_asian_width(ch) in "WF"
 
 
-_EXTRA_HELP = re.compile(r"\[(required|default: ([^\]]*)|env var: ([^\];]*)(?:; default: ([^\]]*))?)\]")
+#: click's extra help in English (compiled on first use: only --help shows it)
+_EXTRA_HELP = r"\[(required|default: ([^\]]*)|env var: ([^\];]*)(?:; default: ([^\]]*))?)\]"
 
 
 def _extra(found: re.Match[str]) -> str:
@@ -264,7 +267,7 @@ class Formatter(click.HelpFormatter):
         rows = list(rows)
         first = min(max((_width(r[0]) for r in rows), default=0), col_max)
         for term, definition in rows:
-            definition = _EXTRA_HELP.sub(_extra, definition)
+            definition = re.sub(_EXTRA_HELP, _extra, definition)
             self.write(f"{'':>{self.current_indent}}{term}")
             if not definition:
                 self.write("\n")
