@@ -36,3 +36,47 @@ def test_no_heavy_import_on_the_hot_paths(cli, engine, args):
     cli("list")  # the database exists and is at the head revision
     heavy = HEAVY | ({"psycopg"} if engine == "sqlite" else set())
     assert imported(*args) & heavy == set()
+
+
+
+BUILT = (
+    "import atexit, sys, typer.main\n"
+    "built = []\n"
+    "def counted(callback, _real=typer.main.get_params_from_function):\n"
+    "    params = _real(callback)\n"
+    "    if params:\n"
+    "        built.append(callback.__name__)\n"
+    "    return params\n"
+    "typer.main.get_params_from_function = counted\n"
+    "atexit.register(lambda: sys.stderr.write('BUILT ' + ' '.join(built) + '\\n'))\n"
+    "how, sys.argv = sys.argv[1], ['tasklist'] + sys.argv[2:]\n"
+    "import tasklist.cli\n"
+    "tasklist.cli.main() if how == 'main' else tasklist.cli.app()\n"
+)
+
+
+def run(how: str, *args: str) -> tuple[int, str, str, list[str]]:
+    """(exit code, stdout, stderr, the functions whose parameters typer read) of ``tasklist ARGS``
+    run through ``main`` (how="main") or through the whole tree (how="app")."""
+    done = subprocess.run([sys.executable, "-c", BUILT, how, *args], capture_output=True, text=True,
+                          env={**os.environ, "COLUMNS": "80"})
+    *stderr, built = done.stderr.splitlines(keepends=True)
+    assert built.startswith("BUILT "), done.stderr
+    return done.returncode, done.stdout, "".join(stderr), built.split()[1:]
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--lang", "en", "--help"], [], ["--lang", "en"], ["--version"],
+                                  ["--db", "x.db"], ["--bogus"], ["--lang", "fr"]])
+def test_the_root_alone_builds_no_commands_parameters_and_says_the_same(args):
+    """With no command on the line, `main` builds each command's name and help, not its options
+    (most of `tasklist --help`'s time); what it prints is what the whole tree prints."""
+    *said, built = run("main", *args)
+    *whole, built_whole = run("app", *args)
+    assert said == whole
+    assert set(built) == {"_root", "_version"}  # the root's own options (and --version's callback), no command's
+    assert len(set(built_whole)) > 20
+
+
+def test_a_command_builds_its_own_group_only():
+    code, _, _, built = run("main", "status", "--help")
+    assert code == 0 and set(built) == {"_root", "_version", "status", "overdue"}

@@ -1,6 +1,6 @@
 """The command line: wiring only. Each command group lives in its own module."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -99,10 +99,41 @@ def __getattr__(name: str):  # type: ignore[no-untyped-def]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def _outline(app: typer.Typer) -> typer.Typer:
+    """A copy of ``app`` whose commands (and groups' callbacks) take no parameters: the same names,
+    help and flags, for the root's own help, which shows nothing of a command but its name and first
+    line. Building every command's parameters is most of `tasklist --help`'s time."""
+    from copy import copy
+
+    def bare(info: Any) -> Any:
+        info = copy(info)
+        callback = info.callback
+        if callable(callback):
+            def outline() -> None:
+                raise RuntimeError("an outline of the command tree is never run")  # pragma: no cover
+
+            outline.__name__, outline.__doc__ = callback.__name__, callback.__doc__  # its name and help, not its signature
+            info.callback = outline
+        return info
+
+    copied = copy(app)
+    copied.registered_commands = [bare(c) for c in app.registered_commands]
+    copied.registered_groups = [copy(g) for g in app.registered_groups]
+    for group in copied.registered_groups:
+        if group.typer_instance is not None:
+            group.typer_instance = _outline(group.typer_instance)
+    if app is not _app and app.registered_callback is not None:
+        copied.registered_callback = bare(app.registered_callback)
+    return copied
+
+
 def main(prog_name: str | None = None) -> None:
     import sys
 
-    command = _invoked(sys.argv[1:])
+    argv = sys.argv[1:]
+    command = _invoked(argv)
     wanted = [g for g in _GROUPS if command in g[2]]
-    _register(wanted if command is not None and wanted else _GROUPS)
-    _app(prog_name=prog_name)
+    app = _register(wanted if command is not None and wanted else _GROUPS)
+    if command is None and "--" not in argv:  # no command on the line: the root's help, usage error or version
+        app = _outline(app)
+    app(prog_name=prog_name)
