@@ -40,9 +40,10 @@ REFUSED = re.compile(f"[{_CHARS}]|\r(?!\n)")
 #: but with every character beyond U+FFFF in one range instead of the 32 noncharacters there, which
 #: :func:`_json_escape_found` then picks out. The regex engine looks a character of the BMP up in a
 #: table, then tries each item beyond it in turn: one range instead of 32 makes a long listing's scan
-#: several times faster (35 MB of history --json: 1.8 s -> 0.23 s)
-_RAW_IN_JSON_OR_ASTRAL = re.compile(
-    "[" + _CHARS.replace(_NONCHARACTERS, "\ufdd0-\ufdef\ufffe\uffff") + "\U00010000-\U0010ffff]")
+#: several times faster (35 MB of history --json: 1.8 s -> 0.23 s). Compiled on the first JSON output
+#: (:func:`json_safe`), not at import: compiling it costs about 1 ms, and most commands print no JSON
+_RAW_IN_JSON_OR_ASTRAL = "[" + _CHARS.replace(_NONCHARACTERS, "\ufdd0-\ufdef\ufffe\uffff") + "\U00010000-\U0010ffff]"
+_raw_in_json_or_astral: re.Pattern[str] | None = None
 
 _NAMES = {
     "\x00": "NUL", "\x07": "bell", "\x08": "backspace", "\x0b": "vertical tab, Word's manual line break",
@@ -147,4 +148,7 @@ def _json_escape_found(found: re.Match[str]) -> str:
 def json_safe(dumped: str) -> str:
     """JSON text (``json.dumps(..., ensure_ascii=False)``) with every refused character still raw in
     it written as a ``\\uXXXX`` escape: the same JSON value, and nothing a terminal would act on."""
-    return _RAW_IN_JSON_OR_ASTRAL.sub(_json_escape_found, dumped)
+    global _raw_in_json_or_astral
+    if _raw_in_json_or_astral is None:
+        _raw_in_json_or_astral = re.compile(_RAW_IN_JSON_OR_ASTRAL)
+    return _raw_in_json_or_astral.sub(_json_escape_found, dumped)
