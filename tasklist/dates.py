@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar
 import re
 from datetime import date, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import cache
 
 from .errors import InvalidDate
 
@@ -14,19 +14,28 @@ DEFAULT_TIMEZONE = "Asia/Shanghai"
 _CN_DATE = re.compile(r"^\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?\s*$")
 _ISO_DATE = re.compile(r"^\s*(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\s*$")
 
-# Due texts as the annexes write them. A year alone means the end of that year.
-_DUE_YEAR = re.compile(r"^(\d{4})年(?:前|底|底前|内|末)?$")
-_DUE_MONTH = re.compile(r"^(\d{4})年(\d{1,2})月(?:前|底|末)?$")
-_DUE_DAY = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日(?:前)?$")
+
+
+@cache
+def _due_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """Due texts as the annexes write them (a year alone means the end of that year): year, month,
+    day. Compiled when a registry is read, not by every command that imports this module."""
+    return (re.compile(r"^(\d{4})年(?:前|底|底前|内|末)?$"), re.compile(r"^(\d{4})年(\d{1,2})月(?:前|底|末)?$"),
+            re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日(?:前)?$"))
+
 ONGOING_TEXTS = ("持续推进", "持續推進", "长期坚持", "持续", "长期", "ongoing")
 
 
 def today(timezone: str = DEFAULT_TIMEZONE) -> date:
     """The calendar date now in ``timezone`` (the plan's, not the machine's)."""
+    from zoneinfo import ZoneInfo  # here, not at the top: a report run with --as-of never needs it
+
     return datetime.now(ZoneInfo(timezone)).date()
 
 
 def valid_timezone(name: str) -> bool:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -68,14 +77,15 @@ def due_from_text(due_text: str) -> tuple[bool, date | None]:
     text = due_text.strip().replace(" ", "")
     if text in ONGOING_TEXTS:
         return True, None
-    if m := _DUE_YEAR.match(text):
+    due_year, due_month, due_day = _due_patterns()
+    if m := due_year.match(text):
         return True, date(int(m[1]), 12, 31)
-    if m := _DUE_MONTH.match(text):
+    if m := due_month.match(text):
         year, month = int(m[1]), int(m[2])
         if 1 <= month <= 12:
             return True, date(year, month, calendar.monthrange(year, month)[1])
         return False, None
-    if m := _DUE_DAY.match(text):
+    if m := due_day.match(text):
         try:
             return True, date(int(m[1]), int(m[2]), int(m[3]))
         except ValueError:
