@@ -89,3 +89,8 @@ def test_a_report_on_a_given_date_loads_no_time_zones(cli, args):
     cli("list")
     assert "zoneinfo" not in imported(*args)
     assert "zoneinfo" in imported(*args[:-2])  # and without --as-of it does: this test can fail
+
+
+def test_the_roots_help_loads_no_openssl():
+    """hashlib loads OpenSSL: ~3 % of `tasklist --help`, which only lists the commands."""
+    assert not {"hashlib", "_hashlib"} & imported("--help")

@@ -1,7 +1,6 @@
 """Completion verified before a part is closed (审核销号): the office's queue of claims, its verdicts,
 and the evidence agencies submit."""
 
-import hashlib
 from typing import Annotated
 
 import typer
@@ -97,6 +96,8 @@ def evidence_get(
     force: Annotated[bool, typer.Option("--force", help="Replace a file that already exists (never the database).")] = False,
 ) -> None:
     """Write back out, byte for byte, the evidence submitted with an agency's completion claims on an item."""
+    import hashlib  # here, not at the top: loading OpenSSL's hashes is ~3 % of `tasklist --help`
+
     from ..errors import BadInput
     from ..output.files import directory, distinct_names, inside, make_directory, write_atomic
     from ..reports.claims import part_evidence
