@@ -441,10 +441,19 @@ def _construct(node: Any) -> Any:
     every call: a loader made per call (a reader, a scanner, a parser) costs 20 us, and while the
     registry is read (garbage collection off) each stayed in memory with the node it had seen."""
     global _CONSTRUCTOR
+    from yaml.events import ScalarEvent
+    from yaml.nodes import ScalarNode
+
     if _CONSTRUCTOR is None:
         from yaml.constructor import SafeConstructor
 
         _CONSTRUCTOR = SafeConstructor()
+    value = node.value
+    if node.tag == "tag:yaml.org,2002:int" and value.isascii() and value.isdigit() and value[0] != "0":
+        return int(value)  # a plain whole number (a seq), as YAML's int constructor reads it
+    if isinstance(node, ScalarEvent):  # a scalar's event stands in for its node (registry.stream)
+        event: Any = node
+        node = ScalarNode(event.tag, event.value, event.start_mark, event.end_mark, style=event.style)
     try:
         return _CONSTRUCTOR.construct_object(node, deep=True)
     finally:  # what construct_document resets after each document

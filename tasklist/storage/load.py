@@ -243,25 +243,24 @@ def _apply_items(conn: Connection, reg: Registry, ids: dict[str, int], report: L
         have = assignments.get(item_id, {})
         for position, (agency_id, role, via) in enumerate(_expand(kinds, spec.agencies, ids)):
             old = have.pop(agency_id, None)
-            label = f"{spec.code}/{names[agency_id]}"
             if old is None:
                 new_assignments.append((item_id, agency_id, role, position, via))
                 if row is not None:
-                    report.assignments_added.append(label)
+                    report.assignments_added.append(f"{spec.code}/{names[agency_id]}")
             elif (old[3], old[4], old[5], old[6]) != (role, position, via, 0):
                 conn.execute(
                     "UPDATE assignment SET role=?, position=?, via_group_id=?, archived=0 WHERE id=?",
                     (role, position, via, old[2]),
                 )
                 if (old[3], old[6]) != (role, 0):
-                    report.assignments_changed.append(label)
+                    report.assignments_changed.append(f"{spec.code}/{names[agency_id]}")
         for agency_id, old in have.items():
             if not old[6] and (spec.code, names.get(agency_id)) in by_office:
                 report.assignments_kept.append(f"{spec.code}/{names[agency_id]}")
             elif not old[6]:
                 conn.execute("UPDATE assignment SET archived = 1 WHERE id = ?", (old[2],))
                 report.assignments_archived.append(f"{spec.code}/{names.get(agency_id, agency_id)}")
-        if progress is not None:
+        if progress is not None and ((n + 1) % 256 == 0 or n + 1 == len(reg.items)):  # a bar's update costs 10 us
             progress(n + 1, len(reg.items))
     conn.executemany(
         "INSERT INTO assignment (item_id, agency_id, role, position, via_group_id, archived) VALUES (?,?,?,?,?,0)",
