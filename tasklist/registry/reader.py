@@ -300,6 +300,7 @@ class _Reader:
             self.add(node, fieldname, _m("not_mapping", kind=_kind(node)))
             return None
         renamed = renamed or {}
+        allowed = required | optional
         out: dict[str, Any] = {}
         keys: dict[str, Any] = {}
         for key, value in node.value:
@@ -314,7 +315,7 @@ class _Reader:
                 new, why = renamed[key.value]
                 self.warn_once(key.value, key, f"{fieldname}.{key.value}",
                                _m("field_deprecated", old=key.value, why=t(why), new=new))
-            elif key.value not in required | optional:
+            elif key.value not in allowed:
                 hint = difflib.get_close_matches(key.value, sorted(required | optional), n=1)
                 known = ", ".join(sorted(required | optional))  # the YAML keys, as the file writes them
                 self.add(key, f"{fieldname}.{key.value}",
