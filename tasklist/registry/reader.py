@@ -219,9 +219,8 @@ class _Reader:
     def where(self, node: Any) -> Where:
         return Where(self.shown, node.start_mark.line + 1, node.start_mark.column + 1)
 
-    def compose(self) -> Any:
-        import yaml
-
+    def read_text(self) -> str | None:
+        """The file's text (its digest noted), or None after recording why it cannot be read."""
         try:
             raw = self.path.read_bytes()
             self.digest = hashlib.sha256(raw).hexdigest()
@@ -239,6 +238,14 @@ class _Reader:
             )
             return None
         self.source = text
+        return text
+
+    def compose(self) -> Any:
+        import yaml
+
+        text = self.read_text()
+        if text is None:
+            return None
         # libyaml's parser when present: same nodes and positions, ~10x faster on a big registry
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         try:
@@ -293,6 +300,7 @@ class _Reader:
             self.add(node, fieldname, _m("not_mapping", kind=_kind(node)))
             return None
         renamed = renamed or {}
+        allowed = required | optional
         out: dict[str, Any] = {}
         keys: dict[str, Any] = {}
         for key, value in node.value:
@@ -307,7 +315,7 @@ class _Reader:
                 new, why = renamed[key.value]
                 self.warn_once(key.value, key, f"{fieldname}.{key.value}",
                                _m("field_deprecated", old=key.value, why=t(why), new=new))
-            elif key.value not in required | optional:
+            elif key.value not in allowed:
                 hint = difflib.get_close_matches(key.value, sorted(required | optional), n=1)
                 known = ", ".join(sorted(required | optional))  # the YAML keys, as the file writes them
                 self.add(key, f"{fieldname}.{key.value}",
@@ -426,10 +434,34 @@ def _yaml_words(text: str) -> str:
     return _m(key) if key else text
 
 
-def _construct(node: Any) -> Any:
-    import yaml
+_CONSTRUCTOR: Any = None
 
-    return yaml.SafeLoader("").construct_object(node, deep=True)
+
+def _construct(node: Any) -> Any:
+    """The Python value of a scalar node, as YAML's safe loader makes it. One constructor serves
+    every call: a loader made per call (a reader, a scanner, a parser) costs 20 us, and while the
+    registry is read (garbage collection off) each stayed in memory with the node it had seen."""
+    global _CONSTRUCTOR
+    from yaml.events import ScalarEvent
+    from yaml.nodes import ScalarNode
+
+    if _CONSTRUCTOR is None:
+        from yaml.constructor import SafeConstructor
+
+        _CONSTRUCTOR = SafeConstructor()
+    value = node.value
+    if node.tag == "tag:yaml.org,2002:int" and value.isascii() and value.isdigit() and value[0] != "0":
+        return int(value)  # a plain whole number (a seq), as YAML's int constructor reads it
+    if isinstance(node, ScalarEvent):  # a scalar's event stands in for its node (registry.stream)
+        event: Any = node
+        node = ScalarNode(event.tag, event.value, event.start_mark, event.end_mark, style=event.style)
+    try:
+        return _CONSTRUCTOR.construct_object(node, deep=True)
+    finally:  # what construct_document resets after each document
+        _CONSTRUCTOR.constructed_objects = {}
+        _CONSTRUCTOR.recursive_objects = {}
+        _CONSTRUCTOR.state_generators = []
+        _CONSTRUCTOR.deep_construct = False
 
 
 # --------------------------------------------------------------------------- reading a registry
@@ -474,10 +506,15 @@ def read_registry(paths: Iterable[str | Path] | None = None) -> Registry:
     # with it, 7 s without).
     import gc
 
+    from .stream import NotStreamable, read_streamed
+
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _read_registry(paths)
+        try:  # a big registry an entry at a time (its whole YAML tree took over 1 GB); else whole
+            return read_streamed(paths)
+        except NotStreamable:
+            return _read_registry(paths)
     finally:
         if enabled:
             gc.enable()
@@ -521,12 +558,20 @@ def _read_registry(paths: Iterable[str | Path] | None) -> Registry:
     # Tasks before outcomes whatever the order of the files; within a kind, by number.
     item_nodes.sort(key=lambda entry: list(ITEM_LISTS).index(entry[1]))
     items = _read_items(item_nodes, agencies, problems)
+    return _complete(files, readers, problems, warnings, plan, agencies, items, target_nodes, bool(agency_nodes))
+
+
+def _complete(files: list[Path], readers: list[_Reader], problems: list[Problem], warnings: list[Problem],
+              plan: PlanSpec | None, agencies: list[AgencySpec], items: list[ItemSpec],
+              target_nodes: list[tuple[_Reader, Any]], any_agencies: bool) -> Registry:
+    """The registry from its items (as read: tasks lists, then outcomes lists), once its targets are
+    read too; or RegistryError with every problem found."""
     kinds = [kind for kind, _ in ITEM_LISTS.values()]
     items.sort(key=lambda i: (kinds.index(i.kind), i.no))
     for position, item in enumerate(items):
         item.position = position
     targets = _read_targets(target_nodes, agencies, problems) if target_nodes else []
-    if not agency_nodes and files and not any(p.field in ("yaml", "file") for p in problems):
+    if not any_agencies and files and not any(p.field in ("yaml", "file") for p in problems):
         problems.append(Problem(_shown(files[0]), 0, 0, "agencies", _m("no_agencies")))
     if problems or plan is None:
         raise RegistryError(problems)
@@ -743,52 +788,65 @@ def _unknown_agency(name: str, owner: dict[str, str]) -> str:
 
 
 def _read_items(nodes: list[tuple[_Reader, str, Any]], agencies: list[AgencySpec], problems: list[Problem]) -> list[ItemSpec]:
-    owner: dict[str, str] = {}
-    for agency in agencies:
-        owner[agency.name] = agency.name
-        for alias in agency.aliases:
-            owner.setdefault(alias, agency.name)
-    items: list[ItemSpec] = []
-    codes: dict[str, Where] = {}
-    numbers: dict[tuple[str, int], Where] = {}
+    state = _Items(agencies)
     for reader, key, node in nodes:
-        kind, group_field = ITEM_LISTS[key]
         if not node.tag.endswith(":seq"):
             reader.add(node, key, _m("not_list", kind=_kind(node)))
             continue
         for index, entry in enumerate(node.value):
-            label = f"{key}[{_peek_id(entry) or index}]"
-            required = {"id", "seq", "title", "agencies", "due", "due_text"}
-            fields = reader.mapping(entry, label, required, {group_field, "content", "assigned"}, RENAMED_ITEM_FIELDS)
-            if fields is None:
-                continue
-            code = entry_id(reader, fields, label, codes)
-            if code is not None:
-                label = f"{key}[{code}]"
-            no = _item_seq(reader, fields, label, code, key, kind, numbers)
-            title = reader.text(fields["title"], f"{label}.title", max_len=1000) if "title" in fields else None
-            group = reader.text(fields[group_field], f"{label}.{group_field}", nullable=True) if group_field in fields else None
-            content = reader.text(fields["content"], f"{label}.content", nullable=True) if "content" in fields else None
-            for name, value in (("title", title), (group_field, group), ("content", content)):
-                if value is not None:
-                    reader.punctuation(fields[name], f"{label}.{name}", value)
-            assigned = _item_assigned(reader, fields.get("assigned"), f"{label}.assigned")
-            names = _item_agencies(reader, fields.get("agencies"), f"{label}.agencies", owner, assigned)
-            due_ok, due = reader.day(fields["due"], f"{label}.due", nullable=True) if "due" in fields else (False, None)
-            due_text = reader.text(fields["due_text"], f"{label}.due_text", max_len=100) if "due_text" in fields else None
-            if due_ok and due_text is not None:
-                understood, meant = due_from_text(due_text)
-                if understood and meant != due:
-                    said = meant.isoformat() if meant else _m("due_ongoing")
-                    got = due.isoformat() if due else "null"
-                    reader.add(fields["due"], f"{label}.due", _m("due_contradicts", got=got, text=due_text, meant=said))
-                    due_ok = False
-            if (code is None or no is None or title is None or names is None or due_text is None or not due_ok
-                    or assigned is None):
-                continue
-            items.append(ItemSpec(code, kind, no, group, title, content, names, due, due_text, len(items), reader.where(entry),
-                                  assigned))
-    return items
+            state.read(reader, key, index, entry)
+    return state.items
+
+
+class _Items:
+    """The items read so far (in the order they are read: tasks lists, then outcomes lists), and
+    what checking the next one needs: the agencies' names, the ids and numbers already taken."""
+
+    def __init__(self, agencies: list[AgencySpec]) -> None:
+        self.owner: dict[str, str] = {}
+        for agency in agencies:
+            self.owner[agency.name] = agency.name
+            for alias in agency.aliases:
+                self.owner.setdefault(alias, agency.name)
+        self.items: list[ItemSpec] = []
+        self.codes: dict[str, Where] = {}
+        self.numbers: dict[tuple[str, int], Where] = {}
+
+    def read(self, reader: _Reader, key: str, index: int, entry: Any) -> None:
+        """Check one entry of a ``tasks:``/``outcomes:`` list; a valid one is added to ``items``."""
+        kind, group_field = ITEM_LISTS[key]
+        owner, items, codes, numbers = self.owner, self.items, self.codes, self.numbers
+        label = f"{key}[{_peek_id(entry) or index}]"
+        required = {"id", "seq", "title", "agencies", "due", "due_text"}
+        fields = reader.mapping(entry, label, required, {group_field, "content", "assigned"}, RENAMED_ITEM_FIELDS)
+        if fields is None:
+            return
+        code = entry_id(reader, fields, label, codes)
+        if code is not None:
+            label = f"{key}[{code}]"
+        no = _item_seq(reader, fields, label, code, key, kind, numbers)
+        title = reader.text(fields["title"], f"{label}.title", max_len=1000) if "title" in fields else None
+        group = reader.text(fields[group_field], f"{label}.{group_field}", nullable=True) if group_field in fields else None
+        content = reader.text(fields["content"], f"{label}.content", nullable=True) if "content" in fields else None
+        for name, value in (("title", title), (group_field, group), ("content", content)):
+            if value is not None:
+                reader.punctuation(fields[name], f"{label}.{name}", value)
+        assigned = _item_assigned(reader, fields.get("assigned"), f"{label}.assigned")
+        names = _item_agencies(reader, fields.get("agencies"), f"{label}.agencies", owner, assigned)
+        due_ok, due = reader.day(fields["due"], f"{label}.due", nullable=True) if "due" in fields else (False, None)
+        due_text = reader.text(fields["due_text"], f"{label}.due_text", max_len=100) if "due_text" in fields else None
+        if due_ok and due_text is not None:
+            understood, meant = due_from_text(due_text)
+            if understood and meant != due:
+                said = meant.isoformat() if meant else _m("due_ongoing")
+                got = due.isoformat() if due else "null"
+                reader.add(fields["due"], f"{label}.due", _m("due_contradicts", got=got, text=due_text, meant=said))
+                due_ok = False
+        if (code is None or no is None or title is None or names is None or due_text is None or not due_ok
+                or assigned is None):
+            return
+        items.append(ItemSpec(code, kind, no, group, title, content, names, due, due_text, len(items), reader.where(entry),
+                              assigned))
 
 
 def _item_seq(reader: _Reader, fields: dict[str, Any], label: str, code: str | None, key: str, kind: str,

@@ -179,10 +179,10 @@ def _apply_agencies(conn: Connection, reg: Registry, report: LoadReport) -> dict
     return ids
 
 
-def _expand(reg: Registry, names: list[str], ids: dict[str, int]) -> list[tuple[int, str, int | None]]:
+def _expand(kinds: dict[str, Any], names: list[str], ids: dict[str, int]) -> list[tuple[int, str, int | None]]:
     """(agency id, role, via group id) per assignment: a group with members gives one per member.
-    The first agency listed leads; when that is a group, each of its members leads its own part."""
-    kinds = {a.name: a for a in reg.agencies}
+    The first agency listed leads; when that is a group, each of its members leads its own part.
+    ``kinds``: the registry's agencies by name (built once per load, not once per item)."""
     out: list[tuple[int, str, int | None]] = []
     seen: set[int] = set()
     for position, name in enumerate(names):
@@ -211,16 +211,19 @@ def _apply_items(conn: Connection, reg: Registry, ids: dict[str, int], report: L
         (plan_id,),
     ):
         assignments.setdefault(r[0], {})[r[1]] = r
+    kinds = {a.name: a for a in reg.agencies}
+    # New items go in with one executemany (a first load is all new items: one INSERT each took
+    # longer than the rest of the load), in registry order, so they get the ids they always got.
+    added = [(plan_id, spec.code, *_item_values(spec)) for spec in reg.items if spec.code not in existing]
+    conn.executemany(
+        f"INSERT INTO item (plan_id, code, {', '.join(cols)}, archived) VALUES (?,?,?,?,?,?,?,?,?,?,0)", added)
+    new_ids = dict(conn.all("SELECT code, id FROM item WHERE plan_id = ?", (plan_id,))) if added else {}
     new_assignments: list[tuple] = []
     for n, spec in enumerate(reg.items):
-        values = (spec.kind, spec.no, spec.group, spec.title, spec.content,
-                  spec.due.isoformat() if spec.due else None, spec.due_text, spec.position)
+        values = _item_values(spec)
         row = existing.pop(spec.code, None)
         if row is None:
-            item_id = conn.insert(
-                f"INSERT INTO item (plan_id, code, {', '.join(cols)}, archived) VALUES (?,?,?,?,?,?,?,?,?,?,0)",
-                (plan_id, spec.code, *values),
-            )
+            item_id = new_ids[spec.code]
             report.items_added.append(spec.code)
         else:
             item_id = row[1]
@@ -238,27 +241,26 @@ def _apply_items(conn: Connection, reg: Registry, ids: dict[str, int], report: L
                     (*values, item_id),
                 )
         have = assignments.get(item_id, {})
-        for position, (agency_id, role, via) in enumerate(_expand(reg, spec.agencies, ids)):
+        for position, (agency_id, role, via) in enumerate(_expand(kinds, spec.agencies, ids)):
             old = have.pop(agency_id, None)
-            label = f"{spec.code}/{names[agency_id]}"
             if old is None:
                 new_assignments.append((item_id, agency_id, role, position, via))
                 if row is not None:
-                    report.assignments_added.append(label)
+                    report.assignments_added.append(f"{spec.code}/{names[agency_id]}")
             elif (old[3], old[4], old[5], old[6]) != (role, position, via, 0):
                 conn.execute(
                     "UPDATE assignment SET role=?, position=?, via_group_id=?, archived=0 WHERE id=?",
                     (role, position, via, old[2]),
                 )
                 if (old[3], old[6]) != (role, 0):
-                    report.assignments_changed.append(label)
+                    report.assignments_changed.append(f"{spec.code}/{names[agency_id]}")
         for agency_id, old in have.items():
             if not old[6] and (spec.code, names.get(agency_id)) in by_office:
                 report.assignments_kept.append(f"{spec.code}/{names[agency_id]}")
             elif not old[6]:
                 conn.execute("UPDATE assignment SET archived = 1 WHERE id = ?", (old[2],))
                 report.assignments_archived.append(f"{spec.code}/{names.get(agency_id, agency_id)}")
-        if progress is not None:
+        if progress is not None and ((n + 1) % 256 == 0 or n + 1 == len(reg.items)):  # a bar's update costs 10 us
             progress(n + 1, len(reg.items))
     conn.executemany(
         "INSERT INTO assignment (item_id, agency_id, role, position, via_group_id, archived) VALUES (?,?,?,?,?,0)",
@@ -268,6 +270,12 @@ def _apply_items(conn: Connection, reg: Registry, ids: dict[str, int], report: L
         if not row[2]:
             conn.execute("UPDATE item SET archived = 1 WHERE id = ?", (row[1],))
             report.items_archived.append(code)
+
+
+def _item_values(spec: Any) -> tuple[Any, ...]:
+    """An item's columns (``_apply_items``' ``cols``) as the registry gives them."""
+    return (spec.kind, spec.no, spec.group, spec.title, spec.content,
+            spec.due.isoformat() if spec.due else None, spec.due_text, spec.position)
 
 
 def _apply_targets(conn: Connection, reg: Registry, ids: dict[str, int], report: LoadReport) -> None:
