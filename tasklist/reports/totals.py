@@ -75,13 +75,15 @@ def _facts(conn: Connection, day: str, agency: AgencyRef | None,
         where += f" AND {rules.SQL_BELONGS_TO}"
     if items is not None:
         where += f" AND {items[0]}"
+    # the whole plan: every assignment's update in force in one pass; a few: one lookup each
+    join = rules.sql_updates_in_force_join if agency is None and items is None else rules.sql_update_in_force_join
     # placeholders in the order they stand in the text: real report, extensions, agency, latest
     sql = (
         "SELECT f.aid, f.agency_id, f.plan_id, f.item_id, f.due, COALESCE(u.status, 'not_started') AS status, "
         f"CASE WHEN u.reverses_id IS NULL THEN u.reported_on ELSE {_REAL_REPORT} END AS last_report "
         f"FROM (SELECT a.id AS aid, a.agency_id, i.plan_id, i.id AS item_id, {due} AS due "
         f"FROM assignment a JOIN item i ON i.id = a.item_id WHERE {where}) f "
-        f"{rules.sql_update_in_force_join(conn.dialect, 'f.aid')}"
+        f"{join(conn.dialect, 'f.aid')}"
     )
     params = ([day] + ([day, day] if has_ext else []) + ([agency.id, agency.id] if agency else [])
               + (list(items[1]) if items else []) + [day])
@@ -177,14 +179,13 @@ def agency_summary(conn: Connection, as_of: date, *, warn_days: int = rules.DEFA
     counts = (f"g.agency_id, COUNT(*), {statuses}, SUM(CASE WHEN {rules.SQL_OVERDUE} THEN 1 ELSE 0 END), "
               f"SUM(CASE WHEN {rules.SQL_DUE_SOON} THEN 1 ELSE 0 END), SUM({stale}), MAX(g.last_report)")
     if conn.dialect == "postgresql":
-        # The facts made first (a materialized CTE), in the order the assignments are read, then
-        # counted per agency: grouped directly, PostgreSQL sorted the assignments by agency ahead
-        # of the latest-update lookups, which then hit the index in random order. 100k: 1.37 s ->
-        # 0.68 s for this statement (benchmarks/README.md, "Query plans"). On SQLite the same form
-        # is slower (0.46 -> 1.10 s): it keeps the plain join.
-        sql = (f"WITH g AS MATERIALIZED ({facts}) SELECT ag.name, s.* FROM (SELECT {counts} FROM g "
+        # Counted per agency first, then joined to the 100 agency names: grouped by the agency row,
+        # PostgreSQL sorted the assignments by agency ahead of the latest-update lookups, which then
+        # hit the index in random order (benchmarks/PLANS.md). No materialized CTE: with every
+        # update in force found in one pass, the CTE only spooled 235k rows to a temp file.
+        sql = (f"SELECT ag.name, s.* FROM (SELECT {counts} FROM ({facts}) g "
                "GROUP BY g.agency_id) s JOIN agency ag ON ag.id = s.agency_id ORDER BY ag.position, ag.id")
-        params = [*fact_params, day, day, soon, *stale_params]
+        params = [day, day, soon, *stale_params, *fact_params]
     else:
         sql = (f"SELECT ag.name, {counts} FROM ({facts}) g JOIN agency ag ON ag.id = g.agency_id "
                "GROUP BY ag.id, ag.name, ag.position ORDER BY ag.position, ag.id")
