@@ -168,6 +168,23 @@ def test_status_updates_are_append_only_on_postgresql_too(pg_server):
                 raw.execute(sql)
 
 
+def test_postgresql_reads_the_update_in_force_from_its_index(pg_server):
+    """Revision 0011 on PostgreSQL: ix_update_latest carries what the reports read of the update in
+    force, and reported_on keeps the finer statistics weekly's period needs."""
+    conn = connect(pg_server.create_database("read_indexes"))
+    try:
+        schema.upgrade(conn)
+        index = conn.value("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_update_latest'")
+        assert index.endswith("(assignment_id, reported_on, recorded_at, id) INCLUDE (status, reverses_id)")
+        assert conn.value("SELECT attstattarget FROM pg_attribute WHERE attrelid = 'status_update'::regclass "
+                          "AND attname = 'reported_on'") == 1000
+        live = {r[0] for r in conn.all("SELECT indexdef FROM pg_indexes WHERE indexname LIKE 'ix_%_live_%'")}
+        assert any("(item_id) WHERE (archived = 0)" in d for d in live)
+        assert any("(plan_id, \"position\", id) WHERE (archived = 0)" in d for d in live)
+    finally:
+        conn.close()
+
+
 def test_processes_starting_together_on_an_empty_postgresql_database_create_it_once(pg_server, tmp_path):
     url = pg_server.create_database("first_use")
     env = {"TASKLIST_DB": url, "TASKLIST_HOME": str(tmp_path), "TASKLIST_LANG": "en", "PATH": "/usr/bin:/bin"}

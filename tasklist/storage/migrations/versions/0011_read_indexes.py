@@ -8,6 +8,10 @@ order, and on PostgreSQL the update in force read from the index alone.
   registry order without a sort or a read of the item rows.
 - ``ix_update_latest`` on PostgreSQL also carries ``status`` and ``reverses_id`` (INCLUDE), so the
   update in force of every assignment is one backward read of the index, never of the table.
+- PostgreSQL keeps ten times the default statistics on ``status_update.reported_on``: with 100
+  histogram buckets over years of reports, the last week (weekly's "reported in the period") was
+  estimated at 46 rows of 4,254, and the planner joined the changed items' facts by a nested loop
+  that compared 8.6 million pairs. With 1,000 it estimates 4,737 and merge-joins.
 
 Revision ID: 0011
 Revises: 0010
@@ -34,6 +38,8 @@ def upgrade() -> None:
         op.drop_index("ix_update_latest", table_name="status_update")
         op.create_index("ix_update_latest", "status_update", ["assignment_id", "reported_on", "recorded_at", "id"],
                         postgresql_include=["status", "reverses_id"])
+        op.execute("ALTER TABLE status_update ALTER COLUMN reported_on SET STATISTICS 1000")
+        op.execute("ANALYZE status_update")
 
 
 def downgrade() -> None:
