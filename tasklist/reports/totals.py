@@ -59,9 +59,12 @@ def shared_facts(conn: Connection, days: Iterable[date]) -> Iterator[None]:
 
 
 def _facts(conn: Connection, day: str, agency: AgencyRef | None,
-           items: tuple[str, list] | None = None) -> tuple[str, list]:
+           items: tuple[str, list] | None = None, *, at_once: bool = True) -> tuple[str, list]:
     """SQL for one row per live assignment: aid, agency_id, plan_id, item_id, due, status, last_report.
-    ``items``: a condition on the item (alias i) and its parameters, to judge only those items."""
+    ``items``: a condition on the item (alias i) and its parameters, to judge only those items.
+    ``at_once``: over the whole plan, every update in force is found in one pass
+    (:func:`rules.sql_updates_in_force_join`); otherwise, and for one agency or some items, one
+    lookup per assignment."""
     shared = _SHARED.get(id(conn), {}).get(day) if agency is None else None
     if shared is not None:
         columns = "f.aid, f.agency_id, f.plan_id, f.item_id, f.due, f.status, f.last_report"
@@ -76,7 +79,8 @@ def _facts(conn: Connection, day: str, agency: AgencyRef | None,
     if items is not None:
         where += f" AND {items[0]}"
     # the whole plan: every assignment's update in force in one pass; a few: one lookup each
-    join = rules.sql_updates_in_force_join if agency is None and items is None else rules.sql_update_in_force_join
+    whole = at_once and agency is None and items is None
+    join = rules.sql_updates_in_force_join if whole else rules.sql_update_in_force_join
     # placeholders in the order they stand in the text: real report, extensions, agency, latest
     sql = (
         "SELECT f.aid, f.agency_id, f.plan_id, f.item_id, f.due, COALESCE(u.status, 'not_started') AS status, "
@@ -202,7 +206,10 @@ def overdue_facts(conn: Connection, as_of: date, *, agency: AgencyRef | None = N
     """(agency name, item id) of every overdue assignment, in report order: agencies in registry
     order, then most overdue first, then registry order of the items."""
     day = as_of.isoformat()
-    facts, params = _facts(conn, day, agency)
+    # One lookup per assignment even over the whole plan: PostgreSQL keeps only the assignments of
+    # items past their due date before it looks (half of them), and a parallel plan would read the
+    # whole index once per worker (benchmarks/PLANS.md)
+    facts, params = _facts(conn, day, agency, at_once=False)
     sql = (
         f"SELECT ag.name, g.item_id FROM ({facts}) g JOIN agency ag ON ag.id = g.agency_id "
         "JOIN item i ON i.id = g.item_id "
