@@ -258,3 +258,28 @@ def test_load_does_not_upgrade_a_shared_database_behind_the_administrators_back(
     conn.close()
     assert "tasklist db upgrade" in cli("load", code=1).stderr
     assert query("SELECT version_num FROM alembic_version") == [("0001",)]
+
+
+def test_postgresql_sessions_are_set_for_whole_reports(pg_server):
+    """Every PostgreSQL connection plans for reading all of a cursor, without JIT, with room to sort
+    in memory; a streamed listing gives every row in order, fetched in batches larger than asked."""
+    from tasklist.storage import connection
+
+    conn = connect(pg_server.create_database("session_settings"))
+    try:
+        assert conn.value("SHOW jit") == "off"
+        assert float(conn.value("SHOW cursor_tuple_fraction")) == 1.0
+        assert conn.value("SHOW work_mem") == connection.PG_WORK_MEM
+        n = 2 * connection.PG_STREAM_BATCH + 3
+        rows = list(conn.stream("SELECT g FROM generate_series(1, ?) g ORDER BY g", (n,), batch=10))
+        assert [r[0] for r in rows] == list(range(1, n + 1))
+    finally:
+        conn.close()
+
+
+def test_a_load_on_postgresql_leaves_fresh_planner_statistics(cli, pg_server, monkeypatch):
+    monkeypatch.setenv("TASKLIST_DB", pg_server.create_database("analyzed"))
+    cli("load", str(DATA))
+    analyzed = dict(query("SELECT relname, last_analyze IS NOT NULL FROM pg_stat_user_tables "
+                          "WHERE relname IN ('item', 'assignment', 'agency')"))
+    assert analyzed == {"item": True, "assignment": True, "agency": True}

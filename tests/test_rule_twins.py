@@ -52,6 +52,10 @@ def test_the_update_in_force_is_the_latest_report_on_or_before_as_of(cli, update
         joined = conn.value(f"SELECT u.status FROM assignment a {rules.sql_update_in_force_join(conn.dialect)} "
                             "WHERE a.id = ?", (as_of, aid))
         assert joined == expected
+        # and so does the join that finds every assignment's update in one pass (DISTINCT ON on PostgreSQL)
+        whole = conn.value(f"SELECT u.status FROM assignment a {rules.sql_updates_in_force_join(conn.dialect)} "
+                           "WHERE a.id = ?", (as_of, aid))
+        assert whole == expected
     finally:
         conn.close()
 

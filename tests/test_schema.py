@@ -95,8 +95,8 @@ def test_status_updates_cannot_be_changed_or_deleted(cli, isolated_home):
 def test_upgrade_is_idempotent_and_recorded(tmp_path):
     conn = connect(f"sqlite:///{tmp_path / 'm.db'}")
     assert schema.upgrade(conn, to="0001") == ["0001"]
-    assert schema.pending(conn) == ["0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010"]
-    assert schema.upgrade(conn) == ["0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010"]
+    assert schema.pending(conn) == ["0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010", "0011"]
+    assert schema.upgrade(conn) == ["0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010", "0011"]
     assert schema.upgrade(conn) == []
     assert schema.applied(conn) == list(schema.REVISIONS) and schema.current_revision(conn) == schema.HEAD
 
@@ -166,6 +166,23 @@ def test_status_updates_are_append_only_on_postgresql_too(pg_server):
         for sql in ("UPDATE status_update SET status = 'blocked'", "DELETE FROM status_update"):
             with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
                 raw.execute(sql)
+
+
+def test_postgresql_reads_the_update_in_force_from_its_index(pg_server):
+    """Revision 0011 on PostgreSQL: ix_update_latest carries what the reports read of the update in
+    force, and reported_on keeps the finer statistics weekly's period needs."""
+    conn = connect(pg_server.create_database("read_indexes"))
+    try:
+        schema.upgrade(conn)
+        index = conn.value("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_update_latest'")
+        assert index.endswith("(assignment_id, reported_on, recorded_at, id) INCLUDE (status, reverses_id)")
+        assert conn.value("SELECT attstattarget FROM pg_attribute WHERE attrelid = 'status_update'::regclass "
+                          "AND attname = 'reported_on'") == 1000
+        live = {r[0] for r in conn.all("SELECT indexdef FROM pg_indexes WHERE indexname LIKE 'ix_%_live_%'")}
+        assert any("(item_id) WHERE (archived = 0)" in d for d in live)
+        assert any("(plan_id, \"position\", id) WHERE (archived = 0)" in d for d in live)
+    finally:
+        conn.close()
 
 
 def test_processes_starting_together_on_an_empty_postgresql_database_create_it_once(pg_server, tmp_path):

@@ -59,9 +59,12 @@ def shared_facts(conn: Connection, days: Iterable[date]) -> Iterator[None]:
 
 
 def _facts(conn: Connection, day: str, agency: AgencyRef | None,
-           items: tuple[str, list] | None = None) -> tuple[str, list]:
+           items: tuple[str, list] | None = None, *, at_once: bool = True) -> tuple[str, list]:
     """SQL for one row per live assignment: aid, agency_id, plan_id, item_id, due, status, last_report.
-    ``items``: a condition on the item (alias i) and its parameters, to judge only those items."""
+    ``items``: a condition on the item (alias i) and its parameters, to judge only those items.
+    ``at_once``: over the whole plan, every update in force is found in one pass
+    (:func:`rules.sql_updates_in_force_join`); otherwise, and for one agency or some items, one
+    lookup per assignment."""
     shared = _SHARED.get(id(conn), {}).get(day) if agency is None else None
     if shared is not None:
         columns = "f.aid, f.agency_id, f.plan_id, f.item_id, f.due, f.status, f.last_report"
@@ -75,13 +78,16 @@ def _facts(conn: Connection, day: str, agency: AgencyRef | None,
         where += f" AND {rules.SQL_BELONGS_TO}"
     if items is not None:
         where += f" AND {items[0]}"
+    # the whole plan: every assignment's update in force in one pass; a few: one lookup each
+    whole = at_once and agency is None and items is None
+    join = rules.sql_updates_in_force_join if whole else rules.sql_update_in_force_join
     # placeholders in the order they stand in the text: real report, extensions, agency, latest
     sql = (
         "SELECT f.aid, f.agency_id, f.plan_id, f.item_id, f.due, COALESCE(u.status, 'not_started') AS status, "
         f"CASE WHEN u.reverses_id IS NULL THEN u.reported_on ELSE {_REAL_REPORT} END AS last_report "
         f"FROM (SELECT a.id AS aid, a.agency_id, i.plan_id, i.id AS item_id, {due} AS due "
         f"FROM assignment a JOIN item i ON i.id = a.item_id WHERE {where}) f "
-        f"{rules.sql_update_in_force_join(conn.dialect, 'f.aid')}"
+        f"{join(conn.dialect, 'f.aid')}"
     )
     params = ([day] + ([day, day] if has_ext else []) + ([agency.id, agency.id] if agency else [])
               + (list(items[1]) if items else []) + [day])
@@ -177,14 +183,13 @@ def agency_summary(conn: Connection, as_of: date, *, warn_days: int = rules.DEFA
     counts = (f"g.agency_id, COUNT(*), {statuses}, SUM(CASE WHEN {rules.SQL_OVERDUE} THEN 1 ELSE 0 END), "
               f"SUM(CASE WHEN {rules.SQL_DUE_SOON} THEN 1 ELSE 0 END), SUM({stale}), MAX(g.last_report)")
     if conn.dialect == "postgresql":
-        # The facts made first (a materialized CTE), in the order the assignments are read, then
-        # counted per agency: grouped directly, PostgreSQL sorted the assignments by agency ahead
-        # of the latest-update lookups, which then hit the index in random order. 100k: 1.37 s ->
-        # 0.68 s for this statement (benchmarks/README.md, "Query plans"). On SQLite the same form
-        # is slower (0.46 -> 1.10 s): it keeps the plain join.
-        sql = (f"WITH g AS MATERIALIZED ({facts}) SELECT ag.name, s.* FROM (SELECT {counts} FROM g "
+        # Counted per agency first, then joined to the 100 agency names: grouped by the agency row,
+        # PostgreSQL sorted the assignments by agency ahead of the latest-update lookups, which then
+        # hit the index in random order (benchmarks/PLANS.md). No materialized CTE: with every
+        # update in force found in one pass, the CTE only spooled 235k rows to a temp file.
+        sql = (f"SELECT ag.name, s.* FROM (SELECT {counts} FROM ({facts}) g "
                "GROUP BY g.agency_id) s JOIN agency ag ON ag.id = s.agency_id ORDER BY ag.position, ag.id")
-        params = [*fact_params, day, day, soon, *stale_params]
+        params = [day, day, soon, *stale_params, *fact_params]
     else:
         sql = (f"SELECT ag.name, {counts} FROM ({facts}) g JOIN agency ag ON ag.id = g.agency_id "
                "GROUP BY ag.id, ag.name, ag.position ORDER BY ag.position, ag.id")
@@ -201,7 +206,10 @@ def overdue_facts(conn: Connection, as_of: date, *, agency: AgencyRef | None = N
     """(agency name, item id) of every overdue assignment, in report order: agencies in registry
     order, then most overdue first, then registry order of the items."""
     day = as_of.isoformat()
-    facts, params = _facts(conn, day, agency)
+    # One lookup per assignment even over the whole plan: PostgreSQL keeps only the assignments of
+    # items past their due date before it looks (half of them), and a parallel plan would read the
+    # whole index once per worker (benchmarks/PLANS.md)
+    facts, params = _facts(conn, day, agency, at_once=False)
     sql = (
         f"SELECT ag.name, g.item_id FROM ({facts}) g JOIN agency ag ON ag.id = g.agency_id "
         "JOIN item i ON i.id = g.item_id "

@@ -17,7 +17,7 @@ Python users get an ORM over a tasklist database::
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Float, Index, Integer, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Float, Index, Integer, LargeBinary, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 #: primary keys: BIGSERIAL on PostgreSQL, SQLite's rowid alias (INTEGER PRIMARY KEY AUTOINCREMENT) there
@@ -73,7 +73,11 @@ class AgencyMember(SQLModel, table=True):
 
 class Item(SQLModel, table=True):
     __tablename__ = "item"
-    __table_args__ = (UniqueConstraint("plan_id", "code"), _AUTOINCREMENT)
+    __table_args__ = (UniqueConstraint("plan_id", "code"),
+                      # the live items in registry order (revision 0011)
+                      Index("ix_item_live_order", "plan_id", "position", "id", sqlite_where=text("archived = 0"),
+                            postgresql_where=text("archived = 0")),
+                      _AUTOINCREMENT)
     id: int | None = Field(default=None, primary_key=True, sa_type=ID)
     plan_id: str = Field(foreign_key="plan.id", sa_type=Text)
     code: str = Field(sa_type=Text)  # T1, O32: unique within the plan
@@ -93,6 +97,9 @@ class Assignment(SQLModel, table=True):
 
     __tablename__ = "assignment"
     __table_args__ = (UniqueConstraint("item_id", "agency_id"), Index("ix_assignment_agency", "agency_id"),
+                      # an item's live parts, read from the index alone (revision 0011)
+                      Index("ix_assignment_live_item", "item_id", sqlite_where=text("archived = 0"),
+                            postgresql_where=text("archived = 0")),
                       _AUTOINCREMENT)
     id: int | None = Field(default=None, primary_key=True, sa_type=ID)
     item_id: int = Field(foreign_key="item.id", sa_type=Integer)
@@ -108,7 +115,9 @@ class StatusUpdate(SQLModel, table=True):
 
     __tablename__ = "status_update"
     __table_args__ = (
-        Index("ix_update_latest", "assignment_id", "reported_on", "recorded_at", "id"),
+        # on PostgreSQL it carries what the reports read of the update in force (revision 0011)
+        Index("ix_update_latest", "assignment_id", "reported_on", "recorded_at", "id",
+              postgresql_include=["status", "reverses_id"]),
         Index("ix_update_reported", "reported_on"),
         # an update is reversed at most once, however many processes try at the same moment
         Index("ux_update_reverses", "reverses_id", unique=True),
