@@ -240,7 +240,6 @@ def _row_text(row: Any) -> str:
     return dumps(row).replace("\n", "\n  ")
 
 
-_FLAT_VALUES = frozenset({str, int, bool, type(None)})
 #: the C encoder with a line break after every comma: a line break never stands raw inside a JSON
 #: string, so the text splits back into one piece per value
 _encode_lines = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",\n", ": ")).encode
@@ -253,9 +252,9 @@ def _values_text(values: list[Any]) -> list[str]:
 
 
 def _records_text(keys: tuple[str, ...], rows: list[Sequence[Any]]) -> str | None:
-    """``rows`` (sequences of values, in the order of ``keys``) as :func:`dumps` indents the dicts
-    ``keys`` -> values inside a list, joined by ",\\n  "; None unless every value is a string,
-    number, boolean or null.
+    """``rows`` (sequences of values, in the order of ``keys``, as a database gives them: never a
+    list or a dict) as :func:`dumps` indents the dicts ``keys`` -> values inside a list, joined by
+    ",\\n  "; None unless every value is a string, number, boolean or null.
 
     Every value is encoded by json's C encoder, a batch of rows at a time, and each row's text made
     by one %-format of the text around its values: no dict and no Python call per value (history
@@ -263,9 +262,12 @@ def _records_text(keys: tuple[str, ...], rows: list[Sequence[Any]]) -> str | Non
     less time here)."""
     from itertools import chain
 
-    if any(len(row) != len(keys) for row in rows) or not _FLAT_VALUES.issuperset(map(type, chain.from_iterable(rows))):
+    if set(map(len, rows)) != {len(keys)}:
         return None
-    values = _values_text(list(chain.from_iterable(rows)))
+    try:  # rows from a database hold no list and no dict: the encoder refuses any other type itself
+        values = _values_text(list(chain.from_iterable(rows)))
+    except TypeError:  # bytes, a date: written the general way
+        return None
     template = _record_template(keys)
     n = len(keys)
     return ",\n  ".join([template % tuple(values[at:at + n]) for at in range(0, len(values), n)])
