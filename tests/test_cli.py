@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from conftest import query
 
@@ -241,6 +243,22 @@ def test_streamed_json_is_the_same_text_as_one_dump(rows, capsys):
 
     print_json_list(iter(rows))
     assert capsys.readouterr().out == json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
+
+
+@pytest.mark.parametrize("rows", [
+    [],
+    [(1, "T%s1", None, 2.5, True), (2, "中文\n\"引号\"", "\x1b[31m\u202e", -3, False)],  # refused characters escaped
+    [(1, "a", None, 0, "b"), (2, b"bytes", date(2024, 1, 2), 1, None)],  # types json cannot write as such
+    [(1, "short row")],
+])
+def test_streamed_records_are_the_same_text_as_one_dump_of_their_dicts(rows, capsys):
+    """print_json_records lays the values out around a template per row; any row it cannot lay out
+    sends its batch the general way, with the same text."""
+    from tasklist.cli.common import dumps, print_json_records
+
+    keys = ("id", "item%s", "note", "n", "last")
+    print_json_records(keys, iter(rows))
+    assert capsys.readouterr().out == dumps([dict(zip(keys, row)) for row in rows]) + "\n"
 
 
 @pytest.mark.usefixtures("engine")

@@ -308,3 +308,22 @@ def test_json_keeps_its_fields_and_adds_the_new_ones(cli):
     assert report["changes"]["reports"][0] | {"update": 0} == {
         "update": 0, "id": "O28", "title": "建成8万个以上5G基站", "agency": "省通信管理局", "status": "done",
         "progress": 100, "note": None, "reported_on": "2026-11-20"}
+
+
+def test_the_overdue_view_counts_the_same_items_past_due_unassigned_when_given_them(cli):
+    """The weekly report judges the items awaiting assignment once and hands them to the overdue
+    view; the count of those past due is the one the view finds by itself."""
+    from conftest import ROOT
+
+    from tasklist.reports.views import awaiting_assignment, overdue_view
+    from tasklist.storage.connection import connect
+
+    cli("load", ROOT / "data" / "plans" / "qingdao-2023")
+    conn = connect()
+    try:
+        as_of = date(2026, 1, 1)
+        waiting = awaiting_assignment(conn, as_of)
+        given = overdue_view(conn, as_of, limit=5, unassigned=waiting).unassigned_past_due
+        assert given == overdue_view(conn, as_of, limit=5).unassigned_past_due == 3
+    finally:
+        conn.close()

@@ -31,10 +31,12 @@ class OverdueView:
     unassigned_past_due: int = 0
 
 
-def overdue_view(conn: Connection, as_of: date, *, agency: AgencyRef | None = None, limit: int | None = None) -> OverdueView:
+def overdue_view(conn: Connection, as_of: date, *, agency: AgencyRef | None = None, limit: int | None = None,
+                 unassigned: list[ItemState] | None = None) -> OverdueView:
     """Overdue assignments by agency. Which parts are overdue, and the totals, come from the database
     (the SQL twin of the rule); only the rows shown (all, or the first ``limit``) are judged in full,
-    which keeps a screenful of a 100 000-item plan fast. Every output format goes this one way."""
+    which keeps a screenful of a 100 000-item plan fast. Every output format goes this one way.
+    ``unassigned``: :func:`awaiting_assignment` on ``as_of``, when the caller has it already."""
     facts = overdue_facts(conn, as_of, agency=agency)
     totals: dict[str, int] = {}
     for name, _ in facts:
@@ -49,7 +51,11 @@ def overdue_view(conn: Connection, as_of: date, *, agency: AgencyRef | None = No
         kept = [a for a in rows if (name, a.item.id) in top]
         if kept:
             groups[name] = kept
-    late_unassigned = sum(i.past_due_unassigned for i in awaiting_assignment(conn, as_of)) if agency is None else 0
+    if agency is None:
+        late_unassigned = sum(i.past_due_unassigned for i in (awaiting_assignment(conn, as_of) if unassigned is None
+                                                              else unassigned))
+    else:
+        late_unassigned = 0
     return OverdueView(groups, totals, len({item_id for _, item_id in facts}), len(facts), late_unassigned)
 
 

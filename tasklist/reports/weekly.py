@@ -331,7 +331,9 @@ def _weekly_report(conn: Connection, as_of: date, start: date, *, days: int, war
     completed, became_overdue = item_changes(conn, start, as_of)
     changed = _items(conn, as_of, sorted(set(completed) | set(became_overdue)), warn_days)
     by_id = {i.id: i for i in changed}
-    late = overdue_view(conn, as_of, limit=limit)
+    # judged once: the items awaiting assignment are listed, and the overdue view counts those past due
+    unassigned = awaiting_assignment(conn, as_of, warn_days=warn_days)
+    late = overdue_view(conn, as_of, limit=limit, unassigned=unassigned)
     plan = current_plan(conn)
     zone = plan.timezone if plan else DEFAULT_TIMEZONE
     overall = _overall(*item_totals(conn, as_of, warn_days=warn_days))
@@ -344,7 +346,7 @@ def _weekly_report(conn: Connection, as_of: date, start: date, *, days: int, war
         completed=[by_id[i] for i in completed],
         became_overdue=[by_id[i] for i in became_overdue],
         overdue=late.groups, overdue_totals=late.totals, pending_claims=pending_claims(conn, as_of),
-        unassigned=awaiting_assignment(conn, as_of, warn_days=warn_days),
+        unassigned=unassigned,
         targets=target_states(conn, as_of),
     )
     if trend:
