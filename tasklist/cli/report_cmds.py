@@ -36,11 +36,11 @@ def overdue(agency: AgencyOpt = None, as_of: AsOf = None, json_: Json = False, s
             ],
         })
         return
-    from ..output.terminal import overdue_summary, overdue_tables
+    from ..output.terminal import overdue_summary, overdue_tables, show
 
     lab = labels()
     out = console()
-    out.print(overdue_tables(view.groups, lab, day.isoformat(), limit=limit, width=out.width, totals=view.totals))
+    show(out, overdue_tables(view.groups, lab, day.isoformat(), limit=limit, width=out.width, totals=view.totals))
     if view.totals:
         out.print(overdue_summary(lab, items=view.items, assignments=view.assignments, agencies=len(view.totals),
                                   as_of=day.isoformat()))

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from rich import box
-from rich.cells import cell_len, set_cell_size
+from rich.cells import cell_len, get_character_cell_size, set_cell_size
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.segment import Segment
 from rich.table import Table as RichTable
@@ -53,6 +53,12 @@ class Table(RichTable):
     flexible: list[int] | None = None
     natural: frozenset[int] = frozenset()
     auto_fit = False
+    #: the body rows as plain one-line strings (refused characters already escaped), for a long
+    #: listing: laid out by :func:`_raw_lines` without a Rich ``Text`` a cell, or handed to Rich as
+    #: rows (:meth:`materialize`) when the fast way cannot give exactly what Rich would
+    raw: list[tuple[str, ...]] | None = None
+    #: the style of a raw cell, by column, by the cell's text (a status word: its colour)
+    raw_styles: Mapping[int, Mapping[str, str]] = {}
 
     def __init__(self, *headers: Any, title: Any = None, **kw: Any) -> None:
         super().__init__(*headers, title=_t(title) if isinstance(title, str) else title, **kw)
@@ -63,9 +69,34 @@ class Table(RichTable):
     def add_row(self, *cells: Any, **kw: Any) -> None:
         super().add_row(*(_t(c) if isinstance(c, str) else c for c in cells), **kw)
 
+    def materialize(self) -> None:
+        """The raw rows made Rich rows (each cell a ``Text`` with its style), as :meth:`add_row` adds them."""
+        if self.raw is None:
+            return
+        raw, self.raw = self.raw, None
+        styles = self.raw_styles
+        for row in raw:
+            RichTable.add_row(self, *(Text(cell, style=styles[i].get(cell, "") if i in styles else "")
+                                      for i, cell in enumerate(row)))
+
+    def head(self) -> Table:
+        """This table without its body: the title, the header and the rule under it."""
+        copy = Table.__new__(Table)
+        copy.__dict__.update(self.__dict__)
+        copy.rows, copy.raw, copy.auto_fit = [], None, False
+        copy.columns = [_copy_column(c) for c in self.columns]
+        return copy
+
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         if self.auto_fit:
             _fit(self, options.max_width)
+        if self.raw is not None:
+            widths = _fast_widths(self, options)
+            if widths is not None:
+                yield from _trimmed(RichTable.__rich_console__(self.head(), console, options))
+                yield from _raw_body(self, widths, console)
+                return
+            self.materialize()
         widths = _fast_widths(self, options) if self.fast or len(self.rows) > FAST_ROWS else None
         # Rich renders a copy: with its cells cut here (as the fast way cuts them), or, for the fast
         # way, without its rows (the title, header and rule come from Rich itself; only the body rows
@@ -204,13 +235,99 @@ def _fit_cell(text: str, width: int, justify: str, overflow: str) -> str:
     too wide already cut by :func:`_cut_column`."""
     if justify == "right":
         text = text.rstrip()
-    length = cell_len(text)
+    length = _cells(text)
     if length > width:
         text = _ellipsized(text, width) if overflow == "ellipsis" else set_cell_size(text, width)
-        length = cell_len(text)
+        length = _cells(text)
     if length < width:
         text = text + " " * (width - length) if justify == "left" else " " * (width - length) + text
     return text
+
+
+class _CharCells(dict[str, int]):
+    """The cells each character takes, as Rich counts them, remembered: a long listing measures the
+    same few thousand characters (the CJK of its titles) over and over."""
+
+    def __missing__(self, char: str) -> int:
+        cells = self[char] = get_character_cell_size(char)
+        return cells
+
+
+_char_cells = _CharCells().__getitem__
+
+
+def _cells(text: str) -> int:
+    """``rich.cells.cell_len(text)``, three times faster on CJK (Rich remembers only its last 4,096
+    strings, and a listing's titles are each new): printable ASCII is a cell a character; any other
+    text, without the joiner and the variation selector that make Rich count pairs, is the sum of its
+    characters' cells (what Rich itself adds up)."""
+    if text.isascii():
+        if text.isprintable():
+            return len(text)
+    elif "\u200d" not in text and "\ufe0f" not in text:
+        return sum(map(_char_cells, text))
+    return cell_len(text)
+
+
+def _raw_lines(table: Table, widths: list[int]) -> Iterator[str]:
+    """The raw rows of ``table`` (see :attr:`Table.raw`) laid out in ``widths`` as :func:`_fast_body`
+    lays out Rich rows: each a line without its end of line, and without the spaces that would end it."""
+    gap = " " * _gap(table)
+    columns = [(w, c.justify, c.overflow) for c, w in zip(table.columns, widths)]
+    for row in table.raw or ():
+        yield gap.join([_fit_cell(text, w, j, o) for text, (w, j, o) in zip(row, columns)]).rstrip(" ")
+
+
+def _raw_body(table: Table, widths: list[int], console: Console) -> Iterator[Segment]:
+    line = Segment.line()
+    if console.no_color or console.color_system is None:
+        for text in _raw_lines(table, widths):
+            if text:
+                yield Segment(text)
+            yield line
+        return
+    gap = Segment(" " * _gap(table))
+    last = len(widths) - 1
+    styles = {i: {text: console.get_style(style) if style else None for text, style in by_text.items()}
+              for i, by_text in table.raw_styles.items()}
+    columns = [(w, c.justify, c.overflow, styles.get(i)) for i, (c, w) in enumerate(zip(table.columns, widths))]
+    for row in table.raw or ():
+        segments = []
+        for i, (text, (w, j, o, style)) in enumerate(zip(row, columns)):
+            segments.append(Segment(_fit_cell(text, w, j, o), style.get(text) if style else None))
+            if i < last:
+                segments.append(gap)
+        yield from _rstrip(segments)
+        yield line
+
+
+def show(console: Console, renderable: RenderableType) -> None:
+    """``console.print(renderable)``. Without colours, the body of a table with raw rows (a long
+    listing, see :attr:`Table.raw`), or of each such table of a group, goes to the console's file in
+    blocks of lines rather than through Rich's buffer a segment at a time: the same text, a listing of
+    60,000 rows printed without holding it all, several times faster."""
+    parts = list(renderable.renderables) if isinstance(renderable, Group) else [renderable]
+    plain = ((console.no_color or console.color_system is None) and not console.record and not console.quiet
+             and not console.is_jupyter)
+    for part in parts:
+        widths = None
+        if plain and isinstance(part, Table) and part.raw is not None:
+            if part.auto_fit:
+                _fit(part, console.options.max_width)
+            widths = _fast_widths(part, console.options)
+        if widths is None:
+            console.print(part)
+            continue
+        console.print(part.head())
+        write, block = console.file.write, []
+        for line in _raw_lines(part, widths):
+            block.append(line)
+            if len(block) == 2000:
+                write("\n".join(block) + "\n")
+                block = []
+        if block:
+            write("\n".join(block) + "\n")
+        console.file.flush()
 
 
 def _plain_text(cell: Any) -> str:
@@ -509,6 +626,11 @@ def overdue_tables(groups: dict[str, list[AssignmentState]], labels: Labels, as_
     days = [max((str(a.days_overdue) for a in every), key=cell_len)] if every else []
     roles = [labels("lead_mark"), labels("view.co_mark")]
     statuses = [max({labels.status(a.status) for a in every}, key=cell_len)] if every else []
+    # a long listing's rows stay plain strings (Table.raw): no Rich Text a cell
+    fast = len(every) > FAST_ROWS
+    status_of = {key: labels.status(key) for key in {a.status for a in every}} if fast else {}
+    status_styles = {word: STATUS_STYLE.get(key, "") for key, word in status_of.items()}
+    role_of = {role: visible(_role(labels, role)) for role in ("lead", "co")}
     for agency, shown in shown_rows.items():
         table = _table(_heading(labels, agency, totals[agency]), gap=2)
         _id_column(table, labels, codes)
@@ -519,6 +641,17 @@ def overdue_tables(groups: dict[str, list[AssignmentState]], labels: Labels, as_
         if reported:
             _sized(table, labels("last_report"), least=10)
         _sized(table, labels("role"), roles)
+        if fast:
+            table.raw = [(visible(a.item.shown_code), visible(a.item.title), a.due.isoformat() if a.due else "",
+                          str(a.days_overdue), status_of[a.status],
+                          *((a.last_report.isoformat() if a.last_report else "—",) if reported else ()),
+                          role_of.get(a.role) or visible(_role(labels, a.role)))
+                         for a in shown]
+            table.raw_styles = {4: status_styles}
+            if any("\n" in text or "\t" in text for row in table.raw for text in row[:2]):
+                table.materialize()  # a cell of several lines: Rich lays it out
+            parts.append(_fit(table, width))
+            continue
         for a in shown:
             item = a.item
             cells = [item.shown_code, item.title, a.due.isoformat() if a.due else "", str(a.days_overdue),
@@ -527,7 +660,7 @@ def overdue_tables(groups: dict[str, list[AssignmentState]], labels: Labels, as_
                 cells.append(a.last_report.isoformat() if a.last_report else "—")
             table.add_row(*cells, _role(labels, a.role))
         parts.append(_fit(table, width))
-    if sum(len(p.rows) for p in parts if isinstance(p, Table)) > FAST_ROWS:
+    if fast:
         for part in parts:
             if isinstance(part, Table):
                 part.fast = True
