@@ -165,10 +165,27 @@ def _ellipsized(text: str, width: int) -> str:
     wide character (which Rich shows as a space: "福州市人民 …")."""
     if width <= 0:
         return ""
-    cut = set_cell_size(text, width - 1)
-    if not text.startswith(cut):  # Rich split a wide character and padded the half with a space
-        cut = cut[:-1]
+    cut = _cut(text, width - 1)
+    if cut is None:
+        cut = set_cell_size(text, width - 1)
+        if not text.startswith(cut):  # Rich split a wide character and padded the half with a space
+            cut = cut[:-1]
     return cut + "…"
+
+
+def _cut(text: str, cells: int) -> str | None:
+    """The longest start of ``text`` that takes at most ``cells`` cells, when it is shorter than
+    ``text`` and every character before the cut takes one or two cells (each its own grapheme, so the
+    cut is Rich's); else None. Several times faster than Rich's grapheme split on a long listing's titles."""
+    total = 0
+    for i, char in enumerate(text):
+        size = _char_cells(char)
+        if not size:
+            return None
+        total += size
+        if total > cells:
+            return text[:i]
+    return None
 
 
 def _cut_column(column: Any) -> Any:
@@ -623,7 +640,7 @@ def overdue_tables(groups: dict[str, list[AssignmentState]], labels: Labels, as_
     # every agency's table has the same columns: their widths are measured once, over all the rows
     # (once per table made `overdue --all` quadratic: 99 agencies x 6,075 rows at 10k)
     codes = [max((a.item.shown_code for a in every), key=len)] if every else []
-    days = [max((str(a.days_overdue) for a in every), key=cell_len)] if every else []
+    days = [max({str(a.days_overdue) for a in every}, key=cell_len)] if every else []
     roles = [labels("lead_mark"), labels("view.co_mark")]
     statuses = [max({labels.status(a.status) for a in every}, key=cell_len)] if every else []
     # a long listing's rows stay plain strings (Table.raw): no Rich Text a cell
