@@ -326,6 +326,7 @@ def show(console: Console, renderable: RenderableType) -> None:
     parts = list(renderable.renderables) if isinstance(renderable, Group) else [renderable]
     plain = ((console.no_color or console.color_system is None) and not console.record and not console.quiet
              and not console.is_jupyter)
+    heads: dict[tuple[Any, ...], str | None] = {}
     for part in parts:
         widths = None
         if plain and isinstance(part, Table) and part.raw is not None:
@@ -335,8 +336,8 @@ def show(console: Console, renderable: RenderableType) -> None:
         if widths is None:
             console.print(part)
             continue
-        console.print(part.head())
         write, block = console.file.write, []
+        write(_head_text(console, part, widths, heads))
         for line in _raw_lines(part, widths):
             block.append(line)
             if len(block) == 2000:
@@ -345,6 +346,36 @@ def show(console: Console, renderable: RenderableType) -> None:
         if block:
             write("\n".join(block) + "\n")
         console.file.flush()
+
+
+def _head_text(console: Console, table: Table, widths: list[int], known: dict[tuple[Any, ...], str | None]) -> str:
+    """What ``console.print(table.head())`` prints (without colours). Rich lays a header out in a few
+    milliseconds, and every agency's table of a listing has the same one: it is laid out once (``known``,
+    by the columns), each table's title, on one line, put above it. The first table of each kind is
+    laid out by Rich whole too, and the shortcut kept only if it gives the same."""
+
+    def by_rich(renderable: Table) -> str:
+        with console.capture() as capture:
+            console.print(renderable)
+        return capture.get()
+
+    title = table.title
+    room = sum(widths) + _gap(table) * (len(widths) - 1)
+    plain = title.plain if isinstance(title, Text) else ""
+    if (not isinstance(title, Text) or title.spans or not plain or plain != plain.strip() or "  " in plain
+            or "\n" in plain or "\t" in plain or _cells(plain) > room):
+        return by_rich(table.head())
+    key = (table.title_justify, table.padding, table.box, table.show_header,
+           *((_plain_text(c.header), c.justify, c.vertical, w) for c, w in zip(table.columns, widths)))
+    if key not in known:  # the first table of its kind: Rich lays it out, and checks the shortcut
+        whole = by_rich(table.head())
+        headless = table.head()
+        headless.title = None
+        below = by_rich(headless)
+        known[key] = below if whole == plain + "\n" + below else None
+        return whole
+    below = known[key]
+    return by_rich(table.head()) if below is None else plain + "\n" + below
 
 
 def _plain_text(cell: Any) -> str:
