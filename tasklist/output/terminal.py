@@ -290,9 +290,22 @@ def _raw_lines(table: Table, widths: list[int]) -> Iterator[str]:
     """The raw rows of ``table`` (see :attr:`Table.raw`) laid out in ``widths`` as :func:`_fast_body`
     lays out Rich rows: each a line without its end of line, and without the spaces that would end it."""
     gap = " " * _gap(table)
-    columns = [(w, c.justify, c.overflow) for c, w in zip(table.columns, widths)]
+    # each column's cells laid out, remembered by their text: a listing's dates, day counts, status
+    # words and roles repeat (up to _KNOWN different ones a column; its titles and codes mostly do not)
+    columns = [(w, c.justify, c.overflow, {}) for c, w in zip(table.columns, widths)]
     for row in table.raw or ():
-        yield gap.join([_fit_cell(text, w, j, o) for text, (w, j, o) in zip(row, columns)]).rstrip(" ")
+        cells = []
+        for text, (w, j, o, known) in zip(row, columns):
+            fitted = known.get(text)
+            if fitted is None:
+                fitted = _fit_cell(text, w, j, o)
+                if len(known) < _KNOWN:
+                    known[text] = fitted
+            cells.append(fitted)
+        yield gap.join(cells).rstrip(" ")
+
+
+_KNOWN = 4096
 
 
 def _raw_body(table: Table, widths: list[int], console: Console) -> Iterator[Segment]:
@@ -673,7 +686,7 @@ def overdue_tables(groups: dict[str, list[AssignmentState]], labels: Labels, as_
     codes = [max((a.item.shown_code for a in every), key=len)] if every else []
     days = [max({str(a.days_overdue) for a in every}, key=cell_len)] if every else []
     roles = [labels("lead_mark"), labels("view.co_mark")]
-    statuses = [max({labels.status(a.status) for a in every}, key=cell_len)] if every else []
+    statuses = [max({labels.status(key) for key in {a.status for a in every}}, key=cell_len)] if every else []
     # a long listing's rows stay plain strings (Table.raw): no Rich Text a cell
     fast = len(every) > FAST_ROWS
     status_of = {key: labels.status(key) for key in {a.status for a in every}} if fast else {}
