@@ -687,9 +687,10 @@ def overdue_tables(groups: dict[str, list[AssignmentState]], labels: Labels, as_
     days = [max({str(a.days_overdue) for a in every}, key=cell_len)] if every else []
     roles = [labels("lead_mark"), labels("view.co_mark")]
     statuses = [max({labels.status(key) for key in {a.status for a in every}}, key=cell_len)] if every else []
-    # a long listing's rows stay plain strings (Table.raw): no Rich Text a cell
-    fast = len(every) > FAST_ROWS
-    status_of = {key: labels.status(key) for key in {a.status for a in every}} if fast else {}
+    # the rows stay plain strings (Table.raw): no Rich Text a cell (Rich lays out a row in about 1 ms:
+    # a screenful's 18 rows cost more than their query). Rich still lays them out where the fast way
+    # cannot give exactly its text (a screen too narrow, a cell of several lines).
+    status_of = {key: labels.status(key) for key in {a.status for a in every}}
     status_styles = {word: STATUS_STYLE.get(key, "") for key, word in status_of.items()}
     role_of = {role: visible(_role(labels, role)) for role in ("lead", "co")}
     for agency, shown in shown_rows.items():
@@ -702,26 +703,16 @@ def overdue_tables(groups: dict[str, list[AssignmentState]], labels: Labels, as_
         if reported:
             _sized(table, labels("last_report"), least=10)
         _sized(table, labels("role"), roles)
-        if fast:
-            table.raw = [(visible(a.item.shown_code), visible(a.item.title), a.due.isoformat() if a.due else "",
-                          str(a.days_overdue), status_of[a.status],
-                          *((a.last_report.isoformat() if a.last_report else "—",) if reported else ()),
-                          role_of.get(a.role) or visible(_role(labels, a.role)))
-                         for a in shown]
-            table.raw_styles = {4: status_styles}
-            if any("\n" in text or "\t" in text for row in table.raw for text in row[:2]):
-                table.materialize()  # a cell of several lines: Rich lays it out
-            parts.append(_fit(table, width))
-            continue
-        for a in shown:
-            item = a.item
-            cells = [item.shown_code, item.title, a.due.isoformat() if a.due else "", str(a.days_overdue),
-                     _status(labels, a.status)]
-            if reported:
-                cells.append(a.last_report.isoformat() if a.last_report else "—")
-            table.add_row(*cells, _role(labels, a.role))
+        table.raw = [(visible(a.item.shown_code), visible(a.item.title), a.due.isoformat() if a.due else "",
+                      str(a.days_overdue), status_of[a.status],
+                      *((a.last_report.isoformat() if a.last_report else "—",) if reported else ()),
+                      role_of.get(a.role) or visible(_role(labels, a.role)))
+                     for a in shown]
+        table.raw_styles = {4: status_styles}
+        if any("\n" in text or "\t" in text for row in table.raw for text in row[:2]):
+            table.materialize()  # a cell of several lines: Rich lays it out
         parts.append(_fit(table, width))
-    if fast:
+    if len(every) > FAST_ROWS:
         for part in parts:
             if isinstance(part, Table):
                 part.fast = True
