@@ -292,7 +292,8 @@ def _raw_lines(table: Table, widths: list[int]) -> Iterator[str]:
     gap = " " * _gap(table)
     # each column's cells laid out, remembered by their text: a listing's dates, day counts, status
     # words and roles repeat (up to _KNOWN different ones a column; its titles and codes mostly do not)
-    columns = [(w, c.justify, c.overflow, {}) for c, w in zip(table.columns, widths)]
+    columns: list[tuple[int, Any, Any, dict[str, str]]] = [
+        (w, c.justify, c.overflow, {}) for c, w in zip(table.columns, widths)]
     for row in table.raw or ():
         cells = []
         for text, (w, j, o, known) in zip(row, columns):
@@ -334,24 +335,25 @@ def _raw_body(table: Table, widths: list[int], console: Console) -> Iterator[Seg
 def show(console: Console, renderable: RenderableType) -> None:
     """``console.print(renderable)``. Without colours, the body of a table with raw rows (a long
     listing, see :attr:`Table.raw`), or of each such table of a group, goes to the console's file in
-    blocks of lines rather than through Rich's buffer a segment at a time: the same text, a listing of
-    60,000 rows printed without holding it all, several times faster."""
+    blocks of lines rather than through Rich's buffer a segment at a time: the same text, several
+    times faster, and a listing of 60,000 rows never held as text all at once."""
     parts = list(renderable.renderables) if isinstance(renderable, Group) else [renderable]
     plain = ((console.no_color or console.color_system is None) and not console.record and not console.quiet
              and not console.is_jupyter)
     heads: dict[tuple[Any, ...], str | None] = {}
     for part in parts:
+        table = part if plain and isinstance(part, Table) and part.raw is not None else None
         widths = None
-        if plain and isinstance(part, Table) and part.raw is not None:
-            if part.auto_fit:
-                _fit(part, console.options.max_width)
-            widths = _fast_widths(part, console.options)
-        if widths is None:
+        if table is not None:
+            if table.auto_fit:
+                _fit(table, console.options.max_width)
+            widths = _fast_widths(table, console.options)
+        if table is None or widths is None:
             console.print(part)
             continue
         write, block = console.file.write, []
-        write(_head_text(console, part, widths, heads))
-        for line in _raw_lines(part, widths):
+        write(_head_text(console, table, widths, heads))
+        for line in _raw_lines(table, widths):
             block.append(line)
             if len(block) == 2000:
                 write("\n".join(block) + "\n")
@@ -384,8 +386,8 @@ def _head_text(console: Console, table: Table, widths: list[int], known: dict[tu
         whole = by_rich(table.head())
         headless = table.head()
         headless.title = None
-        below = by_rich(headless)
-        known[key] = below if whole == plain + "\n" + below else None
+        rest = by_rich(headless)
+        known[key] = rest if whole == plain + "\n" + rest else None
         return whole
     below = known[key]
     return by_rich(table.head()) if below is None else plain + "\n" + below
