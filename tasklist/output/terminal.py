@@ -59,6 +59,10 @@ class Table(RichTable):
     raw: list[tuple[str, ...]] | None = None
     #: the style of a raw cell, by column, by the cell's text (a status word: its colour)
     raw_styles: Mapping[int, Mapping[str, str]] = {}
+    #: the style of one raw cell, by (row, column), over ``raw_styles`` (a heading row's bold name)
+    raw_cell_styles: Mapping[tuple[int, int], str] = {}
+    #: the raw rows that end a section (a blank line follows them, as Rich's ``end_section``)
+    raw_sections: frozenset[int] = frozenset()
 
     def __init__(self, *headers: Any, title: Any = None, **kw: Any) -> None:
         super().__init__(*headers, title=_t(title) if isinstance(title, str) else title, **kw)
@@ -74,10 +78,11 @@ class Table(RichTable):
         if self.raw is None:
             return
         raw, self.raw = self.raw, None
-        styles = self.raw_styles
-        for row in raw:
-            RichTable.add_row(self, *(Text(cell, style=styles[i].get(cell, "") if i in styles else "")
-                                      for i, cell in enumerate(row)))
+        styles, cell_styles = self.raw_styles, self.raw_cell_styles
+        for index, row in enumerate(raw):
+            RichTable.add_row(self, *(Text(cell, style=cell_styles.get((index, i))
+                                           or (styles[i].get(cell, "") if i in styles else ""))
+                                      for i, cell in enumerate(row)), end_section=index in self.raw_sections)
 
     def head(self) -> Table:
         """This table without its body: the title, the header and the rule under it."""
@@ -294,7 +299,8 @@ def _raw_lines(table: Table, widths: list[int]) -> Iterator[str]:
     # words and roles repeat (up to _KNOWN different ones a column; its titles and codes mostly do not)
     columns: list[tuple[int, Any, Any, dict[str, str]]] = [
         (w, c.justify, c.overflow, {}) for c, w in zip(table.columns, widths)]
-    for row in table.raw or ():
+    sections, last_row = table.raw_sections, len(table.raw or ()) - 1
+    for index, row in enumerate(table.raw or ()):
         cells = []
         for text, (w, j, o, known) in zip(row, columns):
             fitted = known.get(text)
@@ -304,6 +310,8 @@ def _raw_lines(table: Table, widths: list[int]) -> Iterator[str]:
                     known[text] = fitted
             cells.append(fitted)
         yield gap.join(cells).rstrip(" ")
+        if sections and index in sections and index < last_row:
+            yield ""  # the blank rule between sections (a line of spaces, trimmed)
 
 
 _KNOWN = 4096
@@ -321,15 +329,20 @@ def _raw_body(table: Table, widths: list[int], console: Console) -> Iterator[Seg
     last = len(widths) - 1
     styles = {i: {text: console.get_style(style) if style else None for text, style in by_text.items()}
               for i, by_text in table.raw_styles.items()}
+    cell_styles = {at: console.get_style(style) if style else None for at, style in table.raw_cell_styles.items()}
     columns = [(w, c.justify, c.overflow, styles.get(i)) for i, (c, w) in enumerate(zip(table.columns, widths))]
-    for row in table.raw or ():
+    sections, last_row = table.raw_sections, len(table.raw or ()) - 1
+    for index, row in enumerate(table.raw or ()):
         segments = []
         for i, (text, (w, j, o, style)) in enumerate(zip(row, columns)):
-            segments.append(Segment(_fit_cell(text, w, j, o), style.get(text) if style else None))
+            own = cell_styles.get((index, i)) if (index, i) in cell_styles else style.get(text) if style else None
+            segments.append(Segment(_fit_cell(text, w, j, o), own))
             if i < last:
                 segments.append(gap)
         yield from _rstrip(segments)
         yield line
+        if index in sections and index < last_row:
+            yield line
 
 
 def show(console: Console, renderable: RenderableType) -> None:
@@ -772,20 +785,30 @@ def agency_items_tables(groups: Mapping[str, Sequence[AssignmentState]], totals:
     _title_column(table, labels)
     _sized(table, labels("role"), [labels("lead_mark"), labels("view.co_mark")])
     _due_status_light(table, labels)
+    # the rows stay plain strings (Table.raw), as overdue_tables' do
+    status_of = {key: labels.status(key) for key in {a.status for rows in shown_rows.values() for a in rows}}
+    light_of = {key: "● " + labels.light(key) for key in LIGHT_STYLE}
+    role_of = {role: visible(_role(labels, role)) for role in ("lead", "co")}
+    raw: list[tuple[str, ...]] = []
+    headings: dict[tuple[int, int], str] = {}
+    sections: set[int] = set()
     hidden = 0
     for name, total in totals.items():
         rows = shown_rows[name]
         hidden += total - len(rows)
         if not rows:
             continue
-        table.add_row("", _t(_heading(labels, name, total), style="bold"))
-        for a in rows:
-            item = a.item
-            table.add_row(
-                item.shown_code, item.title, _role(labels, a.role),
-                a.due.isoformat() if a.due else (item.due_text or ""), _status(labels, a.status), _light(labels, a.light),
-            )
-        table.rows[-1].end_section = True
+        headings[len(raw), 1] = "bold"
+        raw.append(("", visible(_heading(labels, name, total)), "", "", "", ""))
+        raw += [(visible(a.item.shown_code), visible(a.item.title), role_of.get(a.role) or visible(_role(labels, a.role)),
+                 a.due.isoformat() if a.due else visible(a.item.due_text or ""), status_of[a.status], light_of[a.light])
+                for a in rows]
+        sections.add(len(raw) - 1)
+    table.raw, table.raw_cell_styles, table.raw_sections = raw or None, headings, frozenset(sections)
+    table.raw_styles = {4: {word: STATUS_STYLE.get(key, "") for key, word in status_of.items()},
+                        5: {word: LIGHT_STYLE[key] for key, word in light_of.items()}}
+    if any("\n" in text or "\t" in text for row in raw for text in row):
+        table.materialize()  # a cell of several lines: Rich lays it out
     return _with_more(_fit(table, width), labels, hidden)
 
 
