@@ -44,6 +44,11 @@ REFUSED = re.compile(f"[{_CHARS}]|\r(?!\n)")
 #: (:func:`json_safe`), not at import: compiling it costs about 1 ms, and most commands print no JSON
 _RAW_IN_JSON_OR_ASTRAL = "[" + _CHARS.replace(_NONCHARACTERS, "\ufdd0-\ufdef\ufffe\uffff") + "\U00010000-\U0010ffff]"
 _raw_in_json_or_astral: re.Pattern[str] | None = None
+#: a character :func:`visible` may have to escape (any CR, any character beyond U+FFFF), found with the
+#: same one-range trick: most text has none, and this scan of it is five times faster than REFUSED's
+#: (overdue --all at 100k shows 360,000 cells)
+_MAYBE_REFUSED = re.compile(
+    "[" + _CHARS.replace(_NONCHARACTERS, "\ufdd0-\ufdef\ufffe\uffff") + "\r\U00010000-\U0010ffff]")
 
 _NAMES = {
     "\x00": "NUL", "\x07": "bell", "\x08": "backspace", "\x0b": "vertical tab, Word's manual line break",
@@ -122,6 +127,8 @@ def _escape(found: re.Match[str]) -> str:
 def visible(text: str) -> str:
     """Stored text safe for any output: each refused character written as an escape (``\\x1b``,
     ``\\u202e``). Text that follows the rule comes back unchanged."""
+    if _MAYBE_REFUSED.search(text) is None:
+        return text
     return REFUSED.sub(_escape, text) if REFUSED.search(text) else text
 
 

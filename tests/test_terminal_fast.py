@@ -88,3 +88,66 @@ def test_a_long_table_takes_the_fast_way_and_stays_the_same(count, monkeypatch):
     fast = _print(_build(rows, 80, False), False, 80)
     monkeypatch.setattr(terminal, "FAST_ROWS", 10**9)
     assert _print(_build(rows, 80, False), False, 80) == fast
+
+
+def _ellipsized_by_rich(text: str, width: int) -> str:
+    """What terminal._ellipsized gave before its own cut: Rich's, less a half wide character."""
+    from rich.cells import set_cell_size
+
+    if width <= 0:
+        return ""
+    cut = set_cell_size(text, width - 1)
+    return (cut if text.startswith(cut) else cut[:-1]) + "…"
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from(list("ab Z你好世界１２…—🙂") + ["\u0301", "\u200d", "\ufe0f", "é", "\x1b"]),
+                    min_size=1, max_size=30), width=st.integers(min_value=0, max_value=30))
+def test_the_fast_cut_is_richs_cut(text, width):
+    if terminal.cell_len(text) <= width:  # a cell is only cut when it is too wide for its column
+        return
+    assert terminal._ellipsized(text, width) == _ellipsized_by_rich(text, width)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from(list("ab Z你好世界１２…—🙂") + ["\u0301", "\u200d", "\ufe0f", "é", "\x1b", "\t"]),
+                    max_size=30))
+def test_the_fast_cell_count_is_richs(text):
+    assert terminal._cells(text) == terminal.cell_len(text)
+
+
+def _raw_table(rows: list[tuple[str, str, str, str]], width: int, sections: bool = False) -> terminal.Table:
+    table = terminal._table("部门（3）", gap=2)
+    terminal._fixed(table, "编号", 6)
+    table.add_column("名称", no_wrap=True, overflow="ellipsis")
+    terminal._fixed(table, "天数", 5, justify="right")
+    terminal._fixed(table, "状态", 6)
+    table.raw = [tuple(terminal.visible(c) for c in row) for row in rows]
+    table.raw_styles = {3: {"推进中": "cyan", "受阻": "magenta"}}
+    if sections:  # as status's table: a heading row (its name bold), a blank line after each agency's rows
+        table.raw.insert(0, ("", "部门（2）", "", ""))
+        table.raw_cell_styles = {(0, 1): "bold"}
+        table.raw_sections = frozenset(range(0, len(table.raw), 2))
+    return terminal._fit(table, width)
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.lists(st.tuples(CELL, CELL, CELL, st.sampled_from(["推进中", "受阻", "未启动"])), min_size=1, max_size=8),
+       width=st.sampled_from([40, 61, 80]), color=st.booleans(), sections=st.booleans())
+def test_raw_rows_print_what_rich_prints(rows, width, color, sections):
+    """A long listing's plain rows (Table.raw), printed by terminal.show (in blocks, or as segments
+    with colours), give what Rich prints of the same rows as Text cells, laid out cell by cell."""
+    rows = [r for r in rows if not any("\n" in c or "\t" in c for c in r)] or [("a", "b", "1", "受阻")]
+    out = io.StringIO()
+    con = Console(file=out, width=width, markup=False, emoji=False, highlight=False, force_terminal=color,
+                  color_system="standard" if color else None)
+    terminal.show(con, terminal.Group(terminal._t("标题"), _raw_table(rows, width, sections),
+                                      _raw_table(rows[::-1], width, sections)))
+    slow_tables = [_raw_table(rows, width, sections), _raw_table(rows[::-1], width, sections)]
+    for table in slow_tables:
+        table.materialize()  # under FAST_ROWS rows: Rich lays them out, cell by cell
+    slow = _print(terminal.Group(terminal._t("标题"), *slow_tables), color, width)
+    fast = out.getvalue()
+    if color:
+        slow, fast = (re.sub(r"\x1b\[[0-9;]*m", "", s) for s in (slow, fast))
+    assert fast == slow

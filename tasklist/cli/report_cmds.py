@@ -36,11 +36,11 @@ def overdue(agency: AgencyOpt = None, as_of: AsOf = None, json_: Json = False, s
             ],
         })
         return
-    from ..output.terminal import overdue_summary, overdue_tables
+    from ..output.terminal import overdue_summary, overdue_tables, show
 
     lab = labels()
     out = console()
-    out.print(overdue_tables(view.groups, lab, day.isoformat(), limit=limit, width=out.width, totals=view.totals))
+    show(out, overdue_tables(view.groups, lab, day.isoformat(), limit=limit, width=out.width, totals=view.totals))
     if view.totals:
         out.print(overdue_summary(lab, items=view.items, assignments=view.assignments, agencies=len(view.totals),
                                   as_of=day.isoformat()))
@@ -76,13 +76,13 @@ def status(
         out["unassigned"] = [i.as_dict(assignments=False) for i in view.unassigned]
         print_json(out)
         return
-    from ..output.terminal import agency_items_tables, summary_table, unassigned_items
+    from ..output.terminal import agency_items_tables, show, summary_table, unassigned_items
 
     lab = labels()
     con = console()
     con.print(summary_table(rows, lab, day.isoformat()))
     if not summary:
-        con.print(agency_items_tables(groups, {r.agency: r.assigned for r in rows}, lab, day.isoformat(), limit=limit,
+        show(con, agency_items_tables(groups, {r.agency: r.assigned for r in rows}, lab, day.isoformat(), limit=limit,
                                       width=con.width))
     if view.unassigned and summary:  # the count, as the agencies' table gives theirs
         con.print(lab("view.unassigned_title", n=len(view.unassigned),

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from rich import box
-from rich.cells import cell_len, set_cell_size
+from rich.cells import cell_len, get_character_cell_size, set_cell_size
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.segment import Segment
 from rich.table import Table as RichTable
@@ -53,6 +53,16 @@ class Table(RichTable):
     flexible: list[int] | None = None
     natural: frozenset[int] = frozenset()
     auto_fit = False
+    #: the body rows as plain one-line strings (refused characters already escaped), for a long
+    #: listing: laid out by :func:`_raw_lines` without a Rich ``Text`` a cell, or handed to Rich as
+    #: rows (:meth:`materialize`) when the fast way cannot give exactly what Rich would
+    raw: list[tuple[str, ...]] | None = None
+    #: the style of a raw cell, by column, by the cell's text (a status word: its colour)
+    raw_styles: Mapping[int, Mapping[str, str]] = {}
+    #: the style of one raw cell, by (row, column), over ``raw_styles`` (a heading row's bold name)
+    raw_cell_styles: Mapping[tuple[int, int], str] = {}
+    #: the raw rows that end a section (a blank line follows them, as Rich's ``end_section``)
+    raw_sections: frozenset[int] = frozenset()
 
     def __init__(self, *headers: Any, title: Any = None, **kw: Any) -> None:
         super().__init__(*headers, title=_t(title) if isinstance(title, str) else title, **kw)
@@ -63,9 +73,35 @@ class Table(RichTable):
     def add_row(self, *cells: Any, **kw: Any) -> None:
         super().add_row(*(_t(c) if isinstance(c, str) else c for c in cells), **kw)
 
+    def materialize(self) -> None:
+        """The raw rows made Rich rows (each cell a ``Text`` with its style), as :meth:`add_row` adds them."""
+        if self.raw is None:
+            return
+        raw, self.raw = self.raw, None
+        styles, cell_styles = self.raw_styles, self.raw_cell_styles
+        for index, row in enumerate(raw):
+            RichTable.add_row(self, *(Text(cell, style=cell_styles.get((index, i))
+                                           or (styles[i].get(cell, "") if i in styles else ""))
+                                      for i, cell in enumerate(row)), end_section=index in self.raw_sections)
+
+    def head(self) -> Table:
+        """This table without its body: the title, the header and the rule under it."""
+        copy = Table.__new__(Table)
+        copy.__dict__.update(self.__dict__)
+        copy.rows, copy.raw, copy.auto_fit = [], None, False
+        copy.columns = [_copy_column(c) for c in self.columns]
+        return copy
+
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         if self.auto_fit:
             _fit(self, options.max_width)
+        if self.raw is not None:
+            widths = _fast_widths(self, options)
+            if widths is not None:
+                yield from _trimmed(RichTable.__rich_console__(self.head(), console, options))
+                yield from _raw_body(self, widths, console)
+                return
+            self.materialize()
         widths = _fast_widths(self, options) if self.fast or len(self.rows) > FAST_ROWS else None
         # Rich renders a copy: with its cells cut here (as the fast way cuts them), or, for the fast
         # way, without its rows (the title, header and rule come from Rich itself; only the body rows
@@ -134,10 +170,27 @@ def _ellipsized(text: str, width: int) -> str:
     wide character (which Rich shows as a space: "福州市人民 …")."""
     if width <= 0:
         return ""
-    cut = set_cell_size(text, width - 1)
-    if not text.startswith(cut):  # Rich split a wide character and padded the half with a space
-        cut = cut[:-1]
+    cut = _cut(text, width - 1)
+    if cut is None:
+        cut = set_cell_size(text, width - 1)
+        if not text.startswith(cut):  # Rich split a wide character and padded the half with a space
+            cut = cut[:-1]
     return cut + "…"
+
+
+def _cut(text: str, cells: int) -> str | None:
+    """The longest start of ``text`` that takes at most ``cells`` cells, when it is shorter than
+    ``text`` and every character before the cut takes one or two cells (each its own grapheme, so the
+    cut is Rich's); else None. Several times faster than Rich's grapheme split on a long listing's titles."""
+    total = 0
+    for i, char in enumerate(text):
+        size = _char_cells(char)
+        if not size:
+            return None
+        total += size
+        if total > cells:
+            return text[:i]
+    return None
 
 
 def _cut_column(column: Any) -> Any:
@@ -204,13 +257,153 @@ def _fit_cell(text: str, width: int, justify: str, overflow: str) -> str:
     too wide already cut by :func:`_cut_column`."""
     if justify == "right":
         text = text.rstrip()
-    length = cell_len(text)
+    length = _cells(text)
     if length > width:
         text = _ellipsized(text, width) if overflow == "ellipsis" else set_cell_size(text, width)
-        length = cell_len(text)
+        length = _cells(text)
     if length < width:
         text = text + " " * (width - length) if justify == "left" else " " * (width - length) + text
     return text
+
+
+class _CharCells(dict[str, int]):
+    """The cells each character takes, as Rich counts them, remembered: a long listing measures the
+    same few thousand characters (the CJK of its titles) over and over."""
+
+    def __missing__(self, char: str) -> int:
+        cells = self[char] = get_character_cell_size(char)
+        return cells
+
+
+_char_cells = _CharCells().__getitem__
+
+
+def _cells(text: str) -> int:
+    """``rich.cells.cell_len(text)``, three times faster on CJK (Rich remembers only its last 4,096
+    strings, and a listing's titles are each new): printable ASCII is a cell a character; any other
+    text, without the joiner and the variation selector that make Rich count pairs, is the sum of its
+    characters' cells (what Rich itself adds up)."""
+    if text.isascii():
+        if text.isprintable():
+            return len(text)
+    elif "\u200d" not in text and "\ufe0f" not in text:
+        return sum(map(_char_cells, text))
+    return cell_len(text)
+
+
+def _raw_lines(table: Table, widths: list[int]) -> Iterator[str]:
+    """The raw rows of ``table`` (see :attr:`Table.raw`) laid out in ``widths`` as :func:`_fast_body`
+    lays out Rich rows: each a line without its end of line, and without the spaces that would end it."""
+    gap = " " * _gap(table)
+    # each column's cells laid out, remembered by their text: a listing's dates, day counts, status
+    # words and roles repeat (up to _KNOWN different ones a column; its titles and codes mostly do not)
+    columns: list[tuple[int, Any, Any, dict[str, str]]] = [
+        (w, c.justify, c.overflow, {}) for c, w in zip(table.columns, widths)]
+    sections, last_row = table.raw_sections, len(table.raw or ()) - 1
+    for index, row in enumerate(table.raw or ()):
+        cells = []
+        for text, (w, j, o, known) in zip(row, columns):
+            fitted = known.get(text)
+            if fitted is None:
+                fitted = _fit_cell(text, w, j, o)
+                if len(known) < _KNOWN:
+                    known[text] = fitted
+            cells.append(fitted)
+        yield gap.join(cells).rstrip(" ")
+        if sections and index in sections and index < last_row:
+            yield ""  # the blank rule between sections (a line of spaces, trimmed)
+
+
+_KNOWN = 4096
+
+
+def _raw_body(table: Table, widths: list[int], console: Console) -> Iterator[Segment]:
+    line = Segment.line()
+    if console.no_color or console.color_system is None:
+        for text in _raw_lines(table, widths):
+            if text:
+                yield Segment(text)
+            yield line
+        return
+    gap = Segment(" " * _gap(table))
+    last = len(widths) - 1
+    styles = {i: {text: console.get_style(style) if style else None for text, style in by_text.items()}
+              for i, by_text in table.raw_styles.items()}
+    cell_styles = {at: console.get_style(style) if style else None for at, style in table.raw_cell_styles.items()}
+    columns = [(w, c.justify, c.overflow, styles.get(i)) for i, (c, w) in enumerate(zip(table.columns, widths))]
+    sections, last_row = table.raw_sections, len(table.raw or ()) - 1
+    for index, row in enumerate(table.raw or ()):
+        segments = []
+        for i, (text, (w, j, o, style)) in enumerate(zip(row, columns)):
+            own = cell_styles.get((index, i)) if (index, i) in cell_styles else style.get(text) if style else None
+            segments.append(Segment(_fit_cell(text, w, j, o), own))
+            if i < last:
+                segments.append(gap)
+        yield from _rstrip(segments)
+        yield line
+        if index in sections and index < last_row:
+            yield line
+
+
+def show(console: Console, renderable: RenderableType) -> None:
+    """``console.print(renderable)``. Without colours, the body of a table with raw rows (a long
+    listing, see :attr:`Table.raw`), or of each such table of a group, goes to the console's file in
+    blocks of lines rather than through Rich's buffer a segment at a time: the same text, several
+    times faster, and a listing of 60,000 rows never held as text all at once."""
+    parts = list(renderable.renderables) if isinstance(renderable, Group) else [renderable]
+    plain = ((console.no_color or console.color_system is None) and not console.record and not console.quiet
+             and not console.is_jupyter)
+    heads: dict[tuple[Any, ...], str | None] = {}
+    for part in parts:
+        table = part if plain and isinstance(part, Table) and part.raw is not None else None
+        widths = None
+        if table is not None:
+            if table.auto_fit:
+                _fit(table, console.options.max_width)
+            widths = _fast_widths(table, console.options)
+        if table is None or widths is None:
+            console.print(part)
+            continue
+        write, block = console.file.write, []
+        write(_head_text(console, table, widths, heads))
+        for line in _raw_lines(table, widths):
+            block.append(line)
+            if len(block) == 2000:
+                write("\n".join(block) + "\n")
+                block = []
+        if block:
+            write("\n".join(block) + "\n")
+        console.file.flush()
+
+
+def _head_text(console: Console, table: Table, widths: list[int], known: dict[tuple[Any, ...], str | None]) -> str:
+    """What ``console.print(table.head())`` prints (without colours). Rich lays a header out in a few
+    milliseconds, and every agency's table of a listing has the same one: it is laid out once (``known``,
+    by the columns), each table's title, on one line, put above it. The first table of each kind is
+    laid out by Rich whole too, and the shortcut kept only if it gives the same."""
+
+    def by_rich(renderable: Table) -> str:
+        with console.capture() as capture:
+            console.print(renderable)
+        return capture.get()
+
+    title = table.title
+    room = sum(widths) + _gap(table) * (len(widths) - 1)
+    plain = title.plain if isinstance(title, Text) else ""
+    if (not isinstance(title, Text) or title.spans or not plain or plain != plain.strip() or "  " in plain
+            or "\n" in plain or "\t" in plain or _cells(plain) > room):
+        return by_rich(table.head())
+    key = (table.title_justify, table.padding, table.box, table.show_header,
+           *((_plain_text(c.header), c.justify, c.vertical, w) for c, w in zip(table.columns, widths)))
+    if key not in known:  # the first table of its kind: Rich lays it out, and checks the shortcut
+        whole = by_rich(table.head())
+        headless = table.head()
+        headless.title = None
+        rest = by_rich(headless)
+        known[key] = rest if whole == plain + "\n" + rest else None
+        return whole
+    below = known[key]
+    return by_rich(table.head()) if below is None else plain + "\n" + below
 
 
 def _plain_text(cell: Any) -> str:
@@ -506,9 +699,15 @@ def overdue_tables(groups: dict[str, list[AssignmentState]], labels: Labels, as_
     # every agency's table has the same columns: their widths are measured once, over all the rows
     # (once per table made `overdue --all` quadratic: 99 agencies x 6,075 rows at 10k)
     codes = [max((a.item.shown_code for a in every), key=len)] if every else []
-    days = [max((str(a.days_overdue) for a in every), key=cell_len)] if every else []
+    days = [max({str(a.days_overdue) for a in every}, key=cell_len)] if every else []
     roles = [labels("lead_mark"), labels("view.co_mark")]
-    statuses = [max({labels.status(a.status) for a in every}, key=cell_len)] if every else []
+    statuses = [max({labels.status(key) for key in {a.status for a in every}}, key=cell_len)] if every else []
+    # the rows stay plain strings (Table.raw): no Rich Text a cell (Rich lays out a row in about 1 ms:
+    # a screenful's 18 rows cost more than their query). Rich still lays them out where the fast way
+    # cannot give exactly its text (a screen too narrow, a cell of several lines).
+    status_of = {key: labels.status(key) for key in {a.status for a in every}}
+    status_styles = {word: STATUS_STYLE.get(key, "") for key, word in status_of.items()}
+    role_of = {role: visible(_role(labels, role)) for role in ("lead", "co")}
     for agency, shown in shown_rows.items():
         table = _table(_heading(labels, agency, totals[agency]), gap=2)
         _id_column(table, labels, codes)
@@ -519,15 +718,16 @@ def overdue_tables(groups: dict[str, list[AssignmentState]], labels: Labels, as_
         if reported:
             _sized(table, labels("last_report"), least=10)
         _sized(table, labels("role"), roles)
-        for a in shown:
-            item = a.item
-            cells = [item.shown_code, item.title, a.due.isoformat() if a.due else "", str(a.days_overdue),
-                     _status(labels, a.status)]
-            if reported:
-                cells.append(a.last_report.isoformat() if a.last_report else "—")
-            table.add_row(*cells, _role(labels, a.role))
+        table.raw = [(visible(a.item.shown_code), visible(a.item.title), a.due.isoformat() if a.due else "",
+                      str(a.days_overdue), status_of[a.status],
+                      *((a.last_report.isoformat() if a.last_report else "—",) if reported else ()),
+                      role_of.get(a.role) or visible(_role(labels, a.role)))
+                     for a in shown]
+        table.raw_styles = {4: status_styles}
+        if any("\n" in text or "\t" in text for row in table.raw for text in row[:2]):
+            table.materialize()  # a cell of several lines: Rich lays it out
         parts.append(_fit(table, width))
-    if sum(len(p.rows) for p in parts if isinstance(p, Table)) > FAST_ROWS:
+    if len(every) > FAST_ROWS:
         for part in parts:
             if isinstance(part, Table):
                 part.fast = True
@@ -585,20 +785,30 @@ def agency_items_tables(groups: Mapping[str, Sequence[AssignmentState]], totals:
     _title_column(table, labels)
     _sized(table, labels("role"), [labels("lead_mark"), labels("view.co_mark")])
     _due_status_light(table, labels)
+    # the rows stay plain strings (Table.raw), as overdue_tables' do
+    status_of = {key: labels.status(key) for key in {a.status for rows in shown_rows.values() for a in rows}}
+    light_of = {key: "● " + labels.light(key) for key in LIGHT_STYLE}
+    role_of = {role: visible(_role(labels, role)) for role in ("lead", "co")}
+    raw: list[tuple[str, ...]] = []
+    headings: dict[tuple[int, int], str] = {}
+    sections: set[int] = set()
     hidden = 0
     for name, total in totals.items():
         rows = shown_rows[name]
         hidden += total - len(rows)
         if not rows:
             continue
-        table.add_row("", _t(_heading(labels, name, total), style="bold"))
-        for a in rows:
-            item = a.item
-            table.add_row(
-                item.shown_code, item.title, _role(labels, a.role),
-                a.due.isoformat() if a.due else (item.due_text or ""), _status(labels, a.status), _light(labels, a.light),
-            )
-        table.rows[-1].end_section = True
+        headings[len(raw), 1] = "bold"
+        raw.append(("", visible(_heading(labels, name, total)), "", "", "", ""))
+        raw += [(visible(a.item.shown_code), visible(a.item.title), role_of.get(a.role) or visible(_role(labels, a.role)),
+                 a.due.isoformat() if a.due else visible(a.item.due_text or ""), status_of[a.status], light_of[a.light])
+                for a in rows]
+        sections.add(len(raw) - 1)
+    table.raw, table.raw_cell_styles, table.raw_sections = raw or None, headings, frozenset(sections)
+    table.raw_styles = {4: {word: STATUS_STYLE.get(key, "") for key, word in status_of.items()},
+                        5: {word: LIGHT_STYLE[key] for key, word in light_of.items()}}
+    if any("\n" in text or "\t" in text for row in raw for text in row):
+        table.materialize()  # a cell of several lines: Rich lays it out
     return _with_more(_fit(table, width), labels, hidden)
 
 

@@ -35,27 +35,30 @@ def overdue_view(conn: Connection, as_of: date, *, agency: AgencyRef | None = No
                  unassigned: list[ItemState] | None = None) -> OverdueView:
     """Overdue assignments by agency. Which parts are overdue, and the totals, come from the database
     (the SQL twin of the rule); only the rows shown (all, or the first ``limit``) are judged in full,
-    which keeps a screenful of a 100 000-item plan fast. Every output format goes this one way.
+    which keeps a screenful of a 100 000-item plan fast. When every row is shown, every row is judged
+    anyway, and the totals are counted from them. Every output format goes this one way.
     ``unassigned``: :func:`awaiting_assignment` on ``as_of``, when the caller has it already."""
-    facts = overdue_facts(conn, as_of, agency=agency)
-    totals: dict[str, int] = {}
-    for name, _ in facts:
-        totals[name] = totals.get(name, 0) + 1
-    top = set(facts if limit is None else facts[:limit])
-    if limit is None:
-        states = snapshot(conn, as_of, overdue_only=True)
-    else:
-        states = snapshot(conn, as_of, item_ids={item_id for _, item_id in top})
-    groups = {}
-    for name, rows in overdue_groups(conn, states, agency).items():
-        kept = [a for a in rows if (name, a.item.id) in top]
-        if kept:
-            groups[name] = kept
     if agency is None:
         late_unassigned = sum(i.past_due_unassigned for i in (awaiting_assignment(conn, as_of) if unassigned is None
                                                               else unassigned))
     else:
         late_unassigned = 0
+    if limit is None:  # every row shown: the totals are those of the rows, judged in full (no second query)
+        groups = overdue_groups(conn, snapshot(conn, as_of, overdue_only=True), agency)
+        return OverdueView(groups, {name: len(rows) for name, rows in groups.items()},
+                           len({a.item.id for rows in groups.values() for a in rows}),
+                           sum(len(rows) for rows in groups.values()), late_unassigned)
+    facts = overdue_facts(conn, as_of, agency=agency)
+    totals: dict[str, int] = {}
+    for name, _ in facts:
+        totals[name] = totals.get(name, 0) + 1
+    top = set(facts[:limit])
+    states = snapshot(conn, as_of, item_ids={item_id for _, item_id in top})
+    groups = {}
+    for name, rows in overdue_groups(conn, states, agency).items():
+        kept = [a for a in rows if (name, a.item.id) in top]
+        if kept:
+            groups[name] = kept
     return OverdueView(groups, totals, len({item_id for _, item_id in facts}), len(facts), late_unassigned)
 
 
