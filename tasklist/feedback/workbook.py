@@ -23,7 +23,6 @@ import warnings
 import zipfile
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import closing
-from copy import copy
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -288,17 +287,12 @@ def export_xlsx(conn: Connection, agency: AgencyRef, as_of: date, rows: list[Ope
         cell.border = box
     ws.row_dimensions[LAYOUT.header_row].height = 30
     grey = PatternFill("solid", fgColor="E0E0E0")
-    for r in rows:
-        ws.append([*_cells(r), None, None, None, None])
-    # Each column's style is made once, on its first row, and its index array copied to the rows
-    # below: assigning style objects cell by cell made openpyxl hash them again for every cell
-    # (most of a 10k-item `feedback export --all`).
-    styles: dict[str, Any] = {}
-    for row in ws.iter_rows(min_row=first, max_row=last, max_col=width):
-        for key, cell in zip(COLUMNS, row):
-            if key in styles:
-                cell._style = copy(styles[key])
-                continue
+    # Each column's style is given once, to an empty first body row; every body row is then written
+    # with those styles by :mod:`tasklist.output.sheet_rows` once openpyxl has saved the workbook
+    # (openpyxl writing each cell took most of a 100k-item `feedback export --all` or `remind`).
+    if rows:
+        for n, key in enumerate(COLUMNS, start=1):
+            cell = ws.cell(row=first, column=n)
             cell.border = box
             cell.alignment = Alignment(wrap_text=key in WRAPPED, vertical="top",
                                        horizontal="center" if key in CENTERED else None)
@@ -308,7 +302,6 @@ def export_xlsx(conn: Connection, agency: AgencyRef, as_of: date, rows: list[Ope
                 cell.protection = Protection(locked=False)
             if key in ("due", "reported_on"):
                 cell.number_format = "yyyy-mm-dd"
-            styles[key] = cell._style
     if rows:
         def validate(key: str, dv: DataValidation) -> None:
             ws.add_data_validation(dv)
@@ -334,9 +327,6 @@ def export_xlsx(conn: Connection, agency: AgencyRef, as_of: date, rows: list[Ope
             showInputMessage=True, promptTitle=zh("dv_date_title"), prompt=zh("dv_date_prompt", start=start.isoformat())))
     for key, chars in WIDTHS.items():
         ws.column_dimensions[letter[key]].width = chars
-    for n, r in enumerate(rows, start=first):
-        ws.row_dimensions[n].height = _height(max(_lines(text, WIDTHS[key]) for key, text in
-                                                  (("title", r.title), ("last_note", r.last_note))))
     ws.freeze_panes = f"C{first}"  # the title and headers stay, and so do the ID and the name
     _print_setup(ws, landscape=True, title_rows=f"1:{LAYOUT.header_row}",
                  margins=PageMargins(left=0.4, right=0.4, top=0.6, bottom=0.6, header=0.3, footer=0.3))
@@ -367,7 +357,17 @@ def export_xlsx(conn: Connection, agency: AgencyRef, as_of: date, rows: list[Ope
     meta.sheet_state = "veryHidden"
     buf = io.BytesIO()
     book.save(buf)
-    return buf.getvalue()
+    if not rows:
+        return buf.getvalue()
+    from ..output.sheet_rows import rows_xml, with_rows
+
+    # the style indices as the save numbered them (in the order it wrote the cells, as before)
+    styles = [ws.cell(row=first, column=n).style_id for n in range(1, width + 1)]
+    body = rows_xml(first, list(letter.values()), styles,
+                    (([*_cells(r), None, None, None, None],
+                      _height(max(_lines(r.title, WIDTHS["title"]), _lines(r.last_note, WIDTHS["last_note"]))))
+                     for r in rows))
+    return with_rows(buf.getvalue(), 1, first, body, f"A1:{letter[COLUMNS[-1]]}{last}")
 
 
 def _lines(text: str, width: int) -> int:
