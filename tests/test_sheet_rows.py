@@ -55,7 +55,7 @@ def test_rows_written_as_text_are_the_bytes_openpyxl_writes() -> None:
     book = _book([([None] * 5, None)])
     data = _saved(book)
     styles = [book.active.cell(row=2, column=n).style_id for n in range(1, 6)]
-    fast = with_rows(data, 1, 2, rows_xml(2, "ABCDE", styles, ROWS), "A1:E4")
+    fast = with_rows(data, {1: (2, rows_xml(2, "ABCDE", styles, ROWS), "A1:E4")})
     assert _sheet(fast) == _sheet(whole)
     read = load_workbook(io.BytesIO(fast)).active
     assert read.max_row == 4

@@ -32,7 +32,8 @@ from .. import rules
 from ..errors import BadInput
 from ..messages import entry, join, t
 from ..output.formats import sheet_value
-from ..reports.facts import snapshot
+from ..output.sheet_rows import text_width
+from ..reports.facts import ItemState, snapshot
 from ..storage.connection import Connection, now_utc
 from ..storage.lookup import AgencyRef, Export, PlanInfo, current_plan, latest_updates, members, signing_key
 from ..storage.writes import MAX_NOTE, record_export
@@ -182,11 +183,12 @@ def open_rows(conn: Connection, agency: AgencyRef, as_of: date) -> list[OpenRow]
     return open_rows_by_agency(conn, as_of).get(agency.id, [])
 
 
-def open_rows_by_agency(conn: Connection, as_of: date) -> dict[int, list[OpenRow]]:
+def open_rows_by_agency(conn: Connection, as_of: date, items: list[ItemState] | None = None) -> dict[int, list[OpenRow]]:
     """Every agency's open parts, by agency id, from one snapshot of the plan (``feedback export
-    --all`` reads the plan once, not once per agency)."""
+    --all`` reads the plan once, not once per agency); ``items``: that snapshot, when the caller
+    has it already (every item, as of ``as_of``)."""
     rows: dict[int, list[OpenRow]] = {}
-    for item in snapshot(conn, as_of):
+    for item in snapshot(conn, as_of) if items is None else items:
         for a in item.assignments:
             if a.status != rules.DONE:
                 # a returned claim says so, with the office's reason, where the agency reads its last report
@@ -367,19 +369,17 @@ def export_xlsx(conn: Connection, agency: AgencyRef, as_of: date, rows: list[Ope
                     (([*_cells(r), None, None, None, None],
                       _height(max(_lines(r.title, WIDTHS["title"]), _lines(r.last_note, WIDTHS["last_note"]))))
                      for r in rows))
-    return with_rows(buf.getvalue(), 1, first, body, f"A1:{letter[COLUMNS[-1]]}{last}")
+    return with_rows(buf.getvalue(), {1: (first, body, f"A1:{letter[COLUMNS[-1]]}{last}")})
 
 
 def _lines(text: str, width: int) -> int:
     """How many lines ``text`` takes wrapped in a column ``width`` characters wide (a Chinese character
     is two wide). Rows are given their height when written: neither Excel nor LibreOffice grows a row
     to its wrapped text on opening a file, and a name would be cut to its first line."""
-    from unicodedata import east_asian_width
-
     usable = max(width - 1, 1)
     lines = 0
     for part in text.split("\n"):
-        wide = sum(2 if east_asian_width(ch) in "WF" else 1 for ch in part)
+        wide = text_width(part)
         lines += max(1, -(-wide // usable))
     return lines
 

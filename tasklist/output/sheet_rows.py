@@ -13,9 +13,10 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
+from unicodedata import east_asian_width
 
 _DIMENSION = re.compile(rb'<dimension ref="[^"]*"')
 
@@ -36,51 +37,96 @@ def _number(value: float) -> str:
 def cell_xml(ref: str, style: int | None, value: Any) -> str:
     """One cell as openpyxl writes it (``style``: its index in the workbook's cell styles, None for
     an unstyled cell). Text must already be safe for a sheet (no control character, no formula)."""
-    from openpyxl.utils.datetime import to_excel
+    return f'<c r="{ref}"' + ("" if style is None else f' s="{style}"') + _rest(value)
 
-    s = "" if style is None else f' s="{style}"'
+
+def _rest(value: Any) -> str:
+    """A cell's type and value, from after its reference and style to its end."""
+    kind = type(value)
     if value is None:
-        return f'<c r="{ref}"{s} t="n" />'
-    if isinstance(value, str):
-        if value.startswith("=") and len(value) > 1:
-            raise ValueError("a formula cannot be written as text")
+        return ' t="n" />'
+    if kind is str:
         if not value:
-            return f'<c r="{ref}"{s} t="inlineStr" />'
-        return f'<c r="{ref}"{s} t="inlineStr">{_text(value)}</c>'
+            return ' t="inlineStr" />'
+        if value[0] == "=" and len(value) > 1:
+            raise ValueError("a formula cannot be written as text")
+        return f' t="inlineStr">{_text(value)}</c>'
+    if kind is int or kind is float:
+        return f' t="n"><v>{_number(value)}</v></c>'
+    if isinstance(value, str):  # a subclass of str, as openpyxl takes it
+        return _rest(str(value))
     if isinstance(value, bool):
-        return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
+        return f' t="b"><v>{int(value)}</v></c>'
     if isinstance(value, (int, float)):
-        return f'<c r="{ref}"{s} t="n"><v>{_number(value)}</v></c>'
+        return f' t="n"><v>{_number(value)}</v></c>'
     if isinstance(value, (date, datetime)):
-        return f'<c r="{ref}"{s} t="n"><v>{_number(to_excel(value))}</v></c>'
+        from openpyxl.utils.datetime import to_excel
+
+        return f' t="n"><v>{_number(to_excel(value))}</v></c>'
     raise TypeError(f"no sheet cell for {type(value).__name__}")
 
 
 def rows_xml(first: int, letters: Sequence[str], styles: Sequence[int | None],
-             rows: Iterable[tuple[Sequence[Any], float | None]]) -> str:
-    """Body rows from row ``first`` on: each (values by column, height in points or None)."""
+             rows: Iterable[tuple[Sequence[Any], float | None]],
+             dated: Mapping[tuple[int, type], int | None] | None = None) -> str:
+    """Body rows from row ``first`` on: each (values by column, height in points or None). A cell
+    takes its column's style, or for a date its ``dated`` style by (column index, type) where there
+    is one; an empty cell with no style is left out, as openpyxl leaves it out."""
+    starts = [f'<c r="{letter}' for letter in letters]
+    styled = [_style(style) for style in styles]
+    dated_styled = {key: _style(style) for key, style in (dated or {}).items()}
     out: list[str] = []
+    add = out.append
     for n, (values, height) in enumerate(rows, start=first):
-        head = f'<row r="{n}" ht="{_number(float(height))}" customHeight="1">' if height is not None else f'<row r="{n}">'
-        out.append(head + "".join(cell_xml(f"{letter}{n}", style, value)
-                                  for letter, style, value in zip(letters, styles, values)) + "</row>")
+        add(f'<row r="{n}">' if height is None else f'<row r="{n}" ht="{_number(float(height))}" customHeight="1">')
+        row = str(n)
+        for i, (start, style, value) in enumerate(zip(starts, styled, values)):
+            if dated_styled and type(value) in _DATES:
+                style = dated_styled.get((i, type(value)), style)
+            if value is None and style == '"':
+                continue
+            add(start + row + style + _rest(value))
+        add("</row>")
     return "".join(out)
 
 
-def with_rows(book: bytes, sheet: int, first: int, body: str, dimension: str) -> bytes:
-    """The workbook ``book`` (saved by openpyxl) with its ``sheet``-th sheet's rows from ``first`` on
-    replaced by ``body``, and its declared size by ``dimension`` (such as ``A1:K40``)."""
-    part = f"xl/worksheets/sheet{sheet}.xml"
+_DATES = (date, datetime)
+#: the number format openpyxl gives a cell when it is given a date or a date and time
+DATE_FORMATS: dict[type, str] = {date: "yyyy-mm-dd", datetime: "yyyy-mm-dd h:mm:ss"}
+
+
+def _style(style: int | None) -> str:
+    return '"' + ("" if style is None else f' s="{style}"')
+
+
+def with_rows(book: bytes, sheets: Mapping[int, tuple[int, str, str]]) -> bytes:
+    """The workbook ``book`` (saved by openpyxl) with, for each sheet number in ``sheets`` (1 for the
+    first), (first, body, dimension): its rows from ``first`` on (if any) replaced by ``body``, and
+    its declared size by ``dimension`` (such as ``A1:K40``)."""
+    parts = {f"xl/worksheets/sheet{n}.xml": spec for n, spec in sheets.items()}
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(book)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
             data = source.read(info)
-            if info.filename == part:
-                start = data.index(f'<row r="{first}"'.encode())
-                end = data.index(b"</sheetData>", start)
-                data = data[:start] + body.encode() + data[end:]
+            if info.filename in parts:
+                first, body, dimension = parts[info.filename]
+                end = data.index(b"</sheetData>")
+                start = data.find(f'<row r="{first}"'.encode(), 0, end)
+                data = data[:end if start < 0 else start] + body.encode() + data[end:]
                 data, found = _DIMENSION.subn(f'<dimension ref="{dimension}"'.encode(), data, count=1)
                 if not found:
-                    raise ValueError(f"{part} declares no dimension")
+                    raise ValueError(f"{info.filename} declares no dimension")
             target.writestr(info, data)
     return out.getvalue()
+
+
+_WIDTHS: dict[str, int] = {}
+
+
+def text_width(text: str) -> int:
+    """How many columns ``text`` takes on one line (a Chinese character is two wide); each
+    character's width is looked up once per process (a 100k-item export measures millions)."""
+    widths = _WIDTHS
+    for ch in set(text).difference(widths):
+        widths[ch] = 2 if east_asian_width(ch) in "WF" else 1
+    return sum(map(widths.__getitem__, text))
