@@ -10,7 +10,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, Protection
 
-from tasklist.output.sheet_rows import cell_xml, rows_xml, with_rows
+from tasklist.output.sheet_rows import cell_xml, rows_xml, save
 
 ROWS = [
     (["T1", "  spaced  ", date(2025, 9, 15), 12, None], 33.0),
@@ -53,9 +53,12 @@ def test_rows_written_as_text_are_the_bytes_openpyxl_writes() -> None:
     whole = _saved(_book(ROWS))
     # openpyxl writes the header and one empty styled row; the rows are then put in as text
     book = _book([([None] * 5, None)])
-    data = _saved(book)
-    styles = [book.active.cell(row=2, column=n).style_id for n in range(1, 6)]
-    fast = with_rows(data, {1: (2, rows_xml(2, "ABCDE", styles, ROWS), "A1:E4")})
+
+    def body() -> tuple[int, str, str]:
+        styles = [book.active.cell(row=2, column=n).style_id for n in range(1, 6)]
+        return 2, rows_xml(2, "ABCDE", styles, ROWS), "A1:E4"
+
+    fast = save(book, {book.active: body})
     assert _sheet(fast) == _sheet(whole)
     read = load_workbook(io.BytesIO(fast)).active
     assert read.max_row == 4

@@ -32,7 +32,7 @@ from .. import rules
 from ..errors import BadInput
 from ..messages import entry, join, t
 from ..output.formats import sheet_value
-from ..output.sheet_rows import text_width
+from ..output.sheet_rows import rows_xml, save, text_width
 from ..reports.facts import ItemState, snapshot
 from ..storage.connection import Connection, now_utc
 from ..storage.lookup import AgencyRef, Export, PlanInfo, current_plan, latest_updates, members, signing_key
@@ -290,7 +290,7 @@ def export_xlsx(conn: Connection, agency: AgencyRef, as_of: date, rows: list[Ope
     ws.row_dimensions[LAYOUT.header_row].height = 30
     grey = PatternFill("solid", fgColor="E0E0E0")
     # Each column's style is given once, to an empty first body row; every body row is then written
-    # with those styles by :mod:`tasklist.output.sheet_rows` once openpyxl has saved the workbook
+    # with those styles by :mod:`tasklist.output.sheet_rows` as openpyxl saves the workbook
     # (openpyxl writing each cell took most of a 100k-item `feedback export --all` or `remind`).
     if rows:
         for n, key in enumerate(COLUMNS, start=1):
@@ -357,19 +357,18 @@ def export_xlsx(conn: Connection, agency: AgencyRef, as_of: date, rows: list[Ope
         _exact(meta.cell(row=n, column=1), key)
         _exact(meta.cell(row=n, column=2), value)
     meta.sheet_state = "veryHidden"
-    buf = io.BytesIO()
-    book.save(buf)
     if not rows:
-        return buf.getvalue()
-    from ..output.sheet_rows import rows_xml, with_rows
+        return save(book)
 
-    # the style indices as the save numbered them (in the order it wrote the cells, as before)
-    styles = [ws.cell(row=first, column=n).style_id for n in range(1, width + 1)]
-    body = rows_xml(first, list(letter.values()), styles,
-                    (([*_cells(r), None, None, None, None],
-                      _height(max(_lines(r.title, WIDTHS["title"]), _lines(r.last_note, WIDTHS["last_note"]))))
-                     for r in rows))
-    return with_rows(buf.getvalue(), {1: (first, body, f"A1:{letter[COLUMNS[-1]]}{last}")})
+    def body() -> tuple[int, str, str]:
+        # the style indices as the save numbered them (in the order it wrote the cells, as before)
+        styles = [ws.cell(row=first, column=n).style_id for n in range(1, width + 1)]
+        return first, rows_xml(first, list(letter.values()), styles,
+                               (([*_cells(r), None, None, None, None],
+                                 _height(max(_lines(r.title, WIDTHS["title"]), _lines(r.last_note, WIDTHS["last_note"]))))
+                                for r in rows)), f"A1:{letter[COLUMNS[-1]]}{last}"
+
+    return save(book, {ws: body})
 
 
 def _lines(text: str, width: int) -> int:

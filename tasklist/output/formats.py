@@ -13,9 +13,11 @@ import io
 import json
 from collections.abc import Sequence
 from datetime import date
+from functools import partial
 from typing import Any
 
 from ..text import json_safe, visible
+from .sheet_rows import text_width
 from .tables import Column, Table
 
 FORMATS = ("csv", "xlsx", "json", "md", "html")
@@ -180,8 +182,6 @@ def figure_html(caption: str, body: str) -> str:
 
 
 def _cell_width(value: Any) -> int:
-    from .sheet_rows import text_width
-
     text = _text(value)
     longest = max((line for line in text.splitlines() or [""]), key=len)
     return text_width(longest)
@@ -200,7 +200,7 @@ def to_xlsx(tables: Sequence[Table]) -> bytes:
     from openpyxl.utils import get_column_letter
 
     from ..messages import t
-    from .sheet_rows import DATE_FORMATS, rows_xml, with_rows
+    from .sheet_rows import DATE_FORMATS, rows_xml, save
 
     book = Workbook()
     book.remove(book.active)
@@ -210,6 +210,8 @@ def to_xlsx(tables: Sequence[Table]) -> bytes:
     # kind of body cell (wrapped or not, date or not) is given its style on an empty placeholder row,
     # in the order the cells first show it, so that the saved styles are numbered as before.
     seen: set[tuple[bool, str | None]] = set()
+    measured: dict[str, int] = {}
+    known: dict[tuple[bool, str | None], tuple[Any, int]] = {}  # each kind of body cell: its placeholder
     bodies = []
     for table in tables:
         sheet = book.create_sheet(_sheet_name(table, used))
@@ -221,7 +223,14 @@ def to_xlsx(tables: Sequence[Table]) -> bytes:
         widths = [_cell_width(c.label) for c in table.columns]
         for row in table.rows:
             for i, (column, value) in enumerate(zip(table.columns, row)):
-                widths[i] = max(widths[i], 10 if column.kind == "date" else _cell_width(value))
+                if column.kind == "date":
+                    width = 10
+                elif type(value) is str:  # the same names, statuses and notes recur: each measured once
+                    width = measured.get(value) or measured.setdefault(value, _cell_width(value))
+                else:
+                    width = _cell_width(value)
+                if width > widths[i]:
+                    widths[i] = width
         wraps = [column.kind == "text" and width > _WRAP_WIDTH for column, width in zip(table.columns, widths)]
         formats = [{value_type: _date_format(column, value_type) for value_type in DATE_FORMATS} for column in table.columns]
         placeholders = []  # the kinds of styled cell this sheet shows first, in the order the save meets them
@@ -239,7 +248,8 @@ def to_xlsx(tables: Sequence[Table]) -> bytes:
                 cell.number_format = number_format
             if wrapped:
                 cell.alignment = wrap
-        bodies.append((sheet, wraps, formats, placeholders))
+        known.update({kind: (sheet, n) for n, kind in enumerate(placeholders, start=1)})
+        bodies.append((sheet, wraps, formats, dict(known)))
         sheet.freeze_panes = "A2"
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(table.columns))}{max(1, len(table.rows) + 1)}"
         sheet.page_setup.orientation = "landscape"
@@ -250,23 +260,20 @@ def to_xlsx(tables: Sequence[Table]) -> bytes:
         sheet.print_title_rows = "1:1"
         sheet.page_margins.left = sheet.page_margins.right = 0.4
         sheet.oddFooter.center.text = t("report.page_footer")
-    buf = io.BytesIO()
-    book.save(buf)
-    # each kind's style index as the save numbered it
-    style_of = {kind: sheet.cell(row=2, column=n).style_id
-                for sheet, _, _, placeholders in bodies for n, kind in enumerate(placeholders, start=1)}
-    parts = {}
-    for number, (table, (_, wraps, formats, _)) in enumerate(zip(tables, bodies), start=1):
+    def body(table: Table, wraps: list[bool], formats: list[dict[type, str]],
+             known: dict[tuple[bool, str | None], tuple[Any, int]]) -> tuple[int, str, str]:
+        # each kind's style index as the save numbered it (``known``: the kinds met up to this sheet)
         width = len(table.columns)
-        if not width:
-            continue
         letters = [get_column_letter(i) for i in range(1, width + 1)]
+        style_of = {kind: sheet.cell(row=2, column=n).style_id for kind, (sheet, n) in known.items()}
         styles = [style_of[(True, None)] if wrapped else None for wrapped in wraps]
         date_styles = {(i, value_type): style_of[key] for i in range(width) for value_type, number_format in formats[i].items()
                        if (key := (wraps[i], number_format)) in style_of}
-        body = rows_xml(2, letters, styles, (([sheet_value(v) for v in row], None) for row in table.rows), date_styles)
-        parts[number] = (2, body, f"A1:{letters[-1]}{len(table.rows) + 1}")
-    return with_rows(buf.getvalue(), parts)
+        return 2, rows_xml(2, letters, styles, (([sheet_value(v) for v in row], None) for row in table.rows),
+                           date_styles), f"A1:{letters[-1]}{len(table.rows) + 1}"
+
+    return save(book, {sheet: partial(body, table, wraps, formats, known)
+                       for table, (sheet, wraps, formats, known) in zip(tables, bodies) if table.columns})
 
 
 def _date_format(column: Column, kind: type) -> str:

@@ -1,19 +1,18 @@
 """The body rows of a big XLSX sheet, written as XML text instead of one openpyxl cell at a time.
 
 openpyxl serialises each cell through an element tree: most of the time of a 100k-item feedback
-export or reminder run went there. A workbook is still made by openpyxl (styles, validations,
-protection, print setup, the other sheets), with the sheet's first body row holding each column's
-style; :func:`with_rows` then puts every body row in its place, in the XML openpyxl itself writes for
-such cells (inline strings, numbers, dates as serial numbers, styled empty cells), so the file reads
-back cell for cell as openpyxl's own did.
+export or reminder run, or of a 100k-item report export, went there. A workbook is still made by
+openpyxl (styles, validations, protection, print setup, the other sheets), with an empty placeholder
+body row holding each kind of styled cell; :func:`save` then puts every body row in its place as the
+sheet is saved, in the XML openpyxl itself writes for such cells (inline strings, numbers, dates as
+serial numbers, styled empty cells), so the file reads back cell for cell as openpyxl's own did.
 """
 
 from __future__ import annotations
 
 import io
 import re
-import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 from unicodedata import east_asian_width
@@ -60,10 +59,21 @@ def _rest(value: Any) -> str:
     if isinstance(value, (int, float)):
         return f' t="n"><v>{_number(value)}</v></c>'
     if isinstance(value, (date, datetime)):
+        return f' t="n"><v>{_serial(value)}</v></c>'
+    raise TypeError(f"no sheet cell for {type(value).__name__}")
+
+
+_SERIALS: dict[date, str] = {}
+
+
+def _serial(day: date) -> str:
+    """A date's serial number as openpyxl writes it (the same days recur: each converted once)."""
+    found = _SERIALS.get(day)
+    if found is None:
         from openpyxl.utils.datetime import to_excel
 
-        return f' t="n"><v>{_number(to_excel(value))}</v></c>'
-    raise TypeError(f"no sheet cell for {type(value).__name__}")
+        found = _SERIALS[day] = _number(to_excel(day))
+    return found
 
 
 def rows_xml(first: int, letters: Sequence[str], styles: Sequence[int | None],
@@ -99,25 +109,52 @@ def _style(style: int | None) -> str:
     return '"' + ("" if style is None else f' s="{style}"')
 
 
-def with_rows(book: bytes, sheets: Mapping[int, tuple[int, str, str]]) -> bytes:
-    """The workbook ``book`` (saved by openpyxl) with, for each sheet number in ``sheets`` (1 for the
-    first), (first, body, dimension): its rows from ``first`` on (if any) replaced by ``body``, and
-    its declared size by ``dimension`` (such as ``A1:K40``)."""
-    parts = {f"xl/worksheets/sheet{n}.xml": spec for n, spec in sheets.items()}
+def save(book: Any, bodies: Mapping[Any, Callable[[], tuple[int, str, str]]] | None = None) -> bytes:
+    """The openpyxl workbook ``book`` saved, with the body rows of each worksheet in ``bodies`` put in.
+
+    ``bodies`` maps a worksheet to a function giving (first, body, dimension): its rows from row
+    ``first`` on (if any) are replaced by ``body`` and its declared size by ``dimension`` (such as
+    ``A1:K40``). The function is called once that sheet's own cells are written, when the styles they
+    use are numbered. openpyxl's own save writes each sheet to a temporary file and copies it into
+    the archive; this writes it in memory with the same writer (a private API: openpyxl is pinned)."""
+    import datetime as dt
+    import zipfile
+
+    from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
+    from openpyxl.worksheet._writer import WorksheetWriter
+    from openpyxl.writer.excel import ExcelWriter
+
+    spliced = {id(ws): body for ws, body in (bodies or {}).items()}
+
+    class InMemory(ExcelWriter):
+        def write_worksheet(self, ws: Any) -> None:  # ExcelWriter.write_worksheet, without the file
+            ws._drawing = SpreadsheetDrawing()
+            ws._drawing.charts = ws._charts
+            ws._drawing.images = ws._images
+            writer = WorksheetWriter(ws, out=io.BytesIO())
+            writer.write()
+            ws._rels = writer._rels
+            data = writer.out.getvalue()
+            if id(ws) in spliced:
+                data = _splice(data, *spliced[id(ws)]())
+            self._archive.writestr(ws.path[1:], data)
+            self.manifest.append(ws)
+
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(book)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            data = source.read(info)
-            if info.filename in parts:
-                first, body, dimension = parts[info.filename]
-                end = data.index(b"</sheetData>")
-                start = data.find(f'<row r="{first}"'.encode(), 0, end)
-                data = data[:end if start < 0 else start] + body.encode() + data[end:]
-                data, found = _DIMENSION.subn(f'<dimension ref="{dimension}"'.encode(), data, count=1)
-                if not found:
-                    raise ValueError(f"{info.filename} declares no dimension")
-            target.writestr(info, data)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        book.properties.modified = dt.datetime.now(tz=dt.UTC).replace(tzinfo=None)
+        InMemory(book, archive).write_data()
     return out.getvalue()
+
+
+def _splice(data: bytes, first: int, body: str, dimension: str) -> bytes:
+    end = data.index(b"</sheetData>")
+    start = data.find(f'<row r="{first}"'.encode(), 0, end)
+    data = data[:end if start < 0 else start] + body.encode() + data[end:]
+    data, found = _DIMENSION.subn(f'<dimension ref="{dimension}"'.encode(), data, count=1)
+    if not found:
+        raise ValueError("a sheet that declares no dimension")
+    return data
 
 
 _WIDTHS: dict[str, int] = {}
