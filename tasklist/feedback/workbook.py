@@ -23,6 +23,7 @@ import warnings
 import zipfile
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import closing
+from copy import copy
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -282,11 +283,13 @@ def export_xlsx(conn: Connection, agency: AgencyRef, as_of: date, rows: list[Ope
     ws.append(HEADERS)
     thin = Side(style="thin", color="808080")
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
-    for cell in ws[LAYOUT.header_row]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="BDBDBD")
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        cell.border = box
+    header = ws[LAYOUT.header_row]
+    header[0].font = Font(bold=True)
+    header[0].fill = PatternFill("solid", fgColor="BDBDBD")
+    header[0].alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    header[0].border = box
+    for cell in header[1:]:  # the same style, not made and looked up again for each header
+        cell._style = copy(header[0]._style)
     ws.row_dimensions[LAYOUT.header_row].height = 30
     grey = PatternFill("solid", fgColor="E0E0E0")
     # Each column's style is given once, to an empty first body row; every body row is then written
@@ -344,8 +347,9 @@ def export_xlsx(conn: Connection, agency: AgencyRef, as_of: date, rows: list[Ope
         help_sheet.append([sheet_value(line)])
     help_sheet["A1"].font = Font(bold=True, size=14)
     help_sheet.column_dimensions["A"].width = HELP_WIDTH
+    help_sheet["A2"].alignment = Alignment(wrap_text=True, vertical="top")
     for n, line in enumerate(lines[1:], start=2):
-        help_sheet[f"A{n}"].alignment = Alignment(wrap_text=True, vertical="top")
+        help_sheet[f"A{n}"]._style = copy(help_sheet["A2"]._style)
         help_sheet.row_dimensions[n].height = _height(_lines(line, HELP_WIDTH))
     _print_setup(help_sheet, landscape=False, title_rows=None, margins=PageMargins())
 
