@@ -33,7 +33,8 @@ from .. import rules
 from ..errors import BadInput
 from ..messages import entry, join, t
 from ..output.formats import sheet_value
-from ..reports.facts import snapshot
+from ..output.sheet_rows import rows_xml, save, text_width
+from ..reports.facts import ItemState, snapshot
 from ..storage.connection import Connection, now_utc
 from ..storage.lookup import AgencyRef, Export, PlanInfo, current_plan, latest_updates, members, signing_key
 from ..storage.writes import MAX_NOTE, record_export
@@ -183,11 +184,12 @@ def open_rows(conn: Connection, agency: AgencyRef, as_of: date) -> list[OpenRow]
     return open_rows_by_agency(conn, as_of).get(agency.id, [])
 
 
-def open_rows_by_agency(conn: Connection, as_of: date) -> dict[int, list[OpenRow]]:
+def open_rows_by_agency(conn: Connection, as_of: date, items: list[ItemState] | None = None) -> dict[int, list[OpenRow]]:
     """Every agency's open parts, by agency id, from one snapshot of the plan (``feedback export
-    --all`` reads the plan once, not once per agency)."""
+    --all`` reads the plan once, not once per agency); ``items``: that snapshot, when the caller
+    has it already (every item, as of ``as_of``)."""
     rows: dict[int, list[OpenRow]] = {}
-    for item in snapshot(conn, as_of):
+    for item in snapshot(conn, as_of) if items is None else items:
         for a in item.assignments:
             if a.status != rules.DONE:
                 # a returned claim says so, with the office's reason, where the agency reads its last report
@@ -281,24 +283,21 @@ def export_xlsx(conn: Connection, agency: AgencyRef, as_of: date, rows: list[Ope
     ws.append(HEADERS)
     thin = Side(style="thin", color="808080")
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
-    for cell in ws[LAYOUT.header_row]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="BDBDBD")
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        cell.border = box
+    header = ws[LAYOUT.header_row]
+    header[0].font = Font(bold=True)
+    header[0].fill = PatternFill("solid", fgColor="BDBDBD")
+    header[0].alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    header[0].border = box
+    for cell in header[1:]:  # the same style, not made and looked up again for each header
+        cell._style = copy(header[0]._style)
     ws.row_dimensions[LAYOUT.header_row].height = 30
     grey = PatternFill("solid", fgColor="E0E0E0")
-    for r in rows:
-        ws.append([*_cells(r), None, None, None, None])
-    # Each column's style is made once, on its first row, and its index array copied to the rows
-    # below: assigning style objects cell by cell made openpyxl hash them again for every cell
-    # (most of a 10k-item `feedback export --all`).
-    styles: dict[str, Any] = {}
-    for row in ws.iter_rows(min_row=first, max_row=last, max_col=width):
-        for key, cell in zip(COLUMNS, row):
-            if key in styles:
-                cell._style = copy(styles[key])
-                continue
+    # Each column's style is given once, to an empty first body row; every body row is then written
+    # with those styles by :mod:`tasklist.output.sheet_rows` as openpyxl saves the workbook
+    # (openpyxl writing each cell took most of a 100k-item `feedback export --all` or `remind`).
+    if rows:
+        for n, key in enumerate(COLUMNS, start=1):
+            cell = ws.cell(row=first, column=n)
             cell.border = box
             cell.alignment = Alignment(wrap_text=key in WRAPPED, vertical="top",
                                        horizontal="center" if key in CENTERED else None)
@@ -308,7 +307,6 @@ def export_xlsx(conn: Connection, agency: AgencyRef, as_of: date, rows: list[Ope
                 cell.protection = Protection(locked=False)
             if key in ("due", "reported_on"):
                 cell.number_format = "yyyy-mm-dd"
-            styles[key] = cell._style
     if rows:
         def validate(key: str, dv: DataValidation) -> None:
             ws.add_data_validation(dv)
@@ -334,9 +332,6 @@ def export_xlsx(conn: Connection, agency: AgencyRef, as_of: date, rows: list[Ope
             showInputMessage=True, promptTitle=zh("dv_date_title"), prompt=zh("dv_date_prompt", start=start.isoformat())))
     for key, chars in WIDTHS.items():
         ws.column_dimensions[letter[key]].width = chars
-    for n, r in enumerate(rows, start=first):
-        ws.row_dimensions[n].height = _height(max(_lines(text, WIDTHS[key]) for key, text in
-                                                  (("title", r.title), ("last_note", r.last_note))))
     ws.freeze_panes = f"C{first}"  # the title and headers stay, and so do the ID and the name
     _print_setup(ws, landscape=True, title_rows=f"1:{LAYOUT.header_row}",
                  margins=PageMargins(left=0.4, right=0.4, top=0.6, bottom=0.6, header=0.3, footer=0.3))
@@ -352,8 +347,9 @@ def export_xlsx(conn: Connection, agency: AgencyRef, as_of: date, rows: list[Ope
         help_sheet.append([sheet_value(line)])
     help_sheet["A1"].font = Font(bold=True, size=14)
     help_sheet.column_dimensions["A"].width = HELP_WIDTH
+    help_sheet["A2"].alignment = Alignment(wrap_text=True, vertical="top")
     for n, line in enumerate(lines[1:], start=2):
-        help_sheet[f"A{n}"].alignment = Alignment(wrap_text=True, vertical="top")
+        help_sheet[f"A{n}"]._style = copy(help_sheet["A2"]._style)
         help_sheet.row_dimensions[n].height = _height(_lines(line, HELP_WIDTH))
     _print_setup(help_sheet, landscape=False, title_rows=None, margins=PageMargins())
 
@@ -365,21 +361,28 @@ def export_xlsx(conn: Connection, agency: AgencyRef, as_of: date, rows: list[Ope
         _exact(meta.cell(row=n, column=1), key)
         _exact(meta.cell(row=n, column=2), value)
     meta.sheet_state = "veryHidden"
-    buf = io.BytesIO()
-    book.save(buf)
-    return buf.getvalue()
+    if not rows:
+        return save(book)
+
+    def body() -> tuple[int, str, str]:
+        # the style indices as the save numbered them (in the order it wrote the cells, as before)
+        styles = [ws.cell(row=first, column=n).style_id for n in range(1, width + 1)]
+        return first, rows_xml(first, list(letter.values()), styles,
+                               (([*_cells(r), None, None, None, None],
+                                 _height(max(_lines(r.title, WIDTHS["title"]), _lines(r.last_note, WIDTHS["last_note"]))))
+                                for r in rows)), f"A1:{letter[COLUMNS[-1]]}{last}"
+
+    return save(book, {ws: body})
 
 
 def _lines(text: str, width: int) -> int:
     """How many lines ``text`` takes wrapped in a column ``width`` characters wide (a Chinese character
     is two wide). Rows are given their height when written: neither Excel nor LibreOffice grows a row
     to its wrapped text on opening a file, and a name would be cut to its first line."""
-    from unicodedata import east_asian_width
-
     usable = max(width - 1, 1)
     lines = 0
     for part in text.split("\n"):
-        wide = sum(2 if east_asian_width(ch) in "WF" else 1 for ch in part)
+        wide = text_width(part)
         lines += max(1, -(-wide // usable))
     return lines
 

@@ -13,9 +13,11 @@ import io
 import json
 from collections.abc import Sequence
 from datetime import date
+from functools import partial
 from typing import Any
 
 from ..text import json_safe, visible
+from .sheet_rows import text_width
 from .tables import Column, Table
 
 FORMATS = ("csv", "xlsx", "json", "md", "html")
@@ -180,11 +182,9 @@ def figure_html(caption: str, body: str) -> str:
 
 
 def _cell_width(value: Any) -> int:
-    from unicodedata import east_asian_width
-
     text = _text(value)
     longest = max((line for line in text.splitlines() or [""]), key=len)
-    return sum(2 if east_asian_width(ch) in "WF" else 1 for ch in longest)
+    return text_width(longest)
 
 
 #: a text column wider than this wraps (in characters' widths); dates, codes and names never do
@@ -200,11 +200,19 @@ def to_xlsx(tables: Sequence[Table]) -> bytes:
     from openpyxl.utils import get_column_letter
 
     from ..messages import t
+    from .sheet_rows import DATE_FORMATS, rows_xml, save
 
     book = Workbook()
     book.remove(book.active)
     used: set[str] = set()
     wrap = Alignment(wrap_text=True, vertical="top")
+    # The body rows are written as XML text once openpyxl has saved the rest (see sheet_rows); each
+    # kind of body cell (wrapped or not, date or not) is given its style on an empty placeholder row,
+    # in the order the cells first show it, so that the saved styles are numbered as before.
+    seen: set[tuple[bool, str | None]] = set()
+    measured: dict[str, int] = {}
+    known: dict[tuple[bool, str | None], tuple[Any, int]] = {}  # each kind of body cell: its placeholder
+    bodies = []
     for table in tables:
         sheet = book.create_sheet(_sheet_name(table, used))
         sheet.append([sheet_value(c.label) for c in table.columns])
@@ -212,20 +220,36 @@ def to_xlsx(tables: Sequence[Table]) -> bytes:
             cell.font = Font(bold=True)
             cell.fill = PatternFill("solid", fgColor="DDDDDD")
             cell.alignment = Alignment(vertical="center")
-        for row in table.rows:
-            sheet.append([sheet_value(v) for v in row])
         widths = [_cell_width(c.label) for c in table.columns]
-        for r, row in enumerate(table.rows, start=2):
+        for row in table.rows:
             for i, (column, value) in enumerate(zip(table.columns, row)):
-                if column.kind == "date" and isinstance(value, date):
-                    sheet.cell(row=r, column=i + 1).number_format = "yyyy-mm-dd"
-                widths[i] = max(widths[i], 10 if column.kind == "date" else _cell_width(value))
-        for i, (column, width) in enumerate(zip(table.columns, widths), start=1):
-            wraps = column.kind == "text" and width > _WRAP_WIDTH
-            sheet.column_dimensions[get_column_letter(i)].width = (_WRAP_WIDTH if wraps else min(60, width)) + 2
-            if wraps:
-                for (cell,) in sheet.iter_rows(min_row=2, min_col=i, max_col=i):
-                    cell.alignment = wrap
+                if column.kind == "date":
+                    width = 10
+                elif type(value) is str:  # the same names, statuses and notes recur: each measured once
+                    width = measured.get(value) or measured.setdefault(value, _cell_width(value))
+                else:
+                    width = _cell_width(value)
+                if width > widths[i]:
+                    widths[i] = width
+        wraps = [column.kind == "text" and width > _WRAP_WIDTH for column, width in zip(table.columns, widths)]
+        formats = [{value_type: _date_format(column, value_type) for value_type in DATE_FORMATS} for column in table.columns]
+        placeholders = []  # the kinds of styled cell this sheet shows first, in the order the save meets them
+        for row in table.rows:
+            for wrapped, dated, value in zip(wraps, formats, row):
+                kind = (wrapped, dated.get(type(value)))
+                if kind not in seen and kind != (False, None):
+                    seen.add(kind)
+                    placeholders.append(kind)
+        for i, width in enumerate(widths, start=1):
+            sheet.column_dimensions[get_column_letter(i)].width = (_WRAP_WIDTH if wraps[i - 1] else min(60, width)) + 2
+        for n, (wrapped, number_format) in enumerate(placeholders, start=1):
+            cell = sheet.cell(row=2, column=n)
+            if number_format is not None:
+                cell.number_format = number_format
+            if wrapped:
+                cell.alignment = wrap
+        known.update({kind: (sheet, n) for n, kind in enumerate(placeholders, start=1)})
+        bodies.append((sheet, wraps, formats, dict(known)))
         sheet.freeze_panes = "A2"
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(table.columns))}{max(1, len(table.rows) + 1)}"
         sheet.page_setup.orientation = "landscape"
@@ -236,9 +260,28 @@ def to_xlsx(tables: Sequence[Table]) -> bytes:
         sheet.print_title_rows = "1:1"
         sheet.page_margins.left = sheet.page_margins.right = 0.4
         sheet.oddFooter.center.text = t("report.page_footer")
-    buf = io.BytesIO()
-    book.save(buf)
-    return buf.getvalue()
+    def body(table: Table, wraps: list[bool], formats: list[dict[type, str]],
+             known: dict[tuple[bool, str | None], tuple[Any, int]]) -> tuple[int, str, str]:
+        # each kind's style index as the save numbered it (``known``: the kinds met up to this sheet)
+        width = len(table.columns)
+        letters = [get_column_letter(i) for i in range(1, width + 1)]
+        style_of = {kind: sheet.cell(row=2, column=n).style_id for kind, (sheet, n) in known.items()}
+        styles = [style_of[(True, None)] if wrapped else None for wrapped in wraps]
+        date_styles = {(i, value_type): style_of[key] for i in range(width) for value_type, number_format in formats[i].items()
+                       if (key := (wraps[i], number_format)) in style_of}
+        return 2, rows_xml(2, letters, styles, (([sheet_value(v) for v in row], None) for row in table.rows),
+                           date_styles), f"A1:{letters[-1]}{len(table.rows) + 1}"
+
+    return save(book, {sheet: partial(body, table, wraps, formats, known)
+                       for table, (sheet, wraps, formats, known) in zip(tables, bodies) if table.columns})
+
+
+def _date_format(column: Column, kind: type) -> str:
+    """The number format of a date cell: a day in a date column (the time of a date and time there
+    not shown), else the one openpyxl gives a date or a date and time."""
+    from .sheet_rows import DATE_FORMATS
+
+    return "yyyy-mm-dd" if column.kind == "date" else DATE_FORMATS[kind]
 
 
 def _sheet_name(table: Table, used: set[str]) -> str:
