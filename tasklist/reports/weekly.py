@@ -323,7 +323,9 @@ def _weekly_report(conn: Connection, as_of: date, start: date, *, days: int, war
     for r in reports:
         by_agency[r.agency] = by_agency.get(r.agency, 0) + 1
     agencies = []
+    claimed = 0  # parts whose update in force is a completion claim: none, no claim awaits review
     for s in agency_summary(conn, as_of, warn_days=warn_days):
+        claimed += s.claimed
         row = {k: v for k, v in s.as_dict().items() if k in ("agency", "assigned", "done", "overdue", "due_soon", "stale", "last_report")}
         row["reported_in_period"] = s.agency in by_agency
         row["updates_in_period"] = by_agency.get(s.agency, 0)
@@ -345,7 +347,7 @@ def _weekly_report(conn: Connection, as_of: date, start: date, *, days: int, war
         agencies=agencies, reports=reports, completed_parts=completed_parts(conn, start, as_of),
         completed=[by_id[i] for i in completed],
         became_overdue=[by_id[i] for i in became_overdue],
-        overdue=late.groups, overdue_totals=late.totals, pending_claims=pending_claims(conn, as_of),
+        overdue=late.groups, overdue_totals=late.totals, pending_claims=pending_claims(conn, as_of) if claimed else [],
         unassigned=unassigned,
         targets=target_states(conn, as_of),
     )
