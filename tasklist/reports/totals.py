@@ -30,12 +30,14 @@ _ITEMS_KEY = "items "
 
 
 @contextmanager
-def shared_facts(conn: Connection, days: Iterable[date]) -> Iterator[None]:
+def shared_facts(conn: Connection, days: Iterable[date], item_days: Iterable[date] = ()) -> Iterator[None]:
     """Within: the facts of every live assignment on each of ``days`` (:func:`_facts`) are computed
     once, into a temp table, and every figure here over the whole plan on those days (no agency
-    filter) reads them from it. The weekly report asks for the whole plan's facts on two days six
-    times (the agency summary, the overdue rows, the item totals twice, the changed items twice):
-    each time one seek down ix_update_latest per assignment, 2.6 s of SQL at 100k.
+    filter) reads them from it; so are the item rows (:func:`_item_facts`) on each of ``item_days``
+    (from the day's facts table when there is one, else straight from the updates). The weekly
+    report asks for the whole plan's facts on two days six times (the agency summary, the overdue
+    rows, the item totals twice, the changed items twice): each time one seek down
+    ix_update_latest per assignment, 2.6 s of SQL at 100k.
 
     SQLite only (on PostgreSQL the statements stay as they are): a temp table there lives in the
     connection's own temp store, never in the database file, so a read stays a read."""
@@ -53,9 +55,9 @@ def shared_facts(conn: Connection, days: Iterable[date]) -> Iterator[None]:
             conn.execute(f"CREATE TEMP TABLE shared_facts_{len(made)} AS {sql}", params)
             made.append(f"temp.shared_facts_{len(made)}")
             tables[day] = made[-1]
-        # and each day's item rows (:func:`_item_facts`), which the item totals and the changed
-        # items both read: grouped by item once a day rather than twice
-        for d in days:
+        # the item rows, which the item totals and the changed items both read: grouped by item
+        # once a day rather than twice
+        for d in item_days:
             key = _ITEMS_KEY + d.isoformat()
             if key in tables:
                 continue

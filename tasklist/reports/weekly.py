@@ -308,7 +308,9 @@ def weekly_report(conn: Connection, as_of: date, *, days: int = 7, warn_days: in
     ``limit``) are judged in full. ``trend``: also the completion trend over the plan's life (from
     its issue date), for the charts. ``now``: the generation time (default: the clock)."""
     start = as_of - timedelta(days=days)
-    with shared_facts(conn, (as_of, start)):
+    # the assignments' facts on the as-of date (the agency summary and the overdue rows read them
+    # too); the items' rows on both days (the totals and the changed items)
+    with shared_facts(conn, (as_of,), (as_of, start)):
         return _weekly_report(conn, as_of, start, days=days, warn_days=warn_days, limit=limit, trend=trend, now=now)
 
 
