@@ -99,7 +99,7 @@ def _facts(conn: Connection, day: str, agency: AgencyRef | None,
     sql = (
         "SELECT f.aid, f.agency_id, f.plan_id, f.item_id, f.due, COALESCE(u.status, 'not_started') AS status, "
         f"CASE WHEN u.reverses_id IS NULL THEN u.reported_on ELSE {_REAL_REPORT} END AS last_report "
-        f"FROM (SELECT a.id AS aid, a.agency_id, i.plan_id, i.id AS item_id, {due} AS due "
+        f"FROM (SELECT a.id AS aid, a.agency_id, i.plan_id, a.item_id, {due} AS due "
         f"FROM assignment a JOIN item i ON i.id = a.item_id WHERE {where}) f "
         f"{join(conn.dialect, 'f.aid')}"
     )
