@@ -140,6 +140,7 @@ def _weekly_by_snapshots(conn, as_of, days, warn):
 
 @pytest.mark.parametrize("seed", [5, 6])
 def test_weekly_figures_in_sql_equal_two_full_snapshots(cli, seed):
+    from tasklist.reports.claims import pending_claims
     from tasklist.reports.weekly import weekly_report
 
     cli("list")
@@ -159,6 +160,11 @@ def test_weekly_figures_in_sql_equal_two_full_snapshots(cli, seed):
                 assert [a["agency"] for a in r.agencies] == [s.agency for s in summary]
                 assert [(a["done"], a["overdue"], a["due_soon"], a["stale"]) for a in r.agencies] == \
                     [(s.done, s.overdue, s.due_soon, s.stale) for s in summary]
+                # the totals inside the report read the day's shared item rows: the same figures
+                for got, want in ((r.overall, now), (r.previous, before)):
+                    assert (got.items, got.by_status, got.overdue, got.due_soon, got.stale) == want, (as_of, days)
+                # the claims query is skipped when no part stands claimed: the same queue either way
+                assert [c.claim_id for c in r.pending_claims] == [c.claim_id for c in pending_claims(conn, as_of)]
                 first = weekly_report(conn, as_of, days=days, warn_days=warn, limit=5)
                 assert [(n, a.item.code) for n, rows in first.overdue.items() for a in rows] == \
                     [(n, code) for n, code, _ in late][:5]
