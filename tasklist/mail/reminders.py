@@ -28,7 +28,7 @@ from ..output.tables import Column, Table
 from ..registry.names import mailbox
 from ..reports.facts import AssignmentState, overdue_groups, snapshot
 from ..storage.connection import Connection
-from ..storage.lookup import AgencyRef, agencies_in_order, agency_emails, current_plan, reminders_sent
+from ..storage.lookup import AgencyRef, agencies_in_order, agency_emails, current_plan, reminders_sent_by_agency
 from ..storage.writes import current_user, log_reminder
 from ..text import one_line  # header-safe: one line, refused characters (stored before the rule) escaped
 
@@ -129,35 +129,38 @@ def build_reminders(
     if office_follows is not None:
         office_follows.extend((name, len({a.item.code for a in groups[name]})) for name in unanswerable)
     groups = {name: late for name, late in groups.items() if name not in unanswerable}
-    for seq, (name, late) in enumerate(groups.items(), start=1):
-        agency_id, full_name, boxes = agencies[name]
-        codes = {a.item.code for a in late}
-        prior = reminders_sent(conn, agency_id)
-        times = max((sum(code in p[0] for p in prior) for code in codes), default=0)
-        level = rules.reminder_level(times)
-        # the workbook to fill in: overdue parts first (most overdue first), then the rest still open
-        rows = sorted(open_parts.get(agency_id, []), key=lambda r: -r.days_overdue)
-        workbook = export_xlsx(conn, refs[name], as_of, rows=rows)
-        message = _message(name, full_name, boxes, from_, level, times + 1, late, soon.get(name, []), as_of, zone,
-                           labels, workbook, signature)
-        filename = f"{as_of.isoformat()}_{seq:02d}_{safe_filename(name)}.eml"
-        out.append(Reminder(name, agency_id, full_name, [a for _, a in boxes], level, times + 1, late,
-                            soon.get(name, []), message, filename, status="written" if boxes else "no address"))
+    sent = reminders_sent_by_agency(conn) if groups else {}
+    with conn.transaction():  # every workbook's export recorded in one transaction, not one each
+        for seq, (name, late) in enumerate(groups.items(), start=1):
+            agency_id, full_name, boxes = agencies[name]
+            codes = {a.item.code for a in late}
+            prior = sent.get(agency_id, [])
+            times = max((sum(code in p[0] for p in prior) for code in codes), default=0)
+            level = rules.reminder_level(times)
+            # the workbook to fill in: overdue parts first (most overdue first), then the rest still open
+            rows = sorted(open_parts.get(agency_id, []), key=lambda r: -r.days_overdue)
+            workbook = export_xlsx(conn, refs[name], as_of, rows=rows)
+            message = _message(name, full_name, boxes, from_, level, times + 1, late, soon.get(name, []), as_of, zone,
+                               labels, workbook, signature)
+            filename = f"{as_of.isoformat()}_{seq:02d}_{safe_filename(name)}.eml"
+            out.append(Reminder(name, agency_id, full_name, [a for _, a in boxes], level, times + 1, late,
+                                soon.get(name, []), message, filename, status="written" if boxes else "no address"))
     return out
 
 
 def log_written(conn: Connection, reminders: list[Reminder], as_of: date) -> None:
     """Log the messages written as .eml files for the office to send from its own mail client, as
     those sent by SMTP are: they count for escalation. The same items on the same day count once."""
-    for r in reminders:
-        if r.logged or r.path is None or r.status not in ("written", "no address"):
-            continue
-        if any(p[0] == set(r.items) and p[1] == as_of.isoformat() for p in reminders_sent(conn, r.agency_id)):
-            continue
-        log_reminder(conn, agency_id=r.agency_id, items=r.items, level=r.level, as_of=as_of,
-                     message_id=str(r.message["Message-ID"]), recipients=r.recipients, sent_by=current_user(),
-                     channel="eml")
-        r.logged = True
+    todo = [r for r in reminders if not r.logged and r.path is not None and r.status in ("written", "no address")]
+    sent = reminders_sent_by_agency(conn) if todo else {}  # each agency has one message: read once, before any is logged
+    with conn.transaction():  # one transaction for the whole log, not one a message
+        for r in todo:
+            if any(p[0] == set(r.items) and p[1] == as_of.isoformat() for p in sent.get(r.agency_id, [])):
+                continue
+            log_reminder(conn, agency_id=r.agency_id, items=r.items, level=r.level, as_of=as_of,
+                         message_id=str(r.message["Message-ID"]), recipients=r.recipients, sent_by=current_user(),
+                         channel="eml")
+            r.logged = True
 
 
 def _message(name: str, full_name: str, recipients: list[tuple[str, str]], sender: tuple[str, str], level: int, nth: int,

@@ -229,6 +229,15 @@ def reminders_sent(conn: Connection, agency_id: int) -> list[tuple[set[str], str
     return [(set(json.loads(r[0])), r[1], r[2]) for r in rows]
 
 
+def reminders_sent_by_agency(conn: Connection) -> dict[int, list[tuple[set[str], str, str]]]:
+    """:func:`reminders_sent` of every agency at once, by agency id (one query, not one an agency)."""
+    out: dict[int, list[tuple[set[str], str, str]]] = {}
+    for agency_id, items, as_of, sent_at in conn.all(
+            "SELECT agency_id, items, as_of, sent_at FROM reminder_log ORDER BY id"):
+        out.setdefault(agency_id, []).append((set(json.loads(items)), as_of, sent_at))
+    return out
+
+
 def agency_emails(conn: Connection) -> dict[str, tuple[int, str, list[tuple[str, str]]]]:
     """{agency name: (id, full name, [(display name, address), ...])}."""
     from ..registry.names import mailboxes
