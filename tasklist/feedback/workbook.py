@@ -211,10 +211,13 @@ def signature(key: bytes, export: Export) -> str:
     return hmac.new(key, json.dumps(record, ensure_ascii=False).encode(), hashlib.sha256).hexdigest()
 
 
-def _record(conn: Connection, agency: AgencyRef, as_of: date, rows: list[OpenRow]) -> Provenance:
-    """Record the export in the database and sign it; the workbook carries what this returns."""
+def _record(conn: Connection, agency: AgencyRef, as_of: date, rows: list[OpenRow],
+            latest: dict[int, tuple[int, str]] | None = None) -> Provenance:
+    """Record the export in the database and sign it; the workbook carries what this returns
+    (``latest``: :func:`latest_updates` of every assignment, when the caller read it once for many)."""
     plan = plan_id(conn)
-    latest = latest_updates(conn, [r.assignment_id for r in rows])
+    if latest is None:
+        latest = latest_updates(conn, [r.assignment_id for r in rows])
     state = [{"code": r.code, "title": r.title, "assignment_id": r.assignment_id, "status": r.status,
               "last_update_id": latest[r.assignment_id][0] if r.assignment_id in latest else None} for r in rows]
     export_id = record_export(conn, agency, plan, as_of, state)
@@ -256,8 +259,10 @@ def _cells(r: OpenRow) -> list[Any]:
             rules.STATUS_LABELS_ZH[r.status], sheet_value(r.last_note)]
 
 
-def export_xlsx(conn: Connection, agency: AgencyRef, as_of: date, rows: list[OpenRow] | None = None) -> bytes:
-    """The agency's feedback workbook (``rows``: its open parts, when already worked out), recorded and signed."""
+def export_xlsx(conn: Connection, agency: AgencyRef, as_of: date, rows: list[OpenRow] | None = None,
+                latest: dict[int, tuple[int, str]] | None = None) -> bytes:
+    """The agency's feedback workbook (``rows``: its open parts, when already worked out; ``latest``:
+    every assignment's latest update, see :func:`_record`), recorded and signed."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
     from openpyxl.utils import get_column_letter
@@ -266,7 +271,7 @@ def export_xlsx(conn: Connection, agency: AgencyRef, as_of: date, rows: list[Ope
     from openpyxl.worksheet.page import PageMargins
 
     rows = open_rows(conn, agency, as_of) if rows is None else rows
-    prov = _record(conn, agency, as_of, rows)
+    prov = _record(conn, agency, as_of, rows, latest)
     plan = current_plan(conn)
     start = plan_start(plan)
     book = Workbook()
@@ -410,7 +415,7 @@ def _print_setup(ws: Any, *, landscape: bool, title_rows: str | None, margins: A
 def export_csv(conn: Connection, agency: AgencyRef, as_of: date, rows: list[OpenRow] | None = None) -> bytes:
     """The agency's feedback file as CSV (``rows`` as for :func:`export_xlsx`), recorded and signed."""
     rows = open_rows(conn, agency, as_of) if rows is None else rows
-    prov = _record(conn, agency, as_of, rows)
+    prov = _record(conn, agency, as_of, rows, latest)
     buf = io.StringIO(newline="")
     # One cell, no comma and no quote: a spreadsheet program opens and saves it back unchanged.
     buf.write(f"{CSV_MARK}export={prov.export_id} signature={prov.signature}\r\n")

@@ -28,7 +28,8 @@ from ..output.tables import Column, Table
 from ..registry.names import mailbox
 from ..reports.facts import AssignmentState, overdue_groups, snapshot
 from ..storage.connection import Connection
-from ..storage.lookup import AgencyRef, agencies_in_order, agency_emails, current_plan, reminders_sent_by_agency
+from ..storage.lookup import (AgencyRef, agencies_in_order, agency_emails, current_plan, latest_updates_of_all,
+                               reminders_sent_by_agency)
 from ..storage.writes import current_user, log_reminder
 from ..text import one_line  # header-safe: one line, refused characters (stored before the rule) escaped
 
@@ -130,6 +131,9 @@ def build_reminders(
         office_follows.extend((name, len({a.item.code for a in groups[name]})) for name in unanswerable)
     groups = {name: late for name, late in groups.items() if name not in unanswerable}
     sent = reminders_sent_by_agency(conn) if groups else {}
+    # each workbook records the latest update of each of its rows: read once for all agencies, not
+    # once a workbook (one agency's workbook reads its own)
+    latest = latest_updates_of_all(conn) if len(groups) > 1 else None
     with conn.transaction():  # every workbook's export recorded in one transaction, not one each
         for seq, (name, late) in enumerate(groups.items(), start=1):
             agency_id, full_name, boxes = agencies[name]
@@ -139,7 +143,7 @@ def build_reminders(
             level = rules.reminder_level(times)
             # the workbook to fill in: overdue parts first (most overdue first), then the rest still open
             rows = sorted(open_parts.get(agency_id, []), key=lambda r: -r.days_overdue)
-            workbook = export_xlsx(conn, refs[name], as_of, rows=rows)
+            workbook = export_xlsx(conn, refs[name], as_of, rows=rows, latest=latest)
             message = _message(name, full_name, boxes, from_, level, times + 1, late, soon.get(name, []), as_of, zone,
                                labels, workbook, signature)
             filename = f"{as_of.isoformat()}_{seq:02d}_{safe_filename(name)}.eml"

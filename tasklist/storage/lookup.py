@@ -282,6 +282,13 @@ def latest_updates(conn: Connection, assignment_ids: list[int]) -> dict[int, tup
     return out
 
 
+def latest_updates_of_all(conn: Connection) -> dict[int, tuple[int, str]]:
+    """:func:`latest_updates` of every assignment, in one query (a scan of the covering index):
+    for callers that need it for most assignments, as one workbook per agency does."""
+    return {aid: (uid, at) for aid, uid, at in conn.all(
+        "SELECT assignment_id, max(id), max(recorded_at) FROM status_update GROUP BY assignment_id")}
+
+
 def signing_key(conn: Connection) -> bytes:
     """The key that signs feedback workbooks (readable by the office only, on PostgreSQL)."""
     value = conn.value("SELECT value FROM tasklist_secret WHERE name = 'feedback_hmac'")
