@@ -221,10 +221,14 @@ def _overdue_table(late: list[AssignmentState], labels: Labels, title: str) -> T
     keys = (("id", "text"), ("title", "text"), ("due", "date"), ("days_overdue", "int"), ("status", "status"),
             ("last_report", "date"), ("role", "text"), ("note", "text"))
     table = Table("overdue", title, [Column(k, labels(k), kind) for k, kind in keys], group_key=None)
+    lead, co = labels("lead_mark"), labels("view.co_mark")  # the same words on every row: looked up once
+    status: dict[str, str] = {}
     for a in late:
-        role = labels("lead_mark") if a.role == "lead" else labels("view.co_mark")
-        table.rows.append([a.item.code, a.item.title, a.due, a.days_overdue, labels.status(a.status), a.last_report,
-                           role, a.note or ""])
+        shown = status.get(a.status)
+        if shown is None:
+            shown = status[a.status] = labels.status(a.status)
+        table.rows.append([a.item.code, a.item.title, a.due, a.days_overdue, shown, a.last_report,
+                           lead if a.role == "lead" else co, a.note or ""])
     return table
 
 
@@ -234,10 +238,24 @@ def _esc(text: str) -> str:
     return html.escape(text)
 
 
+def _plain_cell(value: Any) -> str:
+    """A value as the plain-text table shows it: a date as ISO, text on one line. A number's digits
+    need no :func:`one_line` (it would give them back unchanged)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return one_line(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, int):
+        return str(value)
+    return one_line(str(value))
+
+
 def _plain_table(table: Table) -> str:
     lines = [one_line(table.title), "\t".join(one_line(c.label) for c in table.columns)]
     for row in table.rows:
-        lines.append("\t".join("" if v is None else (v.isoformat() if isinstance(v, date) else one_line(str(v))) for v in row))
+        lines.append("\t".join(map(_plain_cell, row)))
     return "\n".join(lines)
 
 
