@@ -415,7 +415,7 @@ def _print_setup(ws: Any, *, landscape: bool, title_rows: str | None, margins: A
 def export_csv(conn: Connection, agency: AgencyRef, as_of: date, rows: list[OpenRow] | None = None) -> bytes:
     """The agency's feedback file as CSV (``rows`` as for :func:`export_xlsx`), recorded and signed."""
     rows = open_rows(conn, agency, as_of) if rows is None else rows
-    prov = _record(conn, agency, as_of, rows, latest)
+    prov = _record(conn, agency, as_of, rows)
     buf = io.StringIO(newline="")
     # One cell, no comma and no quote: a spreadsheet program opens and saves it back unchanged.
     buf.write(f"{CSV_MARK}export={prov.export_id} signature={prov.signature}\r\n")

@@ -28,8 +28,14 @@ from ..output.tables import Column, Table
 from ..registry.names import mailbox
 from ..reports.facts import AssignmentState, overdue_groups, snapshot
 from ..storage.connection import Connection
-from ..storage.lookup import (AgencyRef, agencies_in_order, agency_emails, current_plan, latest_updates_of_all,
-                               reminders_sent_by_agency)
+from ..storage.lookup import (
+    AgencyRef,
+    agencies_in_order,
+    agency_emails,
+    current_plan,
+    latest_updates_of_all,
+    reminders_sent_by_agency,
+)
 from ..storage.writes import current_user, log_reminder
 from ..text import one_line  # header-safe: one line, refused characters (stored before the rule) escaped
 
