@@ -33,7 +33,7 @@ from ..storage.lookup import (
     agencies_in_order,
     agency_emails,
     current_plan,
-    latest_updates_of_all,
+    latest_update_ids,
     reminders_sent_by_agency,
 )
 from ..storage.writes import current_user, log_reminder
@@ -139,7 +139,7 @@ def build_reminders(
     sent = reminders_sent_by_agency(conn) if groups else {}
     # each workbook records the latest update of each of its rows: read once for all agencies, not
     # once a workbook (one agency's workbook reads its own)
-    latest = latest_updates_of_all(conn) if len(groups) > 1 else None
+    latest = latest_update_ids(conn) if len(groups) > 1 else None
     with conn.transaction():  # every workbook's export recorded in one transaction, not one each
         for seq, (name, late) in enumerate(groups.items(), start=1):
             agency_id, full_name, boxes = agencies[name]
