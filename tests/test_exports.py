@@ -305,3 +305,20 @@ def test_weekly_in_chinese_says_how_many_rows_are_left_in_chinese(cli, monkeypat
     monkeypatch.setenv("TASKLIST_LANG", "zh")
     out = cli("weekly", *AS_OF).stdout
     assert "另有" in out and "more rows" not in out
+
+
+def test_reminder_workbooks_record_each_rows_latest_update_as_one_agencys_export_does(cli, tmp_path):
+    # several agencies at once read every latest update in one query; one agency reads its own rows'
+    cli("update", "T6", "--status", "in_progress", "--note", "先报一次", *AS_OF)
+    cli("update", "T6", "--status", "in_progress", "--note", "再报一次", *AS_OF)
+    messages = cli.json("remind", "--out-dir", tmp_path / "all", *AS_OF)["messages"]
+    assert len(messages) > 1
+    cli("remind", "--out-dir", tmp_path / "one", "--agency", "省农业农村厅", "--force", *AS_OF)
+    latest = dict((aid, uid) for aid, uid in query(
+        "SELECT assignment_id, max(id) FROM status_update GROUP BY assignment_id"))
+    exports = query("SELECT a.name, e.rows FROM feedback_export e JOIN agency a ON a.id = e.agency_id ORDER BY e.id")
+    assert len(exports) == len(messages) + 1
+    for _, rows in exports:
+        assert all(r["last_update_id"] == latest.get(r["assignment_id"]) for r in json.loads(rows))
+    (first,) = [json.loads(r) for n, r in exports[:-1] if n == "省农业农村厅"]
+    assert json.loads(exports[-1][1]) == first and any(r["last_update_id"] for r in first)

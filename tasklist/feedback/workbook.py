@@ -211,12 +211,15 @@ def signature(key: bytes, export: Export) -> str:
     return hmac.new(key, json.dumps(record, ensure_ascii=False).encode(), hashlib.sha256).hexdigest()
 
 
-def _record(conn: Connection, agency: AgencyRef, as_of: date, rows: list[OpenRow]) -> Provenance:
-    """Record the export in the database and sign it; the workbook carries what this returns."""
+def _record(conn: Connection, agency: AgencyRef, as_of: date, rows: list[OpenRow],
+            latest: dict[int, int] | None = None) -> Provenance:
+    """Record the export in the database and sign it; the workbook carries what this returns
+    (``latest``: :func:`~tasklist.storage.lookup.latest_update_ids`, when the caller read it once for many)."""
     plan = plan_id(conn)
-    latest = latest_updates(conn, [r.assignment_id for r in rows])
+    if latest is None:
+        latest = {aid: v[0] for aid, v in latest_updates(conn, [r.assignment_id for r in rows]).items()}
     state = [{"code": r.code, "title": r.title, "assignment_id": r.assignment_id, "status": r.status,
-              "last_update_id": latest[r.assignment_id][0] if r.assignment_id in latest else None} for r in rows]
+              "last_update_id": latest.get(r.assignment_id)} for r in rows]
     export_id = record_export(conn, agency, plan, as_of, state)
     export = Export(export_id, agency, plan, as_of.isoformat(), now_utc(), state)
     return Provenance(export_id, signature(signing_key(conn), export), agency.name, plan, as_of.isoformat(),
@@ -256,8 +259,10 @@ def _cells(r: OpenRow) -> list[Any]:
             rules.STATUS_LABELS_ZH[r.status], sheet_value(r.last_note)]
 
 
-def export_xlsx(conn: Connection, agency: AgencyRef, as_of: date, rows: list[OpenRow] | None = None) -> bytes:
-    """The agency's feedback workbook (``rows``: its open parts, when already worked out), recorded and signed."""
+def export_xlsx(conn: Connection, agency: AgencyRef, as_of: date, rows: list[OpenRow] | None = None,
+                latest: dict[int, int] | None = None) -> bytes:
+    """The agency's feedback workbook (``rows``: its open parts, when already worked out; ``latest``:
+    every assignment's latest update id, see :func:`_record`), recorded and signed."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
     from openpyxl.utils import get_column_letter
@@ -266,7 +271,7 @@ def export_xlsx(conn: Connection, agency: AgencyRef, as_of: date, rows: list[Ope
     from openpyxl.worksheet.page import PageMargins
 
     rows = open_rows(conn, agency, as_of) if rows is None else rows
-    prov = _record(conn, agency, as_of, rows)
+    prov = _record(conn, agency, as_of, rows, latest)
     plan = current_plan(conn)
     start = plan_start(plan)
     book = Workbook()

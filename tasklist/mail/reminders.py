@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from email.generator import BytesGenerator
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,7 +28,14 @@ from ..output.tables import Column, Table
 from ..registry.names import mailbox
 from ..reports.facts import AssignmentState, overdue_groups, snapshot
 from ..storage.connection import Connection
-from ..storage.lookup import AgencyRef, agencies_in_order, agency_emails, current_plan, reminders_sent
+from ..storage.lookup import (
+    AgencyRef,
+    agencies_in_order,
+    agency_emails,
+    current_plan,
+    latest_update_ids,
+    reminders_sent_by_agency,
+)
 from ..storage.writes import current_user, log_reminder
 from ..text import one_line  # header-safe: one line, refused characters (stored before the rule) escaped
 
@@ -127,35 +136,41 @@ def build_reminders(
     if office_follows is not None:
         office_follows.extend((name, len({a.item.code for a in groups[name]})) for name in unanswerable)
     groups = {name: late for name, late in groups.items() if name not in unanswerable}
-    for seq, (name, late) in enumerate(groups.items(), start=1):
-        agency_id, full_name, boxes = agencies[name]
-        codes = {a.item.code for a in late}
-        prior = reminders_sent(conn, agency_id)
-        times = max((sum(code in p[0] for p in prior) for code in codes), default=0)
-        level = rules.reminder_level(times)
-        # the workbook to fill in: overdue parts first (most overdue first), then the rest still open
-        rows = sorted(open_parts.get(agency_id, []), key=lambda r: -r.days_overdue)
-        workbook = export_xlsx(conn, refs[name], as_of, rows=rows)
-        message = _message(name, full_name, boxes, from_, level, times + 1, late, soon.get(name, []), as_of, zone,
-                           labels, workbook, signature)
-        filename = f"{as_of.isoformat()}_{seq:02d}_{safe_filename(name)}.eml"
-        out.append(Reminder(name, agency_id, full_name, [a for _, a in boxes], level, times + 1, late,
-                            soon.get(name, []), message, filename, status="written" if boxes else "no address"))
+    sent = reminders_sent_by_agency(conn) if groups else {}
+    # each workbook records the latest update of each of its rows: read once for all agencies, not
+    # once a workbook (one agency's workbook reads its own)
+    latest = latest_update_ids(conn) if len(groups) > 1 else None
+    with conn.transaction():  # every workbook's export recorded in one transaction, not one each
+        for seq, (name, late) in enumerate(groups.items(), start=1):
+            agency_id, full_name, boxes = agencies[name]
+            codes = {a.item.code for a in late}
+            prior = sent.get(agency_id, [])
+            times = max((sum(code in p[0] for p in prior) for code in codes), default=0)
+            level = rules.reminder_level(times)
+            # the workbook to fill in: overdue parts first (most overdue first), then the rest still open
+            rows = sorted(open_parts.get(agency_id, []), key=lambda r: -r.days_overdue)
+            workbook = export_xlsx(conn, refs[name], as_of, rows=rows, latest=latest)
+            message = _message(name, full_name, boxes, from_, level, times + 1, late, soon.get(name, []), as_of, zone,
+                               labels, workbook, signature)
+            filename = f"{as_of.isoformat()}_{seq:02d}_{safe_filename(name)}.eml"
+            out.append(Reminder(name, agency_id, full_name, [a for _, a in boxes], level, times + 1, late,
+                                soon.get(name, []), message, filename, status="written" if boxes else "no address"))
     return out
 
 
 def log_written(conn: Connection, reminders: list[Reminder], as_of: date) -> None:
     """Log the messages written as .eml files for the office to send from its own mail client, as
     those sent by SMTP are: they count for escalation. The same items on the same day count once."""
-    for r in reminders:
-        if r.logged or r.path is None or r.status not in ("written", "no address"):
-            continue
-        if any(p[0] == set(r.items) and p[1] == as_of.isoformat() for p in reminders_sent(conn, r.agency_id)):
-            continue
-        log_reminder(conn, agency_id=r.agency_id, items=r.items, level=r.level, as_of=as_of,
-                     message_id=str(r.message["Message-ID"]), recipients=r.recipients, sent_by=current_user(),
-                     channel="eml")
-        r.logged = True
+    todo = [r for r in reminders if not r.logged and r.path is not None and r.status in ("written", "no address")]
+    sent = reminders_sent_by_agency(conn) if todo else {}  # each agency has one message: read once, before any is logged
+    with conn.transaction():  # one transaction for the whole log, not one a message
+        for r in todo:
+            if any(p[0] == set(r.items) and p[1] == as_of.isoformat() for p in sent.get(r.agency_id, [])):
+                continue
+            log_reminder(conn, agency_id=r.agency_id, items=r.items, level=r.level, as_of=as_of,
+                         message_id=str(r.message["Message-ID"]), recipients=r.recipients, sent_by=current_user(),
+                         channel="eml")
+            r.logged = True
 
 
 def _message(name: str, full_name: str, recipients: list[tuple[str, str]], sender: tuple[str, str], level: int, nth: int,
@@ -212,10 +227,14 @@ def _overdue_table(late: list[AssignmentState], labels: Labels, title: str) -> T
     keys = (("id", "text"), ("title", "text"), ("due", "date"), ("days_overdue", "int"), ("status", "status"),
             ("last_report", "date"), ("role", "text"), ("note", "text"))
     table = Table("overdue", title, [Column(k, labels(k), kind) for k, kind in keys], group_key=None)
+    lead, co = labels("lead_mark"), labels("view.co_mark")  # the same words on every row: looked up once
+    status: dict[str, str] = {}
     for a in late:
-        role = labels("lead_mark") if a.role == "lead" else labels("view.co_mark")
-        table.rows.append([a.item.code, a.item.title, a.due, a.days_overdue, labels.status(a.status), a.last_report,
-                           role, a.note or ""])
+        shown = status.get(a.status)
+        if shown is None:
+            shown = status[a.status] = labels.status(a.status)
+        table.rows.append([a.item.code, a.item.title, a.due, a.days_overdue, shown, a.last_report,
+                           lead if a.role == "lead" else co, a.note or ""])
     return table
 
 
@@ -225,11 +244,46 @@ def _esc(text: str) -> str:
     return html.escape(text)
 
 
+def _plain_cell(value: Any) -> str:
+    """A value as the plain-text table shows it: a date as ISO, text on one line. A number's digits
+    need no :func:`one_line` (it would give them back unchanged)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return one_line(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, int):
+        return str(value)
+    return one_line(str(value))
+
+
 def _plain_table(table: Table) -> str:
     lines = [one_line(table.title), "\t".join(one_line(c.label) for c in table.columns)]
     for row in table.rows:
-        lines.append("\t".join("" if v is None else (v.isoformat() if isinstance(v, date) else one_line(str(v))) for v in row))
+        lines.append("\t".join(map(_plain_cell, row)))
     return "\n".join(lines)
+
+
+class _Generator(BytesGenerator):
+    """The standard generator, without its line-by-line copy of each part's body (a workbook's
+    base64 a line at a time took most of the time to write a message)."""
+
+    def _write_lines(self, lines: str) -> None:
+        # The body is split at every line break and joined with the policy's: when that is "\n"
+        # and the body has no "\r", the result is the body itself.
+        if self._NL == "\n" and "\r" not in lines:  # type: ignore[attr-defined]
+            if lines:
+                self.write(lines)
+        else:
+            super()._write_lines(lines)  # type: ignore[misc]
+
+
+def as_bytes(message: EmailMessage) -> bytes:
+    """``message.as_bytes()``, byte for byte."""
+    out = BytesIO()
+    _Generator(out, mangle_from_=False, policy=message.policy).flatten(message)
+    return out.getvalue()
 
 
 def write_eml(reminders: list[Reminder], out_dir: str | Path | files.Target, *, force: bool = False,
@@ -246,5 +300,5 @@ def write_eml(reminders: list[Reminder], out_dir: str | Path | files.Target, *, 
     targets = [files.inside(folder, name, force=force, database=protected) for name in names]
     files.make_directory(folder)
     for r, where in zip(reminders, targets):
-        files.write_atomic(where, r.message.as_bytes())
+        files.write_atomic(where, as_bytes(r.message))
         r.filename, r.path = where.path.name, where.path

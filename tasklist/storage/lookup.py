@@ -229,6 +229,15 @@ def reminders_sent(conn: Connection, agency_id: int) -> list[tuple[set[str], str
     return [(set(json.loads(r[0])), r[1], r[2]) for r in rows]
 
 
+def reminders_sent_by_agency(conn: Connection) -> dict[int, list[tuple[set[str], str, str]]]:
+    """:func:`reminders_sent` of every agency at once, by agency id (one query, not one an agency)."""
+    out: dict[int, list[tuple[set[str], str, str]]] = {}
+    for agency_id, items, as_of, sent_at in conn.all(
+            "SELECT agency_id, items, as_of, sent_at FROM reminder_log ORDER BY id"):
+        out.setdefault(agency_id, []).append((set(json.loads(items)), as_of, sent_at))
+    return out
+
+
 def agency_emails(conn: Connection) -> dict[str, tuple[int, str, list[tuple[str, str]]]]:
     """{agency name: (id, full name, [(display name, address), ...])}."""
     from ..registry.names import mailboxes
@@ -271,6 +280,13 @@ def latest_updates(conn: Connection, assignment_ids: list[int]) -> dict[int, tup
             f"({','.join('?' * len(chunk))}) GROUP BY assignment_id", chunk):
             out[aid] = (uid, at)
     return out
+
+
+def latest_update_ids(conn: Connection) -> dict[int, int]:
+    """{assignment id: id of its newest update by recording} (as :func:`latest_updates` gives) of
+    every assignment, in one query (a scan of the covering index): for callers that need it for
+    most assignments, as one workbook per agency does."""
+    return dict(conn.all("SELECT assignment_id, max(id) FROM status_update GROUP BY assignment_id"))
 
 
 def signing_key(conn: Connection) -> bytes:
