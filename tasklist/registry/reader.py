@@ -821,6 +821,8 @@ class _Items:
         self.items: list[ItemSpec] = []
         self.codes: dict[str, Where] = {}
         self.numbers: dict[tuple[str, int], Where] = {}
+        # due_text -> what it says: a registry writes a few dozen due texts 100k times
+        self.due_meanings: dict[str, tuple[bool, date | None]] = {}
 
     def read(self, reader: _Reader, key: str, index: int, entry: Any) -> None:
         """Check one entry of a ``tasks:``/``outcomes:`` list; a valid one is added to ``items``."""
@@ -845,7 +847,10 @@ class _Items:
         due_ok, due = reader.day(fields["due"], f"{label}.due", nullable=True) if "due" in fields else (False, None)
         due_text = reader.text(fields["due_text"], f"{label}.due_text", max_len=100) if "due_text" in fields else None
         if due_ok and due_text is not None:
-            understood, meant = due_from_text(due_text)
+            meaning = self.due_meanings.get(due_text)
+            if meaning is None:
+                meaning = self.due_meanings[due_text] = due_from_text(due_text)
+            understood, meant = meaning
             if understood and meant != due:
                 said = meant.isoformat() if meant else _m("due_ongoing")
                 got = due.isoformat() if due else "null"

@@ -135,6 +135,10 @@ class _Stream:
         # the first characters the safe resolver looks at ("" is the empty value's); every character
         # when some resolver looks at any value
         self.first: Any = resolvers if None not in resolvers else _EVERY_CHARACTER
+        # No path resolvers (PyYAML's add_path_resolver): a collection's tag depends on its kind alone,
+        # asked of YAML's resolver once, not for each of 200k items and agency lists
+        self.plain_paths = not loader.yaml_path_resolvers
+        self.collection_tags: dict[Any, str] = {}
         self.keys: set[str] = set()
         self.done: set[str] = set()  # item lists read
         self.at: str | None = None  # the item list the stream stopped before
@@ -201,6 +205,10 @@ class _Stream:
                     tag = self.resolve(kind, value, event.implicit)
                     if len(value) <= 20:  # keys, numbers, dates, short names: asked again and again
                         _PLAIN_TAGS[value] = tag
+            elif self.plain_paths:  # a collection: its default tag, unless a path resolver says otherwise
+                tag = self.collection_tags.get(kind)
+                if tag is None:
+                    tag = self.collection_tags[kind] = self.resolve(kind, value, event.implicit)
             else:
                 tag = self.resolve(kind, value, event.implicit)
         if tag not in _SAFE_TAGS:
