@@ -138,3 +138,32 @@ def test_review_and_evaluation_in_the_plan_header_are_stored_and_count_as_plan_c
     # with review off, an agency's done closes its part at once (no claim to verify)
     cli("done", "T6", "--note", "已完成", "--as-of", "2026-01-05")
     assert cli.json("show", "T6", "--as-of", "2026-01-05")["status"] == "done"
+
+
+def test_load_writes_with_a_big_page_cache_and_puts_the_connections_back(engine, monkeypatch):
+    """The items are written under a 64 MiB SQLite page cache (faster at 100k items); afterwards,
+    after a dry run (which rolls back) too, the connection's own cache size is back."""
+    from tasklist.registry import read_registry
+    from tasklist.storage import load
+    from tasklist.storage.schema import open_db
+
+    seen = []
+    real = load._apply_items
+
+    def spy(conn, *args):
+        if conn.dialect == "sqlite":
+            seen.append(conn.all("PRAGMA cache_size")[0][0])
+        return real(conn, *args)
+
+    monkeypatch.setattr(load, "_apply_items", spy)
+    conn = open_db()
+    try:
+        before = conn.all("PRAGMA cache_size")[0][0] if engine == "sqlite" else None
+        assert load.apply_registry(conn, read_registry(None), dry_run=True).dry_run
+        load.apply_registry(conn, read_registry(None))
+        assert query("SELECT count(*) FROM item")[0][0] == 54
+        if engine == "sqlite":
+            assert len(seen) >= 2 and set(seen) == {-65536}
+            assert conn.all("PRAGMA cache_size")[0][0] == before != -65536
+    finally:
+        conn.close()

@@ -10,6 +10,7 @@ import difflib
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -38,6 +39,8 @@ CADENCES = ("weekly", "monthly", "quarterly")
 # one warning per file.
 RENAMED_ITEM_FIELDS = {"no": ("seq", "registry.why_no")}
 # A plain number with a leading zero: YAML 1.1 reads 010 as octal 8 (and 08 as text), YAML 1.2 as 10.
+_DAY_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_refused_search = REFUSED.search
 LEADING_ZERO_RE = re.compile(r"^\+?0[0-9]+$")
 # list key in a file -> (item kind, name of its grouping field)
 ITEM_LISTS = {"tasks": ("task", "section"), "outcomes": ("outcome", "category")}
@@ -291,7 +294,7 @@ class _Reader:
 
     # -- typed accessors: each returns the value, or None after recording a problem
 
-    def mapping(self, node: Any, fieldname: str, required: set[str], optional: set[str],
+    def mapping(self, node: Any, fieldname: str, required: AbstractSet[str], optional: AbstractSet[str],
                 renamed: dict[str, tuple[str, str]] | None = None) -> dict[str, Any] | None:
         """The fields of a mapping, keyed as written. ``renamed`` (old -> (new, why)) lists old names
         still accepted: each gives one warning per file, and stands in for the new name, which must
@@ -340,9 +343,11 @@ class _Reader:
         if not node.tag.endswith(":str"):
             self.add(node, fieldname, _m("not_text", kind=_kind(node), value=node.value))
             return None
-        if self.refused(node, fieldname, node.value):
+        value = node.value
+        # REFUSED finds nothing in almost every value: only then is refused() (text.problem) asked why
+        if _refused_search(value) is not None and self.refused(node, fieldname, value):
             return None
-        value = node.value.strip()
+        value = value.strip()
         if not value:
             self.add(node, fieldname, _m("empty"))
             return None
@@ -369,7 +374,7 @@ class _Reader:
             self.add(node, fieldname, _m("date_needed"))
             return False, None
         text = node.value.strip() if isinstance(node.value, str) else ""
-        m = re.match(r"^(\d{4})-(\d{1,2})-(\d{1,2})$", text)
+        m = _DAY_RE.match(text)
         if not m:
             self.add(node, fieldname, _m("date_format", value=node.value))
             return False, None
@@ -798,6 +803,11 @@ def _read_items(nodes: list[tuple[_Reader, str, Any]], agencies: list[AgencySpec
     return state.items
 
 
+_ITEM_REQUIRED = frozenset({"id", "seq", "title", "agencies", "due", "due_text"})
+_ITEM_OPTIONAL = {key: frozenset({group_field, "content", "assigned"}) for key, (_, group_field) in ITEM_LISTS.items()}
+_ascii_between_cjk = ASCII_BETWEEN_CJK.search
+
+
 class _Items:
     """The items read so far (in the order they are read: tasks lists, then outcomes lists), and
     what checking the next one needs: the agencies' names, the ids and numbers already taken."""
@@ -811,14 +821,15 @@ class _Items:
         self.items: list[ItemSpec] = []
         self.codes: dict[str, Where] = {}
         self.numbers: dict[tuple[str, int], Where] = {}
+        # due_text -> what it says: a registry writes a few dozen due texts 100k times
+        self.due_meanings: dict[str, tuple[bool, date | None]] = {}
 
     def read(self, reader: _Reader, key: str, index: int, entry: Any) -> None:
         """Check one entry of a ``tasks:``/``outcomes:`` list; a valid one is added to ``items``."""
         kind, group_field = ITEM_LISTS[key]
         owner, items, codes, numbers = self.owner, self.items, self.codes, self.numbers
         label = f"{key}[{_peek_id(entry) or index}]"
-        required = {"id", "seq", "title", "agencies", "due", "due_text"}
-        fields = reader.mapping(entry, label, required, {group_field, "content", "assigned"}, RENAMED_ITEM_FIELDS)
+        fields = reader.mapping(entry, label, _ITEM_REQUIRED, _ITEM_OPTIONAL[key], RENAMED_ITEM_FIELDS)
         if fields is None:
             return
         code = entry_id(reader, fields, label, codes)
@@ -829,14 +840,17 @@ class _Items:
         group = reader.text(fields[group_field], f"{label}.{group_field}", nullable=True) if group_field in fields else None
         content = reader.text(fields["content"], f"{label}.content", nullable=True) if "content" in fields else None
         for name, value in (("title", title), (group_field, group), ("content", content)):
-            if value is not None:
+            if value is not None and _ascii_between_cjk(value) is not None:  # else punctuation() has nothing to count
                 reader.punctuation(fields[name], f"{label}.{name}", value)
         assigned = _item_assigned(reader, fields.get("assigned"), f"{label}.assigned")
         names = _item_agencies(reader, fields.get("agencies"), f"{label}.agencies", owner, assigned)
         due_ok, due = reader.day(fields["due"], f"{label}.due", nullable=True) if "due" in fields else (False, None)
         due_text = reader.text(fields["due_text"], f"{label}.due_text", max_len=100) if "due_text" in fields else None
         if due_ok and due_text is not None:
-            understood, meant = due_from_text(due_text)
+            meaning = self.due_meanings.get(due_text)
+            if meaning is None:
+                meaning = self.due_meanings[due_text] = due_from_text(due_text)
+            understood, meant = meaning
             if understood and meant != due:
                 said = meant.isoformat() if meant else _m("due_ongoing")
                 got = due.isoformat() if due else "null"

@@ -84,7 +84,7 @@ def apply_registry(conn: Connection, registry: Registry, *, dry_run: bool = Fals
                 conn.execute(f"SELECT pg_advisory_xact_lock({LOAD_LOCK})")
             _apply_plan(conn, registry, report)
             agency_ids = _apply_agencies(conn, registry, report)
-            _apply_items(conn, registry, agency_ids, report, progress)
+            _with_big_cache(conn, lambda: _apply_items(conn, registry, agency_ids, report, progress))
             _apply_targets(conn, registry, agency_ids, report)
             if dry_run:
                 raise _DryRun
@@ -191,6 +191,24 @@ def _apply_agencies(conn: Connection, reg: Registry, report: LoadReport) -> dict
             if have:
                 report.agencies_changed.setdefault(a.name, []).append("members")
     return ids
+
+
+_LOAD_CACHE_KIB = 65536
+
+
+def _with_big_cache(conn: Connection, apply: Any) -> None:
+    """``apply()`` with SQLite's page cache at 64 MiB (2 MiB by default) for the load's writes: the
+    item table's index on (plan_id, code) takes ids in an order far from its own, and with the small
+    cache 100k new items took 0.97 s to insert, with this one 0.43 s. The connection's size is put back."""
+    if conn.dialect != "sqlite":
+        apply()
+        return
+    before = conn.all("PRAGMA cache_size")[0][0]
+    conn.execute(f"PRAGMA cache_size = -{_LOAD_CACHE_KIB}")
+    try:
+        apply()
+    finally:
+        conn.execute(f"PRAGMA cache_size = {int(before)}")
 
 
 def _expand(kinds: dict[str, Any], names: list[str], ids: dict[str, int]) -> list[tuple[int, str, int | None]]:
