@@ -42,13 +42,13 @@ REFUSED = re.compile(f"[{_CHARS}]|\r(?!\n)")
 #: table, then tries each item beyond it in turn: one range instead of 32 makes a long listing's scan
 #: several times faster (35 MB of history --json: 1.8 s -> 0.23 s). Compiled on the first JSON output
 #: (:func:`json_safe`), not at import: compiling it costs about 1 ms, and most commands print no JSON
-_RAW_IN_JSON_OR_ASTRAL = "[" + _CHARS.replace(_NONCHARACTERS, "\ufdd0-\ufdef\ufffe\uffff") + "\U00010000-\U0010ffff]"
+_ONE_RANGE = _CHARS.replace(_NONCHARACTERS, "\ufdd0-\ufdef\ufffe\uffff")  # the refused set, astral ones as one range
+_RAW_IN_JSON_OR_ASTRAL = "[" + _ONE_RANGE + "\U00010000-\U0010ffff]"
 _raw_in_json_or_astral: re.Pattern[str] | None = None
 #: a character :func:`visible` may have to escape (any CR, any character beyond U+FFFF), found with the
 #: same one-range trick: most text has none, and this scan of it is five times faster than REFUSED's
 #: (overdue --all at 100k shows 360,000 cells)
-_MAYBE_REFUSED = re.compile(
-    "[" + _CHARS.replace(_NONCHARACTERS, "\ufdd0-\ufdef\ufffe\uffff") + "\r\U00010000-\U0010ffff]")
+_MAYBE_REFUSED = re.compile("[" + _ONE_RANGE + "\r\U00010000-\U0010ffff]")
 
 _NAMES = {
     "\x00": "NUL", "\x07": "bell", "\x08": "backspace", "\x0b": "vertical tab, Word's manual line break",
