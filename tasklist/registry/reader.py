@@ -502,10 +502,12 @@ def registry_files(paths: Iterable[str | Path] | None) -> list[Path]:
     return files
 
 
-def _declares(path: Path, key: str) -> bool:
+def _declares(path: Path, *keys: str) -> bool:
+    """Whether a line of the file starts with one of the top-level ``keys`` (one pass over it)."""
+    starts = tuple(key.encode() + b":" for key in keys)
     try:
         with path.open("rb") as fh:
-            return any(line.startswith(key.encode() + b":") for line in fh)
+            return any(line.startswith(starts) for line in fh)
     except OSError:
         return False
 

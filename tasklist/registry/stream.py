@@ -76,7 +76,7 @@ def _read(paths: Iterable[str | Path] | None) -> Registry:
         targets.append(found)
         if not path.exists():
             raise NotStreamable
-        if not any(_declares(path, key) for key in ITEM_LISTS):
+        if not _declares(path, *ITEM_LISTS):
             _whole_file(reader, plan_nodes, agency_nodes, found)
             continue
         text = reader.read_text()
