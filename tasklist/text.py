@@ -124,6 +124,13 @@ def _escape(found: re.Match[str]) -> str:
     return f"\\u{point:04x}" if point < 0x10000 else f"\\U{point:08x}"
 
 
+def may_refuse(text: str) -> bool:
+    """False when ``text`` holds no character :data:`REFUSED` finds (True when it may: the one-range
+    scan also stops at any CR and any character beyond U+FFFF). A registry file scanned once so is
+    five times faster than REFUSED over each of its values."""
+    return _MAYBE_REFUSED.search(text) is not None
+
+
 def visible(text: str) -> str:
     """Stored text safe for any output: each refused character written as an escape (``\\x1b``,
     ``\\u202e``). Text that follows the rule comes back unchanged."""

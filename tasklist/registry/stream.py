@@ -76,7 +76,7 @@ def _read(paths: Iterable[str | Path] | None) -> Registry:
         targets.append(found)
         if not path.exists():
             raise NotStreamable
-        if not any(_declares(path, key) for key in ITEM_LISTS):
+        if not _declares(path, *ITEM_LISTS):
             _whole_file(reader, plan_nodes, agency_nodes, found)
             continue
         text = reader.read_text()
@@ -258,11 +258,14 @@ class _Stream:
         reading 100k items. (_construct makes a node of it where YAML's constructor insists on one.)"""
         tag = event.tag
         if tag is None or tag == "!":
-            tag = _PLAIN_TAGS.get(event.value) if event.implicit[0] else _STR
-            if tag is None:
+            if event.implicit[0]:
                 value = event.value
-                # no implicit resolver starts with this character (a Chinese title): plain text
-                tag = _STR if value and value[0] not in self.first else self._tag(event, self.yaml.ScalarNode)
+                # no implicit resolver starts with this character (a Chinese title): plain text, known
+                # without hashing the whole text for _PLAIN_TAGS
+                tag = _STR if value and value[0] not in self.first else \
+                    _PLAIN_TAGS.get(value) or self._tag(event, self.yaml.ScalarNode)
+            else:
+                tag = _STR
         elif tag not in _SAFE_TAGS:
             raise NotStreamable
         event.tag = tag

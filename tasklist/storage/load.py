@@ -252,12 +252,12 @@ def _apply_items(conn: Connection, reg: Registry, ids: dict[str, int], report: L
     new_ids = dict(conn.all("SELECT code, id FROM item WHERE plan_id = ?", (plan_id,))) if added else {}
     new_assignments: list[tuple] = []
     for n, spec in enumerate(reg.items):
-        values = _item_values(spec)
         row = existing.pop(spec.code, None)
-        if row is None:
+        if row is None:  # inserted above
             item_id = new_ids[spec.code]
             report.items_added.append(spec.code)
         else:
+            values = _item_values(spec)
             item_id = row[1]
             changed = [c for c, new, old in zip(cols, values, row[3:]) if new != old and c != "position"]
             changed = [("section" if spec.kind == "task" else "category") if c == "grp" else c for c in changed]
