@@ -529,8 +529,6 @@ def read_registry(paths: Iterable[str | Path] | None = None) -> Registry:
     from .stream import NotStreamable, read_streamed
 
     enabled = gc.isenabled()
-    if enabled:  # so that nothing unreachable is frozen below with what the reading keeps
-        gc.collect()
     gc.disable()
     try:
         try:  # a big registry an entry at a time (its whole YAML tree took over 1 GB); else whole
@@ -539,9 +537,6 @@ def read_registry(paths: Iterable[str | Path] | None = None) -> Registry:
             return _read_registry(paths)
     finally:
         if enabled:
-            # What was read (300k objects for 100k items) lives as long as the load: left out of later
-            # collections, which would walk it again once a generation for nothing (1 s of a 100k load)
-            gc.freeze()
             gc.enable()
 
 
