@@ -67,15 +67,21 @@ def item_status(assignment_statuses: Sequence[str]) -> str:
     (awaiting review) when every one is done or claimed; blocked if any is; in progress if any has started."""
     if not assignment_statuses:
         return UNASSIGNED
-    if assignment_statuses and all(s == DONE for s in assignment_statuses):
+    kinds = set(assignment_statuses)  # the statuses present (a snapshot asks this of every item)
+    if kinds <= _ONLY_DONE:
         return DONE
-    if assignment_statuses and all(s in (DONE, CLAIMED) for s in assignment_statuses):
+    if kinds <= _DONE_OR_CLAIMED:
         return CLAIMED
-    if BLOCKED in assignment_statuses:
+    if BLOCKED in kinds:
         return BLOCKED
-    if any(s in (IN_PROGRESS, DONE, CLAIMED) for s in assignment_statuses):
+    if kinds & _STARTED:
         return IN_PROGRESS
     return NOT_STARTED
+
+
+_ONLY_DONE = frozenset((DONE,))
+_DONE_OR_CLAIMED = frozenset((DONE, CLAIMED))
+_STARTED = frozenset((IN_PROGRESS, DONE, CLAIMED))
 
 
 def is_overdue(due: date | None, status: str, as_of: date) -> bool:

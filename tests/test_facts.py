@@ -1,0 +1,64 @@
+"""The snapshot's housekeeping: Python's cycle collector paused while it builds, put back as it was,
+and a batched snapshot's earlier batches freed before later ones are built. Read-only: SQLite."""
+
+from __future__ import annotations
+
+import gc
+from datetime import date
+
+import pytest
+
+from tasklist.errors import TasklistError
+from tasklist.reports.facts import ItemState, iter_snapshot, snapshot
+from tasklist.storage.schema import open_db
+
+AS_OF = date(2024, 7, 15)
+
+
+@pytest.fixture
+def conn(cli):
+    cli("list")  # the bundled plan, loaded
+    conn = open_db()
+    yield conn
+    conn.close()
+
+
+def test_snapshot_runs_with_the_collector_off_and_turns_it_back_on(conn, monkeypatch):
+    seen = []
+    real_all = conn.all
+    monkeypatch.setattr(conn, "all", lambda *args: seen.append(gc.isenabled()) or real_all(*args))
+    assert gc.isenabled()
+    items = snapshot(conn, AS_OF)
+    assert items and seen and not any(seen)
+    assert gc.isenabled()
+
+
+def test_snapshot_leaves_a_collector_turned_off_by_the_caller_off(conn):
+    gc.disable()
+    try:
+        snapshot(conn, AS_OF)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_snapshot_turns_the_collector_back_on_when_it_fails(conn):
+    conn.close()
+    with pytest.raises(TasklistError):
+        snapshot(conn, AS_OF)
+    assert gc.isenabled()
+
+
+def test_iter_snapshot_frees_each_batch_before_building_the_next(conn):
+    """An item and its assignments refer to each other, so only the collector frees a batch: a
+    listing written a batch at a time must not hold the earlier batches' states as well."""
+    whole = [i.code for i in snapshot(conn, AS_OF)]
+    assert len(whole) > 4
+    gc.collect()  # that whole snapshot's states
+    codes, most_alive = [], 0
+    for item in iter_snapshot(conn, AS_OF, batch=2):
+        codes.append(item.code)
+        del item
+        most_alive = max(most_alive, sum(isinstance(o, ItemState) for o in gc.get_objects()))
+    assert codes == whole  # the same items, in the same order
+    assert most_alive <= 2, most_alive  # at most the batch being written
