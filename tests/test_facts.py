@@ -62,3 +62,30 @@ def test_iter_snapshot_frees_each_batch_before_building_the_next(conn):
         most_alive = max(most_alive, sum(isinstance(o, ItemState) for o in gc.get_objects()))
     assert codes == whole  # the same items, in the same order
     assert most_alive <= 2, most_alive  # at most the batch being written
+
+
+@pytest.mark.parametrize("args", [("overdue", "--all"), ("export", "overdue", "--format", "csv")])
+def test_a_report_command_leaves_what_it_built_out_of_later_collections(cli, args):
+    """overdue and export keep the judged plan until they end: the command (not the library) freezes
+    it out of the collector's later passes; what the command builds afterwards is collected as before."""
+    import weakref
+
+    class Cycle:
+        pass
+
+    cli("list")  # the bundled plan, loaded
+    gc.unfreeze()
+    try:
+        assert gc.get_freeze_count() == 0
+        snapshot(open_db(), AS_OF)
+        assert gc.get_freeze_count() == 0  # the library freezes nothing
+        cli(*args, "--as-of", AS_OF.isoformat())
+        assert gc.get_freeze_count() > 0
+        later = Cycle()
+        later.me = later  # type: ignore[attr-defined]
+        gone = weakref.ref(later)
+        del later
+        gc.collect()
+        assert gone() is None
+    finally:
+        gc.unfreeze()

@@ -15,6 +15,7 @@ from .common import (
     ShowAll,
     console,
     database,
+    keep_to_the_end,
     labels,
     print_json,
     report_format,
@@ -157,6 +158,7 @@ def export(
                 from ..reports.facts import filter_items
 
                 table = tables.items_table(filter_items(items, agency=who), lab, day)
+    keep_to_the_end()
     parts = list(table.split().values()) if by_agency else [table]
     write_output(formats.render(parts, fmt, title=table.title, encoding=encoding), target, binary=fmt == "xlsx")
 

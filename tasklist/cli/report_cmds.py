@@ -5,7 +5,19 @@ from typing import Annotated
 import typer
 
 from ..text import visible
-from .common import AgencyOpt, AsOf, Json, ShowAll, console, database, labels, print_json, resolve_as_of, screen_limit
+from .common import (
+    AgencyOpt,
+    AsOf,
+    Json,
+    ShowAll,
+    console,
+    database,
+    keep_to_the_end,
+    labels,
+    print_json,
+    resolve_as_of,
+    screen_limit,
+)
 
 WarnDays = Annotated[int, typer.Option("--warn-days", min=0, help="Days ahead that count as due soon.")]
 
@@ -25,6 +37,7 @@ def overdue(agency: AgencyOpt = None, as_of: AsOf = None, json_: Json = False, s
         day = resolve_as_of(as_of, conn)
         who = agency_named(conn, agency) if agency else None
         view = overdue_view(conn, day, agency=who, limit=limit)
+    keep_to_the_end()
     if json_:
         print_json({
             "as_of": day.isoformat(),
