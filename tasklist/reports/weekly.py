@@ -17,7 +17,7 @@ from ..storage.lookup import current_plan
 from .claims import PendingClaim, pending_claims
 from .facts import AssignmentState, ItemState, snapshot
 from .targets import TargetState, target_states
-from .totals import agency_summary, item_changes, item_totals, shared_facts
+from .totals import agency_summary, item_changes, item_totals, week_facts
 from .views import awaiting_assignment, overdue_view
 
 
@@ -308,9 +308,9 @@ def weekly_report(conn: Connection, as_of: date, *, days: int = 7, warn_days: in
     ``limit``) are judged in full. ``trend``: also the completion trend over the plan's life (from
     its issue date), for the charts. ``now``: the generation time (default: the clock)."""
     start = as_of - timedelta(days=days)
-    # the assignments' facts on the as-of date (the agency summary and the overdue rows read them
-    # too); the items' rows on both days (the totals and the changed items)
-    with shared_facts(conn, (as_of,), (as_of, start)):
+    # the assignments' facts on both days, once (the agency summary, the overdue rows, the totals and
+    # the changed items read them)
+    with week_facts(conn, as_of, start):
         return _weekly_report(conn, as_of, start, days=days, warn_days=warn_days, limit=limit, trend=trend, now=now)
 
 
