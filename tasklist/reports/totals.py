@@ -141,17 +141,19 @@ def _item_facts(conn: Connection, as_of: date, items: tuple[str, list] | None = 
     has_ext = _has_extensions(conn)
     item_due = rules.SQL_ITEM_DUE if has_ext else "i.due"
     where = "i.archived = 0" + (f" AND {items[0]}" if items else "")
+    # rules.item_status from two ranks of the parts' statuses: the lowest of done 2 / claimed 1 / other 0
+    # (all done, all done or claimed) and the highest of blocked 2 / started 1 / not started 0 (any
+    # blocked, any started); two aggregates where counting each status took four
     status = (
-        f"CASE WHEN f.n IS NULL THEN '{rules.UNASSIGNED}' WHEN f.n > 0 AND f.n_done = f.n THEN '{rules.DONE}' "
-        f"WHEN f.n > 0 AND f.n_done + f.n_claimed = f.n THEN '{rules.CLAIMED}' WHEN f.n_blocked > 0 THEN '{rules.BLOCKED}' "
-        f"WHEN f.n_started > 0 THEN '{rules.IN_PROGRESS}' ELSE '{rules.NOT_STARTED}' END AS status"
+        f"CASE WHEN f.n IS NULL THEN '{rules.UNASSIGNED}' WHEN f.finished = 2 THEN '{rules.DONE}' "
+        f"WHEN f.finished = 1 THEN '{rules.CLAIMED}' WHEN f.moving = 2 THEN '{rules.BLOCKED}' "
+        f"WHEN f.moving = 1 THEN '{rules.IN_PROGRESS}' ELSE '{rules.NOT_STARTED}' END AS status"
     )
     grouped = (
         "(SELECT g.item_id, COUNT(*) AS n, "
-        f"SUM(CASE WHEN g.status = '{rules.DONE}' THEN 1 ELSE 0 END) AS n_done, "
-        f"SUM(CASE WHEN g.status = '{rules.CLAIMED}' THEN 1 ELSE 0 END) AS n_claimed, "
-        f"SUM(CASE WHEN g.status = '{rules.BLOCKED}' THEN 1 ELSE 0 END) AS n_blocked, "
-        f"SUM(CASE WHEN g.status IN ('{rules.IN_PROGRESS}', '{rules.DONE}', '{rules.CLAIMED}') THEN 1 ELSE 0 END) AS n_started, "
+        f"MIN(CASE g.status WHEN '{rules.DONE}' THEN 2 WHEN '{rules.CLAIMED}' THEN 1 ELSE 0 END) AS finished, "
+        f"MAX(CASE WHEN g.status = '{rules.BLOCKED}' THEN 2 "
+        f"WHEN g.status IN ('{rules.IN_PROGRESS}', '{rules.DONE}', '{rules.CLAIMED}') THEN 1 ELSE 0 END) AS moving, "
         f"MAX(CASE WHEN {rules.SQL_OVERDUE} THEN 1 ELSE 0 END) AS overdue, MAX({stale}) AS stale "
         f"FROM ({facts}) g{' WHERE g.item_id IN (SELECT i.id FROM item i WHERE ' + where + ')' if shared and items else ''} "
         "GROUP BY g.item_id) f"
@@ -195,19 +197,22 @@ def item_changes(conn: Connection, start: date, as_of: date) -> tuple[list[int],
     update reported in (start, as_of], an extension granted in it, or a due date (original or
     extended) in [start, as_of)."""
     a, b = start.isoformat(), as_of.isoformat()
+    # a common table: the item rows may name the items more than once (on SQLite, those with no
+    # assignment apart), and the items are found once
     may_change = (
-        "i.id IN (SELECT a2.item_id FROM status_update u2 JOIN assignment a2 ON a2.id = u2.assignment_id "
+        "WITH may_change (id) AS (SELECT a2.item_id FROM status_update u2 JOIN assignment a2 ON a2.id = u2.assignment_id "
         "WHERE u2.reported_on > ? AND u2.reported_on <= ? "
         "UNION SELECT e2.item_id FROM extension e2 WHERE (e2.granted_on > ? AND e2.granted_on <= ?) "
         "OR (e2.new_due >= ? AND e2.new_due < ?) "
-        "UNION SELECT i2.id FROM item i2 WHERE i2.due >= ? AND i2.due < ?)"
+        "UNION SELECT i2.id FROM item i2 WHERE i2.due >= ? AND i2.due < ?) "
     )
-    items = (may_change, [a, b, a, b, a, b, a, b])
-    before = {r[0]: (r[3], r[4]) for r in conn.all(*_item_facts(conn, start, items))}
+    items = ("i.id IN (SELECT id FROM may_change)", [])
+    sql, params = _item_facts(conn, start, items)
+    before = {r[0]: (r[3], r[4]) for r in conn.all(may_change + sql, [a, b, a, b, a, b, a, b, *params])}
     sql, params = _item_facts(conn, as_of, items)
     completed, became_overdue = [], []
-    for item_id, _plan, _pos, status, overdue, *_ in conn.all(f"SELECT * FROM ({sql}) g ORDER BY g.plan_id, g.position, g.id",
-                                                             params):
+    for item_id, _plan, _pos, status, overdue, *_ in conn.all(
+            f"{may_change}SELECT * FROM ({sql}) g ORDER BY g.plan_id, g.position, g.id", [a, b, a, b, a, b, a, b, *params]):
         was = before.get(item_id)
         if was is None:
             continue
