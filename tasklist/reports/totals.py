@@ -126,6 +126,23 @@ def _facts(conn: Connection, day: str, agency: AgencyRef | None,
     return sql, params
 
 
+# rules.item_status from two ranks of the parts' statuses (alias g): the lowest of done 2 / claimed 1 /
+# other 0 says whether all are done, or all done or claimed; the highest of blocked 2 / started 1 / not
+# started 0, whether any is blocked, or any started. Two aggregates where counting each status took four.
+_PART_FINISHED = f"CASE g.status WHEN '{rules.DONE}' THEN 2 WHEN '{rules.CLAIMED}' THEN 1 ELSE 0 END"
+_PART_MOVING = (f"CASE WHEN g.status = '{rules.BLOCKED}' THEN 2 "
+                f"WHEN g.status IN ('{rules.IN_PROGRESS}', '{rules.DONE}', '{rules.CLAIMED}') THEN 1 ELSE 0 END")
+
+
+def _item_status(alias: str, suffix: str = "") -> str:
+    """rules.item_status of an item with live parts, from MIN(_PART_FINISHED) and MAX(_PART_MOVING)
+    (columns finished and moving of ``alias``, with ``suffix``)."""
+    fin, mov = f"{alias}.finished{suffix}", f"{alias}.moving{suffix}"
+    return (f"CASE WHEN {fin} = 2 THEN '{rules.DONE}' WHEN {fin} = 1 THEN '{rules.CLAIMED}' "
+            f"WHEN {mov} = 2 THEN '{rules.BLOCKED}' WHEN {mov} = 1 THEN '{rules.IN_PROGRESS}' "
+            f"ELSE '{rules.NOT_STARTED}' END")
+
+
 def _item_facts(conn: Connection, as_of: date, items: tuple[str, list] | None = None) -> tuple[str, list]:
     """SQL for one row per live item (alias g): id, plan_id, position, status, overdue (0/1),
     stale (0/1), due (the item's own due date in force, for due soon); in registry order unless the
@@ -141,19 +158,9 @@ def _item_facts(conn: Connection, as_of: date, items: tuple[str, list] | None = 
     has_ext = _has_extensions(conn)
     item_due = rules.SQL_ITEM_DUE if has_ext else "i.due"
     where = "i.archived = 0" + (f" AND {items[0]}" if items else "")
-    # rules.item_status from two ranks of the parts' statuses: the lowest of done 2 / claimed 1 / other 0
-    # (all done, all done or claimed) and the highest of blocked 2 / started 1 / not started 0 (any
-    # blocked, any started); two aggregates where counting each status took four
-    status = (
-        f"CASE WHEN f.n IS NULL THEN '{rules.UNASSIGNED}' WHEN f.finished = 2 THEN '{rules.DONE}' "
-        f"WHEN f.finished = 1 THEN '{rules.CLAIMED}' WHEN f.moving = 2 THEN '{rules.BLOCKED}' "
-        f"WHEN f.moving = 1 THEN '{rules.IN_PROGRESS}' ELSE '{rules.NOT_STARTED}' END AS status"
-    )
+    status = f"CASE WHEN f.n IS NULL THEN '{rules.UNASSIGNED}' ELSE {_item_status('f')} END AS status"
     grouped = (
-        "(SELECT g.item_id, COUNT(*) AS n, "
-        f"MIN(CASE g.status WHEN '{rules.DONE}' THEN 2 WHEN '{rules.CLAIMED}' THEN 1 ELSE 0 END) AS finished, "
-        f"MAX(CASE WHEN g.status = '{rules.BLOCKED}' THEN 2 "
-        f"WHEN g.status IN ('{rules.IN_PROGRESS}', '{rules.DONE}', '{rules.CLAIMED}') THEN 1 ELSE 0 END) AS moving, "
+        f"(SELECT g.item_id, COUNT(*) AS n, MIN({_PART_FINISHED}) AS finished, MAX({_PART_MOVING}) AS moving, "
         f"MAX(CASE WHEN {rules.SQL_OVERDUE} THEN 1 ELSE 0 END) AS overdue, MAX({stale}) AS stale "
         f"FROM ({facts}) g{' WHERE g.item_id IN (SELECT i.id FROM item i WHERE ' + where + ')' if shared and items else ''} "
         "GROUP BY g.item_id) f"
@@ -189,6 +196,68 @@ def item_totals(conn: Connection, as_of: date, *, warn_days: int = rules.DEFAULT
     assert row is not None
     n, *counts, overdue, due_soon, stale = (int(v or 0) for v in row)
     return n, dict(zip(rules.ITEM_STATUSES, counts)), overdue, due_soon, stale
+
+
+def week_item_totals(conn: Connection, as_of: date, start: date, *,
+                     warn_days: int = rules.DEFAULT_WARN_DAYS) -> tuple[tuple[int, dict[str, int], int, int, int], ...]:
+    """:func:`item_totals` on ``as_of`` and on ``start``. Within :func:`week_facts` (SQLite), both
+    come from one pass over the week's facts, grouped by item once: each day's figures are the same
+    rules over that day's columns, named as the rules name them one layer at a time."""
+    shared = _SHARED.get(id(conn), {})
+    if as_of.isoformat() not in shared or start.isoformat() not in shared:
+        return (item_totals(conn, as_of, warn_days=warn_days), item_totals(conn, start, warn_days=warn_days))
+    a, b = as_of.isoformat(), start.isoformat()
+    known = [(p.id, p.reporting, p.issued) for p in plans(conn)]
+    stale_a, stale_a_params = rules.sql_stale(known, as_of)
+    stale_b, stale_b_params = rules.sql_stale(known, start)
+    has_ext = _has_extensions(conn)
+    item_due = rules.SQL_ITEM_DUE if has_ext else "i.due"
+
+    def due_params(day: str) -> list[str]:
+        return [day] if has_ext else []
+
+    finished, moving = _PART_FINISHED, _PART_MOVING
+    overdue = f"CASE WHEN {rules.SQL_OVERDUE} THEN 1 ELSE 0 END"
+    # the parts: as_of's figures worked out over its columns (named due, status, last_report), then
+    # start's over its own, renamed so in the next layer; grouped by item in the table's order
+    parts_a = ("SELECT item_id, plan_id, due_a AS due, status_a AS status, last_a AS last_report, due_b, status_b, last_b "
+               "FROM temp.week_facts")
+    parts_b = (f"SELECT g.item_id, g.plan_id, g.due_b AS due, g.status_b AS status, g.last_b AS last_report, "
+               f"{finished} AS finished_a, {moving} AS moving_a, {overdue} AS overdue_a, {stale_a} AS stale_a "
+               f"FROM ({parts_a}) g")
+    grouped = (f"SELECT g.item_id, MIN(g.finished_a) AS finished_a, MAX(g.moving_a) AS moving_a, "
+               f"MAX(g.overdue_a) AS overdue_a, MAX(g.stale_a) AS stale_a, MIN({finished}) AS finished_b, "
+               f"MAX({moving}) AS moving_b, MAX({overdue}) AS overdue_b, MAX({stale_b}) AS stale_b "
+               f"FROM ({parts_b}) g GROUP BY g.item_id")
+    grouped_params = [b, *stale_b_params, a, *stale_a_params]
+    # the items: both days' rows side by side, those with no live assignment apart
+    items = (f"SELECT {_item_status('f', '_a')} AS status_a, f.overdue_a, f.stale_a, {item_due} AS due_a, "
+             f"{_item_status('f', '_b')} AS status_b, f.overdue_b, f.stale_b, {item_due} AS due_b "
+             f"FROM ({grouped}) f JOIN item i ON i.id = f.item_id "
+             f"UNION ALL SELECT '{rules.UNASSIGNED}', 0, 0, {item_due}, '{rules.UNASSIGNED}', 0, 0, {item_due} FROM item i "
+             "WHERE i.archived = 0 AND NOT EXISTS (SELECT 1 FROM assignment a WHERE a.item_id = i.id AND a.archived = 0)")
+    items_params = [*due_params(a), *due_params(b), *grouped_params, *due_params(a), *due_params(b)]
+    due_soon = f"CASE WHEN {rules.SQL_DUE_SOON} THEN 1 ELSE 0 END"
+    soon_a = (as_of + timedelta(days=warn_days)).isoformat()
+    soon_b = (start + timedelta(days=warn_days)).isoformat()
+    items_a = ("SELECT status_a AS status, overdue_a AS overdue, stale_a AS stale, due_a AS due, status_b, overdue_b, "
+               f"stale_b, due_b FROM ({items}) x")
+    items_b = (f"SELECT g.status AS status_a, g.overdue AS overdue_a, g.stale AS stale_a, {due_soon} AS due_soon_a, "
+               f"g.status_b AS status, g.overdue_b AS overdue, g.stale_b AS stale, g.due_b AS due FROM ({items_a}) g")
+
+    def counts(suffix: str, due_soon_sql: str) -> str:
+        by_status = ", ".join(f"SUM(CASE WHEN g.status{suffix} = '{s}' THEN 1 ELSE 0 END)" for s in rules.ITEM_STATUSES)
+        return f"{by_status}, SUM(g.overdue{suffix}), SUM({due_soon_sql}), SUM(g.stale{suffix})"
+
+    row = conn.one(f"SELECT COUNT(*), {counts('_a', 'g.due_soon_a')}, {counts('', due_soon)} FROM ({items_b}) g",
+                   [b, soon_b, a, soon_a, *items_params])
+    assert row is not None
+    n, *rest = (int(v or 0) for v in row)
+    k = len(rules.ITEM_STATUSES)
+    out = []
+    for part in (rest[:k + 3], rest[k + 3:]):
+        out.append((n, dict(zip(rules.ITEM_STATUSES, part[:k])), part[k], part[k + 1], part[k + 2]))
+    return out[0], out[1]
 
 
 def item_changes(conn: Connection, start: date, as_of: date) -> tuple[list[int], list[int]]:
