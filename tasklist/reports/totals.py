@@ -6,7 +6,7 @@ both engines, that they give exactly what the Python rules give.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
@@ -198,38 +198,50 @@ def item_totals(conn: Connection, as_of: date, *, warn_days: int = rules.DEFAULT
     return n, dict(zip(rules.ITEM_STATUSES, counts)), overdue, due_soon, stale
 
 
-def week_item_totals(conn: Connection, as_of: date, start: date, *,
-                     warn_days: int = rules.DEFAULT_WARN_DAYS) -> tuple[tuple[int, dict[str, int], int, int, int], ...]:
-    """:func:`item_totals` on ``as_of`` and on ``start``. Within :func:`week_facts` (SQLite), both
-    come from one pass over the week's facts, grouped by item once: each day's figures are the same
-    rules over that day's columns, named as the rules name them one layer at a time."""
+def _shared_days(conn: Connection, *days: date) -> bool:
+    """Whether the facts of every one of ``days`` are in the week's table (:func:`week_facts`)."""
     shared = _SHARED.get(id(conn), {})
-    if as_of.isoformat() not in shared or start.isoformat() not in shared:
-        return (item_totals(conn, as_of, warn_days=warn_days), item_totals(conn, start, warn_days=warn_days))
-    a, b = as_of.isoformat(), start.isoformat()
+    return all(d.isoformat() in shared for d in days)
+
+
+def _week_items(conn: Connection, as_of: date, start: date, where: str = "") -> tuple[str, list]:
+    """SQL for one row per item with live parts (alias f), both days side by side from the week's
+    table (:func:`week_facts`): item_id, finished_a, moving_a, overdue_a, stale_a, finished_b,
+    moving_b, overdue_b, stale_b (``_a``: on ``as_of``, ``_b``: on ``start``; :func:`_item_status`
+    turns a day's finished and moving into its status). ``where``: a condition on the item id
+    (g.item_id). One pass, grouped by item in the table's order: as_of's part figures are worked out
+    over its columns (named due, status, last_report, as the rules' SQL twins name them), then
+    start's over its own, renamed so in the next layer."""
     known = [(p.id, p.reporting, p.issued) for p in plans(conn)]
     stale_a, stale_a_params = rules.sql_stale(known, as_of)
     stale_b, stale_b_params = rules.sql_stale(known, start)
+    overdue = f"CASE WHEN {rules.SQL_OVERDUE} THEN 1 ELSE 0 END"
+    parts_a = ("SELECT item_id, plan_id, due_a AS due, status_a AS status, last_a AS last_report, due_b, status_b, last_b "
+               "FROM temp.week_facts")
+    parts_b = (f"SELECT g.item_id, g.plan_id, g.due_b AS due, g.status_b AS status, g.last_b AS last_report, "
+               f"{_PART_FINISHED} AS finished_a, {_PART_MOVING} AS moving_a, {overdue} AS overdue_a, {stale_a} AS stale_a "
+               f"FROM ({parts_a}) g")
+    sql = (f"SELECT g.item_id, MIN(g.finished_a) AS finished_a, MAX(g.moving_a) AS moving_a, "
+           f"MAX(g.overdue_a) AS overdue_a, MAX(g.stale_a) AS stale_a, MIN({_PART_FINISHED}) AS finished_b, "
+           f"MAX({_PART_MOVING}) AS moving_b, MAX({overdue}) AS overdue_b, MAX({stale_b}) AS stale_b "
+           f"FROM ({parts_b}) g {'WHERE ' + where if where else ''} GROUP BY g.item_id")
+    return sql, [start.isoformat(), *stale_b_params, as_of.isoformat(), *stale_a_params]
+
+
+def week_item_totals(conn: Connection, as_of: date, start: date, *,
+                     warn_days: int = rules.DEFAULT_WARN_DAYS) -> tuple[tuple[int, dict[str, int], int, int, int], ...]:
+    """:func:`item_totals` on ``as_of`` and on ``start``: within :func:`week_facts` (SQLite), from one
+    pass over the week's facts (:func:`_week_items`)."""
+    if not _shared_days(conn, as_of, start):
+        return (item_totals(conn, as_of, warn_days=warn_days), item_totals(conn, start, warn_days=warn_days))
+    a, b = as_of.isoformat(), start.isoformat()
     has_ext = _has_extensions(conn)
     item_due = rules.SQL_ITEM_DUE if has_ext else "i.due"
 
     def due_params(day: str) -> list[str]:
         return [day] if has_ext else []
 
-    finished, moving = _PART_FINISHED, _PART_MOVING
-    overdue = f"CASE WHEN {rules.SQL_OVERDUE} THEN 1 ELSE 0 END"
-    # the parts: as_of's figures worked out over its columns (named due, status, last_report), then
-    # start's over its own, renamed so in the next layer; grouped by item in the table's order
-    parts_a = ("SELECT item_id, plan_id, due_a AS due, status_a AS status, last_a AS last_report, due_b, status_b, last_b "
-               "FROM temp.week_facts")
-    parts_b = (f"SELECT g.item_id, g.plan_id, g.due_b AS due, g.status_b AS status, g.last_b AS last_report, "
-               f"{finished} AS finished_a, {moving} AS moving_a, {overdue} AS overdue_a, {stale_a} AS stale_a "
-               f"FROM ({parts_a}) g")
-    grouped = (f"SELECT g.item_id, MIN(g.finished_a) AS finished_a, MAX(g.moving_a) AS moving_a, "
-               f"MAX(g.overdue_a) AS overdue_a, MAX(g.stale_a) AS stale_a, MIN({finished}) AS finished_b, "
-               f"MAX({moving}) AS moving_b, MAX({overdue}) AS overdue_b, MAX({stale_b}) AS stale_b "
-               f"FROM ({parts_b}) g GROUP BY g.item_id")
-    grouped_params = [b, *stale_b_params, a, *stale_a_params]
+    grouped, grouped_params = _week_items(conn, as_of, start)
     # the items: both days' rows side by side, those with no live assignment apart
     items = (f"SELECT {_item_status('f', '_a')} AS status_a, f.overdue_a, f.stale_a, {item_due} AS due_a, "
              f"{_item_status('f', '_b')} AS status_b, f.overdue_b, f.stale_b, {item_due} AS due_b "
@@ -237,6 +249,7 @@ def week_item_totals(conn: Connection, as_of: date, start: date, *,
              f"UNION ALL SELECT '{rules.UNASSIGNED}', 0, 0, {item_due}, '{rules.UNASSIGNED}', 0, 0, {item_due} FROM item i "
              "WHERE i.archived = 0 AND NOT EXISTS (SELECT 1 FROM assignment a WHERE a.item_id = i.id AND a.archived = 0)")
     items_params = [*due_params(a), *due_params(b), *grouped_params, *due_params(a), *due_params(b)]
+    # as_of's due soon over its columns named as the twin names them, then start's
     due_soon = f"CASE WHEN {rules.SQL_DUE_SOON} THEN 1 ELSE 0 END"
     soon_a = (as_of + timedelta(days=warn_days)).isoformat()
     soon_b = (start + timedelta(days=warn_days)).isoformat()
@@ -266,8 +279,8 @@ def item_changes(conn: Connection, start: date, as_of: date) -> tuple[list[int],
     update reported in (start, as_of], an extension granted in it, or a due date (original or
     extended) in [start, as_of)."""
     a, b = start.isoformat(), as_of.isoformat()
-    # a common table: the item rows may name the items more than once (on SQLite, those with no
-    # assignment apart), and the items are found once
+    # a common table: on SQLite without the week's table, the item rows name the items twice (those
+    # with no assignment apart), and the items are found once
     may_change = (
         "WITH may_change (id) AS (SELECT a2.item_id FROM status_update u2 JOIN assignment a2 ON a2.id = u2.assignment_id "
         "WHERE u2.reported_on > ? AND u2.reported_on <= ? "
@@ -275,13 +288,23 @@ def item_changes(conn: Connection, start: date, as_of: date) -> tuple[list[int],
         "OR (e2.new_due >= ? AND e2.new_due < ?) "
         "UNION SELECT i2.id FROM item i2 WHERE i2.due >= ? AND i2.due < ?) "
     )
-    items = ("i.id IN (SELECT id FROM may_change)", [])
+    may_change_params = [a, b, a, b, a, b, a, b]
+    if _shared_days(conn, as_of, start):
+        # both days from one pass over the changed items' rows of the week's table; an item with no
+        # live part is never done nor overdue
+        grouped, params = _week_items(conn, as_of, start, "g.item_id IN (SELECT id FROM may_change)")
+        rows = conn.all(f"{may_change}SELECT f.item_id, {_item_status('f', '_a')}, f.overdue_a, {_item_status('f', '_b')}, "
+                        f"f.overdue_b FROM ({grouped}) f JOIN item i ON i.id = f.item_id ORDER BY i.plan_id, i.position, i.id",
+                        [*may_change_params, *params])
+        return ([item_id for item_id, now, _, was, _ in rows if now == rules.DONE and was != rules.DONE],
+                [item_id for item_id, _, now, _, was in rows if now and not was])
+    items: tuple[str, list] = ("i.id IN (SELECT id FROM may_change)", [])
     sql, params = _item_facts(conn, start, items)
-    before = {r[0]: (r[3], r[4]) for r in conn.all(may_change + sql, [a, b, a, b, a, b, a, b, *params])}
+    before = {r[0]: (r[3], r[4]) for r in conn.all(may_change + sql, [*may_change_params, *params])}
     sql, params = _item_facts(conn, as_of, items)
     completed, became_overdue = [], []
     for item_id, _plan, _pos, status, overdue, *_ in conn.all(
-            f"{may_change}SELECT * FROM ({sql}) g ORDER BY g.plan_id, g.position, g.id", [a, b, a, b, a, b, a, b, *params]):
+            f"{may_change}SELECT * FROM ({sql}) g ORDER BY g.plan_id, g.position, g.id", [*may_change_params, *params]):
         was = before.get(item_id)
         if was is None:
             continue
