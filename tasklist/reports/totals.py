@@ -78,7 +78,8 @@ def _week_facts(conn: Connection, as_of: date, start: date) -> tuple[str, list]:
     def last(u: str) -> str:  # ? = the day
         return f"CASE WHEN {u}.reverses_id IS NULL THEN {u}.reported_on ELSE {_REAL_REPORT} END"
 
-    # placeholders in the order they stand in the text
+    # placeholders in the order they stand in the text; ub: the update in force on start, looked up
+    # again only where an update is dated in (start, as_of], else u's row
     sql = (
         "SELECT f.item_id, f.aid, f.agency_id, f.plan_id, f.due_a, COALESCE(u.status, 'not_started'), "
         f"{last('u')}, f.due_b, COALESCE(ub.status, 'not_started'), {last('ub')} "
@@ -145,39 +146,27 @@ def _item_status(alias: str, suffix: str = "") -> str:
 
 def _item_facts(conn: Connection, as_of: date, items: tuple[str, list] | None = None) -> tuple[str, list]:
     """SQL for one row per live item (alias g): id, plan_id, position, status, overdue (0/1),
-    stale (0/1), due (the item's own due date in force, for due soon); in registry order unless the
-    day's facts are shared (:func:`week_facts`).
+    stale (0/1), due (the item's own due date in force, for due soon), in registry order.
 
     The item rules of :func:`tasklist.reports.facts.snapshot` over the assignment facts:
-    :func:`rules.item_status`, overdue and stale when any assignment is."""
+    :func:`rules.item_status`, overdue and stale when any assignment is. (The weekly report's two
+    days come from :func:`_week_items` instead.)"""
     day = as_of.isoformat()
-    shared = _SHARED.get(id(conn), {}).get(day) is not None
-    # the shared facts are keyed by item: grouped in their order, with the items of no assignment apart
-    facts, fact_params = _facts(conn, day, None, None if shared else items)
+    facts, fact_params = _facts(conn, day, None, items)
     stale, stale_params = rules.sql_stale(((p.id, p.reporting, p.issued) for p in plans(conn)), as_of)
     has_ext = _has_extensions(conn)
     item_due = rules.SQL_ITEM_DUE if has_ext else "i.due"
     where = "i.archived = 0" + (f" AND {items[0]}" if items else "")
-    status = f"CASE WHEN f.n IS NULL THEN '{rules.UNASSIGNED}' ELSE {_item_status('f')} END AS status"
-    grouped = (
-        f"(SELECT g.item_id, COUNT(*) AS n, MIN({_PART_FINISHED}) AS finished, MAX({_PART_MOVING}) AS moving, "
-        f"MAX(CASE WHEN {rules.SQL_OVERDUE} THEN 1 ELSE 0 END) AS overdue, MAX({stale}) AS stale "
-        f"FROM ({facts}) g{' WHERE g.item_id IN (SELECT i.id FROM item i WHERE ' + where + ')' if shared and items else ''} "
-        "GROUP BY g.item_id) f"
+    sql = (
+        f"SELECT i.id, i.plan_id, i.position, CASE WHEN f.n IS NULL THEN '{rules.UNASSIGNED}' ELSE {_item_status('f')} END "
+        f"AS status, COALESCE(f.overdue, 0) AS overdue, COALESCE(f.stale, 0) AS stale, {item_due} AS due "
+        f"FROM item i LEFT JOIN (SELECT g.item_id, COUNT(*) AS n, MIN({_PART_FINISHED}) AS finished, "
+        f"MAX({_PART_MOVING}) AS moving, MAX(CASE WHEN {rules.SQL_OVERDUE} THEN 1 ELSE 0 END) AS overdue, "
+        f"MAX({stale}) AS stale FROM ({facts}) g GROUP BY g.item_id) f ON f.item_id = i.id "
+        f"WHERE {where}"
     )
-    due_params = [day] if has_ext else []
-    item_params = list(items[1]) if items else []
-    if not shared:
-        sql = (f"SELECT i.id, i.plan_id, i.position, {status}, COALESCE(f.overdue, 0) AS overdue, "
-               f"COALESCE(f.stale, 0) AS stale, {item_due} AS due FROM item i LEFT JOIN {grouped} ON f.item_id = i.id "
-               f"WHERE {where}")
-        return sql, [*due_params, day, *stale_params, *fact_params, *item_params]
-    # the items with a live assignment, from the facts in item order, then those without any
-    sql = (f"SELECT i.id, i.plan_id, i.position, {status}, f.overdue, f.stale, {item_due} AS due "
-           f"FROM {grouped} JOIN item i ON i.id = f.item_id "
-           f"UNION ALL SELECT i.id, i.plan_id, i.position, '{rules.UNASSIGNED}', 0, 0, {item_due} FROM item i "
-           f"WHERE {where} AND NOT EXISTS (SELECT 1 FROM assignment a WHERE a.item_id = i.id AND a.archived = 0)")
-    return sql, [*due_params, day, *stale_params, *fact_params, *item_params, *due_params, *item_params]
+    params = ([day] if has_ext else []) + [day, *stale_params, *fact_params] + (list(items[1]) if items else [])
+    return sql, params
 
 
 def item_totals(conn: Connection, as_of: date, *, warn_days: int = rules.DEFAULT_WARN_DAYS) -> tuple[int, dict[str, int], int, int, int]:
@@ -279,8 +268,7 @@ def item_changes(conn: Connection, start: date, as_of: date) -> tuple[list[int],
     update reported in (start, as_of], an extension granted in it, or a due date (original or
     extended) in [start, as_of)."""
     a, b = start.isoformat(), as_of.isoformat()
-    # a common table: on SQLite without the week's table, the item rows name the items twice (those
-    # with no assignment apart), and the items are found once
+    # the items that may change, once: a common table both forms below read
     may_change = (
         "WITH may_change (id) AS (SELECT a2.item_id FROM status_update u2 JOIN assignment a2 ON a2.id = u2.assignment_id "
         "WHERE u2.reported_on > ? AND u2.reported_on <= ? "
