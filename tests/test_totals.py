@@ -171,3 +171,26 @@ def test_weekly_figures_in_sql_equal_two_full_snapshots(cli, seed):
                 assert first.overdue_totals == r.overdue_totals
     finally:
         conn.close()
+
+
+@pytest.mark.parametrize("seed", [3, 7])
+def test_week_facts_give_both_days_the_figures_of_each_day_alone(cli, seed):
+    """Within week_facts (SQLite: one table, the week's start looked up again only where an update
+    is dated in the period), the totals and the changed items equal those worked out day by day."""
+    cli("list")
+    conn = open_db()
+    try:
+        random_history(conn, seed)
+        for as_of in AS_OFS:
+            for days, warn in ((7, 30), (90, 0), (400, 400)):
+                start = as_of - timedelta(days=days)
+                alone = (aggregates.item_totals(conn, as_of, warn_days=warn),
+                         aggregates.item_totals(conn, start, warn_days=warn))
+                summary = aggregates.agency_summary(conn, start, warn_days=warn)
+                with aggregates.week_facts(conn, as_of, start):
+                    assert aggregates.week_item_totals(conn, as_of, start, warn_days=warn) == alone, (as_of, days)
+                    assert aggregates.agency_summary(conn, start, warn_days=warn) == summary, (as_of, days)
+                    changes = aggregates.item_changes(conn, start, as_of)
+                assert aggregates.item_changes(conn, start, as_of) == changes, (as_of, days)
+    finally:
+        conn.close()

@@ -6,7 +6,7 @@ both engines, that they give exactly what the Python rules give.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
@@ -23,53 +23,73 @@ def _has_extensions(conn: Connection) -> bool:
     return conn.one("SELECT 1 FROM extension LIMIT 1") is not None
 
 
-#: id(conn) -> {day: the temp table holding that day's facts of the whole plan}; see shared_facts
+#: id(conn) -> {day: a SELECT of that day's facts of the whole plan, from the week's table}; see week_facts
 _SHARED: dict[int, dict[str, str]] = {}
-#: in _SHARED, the key of a day's item rows (see _item_facts) beside that day's facts
-_ITEMS_KEY = "items "
+#: the columns of a day's facts, as :func:`_facts` gives them
+_FACT_COLUMNS = "f.aid, f.agency_id, f.plan_id, f.item_id, f.due, f.status, f.last_report"
 
 
 @contextmanager
-def shared_facts(conn: Connection, days: Iterable[date], item_days: Iterable[date] = ()) -> Iterator[None]:
-    """Within: the facts of every live assignment on each of ``days`` (:func:`_facts`) are computed
-    once, into a temp table, and every figure here over the whole plan on those days (no agency
-    filter) reads them from it; so are the item rows (:func:`_item_facts`) on each of ``item_days``
-    (from the day's facts table when there is one, else straight from the updates). The weekly
-    report asks for the whole plan's facts on two days six times (the agency summary, the overdue
-    rows, the item totals twice, the changed items twice): each time one seek down
-    ix_update_latest per assignment, 2.6 s of SQL at 100k.
+def week_facts(conn: Connection, as_of: date, start: date) -> Iterator[None]:
+    """Within: the facts of every live assignment (:func:`_facts`) on ``as_of`` and on ``start`` are
+    computed once, side by side in one temp table keyed by item, and every figure here over the whole
+    plan on those days (no agency filter) reads them from it: the agency summary, the overdue rows,
+    the item totals and the changed items, without one seek down ix_update_latest per assignment
+    each time (at 100k: 235k assignments).
+
+    The update in force on ``start`` is looked up only for the assignments with an update reported
+    in (start, as_of]; for every other one it is the update in force on ``as_of`` (no update of
+    theirs is dated between the two days), and so is its last real report.
 
     SQLite only (on PostgreSQL the statements stay as they are): a temp table there lives in the
     connection's own temp store, never in the database file, so a read stays a read."""
     if conn.dialect != "sqlite" or id(conn) in _SHARED:
         yield
         return
-    tables = _SHARED[id(conn)] = {}
-    made: list[str] = []
+    sql, params = _week_facts(conn, as_of, start)
+    conn.execute("CREATE TEMP TABLE week_facts (item_id INTEGER NOT NULL, aid INTEGER NOT NULL, agency_id INTEGER, "
+                 "plan_id TEXT, due_a TEXT, status_a TEXT, last_a TEXT, due_b TEXT, status_b TEXT, last_b TEXT, "
+                 "PRIMARY KEY (item_id, aid)) WITHOUT ROWID")
     try:
-        for d in days:
-            day = d.isoformat()
-            if day in tables:
-                continue
-            sql, params = _facts(conn, day, None)
-            conn.execute(f"CREATE TEMP TABLE shared_facts_{len(made)} AS {sql}", params)
-            made.append(f"temp.shared_facts_{len(made)}")
-            tables[day] = made[-1]
-        # the item rows, which the item totals and the changed items both read: grouped by item
-        # once a day rather than twice
-        for d in item_days:
-            key = _ITEMS_KEY + d.isoformat()
-            if key in tables:
-                continue
-            sql, params = _item_facts(conn, d)
-            conn.execute(f"CREATE TEMP TABLE shared_facts_{len(made)} AS {sql}", params)
-            made.append(f"temp.shared_facts_{len(made)}")
-            tables[key] = made[-1]
+        conn.execute(f"INSERT INTO temp.week_facts {sql}", params)
+        _SHARED[id(conn)] = {
+            day.isoformat(): f"SELECT aid, agency_id, plan_id, item_id, due_{k} AS due, status_{k} AS status, "
+                             f"last_{k} AS last_report FROM temp.week_facts"
+            for day, k in ((start, "b"), (as_of, "a"))}
         yield
     finally:
         _SHARED.pop(id(conn), None)
-        for name in made:
-            conn.execute(f"DROP TABLE {name}")
+        conn.execute("DROP TABLE temp.week_facts")
+
+
+def _week_facts(conn: Connection, as_of: date, start: date) -> tuple[str, list]:
+    """SQL for the rows of week_facts: one per live assignment, in (item, assignment) order, with
+    its facts on ``as_of`` (due_a, status_a, last_a) and on ``start`` (due_b, status_b, last_b)."""
+    a, b = as_of.isoformat(), start.isoformat()
+    has_ext = _has_extensions(conn)
+
+    def due(day: str) -> tuple[str, list[str]]:
+        return (rules.SQL_CURRENT_DUE, [day, day]) if has_ext else ("i.due", [])
+
+    due_a, due_b = due(a), due(b)
+    in_force = rules.SQL_UPDATE_IN_FORCE.replace("a.id", "f.aid")  # ? = the day
+    moved = "f.aid IN (SELECT c.assignment_id FROM status_update c WHERE c.reported_on > ? AND c.reported_on <= ?)"
+
+    def last(u: str) -> str:  # ? = the day
+        return f"CASE WHEN {u}.reverses_id IS NULL THEN {u}.reported_on ELSE {_REAL_REPORT} END"
+
+    # placeholders in the order they stand in the text; ub: the update in force on start, looked up
+    # again only where an update is dated in (start, as_of], else u's row
+    sql = (
+        "SELECT f.item_id, f.aid, f.agency_id, f.plan_id, f.due_a, COALESCE(u.status, 'not_started'), "
+        f"{last('u')}, f.due_b, COALESCE(ub.status, 'not_started'), {last('ub')} "
+        f"FROM (SELECT a.id AS aid, a.agency_id, i.plan_id, a.item_id, {due_a[0]} AS due_a, {due_b[0]} AS due_b "
+        "FROM assignment a JOIN item i ON i.id = a.item_id WHERE a.archived = 0 AND i.archived = 0) f "
+        f"{rules.sql_update_in_force_join(conn.dialect, 'f.aid')} "
+        f"LEFT JOIN status_update ub ON ub.id = CASE WHEN {moved} THEN {in_force} ELSE u.id END"
+    )
+    params = [a, b, *due_a[1], *due_b[1], a, b, a, b]
+    return sql, params
 
 
 def _facts(conn: Connection, day: str, agency: AgencyRef | None,
@@ -81,10 +101,9 @@ def _facts(conn: Connection, day: str, agency: AgencyRef | None,
     lookup per assignment."""
     shared = _SHARED.get(id(conn), {}).get(day) if agency is None else None
     if shared is not None:
-        columns = "f.aid, f.agency_id, f.plan_id, f.item_id, f.due, f.status, f.last_report"
         if items is None:
-            return f"SELECT {columns} FROM {shared} f", []
-        return f"SELECT {columns} FROM {shared} f JOIN item i ON i.id = f.item_id WHERE {items[0]}", list(items[1])
+            return f"SELECT {_FACT_COLUMNS} FROM ({shared}) f", []
+        return f"SELECT {_FACT_COLUMNS} FROM ({shared}) f JOIN item i ON i.id = f.item_id WHERE {items[0]}", list(items[1])
     has_ext = _has_extensions(conn)
     due = rules.SQL_CURRENT_DUE if has_ext else "i.due"
     where = "a.archived = 0 AND i.archived = 0"
@@ -108,36 +127,42 @@ def _facts(conn: Connection, day: str, agency: AgencyRef | None,
     return sql, params
 
 
+# rules.item_status from two ranks of the parts' statuses (alias g): the lowest of done 2 / claimed 1 /
+# other 0 says whether all are done, or all done or claimed; the highest of blocked 2 / started 1 / not
+# started 0, whether any is blocked, or any started. Two aggregates where counting each status took four.
+_PART_FINISHED = f"CASE g.status WHEN '{rules.DONE}' THEN 2 WHEN '{rules.CLAIMED}' THEN 1 ELSE 0 END"
+_PART_MOVING = (f"CASE WHEN g.status = '{rules.BLOCKED}' THEN 2 "
+                f"WHEN g.status IN ('{rules.IN_PROGRESS}', '{rules.DONE}', '{rules.CLAIMED}') THEN 1 ELSE 0 END")
+
+
+def _item_status(alias: str, suffix: str = "") -> str:
+    """rules.item_status of an item with live parts, from MIN(_PART_FINISHED) and MAX(_PART_MOVING)
+    (columns finished and moving of ``alias``, with ``suffix``)."""
+    fin, mov = f"{alias}.finished{suffix}", f"{alias}.moving{suffix}"
+    return (f"CASE WHEN {fin} = 2 THEN '{rules.DONE}' WHEN {fin} = 1 THEN '{rules.CLAIMED}' "
+            f"WHEN {mov} = 2 THEN '{rules.BLOCKED}' WHEN {mov} = 1 THEN '{rules.IN_PROGRESS}' "
+            f"ELSE '{rules.NOT_STARTED}' END")
+
+
 def _item_facts(conn: Connection, as_of: date, items: tuple[str, list] | None = None) -> tuple[str, list]:
     """SQL for one row per live item (alias g): id, plan_id, position, status, overdue (0/1),
     stale (0/1), due (the item's own due date in force, for due soon), in registry order.
 
     The item rules of :func:`tasklist.reports.facts.snapshot` over the assignment facts:
-    :func:`rules.item_status`, overdue and stale when any assignment is."""
+    :func:`rules.item_status`, overdue and stale when any assignment is. (The weekly report's two
+    days come from :func:`_week_items` instead.)"""
     day = as_of.isoformat()
-    shared = _SHARED.get(id(conn), {}).get(_ITEMS_KEY + day)
-    if shared is not None:
-        if items is None:
-            return f"SELECT * FROM {shared} g", []
-        return f"SELECT g.* FROM {shared} g JOIN item i ON i.id = g.id WHERE {items[0]}", list(items[1])
     facts, fact_params = _facts(conn, day, None, items)
     stale, stale_params = rules.sql_stale(((p.id, p.reporting, p.issued) for p in plans(conn)), as_of)
     has_ext = _has_extensions(conn)
     item_due = rules.SQL_ITEM_DUE if has_ext else "i.due"
     where = "i.archived = 0" + (f" AND {items[0]}" if items else "")
     sql = (
-        "SELECT i.id, i.plan_id, i.position, "
-        f"CASE WHEN f.n IS NULL THEN '{rules.UNASSIGNED}' WHEN f.n > 0 AND f.n_done = f.n THEN '{rules.DONE}' "
-        f"WHEN f.n > 0 AND f.n_done + f.n_claimed = f.n THEN '{rules.CLAIMED}' WHEN f.n_blocked > 0 THEN '{rules.BLOCKED}' "
-        f"WHEN f.n_started > 0 THEN '{rules.IN_PROGRESS}' ELSE '{rules.NOT_STARTED}' END AS status, "
-        f"COALESCE(f.overdue, 0) AS overdue, COALESCE(f.stale, 0) AS stale, {item_due} AS due "
-        "FROM item i LEFT JOIN (SELECT g.item_id, COUNT(*) AS n, "
-        f"SUM(CASE WHEN g.status = '{rules.DONE}' THEN 1 ELSE 0 END) AS n_done, "
-        f"SUM(CASE WHEN g.status = '{rules.CLAIMED}' THEN 1 ELSE 0 END) AS n_claimed, "
-        f"SUM(CASE WHEN g.status = '{rules.BLOCKED}' THEN 1 ELSE 0 END) AS n_blocked, "
-        f"SUM(CASE WHEN g.status IN ('{rules.IN_PROGRESS}', '{rules.DONE}', '{rules.CLAIMED}') THEN 1 ELSE 0 END) AS n_started, "
-        f"MAX(CASE WHEN {rules.SQL_OVERDUE} THEN 1 ELSE 0 END) AS overdue, MAX({stale}) AS stale "
-        f"FROM ({facts}) g GROUP BY g.item_id) f ON f.item_id = i.id "
+        f"SELECT i.id, i.plan_id, i.position, CASE WHEN f.n IS NULL THEN '{rules.UNASSIGNED}' ELSE {_item_status('f')} END "
+        f"AS status, COALESCE(f.overdue, 0) AS overdue, COALESCE(f.stale, 0) AS stale, {item_due} AS due "
+        f"FROM item i LEFT JOIN (SELECT g.item_id, COUNT(*) AS n, MIN({_PART_FINISHED}) AS finished, "
+        f"MAX({_PART_MOVING}) AS moving, MAX(CASE WHEN {rules.SQL_OVERDUE} THEN 1 ELSE 0 END) AS overdue, "
+        f"MAX({stale}) AS stale FROM ({facts}) g GROUP BY g.item_id) f ON f.item_id = i.id "
         f"WHERE {where}"
     )
     params = ([day] if has_ext else []) + [day, *stale_params, *fact_params] + (list(items[1]) if items else [])
@@ -162,25 +187,112 @@ def item_totals(conn: Connection, as_of: date, *, warn_days: int = rules.DEFAULT
     return n, dict(zip(rules.ITEM_STATUSES, counts)), overdue, due_soon, stale
 
 
+def _shared_days(conn: Connection, *days: date) -> bool:
+    """Whether the facts of every one of ``days`` are in the week's table (:func:`week_facts`)."""
+    shared = _SHARED.get(id(conn), {})
+    return all(d.isoformat() in shared for d in days)
+
+
+def _week_items(conn: Connection, as_of: date, start: date, where: str = "") -> tuple[str, list]:
+    """SQL for one row per item with live parts (alias f), both days side by side from the week's
+    table (:func:`week_facts`): item_id, finished_a, moving_a, overdue_a, stale_a, finished_b,
+    moving_b, overdue_b, stale_b (``_a``: on ``as_of``, ``_b``: on ``start``; :func:`_item_status`
+    turns a day's finished and moving into its status). ``where``: a condition on the item id
+    (g.item_id). One pass, grouped by item in the table's order: as_of's part figures are worked out
+    over its columns (named due, status, last_report, as the rules' SQL twins name them), then
+    start's over its own, renamed so in the next layer."""
+    known = [(p.id, p.reporting, p.issued) for p in plans(conn)]
+    stale_a, stale_a_params = rules.sql_stale(known, as_of)
+    stale_b, stale_b_params = rules.sql_stale(known, start)
+    overdue = f"CASE WHEN {rules.SQL_OVERDUE} THEN 1 ELSE 0 END"
+    parts_a = ("SELECT item_id, plan_id, due_a AS due, status_a AS status, last_a AS last_report, due_b, status_b, last_b "
+               "FROM temp.week_facts")
+    parts_b = (f"SELECT g.item_id, g.plan_id, g.due_b AS due, g.status_b AS status, g.last_b AS last_report, "
+               f"{_PART_FINISHED} AS finished_a, {_PART_MOVING} AS moving_a, {overdue} AS overdue_a, {stale_a} AS stale_a "
+               f"FROM ({parts_a}) g")
+    sql = (f"SELECT g.item_id, MIN(g.finished_a) AS finished_a, MAX(g.moving_a) AS moving_a, "
+           f"MAX(g.overdue_a) AS overdue_a, MAX(g.stale_a) AS stale_a, MIN({_PART_FINISHED}) AS finished_b, "
+           f"MAX({_PART_MOVING}) AS moving_b, MAX({overdue}) AS overdue_b, MAX({stale_b}) AS stale_b "
+           f"FROM ({parts_b}) g {'WHERE ' + where if where else ''} GROUP BY g.item_id")
+    return sql, [start.isoformat(), *stale_b_params, as_of.isoformat(), *stale_a_params]
+
+
+def week_item_totals(conn: Connection, as_of: date, start: date, *,
+                     warn_days: int = rules.DEFAULT_WARN_DAYS) -> tuple[tuple[int, dict[str, int], int, int, int], ...]:
+    """:func:`item_totals` on ``as_of`` and on ``start``: within :func:`week_facts` (SQLite), from one
+    pass over the week's facts (:func:`_week_items`)."""
+    if not _shared_days(conn, as_of, start):
+        return (item_totals(conn, as_of, warn_days=warn_days), item_totals(conn, start, warn_days=warn_days))
+    a, b = as_of.isoformat(), start.isoformat()
+    has_ext = _has_extensions(conn)
+    item_due = rules.SQL_ITEM_DUE if has_ext else "i.due"
+
+    def due_params(day: str) -> list[str]:
+        return [day] if has_ext else []
+
+    grouped, grouped_params = _week_items(conn, as_of, start)
+    # the items: both days' rows side by side, those with no live assignment apart
+    items = (f"SELECT {_item_status('f', '_a')} AS status_a, f.overdue_a, f.stale_a, {item_due} AS due_a, "
+             f"{_item_status('f', '_b')} AS status_b, f.overdue_b, f.stale_b, {item_due} AS due_b "
+             f"FROM ({grouped}) f JOIN item i ON i.id = f.item_id "
+             f"UNION ALL SELECT '{rules.UNASSIGNED}', 0, 0, {item_due}, '{rules.UNASSIGNED}', 0, 0, {item_due} FROM item i "
+             "WHERE i.archived = 0 AND NOT EXISTS (SELECT 1 FROM assignment a WHERE a.item_id = i.id AND a.archived = 0)")
+    items_params = [*due_params(a), *due_params(b), *grouped_params, *due_params(a), *due_params(b)]
+    # as_of's due soon over its columns named as the twin names them, then start's
+    due_soon = f"CASE WHEN {rules.SQL_DUE_SOON} THEN 1 ELSE 0 END"
+    soon_a = (as_of + timedelta(days=warn_days)).isoformat()
+    soon_b = (start + timedelta(days=warn_days)).isoformat()
+    items_a = ("SELECT status_a AS status, overdue_a AS overdue, stale_a AS stale, due_a AS due, status_b, overdue_b, "
+               f"stale_b, due_b FROM ({items}) x")
+    items_b = (f"SELECT g.status AS status_a, g.overdue AS overdue_a, g.stale AS stale_a, {due_soon} AS due_soon_a, "
+               f"g.status_b AS status, g.overdue_b AS overdue, g.stale_b AS stale, g.due_b AS due FROM ({items_a}) g")
+
+    def counts(suffix: str, due_soon_sql: str) -> str:
+        by_status = ", ".join(f"SUM(CASE WHEN g.status{suffix} = '{s}' THEN 1 ELSE 0 END)" for s in rules.ITEM_STATUSES)
+        return f"{by_status}, SUM(g.overdue{suffix}), SUM({due_soon_sql}), SUM(g.stale{suffix})"
+
+    row = conn.one(f"SELECT COUNT(*), {counts('_a', 'g.due_soon_a')}, {counts('', due_soon)} FROM ({items_b}) g",
+                   [b, soon_b, a, soon_a, *items_params])
+    assert row is not None
+    n, *rest = (int(v or 0) for v in row)
+    k = len(rules.ITEM_STATUSES)
+    out = []
+    for part in (rest[:k + 3], rest[k + 3:]):
+        out.append((n, dict(zip(rules.ITEM_STATUSES, part[:k])), part[k], part[k + 1], part[k + 2]))
+    return out[0], out[1]
+
+
 def item_changes(conn: Connection, start: date, as_of: date) -> tuple[list[int], list[int]]:
     """Ids of the items done on ``as_of`` but not on ``start``, and of those overdue on ``as_of`` but
     not on ``start``, in registry order. Only items that can differ are judged: those with an
     update reported in (start, as_of], an extension granted in it, or a due date (original or
     extended) in [start, as_of)."""
     a, b = start.isoformat(), as_of.isoformat()
+    # the items that may change, once: a common table both forms below read
     may_change = (
-        "i.id IN (SELECT a2.item_id FROM status_update u2 JOIN assignment a2 ON a2.id = u2.assignment_id "
+        "WITH may_change (id) AS (SELECT a2.item_id FROM status_update u2 JOIN assignment a2 ON a2.id = u2.assignment_id "
         "WHERE u2.reported_on > ? AND u2.reported_on <= ? "
         "UNION SELECT e2.item_id FROM extension e2 WHERE (e2.granted_on > ? AND e2.granted_on <= ?) "
         "OR (e2.new_due >= ? AND e2.new_due < ?) "
-        "UNION SELECT i2.id FROM item i2 WHERE i2.due >= ? AND i2.due < ?)"
+        "UNION SELECT i2.id FROM item i2 WHERE i2.due >= ? AND i2.due < ?) "
     )
-    items = (may_change, [a, b, a, b, a, b, a, b])
-    before = {r[0]: (r[3], r[4]) for r in conn.all(*_item_facts(conn, start, items))}
+    may_change_params = [a, b, a, b, a, b, a, b]
+    if _shared_days(conn, as_of, start):
+        # both days from one pass over the changed items' rows of the week's table; an item with no
+        # live part is never done nor overdue
+        grouped, params = _week_items(conn, as_of, start, "g.item_id IN (SELECT id FROM may_change)")
+        rows = conn.all(f"{may_change}SELECT f.item_id, {_item_status('f', '_a')}, f.overdue_a, {_item_status('f', '_b')}, "
+                        f"f.overdue_b FROM ({grouped}) f JOIN item i ON i.id = f.item_id ORDER BY i.plan_id, i.position, i.id",
+                        [*may_change_params, *params])
+        return ([item_id for item_id, now, _, was, _ in rows if now == rules.DONE and was != rules.DONE],
+                [item_id for item_id, _, now, _, was in rows if now and not was])
+    items: tuple[str, list] = ("i.id IN (SELECT id FROM may_change)", [])
+    sql, params = _item_facts(conn, start, items)
+    before = {r[0]: (r[3], r[4]) for r in conn.all(may_change + sql, [*may_change_params, *params])}
     sql, params = _item_facts(conn, as_of, items)
     completed, became_overdue = [], []
-    for item_id, _plan, _pos, status, overdue, *_ in conn.all(f"SELECT * FROM ({sql}) g ORDER BY g.plan_id, g.position, g.id",
-                                                             params):
+    for item_id, _plan, _pos, status, overdue, *_ in conn.all(
+            f"{may_change}SELECT * FROM ({sql}) g ORDER BY g.plan_id, g.position, g.id", [*may_change_params, *params]):
         was = before.get(item_id)
         if was is None:
             continue

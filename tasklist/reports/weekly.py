@@ -17,7 +17,7 @@ from ..storage.lookup import current_plan
 from .claims import PendingClaim, pending_claims
 from .facts import AssignmentState, ItemState, snapshot
 from .targets import TargetState, target_states
-from .totals import agency_summary, item_changes, item_totals, shared_facts
+from .totals import agency_summary, item_changes, week_facts, week_item_totals
 from .views import awaiting_assignment, overdue_view
 
 
@@ -308,9 +308,9 @@ def weekly_report(conn: Connection, as_of: date, *, days: int = 7, warn_days: in
     ``limit``) are judged in full. ``trend``: also the completion trend over the plan's life (from
     its issue date), for the charts. ``now``: the generation time (default: the clock)."""
     start = as_of - timedelta(days=days)
-    # the assignments' facts on the as-of date (the agency summary and the overdue rows read them
-    # too); the items' rows on both days (the totals and the changed items)
-    with shared_facts(conn, (as_of,), (as_of, start)):
+    # the assignments' facts on both days, once (the agency summary, the overdue rows, the totals and
+    # the changed items read them)
+    with week_facts(conn, as_of, start):
         return _weekly_report(conn, as_of, start, days=days, warn_days=warn_days, limit=limit, trend=trend, now=now)
 
 
@@ -340,12 +340,13 @@ def _weekly_report(conn: Connection, as_of: date, start: date, *, days: int, war
     late = overdue_view(conn, as_of, limit=limit, unassigned=unassigned)
     plan = current_plan(conn)
     zone = plan.timezone if plan else DEFAULT_TIMEZONE
-    overall = _overall(*item_totals(conn, as_of, warn_days=warn_days))
+    now_totals, start_totals = week_item_totals(conn, as_of, start, warn_days=warn_days)
+    overall = _overall(*now_totals)
     report = WeeklyReport(
         plan={"id": plan.id, "title": plan.title, "doc_no": plan.doc_no, "timezone": zone} if plan else {},
         as_of=as_of, start=start, days=days,
         generated=(now or datetime.now(ZoneInfo(zone))).astimezone(ZoneInfo(zone)).replace(microsecond=0),
-        overall=overall, previous=_overall(*item_totals(conn, start, warn_days=warn_days)),
+        overall=overall, previous=_overall(*start_totals),
         agencies=agencies, reports=reports, completed_parts=completed_parts(conn, start, as_of),
         completed=[by_id[i] for i in completed],
         became_overdue=[by_id[i] for i in became_overdue],
