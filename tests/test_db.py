@@ -262,7 +262,8 @@ def test_load_does_not_upgrade_a_shared_database_behind_the_administrators_back(
 
 def test_postgresql_sessions_are_set_for_whole_reports(pg_server):
     """Every PostgreSQL connection plans for reading all of a cursor, without JIT, with room to sort
-    in memory; a streamed listing gives every row in order, fetched in batches larger than asked."""
+    in memory, random reads priced as from memory; a streamed listing gives every row in order, fetched
+    in batches larger than asked."""
     from tasklist.storage import connection
 
     conn = connect(pg_server.create_database("session_settings"))
@@ -270,6 +271,7 @@ def test_postgresql_sessions_are_set_for_whole_reports(pg_server):
         assert conn.value("SHOW jit") == "off"
         assert float(conn.value("SHOW cursor_tuple_fraction")) == 1.0
         assert conn.value("SHOW work_mem") == connection.PG_WORK_MEM
+        assert conn.value("SHOW random_page_cost") == connection.PG_RANDOM_PAGE_COST
         n = 2 * connection.PG_STREAM_BATCH + 3
         rows = list(conn.stream("SELECT g FROM generate_series(1, ?) g ORDER BY g", (n,), batch=10))
         assert [r[0] for r in rows] == list(range(1, n + 1))

@@ -87,7 +87,12 @@ def test_overdue_facts_are_the_overdue_rows_in_report_order(cli):
         for as_of in AS_OFS:
             groups = reports.overdue_groups(conn, reports.snapshot(conn, as_of))
             expected = [(name, a.item.id) for name, rows in groups.items() for a in rows]
-            assert aggregates.overdue_facts(conn, as_of) == expected, as_of
+            facts = aggregates.overdue_facts(conn, as_of)
+            assert facts.first == expected, as_of
+            assert facts.totals == {name: len(rows) for name, rows in groups.items()}, as_of
+            assert list(facts.totals) == list(groups), as_of  # agencies in report order
+            assert facts.items == len({item_id for _, item_id in expected}), as_of
+            assert aggregates.overdue_facts(conn, as_of, limit=5) == (expected[:5], facts.totals, facts.items), as_of
             full = views.overdue_view(conn, as_of)
             first = views.overdue_view(conn, as_of, limit=7)
             assert first.totals == full.totals and (first.items, first.assignments) == (full.items, full.assignments)

@@ -48,18 +48,15 @@ def overdue_view(conn: Connection, as_of: date, *, agency: AgencyRef | None = No
         return OverdueView(groups, {name: len(rows) for name, rows in groups.items()},
                            len({a.item.id for rows in groups.values() for a in rows}),
                            sum(len(rows) for rows in groups.values()), late_unassigned)
-    facts = overdue_facts(conn, as_of, agency=agency)
-    totals: dict[str, int] = {}
-    for name, _ in facts:
-        totals[name] = totals.get(name, 0) + 1
-    top = set(facts[:limit])
+    facts = overdue_facts(conn, as_of, agency=agency, limit=limit)
+    top = set(facts.first)
     states = snapshot(conn, as_of, item_ids={item_id for _, item_id in top})
     groups = {}
     for name, rows in overdue_groups(conn, states, agency).items():
         kept = [a for a in rows if (name, a.item.id) in top]
         if kept:
             groups[name] = kept
-    return OverdueView(groups, totals, len({item_id for _, item_id in facts}), len(facts), late_unassigned)
+    return OverdueView(groups, facts.totals, facts.items, sum(facts.totals.values()), late_unassigned)
 
 
 @dataclass
