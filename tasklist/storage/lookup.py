@@ -178,10 +178,12 @@ def resolve_item(conn: Connection, text: str, *, include_archived: bool = True) 
     else:
         cols, plan_params = cols + " WHERE", ()
     by_number = item_by_number(typed)
+    # ordered by id (the order the plans were loaded in), on both engines: an error naming several
+    # plans, and its hint's first one, must not change with the query plan PostgreSQL picks
     if by_number is not None:
-        rows = conn.all(f"{cols} kind = ? AND no = ?", (*plan_params, *by_number))
+        rows = conn.all(f"{cols} kind = ? AND no = ? ORDER BY id", (*plan_params, *by_number))
     else:
-        rows = conn.all(f"{cols} code = ?", (*plan_params, normalize_code(typed)))
+        rows = conn.all(f"{cols} code = ? ORDER BY id", (*plan_params, normalize_code(typed)))
     if not include_archived:
         rows = [r for r in rows if not r[4]]
     if not rows:
