@@ -206,3 +206,15 @@ def test_a_clerk_claims_its_own_part_with_evidence_and_only_the_office_closes_it
     (accepted,) = cli.json("verify", "T6", "--agency", "省农业农村厅")
     assert accepted["status"] == "done"
     assert query("SELECT recorded_by FROM review") == [("postgres",)]
+
+
+def test_a_clerk_reads_the_weekly_report_the_office_reads(cli, shared, monkeypatch):
+    """weekly works its two days out in a temp table of the session's own: a clerk, who may write
+    no table of the database, may make one, and reads the office's report; none is left behind."""
+    office = cli.json("weekly", *AS_OF)
+    as_role(monkeypatch, shared, shared["clerk"])
+    clerk = cli.json("weekly", *AS_OF)
+    office.pop("generated_at"), clerk.pop("generated_at")
+    assert clerk == office and office["agencies"]
+    with raw(shared, shared["clerk"]) as conn:
+        assert conn.execute("SELECT count(*) FROM pg_class WHERE relname = 'week_facts'").fetchone() == (0,)

@@ -41,25 +41,32 @@ def week_facts(conn: Connection, as_of: date, start: date) -> Iterator[None]:
     in (start, as_of]; for every other one it is the update in force on ``as_of`` (no update of
     theirs is dated between the two days), and so is its last real report.
 
-    SQLite only (on PostgreSQL the statements stay as they are): a temp table there lives in the
-    connection's own temp store, never in the database file, so a read stays a read."""
-    if conn.dialect != "sqlite" or id(conn) in _SHARED:
+    A temp table is the connection's own, on both engines (SQLite's temp store, PostgreSQL's
+    session schema), never the database's: a read stays a read, and any role may make one. It is
+    named unqualified, which both engines look up in the temp schema first. On PostgreSQL, a failed
+    statement leaves the transaction to be rolled back, which takes the table with it."""
+    if id(conn) in _SHARED:
         yield
         return
     sql, params = _week_facts(conn, as_of, start)
     conn.execute("CREATE TEMP TABLE week_facts (item_id INTEGER NOT NULL, aid INTEGER NOT NULL, agency_id INTEGER, "
                  "plan_id TEXT, due_a TEXT, status_a TEXT, last_a TEXT, due_b TEXT, status_b TEXT, last_b TEXT, "
-                 "PRIMARY KEY (item_id, aid)) WITHOUT ROWID")
+                 "PRIMARY KEY (item_id, aid))" + (" WITHOUT ROWID" if conn.dialect == "sqlite" else ""))
+    failed = False
     try:
-        conn.execute(f"INSERT INTO temp.week_facts {sql}", params)
+        conn.execute(f"INSERT INTO week_facts {sql}", params)
         _SHARED[id(conn)] = {
             day.isoformat(): f"SELECT aid, agency_id, plan_id, item_id, due_{k} AS due, status_{k} AS status, "
-                             f"last_{k} AS last_report FROM temp.week_facts"
+                             f"last_{k} AS last_report FROM week_facts"
             for day, k in ((start, "b"), (as_of, "a"))}
         yield
+    except BaseException:
+        failed = True
+        raise
     finally:
         _SHARED.pop(id(conn), None)
-        conn.execute("DROP TABLE temp.week_facts")
+        if not failed or conn.dialect == "sqlite":  # PostgreSQL's failed transaction takes no statement
+            conn.execute("DROP TABLE week_facts")
 
 
 def _week_facts(conn: Connection, as_of: date, start: date) -> tuple[str, list]:
@@ -206,7 +213,7 @@ def _week_items(conn: Connection, as_of: date, start: date, where: str = "") -> 
     stale_b, stale_b_params = rules.sql_stale(known, start)
     overdue = f"CASE WHEN {rules.SQL_OVERDUE} THEN 1 ELSE 0 END"
     parts_a = ("SELECT item_id, plan_id, due_a AS due, status_a AS status, last_a AS last_report, due_b, status_b, last_b "
-               "FROM temp.week_facts")
+               "FROM week_facts")
     parts_b = (f"SELECT g.item_id, g.plan_id, g.due_b AS due, g.status_b AS status, g.last_b AS last_report, "
                f"{_PART_FINISHED} AS finished_a, {_PART_MOVING} AS moving_a, {overdue} AS overdue_a, {stale_a} AS stale_a "
                f"FROM ({parts_a}) g")
