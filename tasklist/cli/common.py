@@ -311,13 +311,20 @@ def _batch_template(keys: tuple[str, ...], count: int) -> str:
     return ",\n  ".join([record] * count)
 
 
+#: rows a batch of print_json_records: the strings of a batch (100 records of history: ~40k characters) stay under
+#: malloc's mmap threshold (128 KiB), so their memory is reused instead of mapped and faulted in afresh
+#: for every batch (history --json at 100k, batches of 1000: 274k page faults, 1.1 s system time; of
+#: 100: 5k, 0.45 s)
+_RECORDS_BATCH = 100
+
+
 def print_json_records(keys: tuple[str, ...], rows: Any, lists: tuple[str, ...] = ()) -> None:
     """The same text as print_json_list of one dict per row (``keys`` -> the row's values), for rows
     that are sequences of values (history --json writes a million of them); the values of the keys
     in ``lists`` are lists (list --json's agencies and assignees)."""
     out = sys.stdout
     first = True
-    while batch := list(islice(rows, 1000)):
+    while batch := list(islice(rows, _RECORDS_BATCH)):
         text = _records_text(keys, batch, lists)
         if text is None:
             text = ",\n  ".join(_row_text(dict(zip(keys, row))) for row in batch)
