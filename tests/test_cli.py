@@ -261,6 +261,38 @@ def test_streamed_records_are_the_same_text_as_one_dump_of_their_dicts(rows, cap
     assert capsys.readouterr().out == dumps([dict(zip(keys, row)) for row in rows]) + "\n"
 
 
+@pytest.mark.parametrize("rows", [
+    [("T1", [], "a", ["x", "y"], 1), ("T2", ["中文\u202e", "b]"], None, [], 2), ("T3", ["[", 3, None, True], "c", ["z"], 3)],
+    [("T1", ["a"], "%s", ["x"], 1), ("T2", [["nested"]], "b", [], 2)],  # a list in a list: the general way
+    [("T1", ["a"], "a", ["x"], 1), ("T2", ("a tuple",), "b", [], 2)],  # not a list: the general way
+    [("T1", ["a"], "a", ["x"], 1), ("T2", [{"a": 1}], "b", [], 2)],
+])
+def test_streamed_records_with_lists_are_the_same_text_as_one_dump_of_their_dicts(rows, capsys):
+    """print_json_records lays out the keys named in lists (list --json's agencies and assignees) from a
+    second encoding of every row's lists, with empty lists as []; anything else in them sends the batch
+    the general way, with the same text."""
+    from tasklist.cli.common import dumps, print_json_records
+
+    keys = ("id", "agencies", "note", "assignees", "n")
+    print_json_records(keys, iter(rows), lists=("agencies", "assignees"))
+    assert capsys.readouterr().out == dumps([dict(zip(keys, row)) for row in rows]) + "\n"
+
+
+def test_an_item_s_values_are_its_dict_s_values_in_key_order():
+    """list --json writes ItemState.values() under ITEM_FIELDS, as_dict() is made of them: one value per key."""
+    from tasklist.reports.facts import ITEM_FIELDS, ITEM_LIST_FIELDS, AssignmentState, ItemState
+
+    item = ItemState(1, "T1", "p", "task", 1, "g", "title", None, None, date(2024, 1, 2), "2024年", 0, False)
+    for name, via in (("a", "grp"), ("b", "grp"), ("c", None)):
+        item.assignments.append(AssignmentState(1, 1, name, "co", via, None, "in_progress", None, None, None, None,
+                                                False, 0, False, False, "green", item))
+    assert len(item.values()) == len(ITEM_FIELDS)  # zip would drop a key silently
+    shown = item.as_dict(assignments=False)
+    assert (shown["id"], shown["agencies"], shown["lead"], shown["assignees"], shown["due"]) == \
+        ("T1", ["grp", "c"], "grp", ["a", "b", "c"], "2024-01-02")
+    assert set(ITEM_LIST_FIELDS) <= set(ITEM_FIELDS)
+
+
 @pytest.mark.usefixtures("engine")
 def test_a_write_is_dated_today_whatever_tasklist_as_of_says(cli, monkeypatch):
     """TASKLIST_AS_OF sets the date of reports; it once back-dated `done` silently."""

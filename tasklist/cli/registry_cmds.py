@@ -18,7 +18,7 @@ from .common import (
     labels,
     parse_day,
     print_json,
-    print_json_list,
+    print_json_records,
     resolve_as_of,
     screen_limit,
 )
@@ -141,7 +141,7 @@ def list_items(
     """List the plan's items (tasks and outcomes) with their status."""
     from ..errors import BadInput
     from ..registry.names import parse_kind
-    from ..reports.facts import filter_items, iter_filter_items, iter_snapshot, snapshot
+    from ..reports.facts import ITEM_FIELDS, ITEM_LIST_FIELDS, filter_items, iter_filter_items, iter_snapshot, snapshot
     from ..rules import parse_status
 
     if kind is not None:
@@ -164,8 +164,8 @@ def list_items(
         who = agency_named(conn, agency) if agency else None
         if json_:  # judged and written a batch of items at a time
             rows = iter_snapshot(conn, day, overdue_only=overdue)
-            print_json_list(item.as_dict(assignments=False) for item in
-                            iter_filter_items(rows, kind=kind, agency=who, status=status_key, overdue=overdue, due_before=before))
+            matching = iter_filter_items(rows, kind=kind, agency=who, status=status_key, overdue=overdue, due_before=before)
+            print_json_records(ITEM_FIELDS, (item.values() for item in matching), lists=ITEM_LIST_FIELDS)
             return
         items = filter_items(snapshot(conn, day, overdue_only=overdue), kind=kind, agency=who, status=status_key, overdue=overdue, due_before=before)
     from ..output.terminal import items_table
