@@ -164,6 +164,9 @@ def text_width(text: str) -> int:
     """How many columns ``text`` takes on one line (a Chinese character is two wide); each
     character's width is looked up once per process (a 100k-item export measures millions)."""
     widths = _WIDTHS
-    for ch in set(text).difference(widths):
-        widths[ch] = 2 if east_asian_width(ch) in "WF" else 1
-    return sum(map(widths.__getitem__, text))
+    try:
+        return sum(map(widths.__getitem__, text))
+    except KeyError:  # a character not met before
+        for ch in set(text).difference(widths):
+            widths[ch] = 2 if east_asian_width(ch) in "WF" else 1
+        return sum(map(widths.__getitem__, text))
