@@ -278,6 +278,19 @@ class _Generator(BytesGenerator):
         else:
             super()._write_lines(lines)  # type: ignore[misc]
 
+    @classmethod
+    def _make_boundary(cls, text: Any = None) -> str:
+        # The standard generator tries a random boundary against the whole text with a multi-line
+        # pattern (half the time to write a message with a workbook attached). One that does not
+        # occur in the text at all cannot match it; only one that does is left to that search.
+        boundary: str = super()._make_boundary()  # type: ignore[misc]
+        if text is None:
+            return boundary
+        mark = "--" + boundary
+        if (mark.encode("ascii") if isinstance(text, bytes) else mark) not in text:
+            return boundary
+        return super()._make_boundary(text)  # type: ignore[misc]
+
 
 def as_bytes(message: EmailMessage) -> bytes:
     """``message.as_bytes()``, byte for byte."""
