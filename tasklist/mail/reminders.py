@@ -312,6 +312,9 @@ def write_eml(reminders: list[Reminder], out_dir: str | Path | files.Target, *, 
     names = files.distinct_names([(r.filename, r.agency) for r in reminders])
     targets = [files.inside(folder, name, force=force, database=protected) for name in names]
     files.make_directory(folder)
-    for r, where in zip(reminders, targets):
-        files.write_atomic(where, as_bytes(r.message))
-        r.filename, r.path = where.path.name, where.path
+    try:
+        for r, where in zip(reminders, targets):
+            files.write_atomic(where, as_bytes(r.message), sync_directory=False)
+            r.filename, r.path = where.path.name, where.path
+    finally:  # the renames made durable once for the directory, not once a file
+        files.sync_directories(r.path for r in reminders if r.path is not None)
