@@ -28,3 +28,21 @@ def _message(plain: str, raw: str | None) -> EmailMessage:
 def test_as_bytes_is_the_standard_generators_output(plain, raw):
     msg = _message(plain, raw)
     assert as_bytes(msg) == msg.as_bytes()
+
+
+def test_a_boundary_found_in_the_text_is_never_used(monkeypatch):
+    import email
+    from email import policy
+    from email.generator import Generator
+
+    tokens = iter([7, 7, 8, 9, 10, 11])  # the first boundary drawn is in the body: another is drawn
+    monkeypatch.setattr("random.randrange", lambda _: next(tokens))
+    taken = "--" + Generator._make_boundary()
+    plain = f"before\n{taken}\nafter\n{taken}--\n"
+    msg = EmailMessage()
+    msg.set_content(plain, cte="8bit")
+    msg.add_attachment(b"x", maintype="application", subtype="octet-stream", filename="a.bin")
+    data = as_bytes(msg)
+    assert msg.get_boundary() != taken[2:]
+    back = email.message_from_bytes(data, policy=policy.default)
+    assert [p.get_content() for p in back.iter_parts()] == [plain, b"x"]

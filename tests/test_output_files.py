@@ -261,6 +261,18 @@ def test_a_file_that_appears_after_the_check_is_not_replaced(tmp_path):
     assert path.read_bytes() == b"ours\n"
 
 
+def test_a_reminder_run_makes_its_directory_durable_once(cli, tmp_path, monkeypatch):
+    from tasklist.output import files
+
+    synced = []
+    real = files._fsync_directory
+    monkeypatch.setattr(files, "_fsync_directory", lambda folder: (synced.append(folder), real(folder)))
+    out = tmp_path / "eml"
+    cli("remind", "--out-dir", out, *AS_OF)
+    assert len(list(out.iterdir())) > 1  # every .eml written, each whole (its own fsync), then the directory once
+    assert synced == [out]
+
+
 # --------------------------------------------------------------------------- modes
 
 

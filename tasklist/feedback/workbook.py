@@ -250,11 +250,14 @@ def sheet_title(agency: AgencyRef, plan: PlanInfo | None, as_of: date) -> str:
     return zh("title", agency=agency.name, plan=named, as_of=as_of.isoformat())
 
 
+_ROLE_LEAD, _ROLE_CO = zh("role_lead"), zh("role_co")  # the role column's two words, looked up once
+
+
 def _cells(r: OpenRow) -> list[Any]:
     """One exported row's locked cells, in :data:`LOCKED` order. Registry titles and notes are text,
     never formulas (the import reads a title back either way); an item with no date (持续推进) shows
     its completion time as written."""
-    return [sheet_value(r.code), sheet_value(r.title), zh("role_lead") if r.role == "lead" else zh("role_co"),
+    return [sheet_value(r.code), sheet_value(r.title), _ROLE_LEAD if r.role == "lead" else _ROLE_CO,
             r.due if r.due else sheet_value(r.due_text) if r.due_text else None, r.days_overdue or None,
             rules.STATUS_LABELS_ZH[r.status], sheet_value(r.last_note)]
 
@@ -385,6 +388,8 @@ def _lines(text: str, width: int) -> int:
     is two wide). Rows are given their height when written: neither Excel nor LibreOffice grows a row
     to its wrapped text on opening a file, and a name would be cut to its first line."""
     usable = max(width - 1, 1)
+    if "\n" not in text:  # most titles and notes: one paragraph
+        return max(1, -(-text_width(text) // usable))
     lines = 0
     for part in text.split("\n"):
         wide = text_width(part)

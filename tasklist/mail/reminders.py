@@ -278,6 +278,19 @@ class _Generator(BytesGenerator):
         else:
             super()._write_lines(lines)  # type: ignore[misc]
 
+    @classmethod
+    def _make_boundary(cls, text: Any = None) -> str:
+        # The standard generator tries a random boundary against the whole text with a multi-line
+        # pattern (half the time to write a message with a workbook attached). One that does not
+        # occur in the text at all cannot match it; only one that does is left to that search.
+        boundary: str = super()._make_boundary()  # type: ignore[misc]
+        if text is None:
+            return boundary
+        mark = "--" + boundary
+        if (mark.encode("ascii") if isinstance(text, bytes) else mark) not in text:
+            return boundary
+        return super()._make_boundary(text)  # type: ignore[misc]
+
 
 def as_bytes(message: EmailMessage) -> bytes:
     """``message.as_bytes()``, byte for byte."""
@@ -299,6 +312,9 @@ def write_eml(reminders: list[Reminder], out_dir: str | Path | files.Target, *, 
     names = files.distinct_names([(r.filename, r.agency) for r in reminders])
     targets = [files.inside(folder, name, force=force, database=protected) for name in names]
     files.make_directory(folder)
-    for r, where in zip(reminders, targets):
-        files.write_atomic(where, as_bytes(r.message))
-        r.filename, r.path = where.path.name, where.path
+    try:
+        for r, where in zip(reminders, targets):
+            files.write_atomic(where, as_bytes(r.message), sync_directory=False)
+            r.filename, r.path = where.path.name, where.path
+    finally:  # the renames made durable once for the directory, not once a file
+        files.sync_directories(r.path for r in reminders if r.path is not None)

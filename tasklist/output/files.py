@@ -23,7 +23,7 @@ import re
 import stat
 import tempfile
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -255,10 +255,11 @@ def _fsync_directory(folder: Path) -> None:
 
 
 @contextmanager
-def replacing(where: Target) -> Iterator[Path]:
+def replacing(where: Target, *, sync_directory: bool = True) -> Iterator[Path]:
     """Yield a temporary file beside ``where`` for the caller to fill; then fsync it and rename it
     into place (refusing, without ``force``, to replace a file that appeared meanwhile). On any
-    failure the temporary file is removed and ``where`` is as it was."""
+    failure the temporary file is removed and ``where`` is as it was. ``sync_directory`` False: the
+    rename is made durable by the caller (:func:`sync_directories`, once for many files)."""
     path = where.path
     folder = path.parent
     try:
@@ -279,7 +280,8 @@ def replacing(where: Target) -> Iterator[Path]:
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         _put_in_place(tmp, where)
-        _fsync_directory(folder)
+        if sync_directory:
+            _fsync_directory(folder)
     except OSError as exc:
         raise _path_error(where.shown, path, exc) from None
     finally:
@@ -305,13 +307,21 @@ def _put_in_place(tmp: Path, where: Target) -> None:
     os.replace(tmp, where.path)
 
 
-def write_atomic(where: Target | Path, data: bytes) -> None:
+def write_atomic(where: Target | Path, data: bytes, *, sync_directory: bool = True) -> None:
     """Write ``data`` to a checked target: the whole new file, or nothing (and the old file intact).
-    A bare Path is written without checks and replaces what is there (for callers inside the library)."""
+    A bare Path is written without checks and replaces what is there (for callers inside the library).
+    ``sync_directory`` as for :func:`replacing`."""
     if not isinstance(where, Target):
         where = Target(Path(where), str(where), force=True)
-    with replacing(where) as tmp, open(tmp, "wb") as fh:
+    with replacing(where, sync_directory=sync_directory) as tmp, open(tmp, "wb") as fh:
         fh.write(data)
+
+
+def sync_directories(paths: Iterable[Path]) -> None:
+    """Make the renames of files written with ``sync_directory=False`` durable: each of their
+    directories fsynced once (one a file took as long again as writing a reminder's .eml)."""
+    for folder in dict.fromkeys(path.parent for path in paths):
+        _fsync_directory(folder)
 
 
 def safe_filename(name: str) -> str:

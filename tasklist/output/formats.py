@@ -211,6 +211,12 @@ def to_xlsx(tables: Sequence[Table]) -> bytes:
     # in the order the cells first show it, so that the saved styles are numbered as before.
     seen: set[tuple[bool, str | None]] = set()
     measured: dict[str, int] = {}
+
+    def width_of(value: Any) -> int:
+        if type(value) is str:  # a text met in an earlier column or sheet is not measured again
+            return measured.get(value) or measured.setdefault(value, _cell_width(value))
+        return _cell_width(value)
+
     known: dict[tuple[bool, str | None], tuple[Any, int]] = {}  # each kind of body cell: its placeholder
     bodies = []
     for table in tables:
@@ -221,16 +227,15 @@ def to_xlsx(tables: Sequence[Table]) -> bytes:
             cell.fill = PatternFill("solid", fgColor="DDDDDD")
             cell.alignment = Alignment(vertical="center")
         widths = [_cell_width(c.label) for c in table.columns]
-        for row in table.rows:
-            for i, (column, value) in enumerate(zip(table.columns, row)):
-                if column.kind == "date":
-                    width = 10
-                elif type(value) is str:  # the same names, statuses and notes recur: each measured once
-                    width = measured.get(value) or measured.setdefault(value, _cell_width(value))
-                else:
-                    width = _cell_width(value)
-                if width > widths[i]:
-                    widths[i] = width
+        # column by column, each distinct value measured once (the same names, dates, statuses and
+        # notes recur); a value's type is part of what makes it distinct (True == 1, but "True" != "1")
+        for i, (column, values) in enumerate(zip(table.columns, zip(*table.rows))):
+            if column.kind == "date":
+                width = 10
+            else:
+                width = max(map(width_of, dict(zip(zip(map(type, values), values), values)).values()))
+            if width > widths[i]:
+                widths[i] = width
         wraps = [column.kind == "text" and width > _WRAP_WIDTH for column, width in zip(table.columns, widths)]
         formats = [{value_type: _date_format(column, value_type) for value_type in DATE_FORMATS} for column in table.columns]
         placeholders = []  # the kinds of styled cell this sheet shows first, in the order the save meets them

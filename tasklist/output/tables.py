@@ -60,10 +60,15 @@ def overdue_table(groups: Mapping[str, Sequence[AssignmentState]], labels: Label
     ]
     table = Table("overdue", labels("overdue_title", as_of=as_of.isoformat()), columns,
                   sheet=labels("report.sheet_overdue"), empty=labels("no_overdue", as_of=as_of.isoformat()))
+    roles = {role: _role(labels, role) for role in ("lead", "co")}  # the same words on every row: looked up once
+    statuses: dict[str, str] = {}
     for agency, rows in groups.items():
         for a in rows:
-            table.rows.append([agency, a.item.shown_code, a.item.title, a.due, a.days_overdue, labels.status(a.status),
-                               a.last_report, _role(labels, a.role), a.note or ""])
+            status = statuses.get(a.status)
+            if status is None:
+                status = statuses[a.status] = labels.status(a.status)
+            table.rows.append([agency, a.item.shown_code, a.item.title, a.due, a.days_overdue, status,
+                               a.last_report, roles.get(a.role) or _role(labels, a.role), a.note or ""])
     return table
 
 
