@@ -64,10 +64,13 @@ def test_iter_snapshot_frees_each_batch_before_building_the_next(conn):
     assert most_alive <= 2, most_alive  # at most the batch being written
 
 
-@pytest.mark.parametrize("args", [("overdue", "--all"), ("export", "overdue", "--format", "csv")])
-def test_a_report_command_leaves_what_it_built_out_of_later_collections(cli, args):
-    """overdue and export keep the judged plan until they end: the command (not the library) freezes
-    it out of the collector's later passes; what the command builds afterwards is collected as before."""
+@pytest.mark.parametrize("args", [("overdue", "--all"), ("export", "overdue", "--format", "csv"),
+                                  ("remind", "--from", "office@example.org", "--out-dir", "{tmp}")])
+def test_a_report_command_leaves_what_it_built_out_of_later_collections(cli, args, tmp_path):
+    """overdue, export and remind keep the judged plan until they end: the command (not the library)
+    freezes it out of the collector's later passes; what the command builds afterwards (remind's
+    workbooks) is collected as before."""
+    args = tuple(a.format(tmp=tmp_path / "eml") for a in args)
     import weakref
 
     class Cycle:

@@ -216,6 +216,8 @@ def remind(
     from ..mail.smtp import SmtpSettings
     from ..mail.smtp import send as deliver
     from ..output.files import directory
+    from ..reports.facts import snapshot
+    from ..rules import DEFAULT_WARN_DAYS as WARN_DAYS
     from ..storage.writes import current_user
     from .common import agency_named
 
@@ -228,8 +230,10 @@ def remind(
         day = resolve_as_of(as_of, conn)
         who = agency_named(conn, agency) if agency else None
         office: list[tuple[str, int]] = []
+        items = snapshot(conn, day, warn_days=WARN_DAYS)
+        keep_to_the_end()  # the judged plan serves every agency's message and workbook
         msgs = build_reminders(conn, day, sender=sender, agency=who, include_due_soon=include_due_soon,
-                               signature=signature, office_follows=office)
+                               warn_days=WARN_DAYS, signature=signature, office_follows=office, items=items)
         if folder is not None:
             write_eml(msgs, folder, force=force, database=conn)
         if send:

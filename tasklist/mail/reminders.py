@@ -26,7 +26,7 @@ from ..output.files import safe_filename
 from ..output.formats import html_document, html_table
 from ..output.tables import Column, Table
 from ..registry.names import mailbox
-from ..reports.facts import AssignmentState, overdue_groups, snapshot
+from ..reports.facts import AssignmentState, ItemState, overdue_groups, snapshot
 from ..storage.connection import Connection
 from ..storage.lookup import (
     AgencyRef,
@@ -97,12 +97,14 @@ def build_reminders(
     signature: str | None = None,
     lang: str | None = None,
     office_follows: list[tuple[str, int]] | None = None,
+    items: list[ItemState] | None = None,
 ) -> list[Reminder]:
     """One message per agency that has overdue assignments (never an empty reminder), carrying the
     agency's signed feedback workbook (its overdue items first, then its other open items) to fill
     in and send back. ``sender``: "督查室 <duban@example.org>" or a bare address; ``signature``: the
     office's contact block, printed at the end of every message; ``lang``: the messages' language
-    (default: the plan's, that of its office and agencies, whatever language the sender reads)."""
+    (default: the plan's, that of its office and agencies, whatever language the sender reads);
+    ``items``: ``snapshot(conn, as_of, warn_days=warn_days)``, when the caller has it already."""
     from_ = mailbox(sender)
     if from_ is None:
         raise BadInput("error.from_not_email", sender=sender)
@@ -113,7 +115,8 @@ def build_reminders(
     # Every item, not only those that can be overdue: the workbooks list each agency's other open
     # parts too, and one snapshot serves both (two took a third of a 100k-item run). An item that
     # cannot be overdue adds nothing to the overdue groups.
-    items = snapshot(conn, as_of, warn_days=warn_days)
+    if items is None:
+        items = snapshot(conn, as_of, warn_days=warn_days)
     # a part whose completion claim awaits the office's review is the office's move, not the agency's
     groups = {name: kept for name, late in overdue_groups(conn, items, agency).items()
               if (kept := [a for a in late if rules.chased(a.status, a.overdue)])}
