@@ -15,6 +15,7 @@ from .common import (
     agency_named,
     console,
     database,
+    keep_to_the_end,
     labels,
     parse_day,
     print_json,
@@ -49,10 +50,7 @@ def load(
 
     gc.collect()  # so that nothing already unreachable is frozen below with what is read
     registry = read_registry(paths or None)
-    # What was read (300k objects for 100k items) lives until the command ends: left out of later
-    # collections, which would walk it again once a generation for nothing (1 s of a 100k load). The
-    # command's process is the one to decide this, not the library function that read it.
-    gc.freeze()
+    keep_to_the_end()  # what was read (300k objects for 100k items): 1 s of a 100k load's collections
     _print_warnings(registry.warnings)
     if check:
         if json_:
