@@ -263,7 +263,7 @@ def test_load_does_not_upgrade_a_shared_database_behind_the_administrators_back(
 def test_postgresql_sessions_are_set_for_whole_reports(pg_server):
     """Every PostgreSQL connection plans for reading all of a cursor, without JIT, with room to sort
     in memory, random reads priced as from memory; a streamed listing gives every row in order, fetched
-    in batches larger than asked."""
+    in batches of the size asked."""
     from tasklist.storage import connection
 
     conn = connect(pg_server.create_database("session_settings"))

@@ -128,8 +128,9 @@ class Connection:
         finally:
             self.raw.text_factory = str
 
-    def stream(self, sql: str, params: Sequence[Any] = (), *, batch: int = 1000) -> Iterator[tuple[Any, ...]]:
-        """The rows of a query, read ``batch`` at a time: a long listing never sits in memory whole.
+    def stream(self, sql: str, params: Sequence[Any] = (), *, batch: int | None = None) -> Iterator[tuple[Any, ...]]:
+        """The rows of a query, read ``batch`` at a time (default: 1,000 on SQLite, :data:`PG_STREAM_BATCH`
+        on PostgreSQL, where each batch is a round trip): a long listing never sits in memory whole.
 
         The same rows as :meth:`all`. PostgreSQL reads them through a server-side cursor. On SQLite,
         text that is not UTF-8 stops the read where it stands; the query then runs again with the
@@ -139,12 +140,13 @@ class Connection:
             try:
                 cur = self.raw.cursor(name="tasklist_stream")
                 cur.execute(self._sql(sql), tuple(params))
-                while rows := cur.fetchmany(max(batch, PG_STREAM_BATCH)):
+                while rows := cur.fetchmany(batch or PG_STREAM_BATCH):
                     yield from rows
                 cur.close()
             except Exception as exc:
                 raise self.translate(exc) from exc
             return
+        batch = batch or 1000
         given = 0
         try:
             cur = self.execute(sql, params)
