@@ -161,6 +161,12 @@ def build_reminders(
     return out
 
 
+def already_logged(sent: dict[int, list[tuple[set[str], str, str]]], r: Reminder, as_of: date) -> bool:
+    """Whether the reminder log (``sent``: :func:`~tasklist.storage.lookup.reminders_sent_by_agency`)
+    has ``r``'s items for its agency on ``as_of``: the same items on the same day count once."""
+    return any(items == set(r.items) and day == as_of.isoformat() for items, day, _ in sent.get(r.agency_id, []))
+
+
 def log_written(conn: Connection, reminders: list[Reminder], as_of: date) -> None:
     """Log the messages written as .eml files for the office to send from its own mail client, as
     those sent by SMTP are: they count for escalation. The same items on the same day count once."""
@@ -168,7 +174,7 @@ def log_written(conn: Connection, reminders: list[Reminder], as_of: date) -> Non
     sent = reminders_sent_by_agency(conn) if todo else {}  # each agency has one message: read once, before any is logged
     with conn.transaction():  # one transaction for the whole log, not one a message
         for r in todo:
-            if any(p[0] == set(r.items) and p[1] == as_of.isoformat() for p in sent.get(r.agency_id, [])):
+            if already_logged(sent, r, as_of):
                 continue
             log_reminder(conn, agency_id=r.agency_id, items=r.items, level=r.level, as_of=as_of,
                          message_id=str(r.message["Message-ID"]), recipients=r.recipients, sent_by=current_user(),

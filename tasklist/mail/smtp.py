@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from ..storage.connection import Connection
-from ..storage.lookup import reminders_sent
+from ..storage.lookup import reminders_sent_by_agency
 from ..storage.writes import log_reminder
-from .reminders import Reminder
+from .reminders import Reminder, already_logged
 
 
 @dataclass
@@ -24,18 +24,15 @@ class SmtpSettings:
     timeout: float = 30.0
 
 
-def already_sent(conn: Connection, r: Reminder, as_of: date) -> bool:
-    return any(p[0] == set(r.items) and p[1] == as_of.isoformat() for p in reminders_sent(conn, r.agency_id))
-
-
 def send(conn: Connection, reminders: list[Reminder], settings: SmtpSettings, as_of: date, *, sent_by: str,
          force: bool = False) -> None:
     """Deliver each message; a refused recipient fails that message only. Sent ones are logged."""
     todo = []
+    sent = {} if force else reminders_sent_by_agency(conn)  # read once, before any of these is logged
     for r in reminders:
         if not r.recipients:
             continue
-        if not force and already_sent(conn, r, as_of):
+        if not force and already_logged(sent, r, as_of):
             r.fail("skipped", "mail.already_sent")
             continue
         todo.append(r)

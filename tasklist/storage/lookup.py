@@ -225,14 +225,9 @@ def assignment_ids_by_code(conn: Connection, agency: AgencyRef, plan_id: str) ->
         "WHERE a.agency_id = ? AND i.plan_id = ? AND a.archived = 0 AND i.archived = 0", (agency.id, plan_id))}
 
 
-def reminders_sent(conn: Connection, agency_id: int) -> list[tuple[set[str], str, str]]:
-    """(item codes, as-of date, sent at) of every reminder an agency was sent, oldest first."""
-    rows = conn.all("SELECT items, as_of, sent_at FROM reminder_log WHERE agency_id = ? ORDER BY id", (agency_id,))
-    return [(set(json.loads(r[0])), r[1], r[2]) for r in rows]
-
-
 def reminders_sent_by_agency(conn: Connection) -> dict[int, list[tuple[set[str], str, str]]]:
-    """:func:`reminders_sent` of every agency at once, by agency id (one query, not one an agency)."""
+    """{agency id: (item codes, as-of date, sent at) of every reminder the agency was sent, oldest
+    first}, every agency at once (one query, not one an agency)."""
     out: dict[int, list[tuple[set[str], str, str]]] = {}
     for agency_id, items, as_of, sent_at in conn.all(
             "SELECT agency_id, items, as_of, sent_at FROM reminder_log ORDER BY id"):
