@@ -226,7 +226,7 @@ def _week_items(conn: Connection, as_of: date, start: date, where: str = "") -> 
 
 def week_item_totals(conn: Connection, as_of: date, start: date, *,
                      warn_days: int = rules.DEFAULT_WARN_DAYS) -> tuple[tuple[int, dict[str, int], int, int, int], ...]:
-    """:func:`item_totals` on ``as_of`` and on ``start``: within :func:`week_facts` (SQLite), from one
+    """:func:`item_totals` on ``as_of`` and on ``start``: within :func:`week_facts`, from one
     pass over the week's facts (:func:`_week_items`)."""
     if not _shared_days(conn, as_of, start):
         return (item_totals(conn, as_of, warn_days=warn_days), item_totals(conn, start, warn_days=warn_days))
