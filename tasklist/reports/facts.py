@@ -178,6 +178,67 @@ def snapshot(
     ongoing, and never extended): a fast path for the overdue report on a large plan; the items
     returned are judged by the same rules.
     """
+    items, parts = _parts(conn, as_of, warn_days, item_ids, include_archived, overdue_only, only_overdue=False)
+    for part in parts:
+        part.item.assignments.append(part)
+    item_status, unassigned, is_due_soon, light = rules.item_status, rules.UNASSIGNED, rules.is_due_soon, rules.light
+    for item in items:
+        parts_of = item.assignments
+        item.status = status = item_status([a.status for a in parts_of])
+        overdue = stale = False
+        most = 0
+        for a in parts_of:
+            if a.overdue:
+                overdue = True
+                if a.days_overdue > most:
+                    most = a.days_overdue
+            if a.stale:
+                stale = True
+        item.overdue, item.days_overdue, item.stale = overdue, most, stale
+        item.due_soon = due_soon = is_due_soon(item.due, status, as_of, warn_days)
+        item.light = light(overdue, due_soon, stale, status)
+        if status == unassigned:
+            item.past_due_unassigned = rules.unassigned_past_due(item.due, status, as_of)
+            item.light = rules.unassigned_light(item.past_due_unassigned)
+    return items
+
+
+@_collector_paused
+def overdue_parts(conn: Connection, as_of: date, agency: AgencyRef | None = None) -> dict[str, list[AssignmentState]]:
+    """:func:`overdue_groups` of the whole plan's :func:`snapshot` (``agency``'s parts only, if given),
+    without judging what cannot be overdue: only the parts that may be (:func:`rules.may_be_overdue`:
+    not done; their item due before ``as_of`` or extended) are read, and only the overdue ones are
+    built, each judged as :func:`snapshot` judges it (at 100k items, 60k of 123k parts read).
+
+    Each part's ``item`` carries what the registry says of it (code, title, content, due dates) but is
+    not judged as a whole: its status, light and list of assignments are left as a new ItemState has
+    them (no report of overdue parts shows them)."""
+    items, parts = _parts(conn, as_of, rules.DEFAULT_WARN_DAYS, None, False, True, only_overdue=True)
+    rank = {id(item): at for at, item in enumerate(items)}
+    groups: dict[str, list[tuple[int, int, AssignmentState]]] = {}
+    wanted = agency.id if agency else None
+    for at, part in enumerate(parts):  # registry order within an item: by position
+        if wanted is None or part.agency_id == wanted or part.via_group_id == wanted:  # rules.belongs_to
+            groups.setdefault(part.agency, []).append((rank[id(part.item)], at, part))
+    for rows in groups.values():
+        rows.sort(key=_ITEM_THEN_POSITION)  # registry order, as snapshot's items hold their parts
+    order = {name: i for i, name in enumerate(ordered_agencies(conn))}
+    out = {}
+    # agencies in registry order (one not listed there: after them, in the order its first part comes)
+    for name in sorted(groups, key=lambda n: (order.get(n, len(order)), groups[n][0][:2])):
+        # most overdue first; the sort is stable, so equal ones stay in registry order
+        out[name] = sorted((r[2] for r in groups[name]), key=lambda a: -a.days_overdue)
+    return out
+
+
+_ITEM_THEN_POSITION = itemgetter(0, 1)
+
+
+def _parts(conn: Connection, as_of: date, warn_days: int, item_ids: Iterable[int] | None, include_archived: bool,
+           overdue_only: bool, *, only_overdue: bool) -> tuple[list[ItemState], Iterator[AssignmentState]]:
+    """The items :func:`snapshot` lists (registry order, not yet judged as a whole), and their parts
+    judged as they come (by item id, then position), a part's due date through its extensions.
+    ``only_overdue``: only the parts that may be overdue are read, and only the overdue ones given."""
     day = as_of.isoformat()
     params: list[Any]
     where, params = ["1=1"], []
@@ -208,7 +269,7 @@ def snapshot(
         items[iid] = ItemState(iid, code, plan_id, kind, no, grp, title, content, due, due, due_text, 0, bool(archived),
                                shown_code=f"{plan_id}:{code}" if several_plans else code)
     if not items:
-        return []
+        return [], iter(())
     item_ext: dict[int, list] = {}
     assignment_ext: dict[int, list] = {}
     for item_id, assignment_id, new_due, granted_on, recorded_at in conn.all(
@@ -229,11 +290,19 @@ def snapshot(
         "SELECT a.id, a.item_id, a.agency_id, a.role, a.via_group_id, u.status, u.progress, u.note, u.reported_on, "
         "u.reverses_id, u.source, a.position "
         f"FROM assignment a JOIN item i ON i.id = a.item_id {rules.sql_update_in_force_join(conn.dialect)} "
-        f"WHERE a.archived = 0 AND {item_filter}",
+        f"WHERE a.archived = 0 AND {item_filter}{f' AND {rules.SQL_MAY_BE_OVERDUE}' if only_overdue else ''}",
         (day, *params),
     )
     rows.sort(key=_ASSIGNMENT_ORDER)
     undone = [r[0] for r in rows if r[9] is not None]  # the update in force is an undo
+    return list(items.values()), _judged(conn, as_of, warn_days, items, rows, undone, assignment_ext, agency_names,
+                                         deadlines_of, only_overdue)
+
+
+def _judged(conn: Connection, as_of: date, warn_days: int, items: dict[int, ItemState], rows: list[Any],
+            undone: list[int], assignment_ext: dict[int, list], agency_names: dict[int, str],
+            deadlines_of: dict[str, Any], only_overdue: bool) -> Iterator[AssignmentState]:
+    day = as_of.isoformat()
     real_report: dict[int, str] = {}
     for start in range(0, len(undone), 500):
         chunk = undone[start:start + 500]
@@ -249,7 +318,6 @@ def snapshot(
         item = items_get(item_id)
         if item is None:
             continue
-        deadlines, issued = deadlines_of[item.plan_id]
         status = status or not_started
         exts = exts_get(aid)
         if exts:
@@ -257,6 +325,10 @@ def snapshot(
             item.extensions += len(exts)
         else:
             due = item.due
+        overdue = is_overdue(due, status, as_of)
+        if only_overdue and not overdue:
+            continue
+        deadlines, issued = deadlines_of[item.plan_id]
         if reverses is not None:
             reported_on = real_get(aid)
         if reported_on:
@@ -265,34 +337,13 @@ def snapshot(
                 last_report = days[reported_on] = _d(reported_on)
         else:
             last_report = None
-        overdue = is_overdue(due, status, as_of)
         due_soon = is_due_soon(due, status, as_of, warn_days)
         stale = stale_against(status, last_report, deadlines, since=issued)
-        item.assignments.append(AssignmentState(
+        yield AssignmentState(
             aid, agency_id, agency_names[agency_id], role, None if via_id is None else agency_names[via_id], via_id,
             status, progress, note, last_report, due, overdue, days_overdue(due, as_of) if overdue else 0, due_soon,
             stale, light(overdue, due_soon, stale, status), item, note if source == source_return else None,
-        ))
-    item_status, unassigned = rules.item_status, rules.UNASSIGNED
-    for item in items.values():
-        parts = item.assignments
-        item.status = status = item_status([a.status for a in parts])
-        overdue = stale = False
-        most = 0
-        for a in parts:
-            if a.overdue:
-                overdue = True
-                if a.days_overdue > most:
-                    most = a.days_overdue
-            if a.stale:
-                stale = True
-        item.overdue, item.days_overdue, item.stale = overdue, most, stale
-        item.due_soon = due_soon = is_due_soon(item.due, status, as_of, warn_days)
-        item.light = light(overdue, due_soon, stale, status)
-        if status == unassigned:
-            item.past_due_unassigned = rules.unassigned_past_due(item.due, status, as_of)
-            item.light = rules.unassigned_light(item.past_due_unassigned)
-    return list(items.values())
+        )
 
 
 def iter_snapshot(conn: Connection, as_of: date, *, batch: int = 5000, include_archived: bool = False,
