@@ -291,30 +291,30 @@ def _cells(text: str) -> int:
     return cell_len(text)
 
 
-def _raw_lines(table: Table, widths: list[int]) -> Iterator[str]:
+def _raw_lines(table: Table, widths: list[int], known: dict[tuple[int, str, str], dict[str, str]] | None = None) -> list[str]:
     """The raw rows of ``table`` (see :attr:`Table.raw`) laid out in ``widths`` as :func:`_fast_body`
-    lays out Rich rows: each a line without its end of line, and without the spaces that would end it."""
-    gap = " " * _gap(table)
-    # each column's cells laid out, remembered by their text: a listing's dates, day counts, status
-    # words and roles repeat (up to _KNOWN different ones a column; its titles and codes mostly do not)
-    columns: list[tuple[int, Any, Any, dict[str, str]]] = [
-        (w, c.justify, c.overflow, {}) for c, w in zip(table.columns, widths)]
-    sections, last_row = table.raw_sections, len(table.raw or ()) - 1
-    for index, row in enumerate(table.raw or ()):
-        cells = []
-        for text, (w, j, o, known) in zip(row, columns):
-            fitted = known.get(text)
-            if fitted is None:
-                fitted = _fit_cell(text, w, j, o)
-                if len(known) < _KNOWN:
-                    known[text] = fitted
-            cells.append(fitted)
-        yield gap.join(cells).rstrip(" ")
-        if sections and index in sections and index < last_row:
-            yield ""  # the blank rule between sections (a line of spaces, trimmed)
-
-
-_KNOWN = 4096
+    lays out Rich rows: each a line without its end of line, and without the spaces that would end it.
+    ``known``: the cells laid out already, by column width, justification and overflow (every agency's
+    table of a listing has the same columns: an item in several of them is laid out once)."""
+    raw = table.raw or []
+    if not raw:
+        return []
+    if known is None:
+        known = {}
+    # a column at a time, each distinct cell laid out once (a listing's dates, day counts, status
+    # words and roles repeat), then the rows joined in one pass
+    columns: list[list[str]] = []
+    for cells, column, w in zip(zip(*raw), table.columns, widths):
+        j, o = column.justify, column.overflow
+        fitted = known.setdefault((w, j, o), {})
+        for text in set(cells).difference(fitted):
+            fitted[text] = _fit_cell(text, w, j, o)
+        columns.append(list(map(fitted.__getitem__, cells)))
+    lines = [line.rstrip(" ") for line in map((" " * _gap(table)).join, zip(*columns))]
+    sections = sorted(at for at in table.raw_sections if at < len(raw) - 1)
+    for at in reversed(sections):
+        lines.insert(at + 1, "")  # the blank rule between sections (a line of spaces, trimmed)
+    return lines
 
 
 def _raw_body(table: Table, widths: list[int], console: Console) -> Iterator[Segment]:
@@ -354,6 +354,7 @@ def show(console: Console, renderable: RenderableType) -> None:
     plain = ((console.no_color or console.color_system is None) and not console.record and not console.quiet
              and not console.is_jupyter)
     heads: dict[tuple[Any, ...], str | None] = {}
+    cells: dict[tuple[int, str, str], dict[str, str]] = {}
     for part in parts:
         table = part if plain and isinstance(part, Table) and part.raw is not None else None
         widths = None
@@ -364,15 +365,11 @@ def show(console: Console, renderable: RenderableType) -> None:
         if table is None or widths is None:
             console.print(part)
             continue
-        write, block = console.file.write, []
+        write = console.file.write
         write(_head_text(console, table, widths, heads))
-        for line in _raw_lines(table, widths):
-            block.append(line)
-            if len(block) == 2000:
-                write("\n".join(block) + "\n")
-                block = []
-        if block:
-            write("\n".join(block) + "\n")
+        lines = _raw_lines(table, widths, cells)
+        for start in range(0, len(lines), 2000):
+            write("\n".join(lines[start:start + 2000]) + "\n")
         console.file.flush()
 
 
