@@ -213,25 +213,13 @@ def overdue_parts(conn: Connection, as_of: date, agency: AgencyRef | None = None
     Each part's ``item`` carries what the registry says of it (code, title, content, due dates) but is
     not judged as a whole: its status, light and list of assignments are left as a new ItemState has
     them (no report of overdue parts shows them)."""
-    items, parts = _parts(conn, as_of, rules.DEFAULT_WARN_DAYS, None, False, True, only_overdue=True)
-    rank = {id(item): at for at, item in enumerate(items)}
-    groups: dict[str, list[tuple[int, int, AssignmentState]]] = {}
+    _, parts = _parts(conn, as_of, rules.DEFAULT_WARN_DAYS, None, False, True, only_overdue=True)
+    groups: dict[str, list[AssignmentState]] = {}
     wanted = agency.id if agency else None
-    for at, part in enumerate(parts):  # registry order within an item: by position
+    for part in parts:  # in registry order, as agency_assignments gives a snapshot's
         if wanted is None or part.agency_id == wanted or part.via_group_id == wanted:  # rules.belongs_to
-            groups.setdefault(part.agency, []).append((rank[id(part.item)], at, part))
-    for rows in groups.values():
-        rows.sort(key=_ITEM_THEN_POSITION)  # registry order, as snapshot's items hold their parts
-    order = {name: i for i, name in enumerate(ordered_agencies(conn))}
-    out = {}
-    # agencies in registry order (one not listed there: after them, in the order its first part comes)
-    for name in sorted(groups, key=lambda n: (order.get(n, len(order)), groups[n][0][:2])):
-        # most overdue first; the sort is stable, so equal ones stay in registry order
-        out[name] = sorted((r[2] for r in groups[name]), key=lambda a: -a.days_overdue)
-    return out
-
-
-_ITEM_THEN_POSITION = itemgetter(0, 1)
+            groups.setdefault(part.agency, []).append(part)
+    return _most_overdue_first(conn, groups)
 
 
 def _parts(conn: Connection, as_of: date, warn_days: int, item_ids: Iterable[int] | None, include_archived: bool,
@@ -293,7 +281,11 @@ def _parts(conn: Connection, as_of: date, warn_days: int, item_ids: Iterable[int
         f"WHERE a.archived = 0 AND {item_filter}{f' AND {rules.SQL_MAY_BE_OVERDUE}' if only_overdue else ''}",
         (day, *params),
     )
-    rows.sort(key=_ASSIGNMENT_ORDER)
+    if only_overdue:  # in registry order (the items', then by position): grouped as they come
+        rank = {item_id: at for at, item_id in enumerate(items)}
+        rows.sort(key=lambda r: (rank[r[1]], r[11]))
+    else:
+        rows.sort(key=_ASSIGNMENT_ORDER)
     undone = [r[0] for r in rows if r[9] is not None]  # the update in force is an undo
     return list(items.values()), _judged(conn, as_of, warn_days, items, rows, undone, assignment_ext, agency_names,
                                          deadlines_of, only_overdue)
@@ -455,7 +447,11 @@ def summarize(conn: Connection, groups: dict[str, list[AssignmentState]]) -> lis
 
 def overdue_groups(conn: Connection, items: list[ItemState], agency: AgencyRef | None = None) -> dict[str, list[AssignmentState]]:
     """Overdue assignments by agency (registry order), most overdue first within an agency."""
-    groups = agency_assignments(items, agency)
+    return _most_overdue_first(conn, agency_assignments(items, agency))
+
+
+def _most_overdue_first(conn: Connection, groups: dict[str, list[AssignmentState]]) -> dict[str, list[AssignmentState]]:
+    """The overdue ones of each agency's parts (agencies in registry order), most overdue first."""
     order = {name: i for i, name in enumerate(ordered_agencies(conn))}
     out = {}
     for name in sorted(groups, key=lambda n: order.get(n, len(order))):
