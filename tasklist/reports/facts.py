@@ -178,9 +178,7 @@ def snapshot(
     ongoing, and never extended): a fast path for the overdue report on a large plan; the items
     returned are judged by the same rules.
     """
-    items, parts = _parts(conn, as_of, warn_days, item_ids, include_archived, overdue_only, only_overdue=False)
-    for part in parts:
-        part.item.assignments.append(part)
+    items, _ = _parts(conn, as_of, warn_days, item_ids, include_archived, overdue_only, only_overdue=False)
     item_status, unassigned, is_due_soon, light = rules.item_status, rules.UNASSIGNED, rules.is_due_soon, rules.light
     for item in items:
         parts_of = item.assignments
@@ -223,10 +221,11 @@ def overdue_parts(conn: Connection, as_of: date, agency: AgencyRef | None = None
 
 
 def _parts(conn: Connection, as_of: date, warn_days: int, item_ids: Iterable[int] | None, include_archived: bool,
-           overdue_only: bool, *, only_overdue: bool) -> tuple[list[ItemState], Iterator[AssignmentState]]:
-    """The items :func:`snapshot` lists (registry order, not yet judged as a whole), and their parts
-    judged as they come (by item id, then position), a part's due date through its extensions.
-    ``only_overdue``: only the parts that may be overdue are read, and only the overdue ones given."""
+           overdue_only: bool, *, only_overdue: bool) -> tuple[list[ItemState], list[AssignmentState]]:
+    """The items :func:`snapshot` lists (registry order, not yet judged as a whole), each with its
+    parts judged (by position), a part's due date through its extensions. ``only_overdue``: only the
+    parts that may be overdue are read, and the overdue ones returned in registry order instead (the
+    items' lists of parts left empty)."""
     day = as_of.isoformat()
     params: list[Any]
     where, params = ["1=1"], []
@@ -257,7 +256,7 @@ def _parts(conn: Connection, as_of: date, warn_days: int, item_ids: Iterable[int
         items[iid] = ItemState(iid, code, plan_id, kind, no, grp, title, content, due, due, due_text, 0, bool(archived),
                                shown_code=f"{plan_id}:{code}" if several_plans else code)
     if not items:
-        return [], iter(())
+        return [], []
     item_ext: dict[int, list] = {}
     assignment_ext: dict[int, list] = {}
     for item_id, assignment_id, new_due, granted_on, recorded_at in conn.all(
@@ -293,8 +292,10 @@ def _parts(conn: Connection, as_of: date, warn_days: int, item_ids: Iterable[int
 
 def _judged(conn: Connection, as_of: date, warn_days: int, items: dict[int, ItemState], rows: list[Any],
             undone: list[int], assignment_ext: dict[int, list], agency_names: dict[int, str],
-            deadlines_of: dict[str, Any], only_overdue: bool) -> Iterator[AssignmentState]:
+            deadlines_of: dict[str, Any], only_overdue: bool) -> list[AssignmentState]:
+    """The parts of ``rows`` judged: see :func:`_parts`."""
     day = as_of.isoformat()
+    parts: list[AssignmentState] = []
     real_report: dict[int, str] = {}
     for start in range(0, len(undone), 500):
         chunk = undone[start:start + 500]
@@ -331,11 +332,12 @@ def _judged(conn: Connection, as_of: date, warn_days: int, items: dict[int, Item
             last_report = None
         due_soon = is_due_soon(due, status, as_of, warn_days)
         stale = stale_against(status, last_report, deadlines, since=issued)
-        yield AssignmentState(
+        (parts if only_overdue else item.assignments).append(AssignmentState(
             aid, agency_id, agency_names[agency_id], role, None if via_id is None else agency_names[via_id], via_id,
             status, progress, note, last_report, due, overdue, days_overdue(due, as_of) if overdue else 0, due_soon,
             stale, light(overdue, due_soon, stale, status), item, note if source == source_return else None,
-        )
+        ))
+    return parts
 
 
 def iter_snapshot(conn: Connection, as_of: date, *, batch: int = 5000, include_archived: bool = False,
