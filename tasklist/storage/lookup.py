@@ -1,8 +1,8 @@
 """Finding things by what users call them: the plan, agencies, items and assignments. Read-only.
 
-Its records are NamedTuples, as are those of the other modules every command imports (errors,
-reports.views): defining a dataclass costs about 0.5 ms at import, a NamedTuple about 0.07 ms, and
-these are part of every command's start-up."""
+Its records are NamedTuples, as are the other read-only records the reports import (errors,
+reports.views, the weekly report's targets and evidence): defining a dataclass costs about 0.5 ms at
+import, a NamedTuple about 0.07 ms, and these are part of every report's start-up."""
 
 from __future__ import annotations
 
