@@ -17,7 +17,7 @@ on PostgreSQL (which runs it once more; the connection has jit=off, as every tas
 
 `--pg-from FILE --registry DIR` starts a throwaway PostgreSQL cluster the way the tests do
 (tests/pgserver.py), loads DIR with `tasklist load`, copies the status updates of the SQLite FILE
-(matched by item and agency, as run.py does), runs ANALYZE, prints the plans and removes the cluster.
+(matched by item and agency, as run.py does), runs VACUUM (ANALYZE), prints the plans and removes the cluster.
 """
 
 from __future__ import annotations
