@@ -17,7 +17,7 @@ on PostgreSQL (which runs it once more; the connection has jit=off, as every tas
 
 `--pg-from FILE --registry DIR` starts a throwaway PostgreSQL cluster the way the tests do
 (tests/pgserver.py), loads DIR with `tasklist load`, copies the status updates of the SQLite FILE
-(matched by item and agency, as run.py does), runs ANALYZE, prints the plans and removes the cluster.
+(matched by item and agency, as run.py does), runs VACUUM (ANALYZE), prints the plans and removes the cluster.
 """
 
 from __future__ import annotations
@@ -78,10 +78,16 @@ def capture(conn: Any, as_of: date, limit: int) -> tuple[list[dict], list[dict]]
 
 
 def plan_of(conn: Any, sql: str, params: list) -> tuple[list[str], float | None]:
-    """The plan lines, and PostgreSQL's own execution time (ms)."""
+    """The plan lines, and PostgreSQL's own execution time (ms). A write (weekly's INSERT into its
+    temp table) is explained inside a savepoint rolled back after: its re-run then finds the table as
+    the report left it."""
     if conn.dialect == "postgresql":
+        writes = not _reads(sql)
+        if writes:
+            conn.execute("SAVEPOINT explain")
         lines = [r[0] for r in conn.all("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)]
-        conn.end_read()
+        if writes:
+            conn.execute("ROLLBACK TO SAVEPOINT explain")
         took = next((float(x.split(":")[1].split()[0]) for x in lines if x.startswith("Execution Time")), None)
         return lines, took
     rows = conn.raw.execute("EXPLAIN QUERY PLAN " + sql, params).fetchall()
@@ -93,26 +99,34 @@ def plan_of(conn: Any, sql: str, params: list) -> tuple[list[str], float | None]
     return lines, None
 
 
+def _reads(sql: str) -> bool:
+    return sql.lstrip().upper().startswith(("SELECT", "WITH"))
+
+
 def explain(url: str, as_of: date, limit: int, runs: int) -> dict:
     from tasklist.storage.schema import open_db
 
     conn = open_db(url, setup=False, create=False)
     try:
         reports, seen = capture(conn, as_of, limit)
-        # Each report's statements are replayed in the order it sent them, ``runs`` times: on SQLite
-        # the weekly report makes temp tables that its later statements read and its last drop.
+        # Each report's statements are replayed in the order it sent them, ``runs`` times, each run
+        # in one read transaction: the weekly report makes a temp table that its later statements
+        # read and its last drops (on PostgreSQL, ending the transaction would take the table with it).
         for name in dict.fromkeys(s["report"] for s in seen):
             sent = [s for s in seen if s["report"] == name]
             times: list[list[float]] = [[] for _ in sent]
             for run in range(runs):
                 for s, took in zip(sent, times):
+                    ddl = s["sql"].lstrip().upper().startswith(("CREATE", "DROP"))
                     if run == runs - 1:
-                        s["plan"], s["server_ms"] = plan_of(conn, s["sql"], s["params"])
+                        s["plan"], s["server_ms"] = ([], None) if ddl else plan_of(conn, s["sql"], s["params"])
                     t0 = time.perf_counter()
-                    rows = conn.all(s["sql"], s["params"])
+                    if _reads(s["sql"]):
+                        s["rows"] = len(conn.all(s["sql"], s["params"]))
+                    else:
+                        s["rows"] = max(conn.execute(s["sql"], s["params"]).rowcount, 0)
                     took.append((time.perf_counter() - t0) * 1000)
-                    conn.end_read()
-                    s["rows"] = len(rows)
+                conn.end_read()
             for s, took in zip(sent, times):
                 s["ms"] = round(statistics.median(took), 2)
         return {"engine": conn.dialect, "as_of": as_of.isoformat(), "limit": limit, "reports": reports,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
 class TasklistError(Exception):
@@ -71,8 +71,7 @@ class InvalidDate(BadInput):
     """A date that cannot be parsed or does not exist."""
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """One thing wrong with a registry file, with where it is."""
 
     file: str

@@ -21,8 +21,8 @@ and the date of the report. No database, no output.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from .rules import GREEN, RED, YELLOW
 
@@ -30,16 +30,14 @@ STATUSES = ("met", "on_track", "at_risk", "missed", "no_data")
 DAYS_PER_YEAR = 365.25
 
 
-@dataclass(frozen=True)
-class Reading:
+class Reading(NamedTuple):
     """A measured value and the date it was measured at."""
 
     on: date
     value: float
 
 
-@dataclass(frozen=True)
-class Progress:
+class Progress(NamedTuple):
     latest: Reading | None
     progress: float | None  # 0..1
     trend_per_year: float | None

@@ -95,8 +95,8 @@ def test_status_updates_cannot_be_changed_or_deleted(cli, isolated_home):
 def test_upgrade_is_idempotent_and_recorded(tmp_path):
     conn = connect(f"sqlite:///{tmp_path / 'm.db'}")
     assert schema.upgrade(conn, to="0001") == ["0001"]
-    assert schema.pending(conn) == ["0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010", "0011"]
-    assert schema.upgrade(conn) == ["0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010", "0011"]
+    assert schema.pending(conn) == ["0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010", "0011", "0012"]
+    assert schema.upgrade(conn) == ["0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010", "0011", "0012"]
     assert schema.upgrade(conn) == []
     assert schema.applied(conn) == list(schema.REVISIONS) and schema.current_revision(conn) == schema.HEAD
 

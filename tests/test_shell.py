@@ -105,6 +105,26 @@ def test_help_is_chinese_by_default_and_english_on_request(path):
     assert max(_width(line) for line in zh.output.splitlines()) <= 80, zh.output
 
 
+def test_a_groups_help_lists_each_commands_first_sentence_whole_in_chinese():
+    """Click cuts a long line of the listing at a space and ends it in "...": Chinese has no spaces,
+    so export's and scorecard's were cut to one clause and three ASCII dots."""
+    from typer.testing import CliRunner
+
+    from tasklist.cli import app
+    from tasklist.messages import set_lang, t
+
+    out = CliRunner().invoke(app, ["--help"], env={"TASKLIST_LANG": None, "COLUMNS": "80"}).output
+    listing = out.split("命令：", 1)[1]
+    assert "..." not in listing, listing
+    joined = re.sub(r"\s*\n\s+", " ", listing)  # a wrapped line rejoined (a CJK break adds a space)
+    set_lang("zh")
+    for command in ("export", "scorecard", "weekly", "load"):
+        sentence = t(f"help.cmd.{command}").split("。")[0] + "。"
+        assert re.sub(r"\s+", "", sentence) in re.sub(r"\s+", "", joined), (command, listing)
+    english = CliRunner().invoke(app, ["--lang", "en", "--help"], env={"TASKLIST_LANG": None, "COLUMNS": "80"}).output
+    assert "  export     Export a report as CSV" in english and english.count("...") >= 2  # click's own cut, at a word
+
+
 def test_wrap_counts_display_width_and_breaks_at_punctuation_not_inside_words():
     text = "记录某单位在某事项上的进展（追加记录，不覆盖以前的记录），已完成的部分不再提醒，未启动的部分照常提醒。"
     lines = wrap(text, 40).splitlines()

@@ -84,6 +84,7 @@ def test_overdue_facts_are_the_overdue_rows_in_report_order(cli):
     conn = open_db()
     try:
         random_history(conn, 3)
+        group = resolve_agency(conn, "各设区市人民政府")
         for as_of in AS_OFS:
             groups = reports.overdue_groups(conn, reports.snapshot(conn, as_of))
             expected = [(name, a.item.id) for name, rows in groups.items() for a in rows]
@@ -93,6 +94,12 @@ def test_overdue_facts_are_the_overdue_rows_in_report_order(cli):
             assert list(facts.totals) == list(groups), as_of  # agencies in report order
             assert facts.items == len({item_id for _, item_id in expected}), as_of
             assert aggregates.overdue_facts(conn, as_of, limit=5) == (expected[:5], facts.totals, facts.items), as_of
+            # one agency's (a group: its members' parts too)
+            mine = reports.overdue_groups(conn, reports.snapshot(conn, as_of), group)
+            assert aggregates.overdue_facts(conn, as_of, agency=group) == (
+                [(name, a.item.id) for name, rows in mine.items() for a in rows],
+                {name: len(rows) for name, rows in mine.items()},
+                len({a.item.id for rows in mine.values() for a in rows})), as_of
             full = views.overdue_view(conn, as_of)
             first = views.overdue_view(conn, as_of, limit=7)
             assert first.totals == full.totals and (first.items, first.assignments) == (full.items, full.assignments)

@@ -81,7 +81,7 @@ def localize(root: click.Command) -> None:
         text = _help(help_key(path))
         if text is not None:
             command.help = text
-            command.short_help = None
+            command.short_help = first_sentence(text) if current_lang() == "zh" else None  # None: click's own
         for param in command.params:
             if getattr(param, "help", None) is not None or isinstance(param, click.Option):
                 text = _help(help_key(path, param.name))
@@ -96,6 +96,17 @@ def localize(root: click.Command) -> None:
                                                help=t("help.opt.plan")))
         command.context_class = Context
         command.get_help_option = _help_option(command.get_help_option)  # type: ignore[method-assign]
+
+
+def first_sentence(text: str) -> str:
+    """What a group's help lists beside a command, in Chinese: the first sentence of its help, whole
+    (a long one wraps, as several do). Left to itself, click takes the first paragraph up to an
+    English full stop and cuts it to the line at a space, ending it in "...": Chinese has no spaces,
+    so export's and scorecard's lines were cut to a clause and three ASCII dots. English keeps
+    click's own cut, at a word."""
+    words = " ".join(text.partition("\n\n")[0].split())
+    end = words.find("。")
+    return words[:end + 1] if end >= 0 else words
 
 
 def _help_option(original: Any) -> Any:

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from .. import rules
 from ..storage.connection import Connection
 from ..storage.lookup import AgencyRef, ItemRef
 
 
-@dataclass(frozen=True)
-class EvidenceInfo:
+class EvidenceInfo(NamedTuple):
     id: int
     name: str
     media_type: str

@@ -3,17 +3,15 @@ its standing by the rules of :mod:`tasklist.targets`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..storage.connection import Connection
 from ..storage.lookup import current_plan
 from ..targets import Progress, Reading, assess
 
 
-@dataclass(frozen=True)
-class TargetReportRow:
+class TargetReportRow(NamedTuple):
     id: int
     on: date
     value: float
@@ -27,8 +25,7 @@ class TargetReportRow:
                 "source": self.source, "recorded_at": self.recorded_at, "recorded_by": self.recorded_by}
 
 
-@dataclass(frozen=True)
-class TargetState:
+class TargetState(NamedTuple):
     code: str
     name: str
     unit: str
@@ -39,7 +36,7 @@ class TargetState:
     agencies: list[str]
     source: str
     standing: Progress
-    reports: list[TargetReportRow] = field(default_factory=list)  # measured on or before the as-of date, oldest first
+    reports: list[TargetReportRow]  # measured on or before the as-of date, oldest first
 
     def as_dict(self) -> dict[str, Any]:
         s = self.standing

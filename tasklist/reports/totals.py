@@ -79,33 +79,47 @@ def _week_facts(conn: Connection, as_of: date, start: date) -> tuple[str, list]:
         return (rules.SQL_CURRENT_DUE, [day, day]) if has_ext else ("i.due", [])
 
     due_a, due_b = due(a), due(b)
-    in_force = rules.SQL_UPDATE_IN_FORCE.replace("a.id", "f.aid")  # ? = the day
-    moved = "f.aid IN (SELECT c.assignment_id FROM status_update c WHERE c.reported_on > ? AND c.reported_on <= ?)"
+    moved = "a.id IN (SELECT c.assignment_id FROM status_update c WHERE c.reported_on > ? AND c.reported_on <= ?)"
 
     def last(u: str) -> str:  # ? = the day
         return f"CASE WHEN {u}.reverses_id IS NULL THEN {u}.reported_on ELSE {_REAL_REPORT} END"
 
-    # placeholders in the order they stand in the text; ub: the update in force on start, looked up
-    # again only where an update is dated in (start, as_of], else u's row
+    # ub: the update in force on start, looked up again only where an update is dated in
+    # (start, as_of] (moved), else u's row. PostgreSQL finds every u in one pass over ix_update_latest
+    # and looks ub up only where moved (it hashed all 1M updates to join ub by id: 100k, the
+    # statement 2.1 -> 1.2 s); SQLite keeps one join by id (the moved test, written once per use
+    # there, is built and probed each time).
+    if conn.dialect == "postgresql":
+        status_b = "COALESCE(CASE WHEN f.moved THEN ub.status ELSE u.status END, 'not_started')"
+        last_b, last_b_params = f"CASE WHEN f.moved THEN {last('ub')} ELSE {last('u')} END", [b, a]
+        moved_col, moved_params = f", {moved} AS moved", [b, a]
+        joins = (f"{rules.sql_updates_in_force_join(conn.dialect, 'f.aid')} "
+                 f"{rules.sql_update_in_force_join(conn.dialect, 'f.aid', alias='ub', when='f.moved')}")
+        join_params = [a, b]
+    else:
+        status_b, last_b, last_b_params = "COALESCE(ub.status, 'not_started')", last("ub"), [b]
+        moved_col, moved_params = "", []
+        in_force = rules.SQL_UPDATE_IN_FORCE.replace("a.id", "f.aid")  # ? = the day
+        joins = (f"{rules.sql_update_in_force_join(conn.dialect, 'f.aid')} LEFT JOIN status_update ub ON ub.id = "
+                 f"CASE WHEN {moved.replace('a.id', 'f.aid')} THEN {in_force} ELSE u.id END")
+        join_params = [a, b, a, b]
+    # placeholders in the order they stand in the text
     sql = (
         "SELECT f.item_id, f.aid, f.agency_id, f.plan_id, f.due_a, COALESCE(u.status, 'not_started'), "
-        f"{last('u')}, f.due_b, COALESCE(ub.status, 'not_started'), {last('ub')} "
-        f"FROM (SELECT a.id AS aid, a.agency_id, i.plan_id, a.item_id, {due_a[0]} AS due_a, {due_b[0]} AS due_b "
-        "FROM assignment a JOIN item i ON i.id = a.item_id WHERE a.archived = 0 AND i.archived = 0) f "
-        f"{rules.sql_update_in_force_join(conn.dialect, 'f.aid')} "
-        f"LEFT JOIN status_update ub ON ub.id = CASE WHEN {moved} THEN {in_force} ELSE u.id END"
+        f"{last('u')}, f.due_b, {status_b}, {last_b} "
+        f"FROM (SELECT a.id AS aid, a.agency_id, i.plan_id, a.item_id, {due_a[0]} AS due_a, {due_b[0]} AS due_b{moved_col} "
+        f"FROM assignment a JOIN item i ON i.id = a.item_id WHERE a.archived = 0 AND i.archived = 0) f {joins}"
     )
-    params = [a, b, *due_a[1], *due_b[1], a, b, a, b]
+    params = [a, *last_b_params, *due_a[1], *due_b[1], *moved_params, *join_params]
     return sql, params
 
 
 def _facts(conn: Connection, day: str, agency: AgencyRef | None,
-           items: tuple[str, list] | None = None, *, at_once: bool = True) -> tuple[str, list]:
+           items: tuple[str, list] | None = None) -> tuple[str, list]:
     """SQL for one row per live assignment: aid, agency_id, plan_id, item_id, due, status, last_report.
     ``items``: a condition on the item (alias i) and its parameters, to judge only those items.
-    ``at_once``: over the whole plan, every update in force is found in one pass
-    (:func:`rules.sql_updates_in_force_join`); otherwise, and for one agency or some items, one
-    lookup per assignment."""
+    Over the whole plan, every update in force is found in one pass
+    (:func:`rules.sql_updates_in_force_join`); for one agency or some items, one lookup per assignment."""
     shared = _SHARED.get(id(conn), {}).get(day) if agency is None else None
     if shared is not None:
         if items is None:
@@ -119,7 +133,7 @@ def _facts(conn: Connection, day: str, agency: AgencyRef | None,
     if items is not None:
         where += f" AND {items[0]}"
     # the whole plan: every assignment's update in force in one pass; a few: one lookup each
-    whole = at_once and agency is None and items is None
+    whole = agency is None and items is None
     join = rules.sql_updates_in_force_join if whole else rules.sql_update_in_force_join
     # placeholders in the order they stand in the text: real report, extensions, agency, latest
     sql = (
@@ -359,15 +373,28 @@ def overdue_facts(conn: Connection, as_of: date, *, agency: AgencyRef | None = N
     the 60,383 overdue rows leaves it, and the database keeps the first ``limit`` in order rather than
     sorting all of them (PostgreSQL server CPU 590 -> 500 ms)."""
     day = as_of.isoformat()
-    # One lookup per assignment even over the whole plan: PostgreSQL keeps only the assignments of
-    # items past their due date before it looks (half of them), and a parallel plan would read the
-    # whole index once per worker (benchmarks/PLANS.md)
-    facts, params = _facts(conn, day, agency, at_once=False)
+    if conn.dialect != "postgresql" or (agency is None and _shared_days(conn, as_of)):
+        # over the facts: within week_facts, those of its table; on SQLite, a lookup per assignment
+        # (the form below reads each update's row there: ix_update_latest carries no status on SQLite)
+        facts, fact_params = _facts(conn, day, agency)
+        overdue = (f"SELECT g.agency_id, g.item_id, g.due, i.plan_id, i.position FROM ({facts}) g "
+                   f"JOIN item i ON i.id = g.item_id WHERE {rules.SQL_OVERDUE}")
+        params = [*fact_params, day]
+    else:
+        # PostgreSQL, straight from the tables (rules.sql_overdue_assignment): the update in force is
+        # looked up only for the parts past their due date that have a done update (100k: server CPU
+        # of the statement 510-540 -> 320-340 ms)
+        due, due_params = (rules.SQL_CURRENT_DUE, [day, day]) if _has_extensions(conn) else ("i.due", [])
+        where, where_params = "a.archived = 0 AND i.archived = 0", []
+        if agency is not None:
+            where, where_params = f"{where} AND {rules.SQL_BELONGS_TO}", [agency.id, agency.id]
+        overdue = (f"SELECT a.agency_id, a.item_id, {due} AS due, i.plan_id, i.position FROM assignment a "
+                   f"JOIN item i ON i.id = a.item_id WHERE {where} AND {rules.sql_overdue_assignment(due)}")
+        params = [*due_params, *where_params, *due_params, *due_params, day, *due_params, *due_params, day, day, day]
     cut = "" if limit is None else " LIMIT ?"
     # three parts told apart by the first column: the count per agency, the number of items, the first rows
     sql = (
-        f"WITH o AS (SELECT g.agency_id, g.item_id, g.due, i.plan_id, i.position FROM ({facts}) g "
-        f"JOIN item i ON i.id = g.item_id WHERE {rules.SQL_OVERDUE}) "
+        f"WITH o AS ({overdue}) "
         "SELECT 0, ag.position, ag.id, NULL, NULL, CAST(NULL AS INTEGER), CAST(NULL AS BIGINT), ag.name, s.n "
         "FROM (SELECT o.agency_id, COUNT(*) AS n FROM o GROUP BY o.agency_id) s JOIN agency ag ON ag.id = s.agency_id "
         "UNION ALL SELECT 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, COUNT(*) FROM (SELECT DISTINCT o.item_id FROM o) d "
@@ -379,7 +406,7 @@ def overdue_facts(conn: Connection, as_of: date, *, agency: AgencyRef | None = N
     first: list[tuple[str, int]] = []
     totals: dict[str, int] = {}
     items = 0
-    for part, *_, item_id, name, n in conn.all(sql, [*params, day, *([] if limit is None else [limit])]):
+    for part, *_, item_id, name, n in conn.all(sql, [*params, *([] if limit is None else [limit])]):
         if part == 0:
             totals[name] = n
         elif part == 1:

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from .. import rules
 from ..registry.names import format_mailbox, mailboxes
@@ -28,8 +27,7 @@ from .facts import (
 from .totals import agency_summary, first_items_per_agency, overdue_facts, unassigned_item_ids
 
 
-@dataclass
-class OverdueView:
+class OverdueView(NamedTuple):
     """The overdue report: its rows (all, or the first ``limit``) and the totals of all of them."""
 
     groups: dict[str, list[AssignmentState]]
@@ -69,15 +67,14 @@ def overdue_view(conn: Connection, as_of: date, *, agency: AgencyRef | None = No
     return OverdueView(groups, facts.totals, facts.items, sum(facts.totals.values()), late_unassigned)
 
 
-@dataclass
-class StatusView:
+class StatusView(NamedTuple):
     """The status report: one summary row per agency, and each agency's assignments (all, or the
     first ``limit``: the summary's ``assigned`` says how many there are)."""
 
     summary: list[AgencySummary]
     groups: dict[str, list[AssignmentState]]
     #: the items no agency is assigned yet (待交办): no agency's part, so beside the agencies, not among them
-    unassigned: list[ItemState] = field(default_factory=list)
+    unassigned: list[ItemState]
 
 
 def awaiting_assignment(conn: Connection, as_of: date, *, warn_days: int = rules.DEFAULT_WARN_DAYS) -> list[ItemState]:
@@ -107,8 +104,7 @@ def status_view(conn: Connection, as_of: date, *, warn_days: int = rules.DEFAULT
 # --------------------------------------------------------------------------- history
 
 
-@dataclass
-class HistoryRow:
+class HistoryRow(NamedTuple):
     id: int
     item: str
     agency: str
@@ -124,7 +120,7 @@ class HistoryRow:
     reported_by: str | None = None  # the person it was recorded for (--by), beside who recorded it
 
     def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return self._asdict()
 
 
 def history(

@@ -119,6 +119,9 @@ class StatusUpdate(SQLModel, table=True):
         Index("ix_update_latest", "assignment_id", "reported_on", "recorded_at", "id",
               postgresql_include=["status", "reverses_id"]),
         Index("ix_update_reported", "reported_on"),
+        # which assignments have a done update: only they may be done (revision 0012)
+        Index("ix_update_done", "assignment_id", "reported_on", sqlite_where=text("status = 'done'"),
+              postgresql_where=text("status = 'done'")),
         # an update is reversed at most once, however many processes try at the same moment
         Index("ux_update_reverses", "reverses_id", unique=True),
         _AUTOINCREMENT,
