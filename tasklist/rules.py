@@ -91,6 +91,12 @@ def is_overdue(due: date | None, status: str, as_of: date) -> bool:
     return due is not None and due < as_of and status != DONE
 
 
+def may_be_overdue(status: str | None) -> bool:
+    """Whether a part whose update in force has ``status`` (None: no update yet) can be overdue on
+    any date: not done (:func:`is_overdue` holds of no other). The overdue report reads only these."""
+    return status != DONE
+
+
 def days_overdue(due: date | None, as_of: date) -> int:
     return (as_of - due).days if due is not None and due < as_of else 0
 
@@ -276,6 +282,8 @@ SQL_ITEM_DUE = f"COALESCE({_SQL_EXTENSION.format(match='e.item_id = i.id AND e.a
 SQL_BELONGS_TO = "(a.agency_id = ? OR a.via_group_id = ?)"
 #: is_overdue over facts g: ? = as_of
 SQL_OVERDUE = "(g.due IS NOT NULL AND g.due < ? AND g.status <> 'done')"
+#: may_be_overdue over the update in force u (sql_update_in_force_join's; NULL: no update yet)
+SQL_MAY_BE_OVERDUE = "(u.status IS NULL OR u.status <> 'done')"
 #: is_overdue of one assignment (alias a) whose due date in force is ``due`` (a column or an
 #: expression over a and its item), straight from the tables: ?, ?, ?, ? = as_of. Its status matters
 #: only where it may be done, and an assignment with no done update on or before as_of is not done:

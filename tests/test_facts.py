@@ -92,3 +92,32 @@ def test_a_report_command_leaves_what_it_built_out_of_later_collections(cli, arg
         assert gone() is None
     finally:
         gc.unfreeze()
+
+
+@pytest.mark.parametrize("args, fails", [(("overdue", "--all"), False), (("overdue",), False),
+                                         (("overdue", "--all"), True)])
+def test_overdue_builds_its_view_with_the_collector_off_and_turns_it_back_on(cli, monkeypatch, args, fails):
+    """The command keeps what it built to the end before the collector runs again (no pass over it
+    in between), and gives the collector back on, whether it succeeds or fails."""
+    from tasklist.errors import DatabaseError
+    from tasklist.reports import views
+
+    cli("list")
+    seen = []
+    real = views.overdue_view
+
+    def watched(*args, **kwargs):
+        seen.append(gc.isenabled())
+        if fails:
+            raise DatabaseError("error.pg_dump_missing")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(views, "overdue_view", watched)
+    gc.unfreeze()
+    try:
+        cli(*args, "--as-of", AS_OF.isoformat(), code=1 if fails else 0)
+        assert seen == [False]
+        assert gc.isenabled()
+        assert (gc.get_freeze_count() > 0) != fails
+    finally:
+        gc.unfreeze()

@@ -110,3 +110,26 @@ def test_a_renumbered_list_is_not_loaded_without_confirmation(cli, registry_copy
     cli("load", "--yes", registry_copy)
     assert dict(query("SELECT code, title FROM item WHERE code IN ('T21', 'T22')")) == {
         "T21": titles["T22"], "T22": titles["T21"]}
+
+
+def test_overdue_parts_come_in_registry_order_when_the_ids_do_not(cli, second_plan):
+    """The plan loaded second sorts first by its id (fujian-2025), so its items' row ids, higher, are
+    not in registry order: the overdue parts still come as the whole snapshot's overdue groups do."""
+    from datetime import date
+
+    from tasklist.reports import facts
+    from tasklist.storage.lookup import use_plan
+    from tasklist.storage.schema import open_db
+
+    conn = open_db()
+    try:
+        use_plan(conn, "all")
+        as_of = date(2026, 11, 23)
+        expected = facts.overdue_groups(conn, facts.snapshot(conn, as_of))
+        got = facts.overdue_parts(conn, as_of)
+        shown = [(name, a.item.shown_code, a.assignment_id) for name, rows in got.items() for a in rows]
+        assert shown == [(name, a.item.shown_code, a.assignment_id) for name, rows in expected.items() for a in rows]
+        plans = [code.split(":")[0] for _, code, _ in shown]
+        assert "fujian-2025" in plans and "fujian-dez-2021" in plans
+    finally:
+        conn.close()

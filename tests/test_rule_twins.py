@@ -56,6 +56,10 @@ def test_the_update_in_force_is_the_latest_report_on_or_before_as_of(cli, update
         whole = conn.value(f"SELECT u.status FROM assignment a {rules.sql_updates_in_force_join(conn.dialect)} "
                            "WHERE a.id = ?", (as_of, aid))
         assert whole == expected
+        # the overdue report's candidates: the part whose update in force it is may be overdue
+        may = conn.value(f"SELECT count(*) FROM assignment a {rules.sql_update_in_force_join(conn.dialect)} "
+                         f"WHERE a.id = ? AND {rules.SQL_MAY_BE_OVERDUE}", (as_of, aid))
+        assert bool(may) == rules.may_be_overdue(expected) == (expected != DONE)
         # overdue straight from the tables (its due date long past): overdue unless the update in force is done
         long_past = "'2000-01-01'"
         overdue = conn.value(f"SELECT CASE WHEN {rules.sql_overdue_assignment(long_past)} THEN 1 ELSE 0 END "

@@ -109,6 +109,26 @@ def test_overdue_facts_are_the_overdue_rows_in_report_order(cli):
         conn.close()
 
 
+def test_overdue_parts_are_the_overdue_groups_of_the_whole_snapshot(cli):
+    """Reading only the parts that may be overdue judges each overdue part as the whole snapshot does."""
+    cli("list")
+    conn = open_db()
+    try:
+        random_history(conn, 5)
+        groups = [None, resolve_agency(conn, "各设区市人民政府"), resolve_agency(conn, "省发展改革委")]
+        for as_of in AS_OFS:
+            for agency in groups:
+                expected = reports.overdue_groups(conn, reports.snapshot(conn, as_of), agency)
+                got = reports.overdue_parts(conn, as_of, agency)
+                assert list(got) == list(expected), (as_of, agency)
+                for name, rows in expected.items():
+                    assert [(a.as_dict(), a.assignment_id, a.item.shown_code, a.item.title, a.item.due) for a in got[name]] \
+                        == [(a.as_dict(), a.assignment_id, a.item.shown_code, a.item.title, a.item.due) for a in rows]
+        assert any(reports.overdue_parts(conn, as_of) for as_of in AS_OFS)
+    finally:
+        conn.close()
+
+
 def test_status_view_shows_the_first_rows_of_each_agency_with_full_figures(cli):
     cli("list")
     conn = open_db()

@@ -291,30 +291,30 @@ def _cells(text: str) -> int:
     return cell_len(text)
 
 
-def _raw_lines(table: Table, widths: list[int]) -> Iterator[str]:
+def _raw_lines(table: Table, widths: list[int], known: dict[tuple[int, str, str], dict[str, str]] | None = None) -> list[str]:
     """The raw rows of ``table`` (see :attr:`Table.raw`) laid out in ``widths`` as :func:`_fast_body`
-    lays out Rich rows: each a line without its end of line, and without the spaces that would end it."""
-    gap = " " * _gap(table)
-    # each column's cells laid out, remembered by their text: a listing's dates, day counts, status
-    # words and roles repeat (up to _KNOWN different ones a column; its titles and codes mostly do not)
-    columns: list[tuple[int, Any, Any, dict[str, str]]] = [
-        (w, c.justify, c.overflow, {}) for c, w in zip(table.columns, widths)]
-    sections, last_row = table.raw_sections, len(table.raw or ()) - 1
-    for index, row in enumerate(table.raw or ()):
-        cells = []
-        for text, (w, j, o, known) in zip(row, columns):
-            fitted = known.get(text)
-            if fitted is None:
-                fitted = _fit_cell(text, w, j, o)
-                if len(known) < _KNOWN:
-                    known[text] = fitted
-            cells.append(fitted)
-        yield gap.join(cells).rstrip(" ")
-        if sections and index in sections and index < last_row:
-            yield ""  # the blank rule between sections (a line of spaces, trimmed)
-
-
-_KNOWN = 4096
+    lays out Rich rows: each a line without its end of line, and without the spaces that would end it.
+    ``known``: the cells laid out already, by column width, justification and overflow (every agency's
+    table of a listing has the same columns: an item in several of them is laid out once)."""
+    raw = table.raw or []
+    if not raw:
+        return []
+    if known is None:
+        known = {}
+    # a column at a time, each distinct cell laid out once (a listing's dates, day counts, status
+    # words and roles repeat), then the rows joined in one pass
+    columns: list[list[str]] = []
+    for cells, column, w in zip(zip(*raw), table.columns, widths):
+        j, o = column.justify, column.overflow
+        fitted = known.setdefault((w, j, o), {})
+        for text in set(cells).difference(fitted):
+            fitted[text] = _fit_cell(text, w, j, o)
+        columns.append(list(map(fitted.__getitem__, cells)))
+    lines = [line.rstrip(" ") for line in map((" " * _gap(table)).join, zip(*columns))]
+    sections = sorted(at for at in table.raw_sections if at < len(raw) - 1)
+    for at in reversed(sections):
+        lines.insert(at + 1, "")  # the blank rule between sections (a line of spaces, trimmed)
+    return lines
 
 
 def _raw_body(table: Table, widths: list[int], console: Console) -> Iterator[Segment]:
@@ -354,6 +354,7 @@ def show(console: Console, renderable: RenderableType) -> None:
     plain = ((console.no_color or console.color_system is None) and not console.record and not console.quiet
              and not console.is_jupyter)
     heads: dict[tuple[Any, ...], str | None] = {}
+    cells: dict[tuple[int, str, str], dict[str, str]] = {}
     for part in parts:
         table = part if plain and isinstance(part, Table) and part.raw is not None else None
         widths = None
@@ -364,15 +365,11 @@ def show(console: Console, renderable: RenderableType) -> None:
         if table is None or widths is None:
             console.print(part)
             continue
-        write, block = console.file.write, []
+        write = console.file.write
         write(_head_text(console, table, widths, heads))
-        for line in _raw_lines(table, widths):
-            block.append(line)
-            if len(block) == 2000:
-                write("\n".join(block) + "\n")
-                block = []
-        if block:
-            write("\n".join(block) + "\n")
+        lines = _raw_lines(table, widths, cells)
+        for start in range(0, len(lines), 2000):
+            write("\n".join(lines[start:start + 2000]) + "\n")
         console.file.flush()
 
 
@@ -694,40 +691,71 @@ def overdue_tables(groups: dict[str, list[AssignmentState]], labels: Labels, as_
         hidden += total - len(shown_rows[agency])
         if budget is not None:
             budget -= len(shown_rows[agency])
-    every = [a for rows in shown_rows.values() for a in rows]
-    reported = any(a.last_report for a in every)
-    # every agency's table has the same columns: their widths are measured once, over all the rows
-    # (once per table made `overdue --all` quadratic: 99 agencies x 6,075 rows at 10k)
-    codes = [max((a.item.shown_code for a in every), key=len)] if every else []
-    days = [max({str(a.days_overdue) for a in every}, key=cell_len)] if every else []
-    roles = [labels("lead_mark"), labels("view.co_mark")]
-    statuses = [max({labels.status(key) for key in {a.status for a in every}}, key=cell_len)] if every else []
+    reported = any(a.last_report for rows in shown_rows.values() for a in rows)
     # the rows stay plain strings (Table.raw): no Rich Text a cell (Rich lays out a row in about 1 ms:
     # a screenful's 18 rows cost more than their query). Rich still lays them out where the fast way
-    # cannot give exactly its text (a screen too narrow, a cell of several lines).
-    status_of = {key: labels.status(key) for key in {a.status for a in every}}
-    status_styles = {word: STATUS_STYLE.get(key, "") for key, word in status_of.items()}
+    # cannot give exactly its text (a screen too narrow, a cell of several lines). Each item's id and
+    # title, each date, day count and status word made text once (an item is in several agencies'
+    # tables; the others repeat), and every agency's table has the same columns: their widths are
+    # measured once, over those texts (once per table made `overdue --all` quadratic)
+    item_texts: dict[int, tuple[str, str]] = {}
+    codes: list[str] = []  # as shown, each once, in the order they come
+    several_lines: set[int] = set()  # the items whose id or title has a line break or a tab
+    dues: dict[Any, str] = {None: ""}
+    reports: dict[Any, str] = {None: "—"}
+    days: dict[int, str] = {}
+    status_of: dict[str, str] = {}
     role_of = {role: visible(_role(labels, role)) for role in ("lead", "co")}
+    raws: dict[str, list[tuple[str, ...]]] = {}
     for agency, shown in shown_rows.items():
+        raw = raws[agency] = []
+        for a in shown:
+            item = a.item
+            texts = item_texts.get(item.id)
+            if texts is None:
+                texts = item_texts[item.id] = (visible(item.shown_code), visible(item.title))
+                codes.append(item.shown_code)
+                if any("\n" in text or "\t" in text for text in texts):
+                    several_lines.add(item.id)
+            due = dues.get(a.due)
+            if due is None:
+                due = dues[a.due] = a.due.isoformat() if a.due else ""
+            n = days.get(a.days_overdue)
+            if n is None:
+                n = days[a.days_overdue] = str(a.days_overdue)
+            status = status_of.get(a.status)
+            if status is None:
+                status = status_of[a.status] = labels.status(a.status)
+            role = role_of.get(a.role) or visible(_role(labels, a.role))
+            if reported:
+                last = reports.get(a.last_report)
+                if last is None:
+                    last = reports[a.last_report] = a.last_report.isoformat() if a.last_report else "—"
+                raw.append((*texts, due, n, status, last, role))
+            else:
+                raw.append((*texts, due, n, status, role))
+    widest_code = [max(codes, key=len)] if codes else []
+    widest_days = [max(days.values(), key=cell_len)] if days else []
+    statuses = [max(status_of.values(), key=cell_len)] if status_of else []
+    roles = [labels("lead_mark"), labels("view.co_mark")]
+    status_styles = {word: STATUS_STYLE.get(key, "") for key, word in status_of.items()}
+    for agency, raw in raws.items():
         table = _table(_heading(labels, agency, totals[agency]), gap=2)
-        _id_column(table, labels, codes)
+        _id_column(table, labels, widest_code)
         _title_column(table, labels)
         _fixed(table, labels("due"), 10)
-        _sized(table, labels("days_overdue"), days, justify="right")
+        _sized(table, labels("days_overdue"), widest_days, justify="right")
         _sized(table, labels("status"), statuses)
         if reported:
             _sized(table, labels("last_report"), least=10)
         _sized(table, labels("role"), roles)
-        table.raw = [(visible(a.item.shown_code), visible(a.item.title), a.due.isoformat() if a.due else "",
-                      str(a.days_overdue), status_of[a.status],
-                      *((a.last_report.isoformat() if a.last_report else "—",) if reported else ()),
-                      role_of.get(a.role) or visible(_role(labels, a.role)))
-                     for a in shown]
+        table.raw = raw
         table.raw_styles = {4: status_styles}
-        if any("\n" in text or "\t" in text for row in table.raw for text in row[:2]):
+        if several_lines and any(a.item.id in several_lines for a in shown_rows[agency]):
             table.materialize()  # a cell of several lines: Rich lays it out
         parts.append(_fit(table, width))
-    if len(every) > FAST_ROWS:
+    every = sum(len(raw) for raw in raws.values())
+    if every > FAST_ROWS:
         for part in parts:
             if isinstance(part, Table):
                 part.fast = True

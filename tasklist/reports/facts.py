@@ -178,6 +178,54 @@ def snapshot(
     ongoing, and never extended): a fast path for the overdue report on a large plan; the items
     returned are judged by the same rules.
     """
+    items, _ = _parts(conn, as_of, warn_days, item_ids, include_archived, overdue_only, only_overdue=False)
+    item_status, unassigned, is_due_soon, light = rules.item_status, rules.UNASSIGNED, rules.is_due_soon, rules.light
+    for item in items:
+        parts_of = item.assignments
+        item.status = status = item_status([a.status for a in parts_of])
+        overdue = stale = False
+        most = 0
+        for a in parts_of:
+            if a.overdue:
+                overdue = True
+                if a.days_overdue > most:
+                    most = a.days_overdue
+            if a.stale:
+                stale = True
+        item.overdue, item.days_overdue, item.stale = overdue, most, stale
+        item.due_soon = due_soon = is_due_soon(item.due, status, as_of, warn_days)
+        item.light = light(overdue, due_soon, stale, status)
+        if status == unassigned:
+            item.past_due_unassigned = rules.unassigned_past_due(item.due, status, as_of)
+            item.light = rules.unassigned_light(item.past_due_unassigned)
+    return items
+
+
+@_collector_paused
+def overdue_parts(conn: Connection, as_of: date, agency: AgencyRef | None = None) -> dict[str, list[AssignmentState]]:
+    """:func:`overdue_groups` of the whole plan's :func:`snapshot` (``agency``'s parts only, if given),
+    without judging what cannot be overdue: only the parts that may be (:func:`rules.may_be_overdue`:
+    not done; their item due before ``as_of`` or extended) are read, and only the overdue ones are
+    built, each judged as :func:`snapshot` judges it (at 100k items, 60k of 123k parts read).
+
+    Each part's ``item`` carries what the registry says of it (code, title, content, due dates) but is
+    not judged as a whole: its status, light and list of assignments are left as a new ItemState has
+    them (no report of overdue parts shows them)."""
+    _, parts = _parts(conn, as_of, rules.DEFAULT_WARN_DAYS, None, False, True, only_overdue=True)
+    groups: dict[str, list[AssignmentState]] = {}
+    wanted = agency.id if agency else None
+    for part in parts:  # in registry order, as agency_assignments gives a snapshot's
+        if wanted is None or part.agency_id == wanted or part.via_group_id == wanted:  # rules.belongs_to
+            groups.setdefault(part.agency, []).append(part)
+    return _most_overdue_first(conn, groups)
+
+
+def _parts(conn: Connection, as_of: date, warn_days: int, item_ids: Iterable[int] | None, include_archived: bool,
+           overdue_only: bool, *, only_overdue: bool) -> tuple[list[ItemState], list[AssignmentState]]:
+    """The items :func:`snapshot` lists (registry order, not yet judged as a whole), each with its
+    parts judged (by position), a part's due date through its extensions. ``only_overdue``: only the
+    parts that may be overdue are read, and the overdue ones returned in registry order instead (the
+    items' lists of parts left empty)."""
     day = as_of.isoformat()
     params: list[Any]
     where, params = ["1=1"], []
@@ -208,7 +256,7 @@ def snapshot(
         items[iid] = ItemState(iid, code, plan_id, kind, no, grp, title, content, due, due, due_text, 0, bool(archived),
                                shown_code=f"{plan_id}:{code}" if several_plans else code)
     if not items:
-        return []
+        return [], []
     item_ext: dict[int, list] = {}
     assignment_ext: dict[int, list] = {}
     for item_id, assignment_id, new_due, granted_on, recorded_at in conn.all(
@@ -229,11 +277,25 @@ def snapshot(
         "SELECT a.id, a.item_id, a.agency_id, a.role, a.via_group_id, u.status, u.progress, u.note, u.reported_on, "
         "u.reverses_id, u.source, a.position "
         f"FROM assignment a JOIN item i ON i.id = a.item_id {rules.sql_update_in_force_join(conn.dialect)} "
-        f"WHERE a.archived = 0 AND {item_filter}",
+        f"WHERE a.archived = 0 AND {item_filter}{f' AND {rules.SQL_MAY_BE_OVERDUE}' if only_overdue else ''}",
         (day, *params),
     )
-    rows.sort(key=_ASSIGNMENT_ORDER)
+    if only_overdue:  # in registry order (the items', then by position): grouped as they come
+        rank = {item_id: at for at, item_id in enumerate(items)}
+        rows.sort(key=lambda r: (rank[r[1]], r[11]))
+    else:
+        rows.sort(key=_ASSIGNMENT_ORDER)
     undone = [r[0] for r in rows if r[9] is not None]  # the update in force is an undo
+    return list(items.values()), _judged(conn, as_of, warn_days, items, rows, undone, assignment_ext, agency_names,
+                                         deadlines_of, only_overdue)
+
+
+def _judged(conn: Connection, as_of: date, warn_days: int, items: dict[int, ItemState], rows: list[Any],
+            undone: list[int], assignment_ext: dict[int, list], agency_names: dict[int, str],
+            deadlines_of: dict[str, Any], only_overdue: bool) -> list[AssignmentState]:
+    """The parts of ``rows`` judged: see :func:`_parts`."""
+    day = as_of.isoformat()
+    parts: list[AssignmentState] = []
     real_report: dict[int, str] = {}
     for start in range(0, len(undone), 500):
         chunk = undone[start:start + 500]
@@ -249,7 +311,6 @@ def snapshot(
         item = items_get(item_id)
         if item is None:
             continue
-        deadlines, issued = deadlines_of[item.plan_id]
         status = status or not_started
         exts = exts_get(aid)
         if exts:
@@ -257,6 +318,10 @@ def snapshot(
             item.extensions += len(exts)
         else:
             due = item.due
+        overdue = is_overdue(due, status, as_of)
+        if only_overdue and not overdue:
+            continue
+        deadlines, issued = deadlines_of[item.plan_id]
         if reverses is not None:
             reported_on = real_get(aid)
         if reported_on:
@@ -265,34 +330,14 @@ def snapshot(
                 last_report = days[reported_on] = _d(reported_on)
         else:
             last_report = None
-        overdue = is_overdue(due, status, as_of)
         due_soon = is_due_soon(due, status, as_of, warn_days)
         stale = stale_against(status, last_report, deadlines, since=issued)
-        item.assignments.append(AssignmentState(
+        (parts if only_overdue else item.assignments).append(AssignmentState(
             aid, agency_id, agency_names[agency_id], role, None if via_id is None else agency_names[via_id], via_id,
             status, progress, note, last_report, due, overdue, days_overdue(due, as_of) if overdue else 0, due_soon,
             stale, light(overdue, due_soon, stale, status), item, note if source == source_return else None,
         ))
-    item_status, unassigned = rules.item_status, rules.UNASSIGNED
-    for item in items.values():
-        parts = item.assignments
-        item.status = status = item_status([a.status for a in parts])
-        overdue = stale = False
-        most = 0
-        for a in parts:
-            if a.overdue:
-                overdue = True
-                if a.days_overdue > most:
-                    most = a.days_overdue
-            if a.stale:
-                stale = True
-        item.overdue, item.days_overdue, item.stale = overdue, most, stale
-        item.due_soon = due_soon = is_due_soon(item.due, status, as_of, warn_days)
-        item.light = light(overdue, due_soon, stale, status)
-        if status == unassigned:
-            item.past_due_unassigned = rules.unassigned_past_due(item.due, status, as_of)
-            item.light = rules.unassigned_light(item.past_due_unassigned)
-    return list(items.values())
+    return parts
 
 
 def iter_snapshot(conn: Connection, as_of: date, *, batch: int = 5000, include_archived: bool = False,
@@ -404,7 +449,11 @@ def summarize(conn: Connection, groups: dict[str, list[AssignmentState]]) -> lis
 
 def overdue_groups(conn: Connection, items: list[ItemState], agency: AgencyRef | None = None) -> dict[str, list[AssignmentState]]:
     """Overdue assignments by agency (registry order), most overdue first within an agency."""
-    groups = agency_assignments(items, agency)
+    return _most_overdue_first(conn, agency_assignments(items, agency))
+
+
+def _most_overdue_first(conn: Connection, groups: dict[str, list[AssignmentState]]) -> dict[str, list[AssignmentState]]:
+    """The overdue ones of each agency's parts (agencies in registry order), most overdue first."""
     order = {name: i for i, name in enumerate(ordered_agencies(conn))}
     out = {}
     for name in sorted(groups, key=lambda n: order.get(n, len(order))):

@@ -14,7 +14,16 @@ from .. import rules
 from ..registry.names import format_mailbox, mailboxes
 from ..storage.connection import Connection
 from ..storage.lookup import AgencyRef, ItemRef
-from .facts import AgencySummary, AssignmentState, ItemState, agency_assignments, overdue_groups, snapshot, summarize
+from .facts import (
+    AgencySummary,
+    AssignmentState,
+    ItemState,
+    agency_assignments,
+    overdue_groups,
+    overdue_parts,
+    snapshot,
+    summarize,
+)
 from .totals import agency_summary, first_items_per_agency, overdue_facts, unassigned_item_ids
 
 
@@ -33,8 +42,9 @@ def overdue_view(conn: Connection, as_of: date, *, agency: AgencyRef | None = No
                  unassigned: list[ItemState] | None = None) -> OverdueView:
     """Overdue assignments by agency. Which parts are overdue, and the totals, come from the database
     (the SQL twin of the rule); only the rows shown (all, or the first ``limit``) are judged in full,
-    which keeps a screenful of a 100 000-item plan fast. When every row is shown, every row is judged
-    anyway, and the totals are counted from them. Every output format goes this one way.
+    which keeps a screenful of a 100 000-item plan fast. When every row is shown, every overdue part is
+    judged (:func:`overdue_parts`: its item is not judged as a whole), and the totals are counted from
+    them. Every output format goes this one way.
     ``unassigned``: :func:`awaiting_assignment` on ``as_of``, when the caller has it already."""
     if agency is None:
         late_unassigned = sum(i.past_due_unassigned for i in (awaiting_assignment(conn, as_of) if unassigned is None
@@ -42,7 +52,7 @@ def overdue_view(conn: Connection, as_of: date, *, agency: AgencyRef | None = No
     else:
         late_unassigned = 0
     if limit is None:  # every row shown: the totals are those of the rows, judged in full (no second query)
-        groups = overdue_groups(conn, snapshot(conn, as_of, overdue_only=True), agency)
+        groups = overdue_parts(conn, as_of, agency)
         return OverdueView(groups, {name: len(rows) for name, rows in groups.items()},
                            len({a.item.id for rows in groups.values() for a in rows}),
                            sum(len(rows) for rows in groups.values()), late_unassigned)
