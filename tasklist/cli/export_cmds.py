@@ -13,9 +13,9 @@ from .common import (
     AsOf,
     Json,
     ShowAll,
+    built_to_keep,
     console,
     database,
-    keep_to_the_end,
     labels,
     print_json,
     report_format,
@@ -143,22 +143,22 @@ def export(
         target = output_target(out, force=force, conn=conn)
         day = resolve_as_of(as_of, conn)
         who = agency_named(conn, agency) if agency else None
-        if report == "history":
-            table = tables.history_table(history(conn, agency=who), lab)
-        else:
-            items = snapshot(conn, day, overdue_only=report == "overdue")
-            if report == "overdue":
-                table = tables.overdue_table(overdue_groups(conn, items, who), lab, day)
-            elif report == "status":
-                from ..rules import UNASSIGNED
-
-                table = tables.status_table(agency_assignments(items, who), lab, day,
-                                            [i for i in items if i.status == UNASSIGNED] if who is None else [])
+        with built_to_keep():
+            if report == "history":
+                table = tables.history_table(history(conn, agency=who), lab)
             else:
-                from ..reports.facts import filter_items
+                items = snapshot(conn, day, overdue_only=report == "overdue")
+                if report == "overdue":
+                    table = tables.overdue_table(overdue_groups(conn, items, who), lab, day)
+                elif report == "status":
+                    from ..rules import UNASSIGNED
 
-                table = tables.items_table(filter_items(items, agency=who), lab, day)
-    keep_to_the_end()
+                    table = tables.status_table(agency_assignments(items, who), lab, day,
+                                                [i for i in items if i.status == UNASSIGNED] if who is None else [])
+                else:
+                    from ..reports.facts import filter_items
+
+                    table = tables.items_table(filter_items(items, agency=who), lab, day)
     parts = list(table.split().values()) if by_agency else [table]
     write_output(formats.render(parts, fmt, title=table.title, encoding=encoding), target, binary=fmt == "xlsx")
 
@@ -230,8 +230,8 @@ def remind(
         day = resolve_as_of(as_of, conn)
         who = agency_named(conn, agency) if agency else None
         office: list[tuple[str, int]] = []
-        items = snapshot(conn, day, warn_days=WARN_DAYS)
-        keep_to_the_end()  # the judged plan serves every agency's message and workbook
+        with built_to_keep():  # the judged plan serves every agency's message and workbook
+            items = snapshot(conn, day, warn_days=WARN_DAYS)
         msgs = build_reminders(conn, day, sender=sender, agency=who, include_due_soon=include_due_soon,
                                warn_days=WARN_DAYS, signature=signature, office_follows=office, items=items)
         if folder is not None:

@@ -1,6 +1,5 @@
 """Reports: status and overdue."""
 
-import gc
 from typing import Annotated
 
 import typer
@@ -11,9 +10,9 @@ from .common import (
     AsOf,
     Json,
     ShowAll,
+    built_to_keep,
     console,
     database,
-    keep_to_the_end,
     labels,
     print_json,
     resolve_as_of,
@@ -34,19 +33,10 @@ def overdue(agency: AgencyOpt = None, as_of: AsOf = None, json_: Json = False, s
     from .common import agency_named
 
     limit = None if json_ else screen_limit(show_all)
-    # the view is built with the cycle collector off, and kept to the end before it is on again: else
-    # the first allocation after the library's own pause starts a pass over all it built (0.1 s at 100k)
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        with database() as conn:
-            day = resolve_as_of(as_of, conn)
-            who = agency_named(conn, agency) if agency else None
-            view = overdue_view(conn, day, agency=who, limit=limit)
-        keep_to_the_end()
-    finally:
-        if collecting:
-            gc.enable()
+    with built_to_keep(), database() as conn:
+        day = resolve_as_of(as_of, conn)
+        who = agency_named(conn, agency) if agency else None
+        view = overdue_view(conn, day, agency=who, limit=limit)
     if json_:
         print_json({
             "as_of": day.isoformat(),

@@ -213,9 +213,8 @@ def overdue_parts(conn: Connection, as_of: date, agency: AgencyRef | None = None
     them (no report of overdue parts shows them)."""
     _, parts = _parts(conn, as_of, rules.DEFAULT_WARN_DAYS, None, False, True, only_overdue=True)
     groups: dict[str, list[AssignmentState]] = {}
-    wanted = agency.id if agency else None
     for part in parts:  # in registry order, as agency_assignments gives a snapshot's
-        if wanted is None or part.agency_id == wanted or part.via_group_id == wanted:  # rules.belongs_to
+        if part.belongs_to(agency):
             groups.setdefault(part.agency, []).append(part)
     return _most_overdue_first(conn, groups)
 
