@@ -11,6 +11,7 @@ import calendar
 import functools
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
+from typing import Any
 
 NOT_STARTED, IN_PROGRESS, DONE, BLOCKED = "not_started", "in_progress", "done", "blocked"
 #: an agency's "done" where the plan verifies completion: a claim (申请销号) awaiting the office's review
@@ -88,12 +89,12 @@ def is_overdue(due: date | None, status: str, as_of: date) -> bool:
     """Past due and not done. The due day itself is not overdue; no due date (ongoing) never is.
     A claim awaiting review is not done: it stops the clock as of its date only once accepted (the
     acceptance closes the part on the claim's date), and a returned claim never stopped it."""
-    return due is not None and due < as_of and status != DONE
+    return due is not None and due < as_of and may_be_overdue(status)
 
 
 def may_be_overdue(status: str | None) -> bool:
     """Whether a part whose update in force has ``status`` (None: no update yet) can be overdue on
-    any date: not done (:func:`is_overdue` holds of no other). The overdue report reads only these."""
+    any date: not done. :func:`is_overdue` asks it; the overdue report reads only these parts."""
     return status != DONE
 
 
@@ -285,17 +286,19 @@ SQL_OVERDUE = "(g.due IS NOT NULL AND g.due < ? AND g.status <> 'done')"
 #: may_be_overdue over the update in force u (sql_update_in_force_join's; NULL: no update yet)
 SQL_MAY_BE_OVERDUE = "(u.status IS NULL OR u.status <> 'done')"
 #: is_overdue of one assignment (alias a) whose due date in force is ``due`` (a column or an
-#: expression over a and its item), straight from the tables: ?, ?, ?, ? = as_of. Its status matters
+#: expression over a and its item, with ``due_params`` for its placeholders) on ``as_of``, straight
+#: from the tables, and the parameters of the text in their order. Its status matters
 #: only where it may be done, and an assignment with no done update on or before as_of is not done:
 #: the done updates (the small partial index ix_update_done) are asked first, and the update in force
 #: is looked up only for the overdue candidates that have one (100k items: 62,564 lookups, not
 #: 122,906). The CASE keeps that order: given as plain conditions on a, PostgreSQL tested the done
 #: updates and looked up the update in force of every assignment, past due or not.
-def sql_overdue_assignment(due: str) -> str:
-    status = SQL_UPDATE_IN_FORCE.replace("SELECT u.id", "SELECT u.status")
-    return (f"({due} IS NOT NULL AND {due} < ? AND CASE WHEN {due} IS NULL OR {due} >= ? THEN FALSE "
-            f"WHEN a.id IN (SELECT d.assignment_id FROM status_update d WHERE d.status = '{DONE}' AND d.reported_on <= ?) "
-            f"THEN {status} <> '{DONE}' ELSE TRUE END)")
+def sql_overdue_assignment(due: str, due_params: Sequence[Any], as_of: str) -> tuple[str, list[Any]]:
+    status = SQL_UPDATE_IN_FORCE.replace("SELECT u.id", "SELECT u.status")  # ? = as_of
+    sql = (f"({due} IS NOT NULL AND {due} < ? AND CASE WHEN {due} IS NULL OR {due} >= ? THEN FALSE "
+           f"WHEN a.id IN (SELECT d.assignment_id FROM status_update d WHERE d.status = '{DONE}' AND d.reported_on <= ?) "
+           f"THEN {status} <> '{DONE}' ELSE TRUE END)")
+    return sql, [*due_params, *due_params, as_of, *due_params, *due_params, as_of, as_of, as_of]
 
 
 #: is_due_soon over facts g: ?, ? = as_of, as_of + warn_days

@@ -59,12 +59,21 @@ def test_the_update_in_force_is_the_latest_report_on_or_before_as_of(cli, update
         # the overdue report's candidates: the part whose update in force it is may be overdue
         may = conn.value(f"SELECT count(*) FROM assignment a {rules.sql_update_in_force_join(conn.dialect)} "
                          f"WHERE a.id = ? AND {rules.SQL_MAY_BE_OVERDUE}", (as_of, aid))
-        assert bool(may) == rules.may_be_overdue(expected) == (expected != DONE)
-        # overdue straight from the tables (its due date long past): overdue unless the update in force is done
-        long_past = "'2000-01-01'"
-        overdue = conn.value(f"SELECT CASE WHEN {rules.sql_overdue_assignment(long_past)} THEN 1 ELSE 0 END "
-                             "FROM assignment a WHERE a.id = ?", (as_of, as_of, as_of, as_of, aid))
-        assert bool(overdue) == (expected != DONE)
+        assert bool(may) == rules.may_be_overdue(expected)
+        # the join that looks up only where a condition on the outer row holds (PostgreSQL's week table)
+        for when, brought in (("a.id = a.id", expected), ("a.id <> a.id", None)):
+            joined = conn.value(f"SELECT u.status FROM assignment a "
+                                f"{rules.sql_update_in_force_join(conn.dialect, when=when)} WHERE a.id = ?", (as_of, aid))
+            assert joined == brought, when
+        # overdue straight from the tables (PostgreSQL's overdue report), this part due on each of
+        # these days: as is_overdue judges the update in force
+        day = D(as_of)
+        for due in (None, "2000-01-01", date.fromordinal(day.toordinal() - 1).isoformat(), as_of,
+                    date.fromordinal(day.toordinal() + 1).isoformat()):
+            late, params = rules.sql_overdue_assignment("CAST(? AS TEXT)", [due], as_of)
+            overdue = conn.value(f"SELECT CASE WHEN {late} THEN 1 ELSE 0 END FROM assignment a WHERE a.id = ?",
+                                 (*params, aid))
+            assert bool(overdue) == rules.is_overdue(D(due) if due else None, expected or NOT_STARTED, day), due
     finally:
         conn.close()
 

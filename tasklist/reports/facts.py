@@ -178,7 +178,7 @@ def snapshot(
     ongoing, and never extended): a fast path for the overdue report on a large plan; the items
     returned are judged by the same rules.
     """
-    items, _ = _parts(conn, as_of, warn_days, item_ids, include_archived, overdue_only, only_overdue=False)
+    items, _ = _parts(conn, as_of, warn_days, item_ids, include_archived, overdue_only, overdue_parts_only=False)
     item_status, unassigned, is_due_soon, light = rules.item_status, rules.UNASSIGNED, rules.is_due_soon, rules.light
     for item in items:
         parts_of = item.assignments
@@ -209,9 +209,9 @@ def overdue_parts(conn: Connection, as_of: date, agency: AgencyRef | None = None
     built, each judged as :func:`snapshot` judges it (at 100k items, 60k of 123k parts read).
 
     Each part's ``item`` carries what the registry says of it (code, title, content, due dates) but is
-    not judged as a whole: its status, light and list of assignments are left as a new ItemState has
-    them (no report of overdue parts shows them)."""
-    _, parts = _parts(conn, as_of, rules.DEFAULT_WARN_DAYS, None, False, True, only_overdue=True)
+    not judged as a whole: its status, light, count of its parts' extensions and list of assignments
+    are left as a new ItemState has them (no report of overdue parts shows them)."""
+    _, parts = _parts(conn, as_of, rules.DEFAULT_WARN_DAYS, None, False, True, overdue_parts_only=True)
     groups: dict[str, list[AssignmentState]] = {}
     for part in parts:  # in registry order, as agency_assignments gives a snapshot's
         if part.belongs_to(agency):
@@ -220,9 +220,9 @@ def overdue_parts(conn: Connection, as_of: date, agency: AgencyRef | None = None
 
 
 def _parts(conn: Connection, as_of: date, warn_days: int, item_ids: Iterable[int] | None, include_archived: bool,
-           overdue_only: bool, *, only_overdue: bool) -> tuple[list[ItemState], list[AssignmentState]]:
+           overdue_only: bool, *, overdue_parts_only: bool) -> tuple[list[ItemState], list[AssignmentState]]:
     """The items :func:`snapshot` lists (registry order, not yet judged as a whole), each with its
-    parts judged (by position), a part's due date through its extensions. ``only_overdue``: only the
+    parts judged (by position), a part's due date through its extensions. ``overdue_parts_only``: only the
     parts that may be overdue are read, and the overdue ones returned in registry order instead (the
     items' lists of parts left empty)."""
     day = as_of.isoformat()
@@ -276,22 +276,22 @@ def _parts(conn: Connection, as_of: date, warn_days: int, item_ids: Iterable[int
         "SELECT a.id, a.item_id, a.agency_id, a.role, a.via_group_id, u.status, u.progress, u.note, u.reported_on, "
         "u.reverses_id, u.source, a.position "
         f"FROM assignment a JOIN item i ON i.id = a.item_id {rules.sql_update_in_force_join(conn.dialect)} "
-        f"WHERE a.archived = 0 AND {item_filter}{f' AND {rules.SQL_MAY_BE_OVERDUE}' if only_overdue else ''}",
+        f"WHERE a.archived = 0 AND {item_filter}{f' AND {rules.SQL_MAY_BE_OVERDUE}' if overdue_parts_only else ''}",
         (day, *params),
     )
-    if only_overdue:  # in registry order (the items', then by position): grouped as they come
+    if overdue_parts_only:  # in registry order (the items', then by position): grouped as they come
         rank = {item_id: at for at, item_id in enumerate(items)}
         rows.sort(key=lambda r: (rank[r[1]], r[11]))
     else:
         rows.sort(key=_ASSIGNMENT_ORDER)
     undone = [r[0] for r in rows if r[9] is not None]  # the update in force is an undo
     return list(items.values()), _judged(conn, as_of, warn_days, items, rows, undone, assignment_ext, agency_names,
-                                         deadlines_of, only_overdue)
+                                         deadlines_of, overdue_parts_only)
 
 
 def _judged(conn: Connection, as_of: date, warn_days: int, items: dict[int, ItemState], rows: list[Any],
             undone: list[int], assignment_ext: dict[int, list], agency_names: dict[int, str],
-            deadlines_of: dict[str, Any], only_overdue: bool) -> list[AssignmentState]:
+            deadlines_of: dict[str, Any], overdue_parts_only: bool) -> list[AssignmentState]:
     """The parts of ``rows`` judged: see :func:`_parts`."""
     day = as_of.isoformat()
     parts: list[AssignmentState] = []
@@ -314,11 +314,12 @@ def _judged(conn: Connection, as_of: date, warn_days: int, items: dict[int, Item
         exts = exts_get(aid)
         if exts:
             due = current_due(item.due, exts, as_of)
-            item.extensions += len(exts)
+            if not overdue_parts_only:  # else not every part is read: the item's count is left as it was
+                item.extensions += len(exts)
         else:
             due = item.due
         overdue = is_overdue(due, status, as_of)
-        if only_overdue and not overdue:
+        if overdue_parts_only and not overdue:
             continue
         deadlines, issued = deadlines_of[item.plan_id]
         if reverses is not None:
@@ -331,7 +332,7 @@ def _judged(conn: Connection, as_of: date, warn_days: int, items: dict[int, Item
             last_report = None
         due_soon = is_due_soon(due, status, as_of, warn_days)
         stale = stale_against(status, last_report, deadlines, since=issued)
-        (parts if only_overdue else item.assignments).append(AssignmentState(
+        (parts if overdue_parts_only else item.assignments).append(AssignmentState(
             aid, agency_id, agency_names[agency_id], role, None if via_id is None else agency_names[via_id], via_id,
             status, progress, note, last_report, due, overdue, days_overdue(due, as_of) if overdue else 0, due_soon,
             stale, light(overdue, due_soon, stale, status), item, note if source == source_return else None,

@@ -388,9 +388,10 @@ def overdue_facts(conn: Connection, as_of: date, *, agency: AgencyRef | None = N
         where, where_params = "a.archived = 0 AND i.archived = 0", []
         if agency is not None:
             where, where_params = f"{where} AND {rules.SQL_BELONGS_TO}", [agency.id, agency.id]
+        late, late_params = rules.sql_overdue_assignment(due, due_params, day)
         overdue = (f"SELECT a.agency_id, a.item_id, {due} AS due, i.plan_id, i.position FROM assignment a "
-                   f"JOIN item i ON i.id = a.item_id WHERE {where} AND {rules.sql_overdue_assignment(due)}")
-        params = [*due_params, *where_params, *due_params, *due_params, day, *due_params, *due_params, day, day, day]
+                   f"JOIN item i ON i.id = a.item_id WHERE {where} AND {late}")
+        params = [*due_params, *where_params, *late_params]
     cut = "" if limit is None else " LIMIT ?"
     # three parts told apart by the first column: the count per agency, the number of items, the first rows
     sql = (
