@@ -181,8 +181,7 @@ class Connection:
         try:
             with self.raw.pipeline():
                 cur = self.raw.cursor()
-                cur.execute(self._sql(sql), tuple(params))
-                self.raw.pgconn.flush()  # on its way now, not when the rows are read
+                cur.execute(self._sql(sql), tuple(params))  # sent now; its rows are read by fetchall
                 yield lambda: list(cur.fetchall())
         except TasklistError:
             raise
