@@ -245,12 +245,16 @@ def _parts(conn: Connection, as_of: date, warn_days: int, item_ids: Iterable[int
     every_plan = plans(conn)
     deadlines_of = {p.id: (rules.reporting_deadlines(p.reporting, as_of), p.issued) for p in every_plan}
     several_plans = len(every_plan) > 1 and getattr(conn, "plan_scope", None) == ALL_PLANS
-    item_rows = conn.all(
-        "SELECT i.id, i.code, i.plan_id, i.kind, i.no, i.grp, i.title, i.content, i.due, i.due_text, i.archived "
-        f"FROM item i WHERE {item_filter} ORDER BY i.plan_id, i.position, i.id",
-        params,
-    )
-    if not item_rows:
+    item_sql = ("SELECT i.id, i.code, i.plan_id, i.kind, i.no, i.grp, i.title, i.content, i.due, i.due_text, i.archived "
+                f"FROM item i WHERE {item_filter} ORDER BY i.plan_id, i.position, i.id")
+    read_items: Callable[[], list[Any]]
+    if conn.dialect == "postgresql":  # the rows made Python values once the parts are asked for, below
+        cur = conn.execute(item_sql, params)
+        found, read_items = cur.rowcount, cur.fetchall
+    else:
+        item_rows = conn.all(item_sql, params)
+        found, read_items = len(item_rows), lambda: item_rows
+    if not found:
         return [], []
     extension_rows = conn.all(
         "SELECT item_id, assignment_id, new_due, granted_on, recorded_at FROM extension WHERE granted_on <= ?", (day,),
@@ -272,7 +276,7 @@ def _parts(conn: Connection, as_of: date, warn_days: int, item_ids: Iterable[int
     )
     with conn.asked(parts_sql, (day, *params)) as parts_rows:
         items: dict[int, ItemState] = {}
-        for iid, code, plan_id, kind, no, grp, title, content, due_text_day, due_text, archived in item_rows:
+        for iid, code, plan_id, kind, no, grp, title, content, due_text_day, due_text, archived in read_items():
             due = _d(due_text_day) if due_text_day else None
             items[iid] = ItemState(iid, code, plan_id, kind, no, grp, title, content, due, due, due_text, 0,
                                    bool(archived), shown_code=f"{plan_id}:{code}" if several_plans else code)
