@@ -285,3 +285,33 @@ def test_a_load_on_postgresql_leaves_fresh_planner_statistics(cli, pg_server, mo
     analyzed = dict(query("SELECT relname, last_analyze IS NOT NULL FROM pg_stat_user_tables "
                           "WHERE relname IN ('item', 'assignment', 'agency')"))
     assert analyzed == {"item": True, "assignment": True, "agency": True}
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_a_statement_asked_before_its_rows_are_read_gives_the_rows_of_all(kind, tmp_path, request):
+    """Connection.asked: the rows of Connection.all, read later in the block (PostgreSQL runs the
+    statement meanwhile, other statements having run before it); a database error is the one-line
+    DatabaseError of any statement, the caller's own error passes through as it was."""
+    from tasklist.errors import DatabaseError
+
+    url = str(tmp_path / "asked.db") if kind == "sqlite" else request.getfixturevalue("pg_server").create_database("asked")
+    conn = connect(url)
+    try:
+        with conn.transaction():
+            conn.execute("CREATE TABLE t (n INTEGER, s TEXT)")
+            conn.executemany("INSERT INTO t VALUES (?, ?)", [(n, f"row {n}") for n in range(1, 2001)])
+        sql = "SELECT n, s FROM t WHERE n > ? ORDER BY n DESC"
+        with conn.asked(sql, (1500,)) as rows:
+            built = [n * 2 for n in range(1000)]  # the caller's work meanwhile
+            got = rows()
+        assert got == conn.all(sql, (1500,)) == [(n, f"row {n}") for n in range(2000, 1500, -1)]
+        assert built[-1] == 1998 and conn.value("SELECT count(*) FROM t") == 2000  # the connection is usable after
+        with pytest.raises(DatabaseError), conn.asked("SELECT no_such_column FROM t") as rows:
+            rows()
+        conn.end_read()
+        with pytest.raises(KeyError), conn.asked(sql, (0,)):
+            raise KeyError("the caller's")
+        conn.end_read()
+        assert conn.value("SELECT max(n) FROM t") == 2000
+    finally:
+        conn.close()

@@ -245,44 +245,56 @@ def _parts(conn: Connection, as_of: date, warn_days: int, item_ids: Iterable[int
     every_plan = plans(conn)
     deadlines_of = {p.id: (rules.reporting_deadlines(p.reporting, as_of), p.issued) for p in every_plan}
     several_plans = len(every_plan) > 1 and getattr(conn, "plan_scope", None) == ALL_PLANS
-    items: dict[int, ItemState] = {}
-    for iid, code, plan_id, kind, no, grp, title, content, due_text_day, due_text, archived in conn.all(
-        "SELECT i.id, i.code, i.plan_id, i.kind, i.no, i.grp, i.title, i.content, i.due, i.due_text, i.archived "
-        f"FROM item i WHERE {item_filter} ORDER BY i.plan_id, i.position, i.id",
-        params,
-    ):
-        due = _d(due_text_day) if due_text_day else None
-        items[iid] = ItemState(iid, code, plan_id, kind, no, grp, title, content, due, due, due_text, 0, bool(archived),
-                               shown_code=f"{plan_id}:{code}" if several_plans else code)
-    if not items:
+    item_sql = ("SELECT i.id, i.code, i.plan_id, i.kind, i.no, i.grp, i.title, i.content, i.due, i.due_text, i.archived "
+                f"FROM item i WHERE {item_filter} ORDER BY i.plan_id, i.position, i.id")
+    read_items: Callable[[], list[Any]]
+    if conn.dialect == "postgresql":  # the rows made Python values once the parts are asked for, below
+        cur = conn.execute(item_sql, params)
+        found, read_items = cur.rowcount, cur.fetchall
+    else:
+        item_rows = conn.all(item_sql, params)
+        found, read_items = len(item_rows), lambda: item_rows
+    if not found:
         return [], []
-    item_ext: dict[int, list] = {}
-    assignment_ext: dict[int, list] = {}
-    for item_id, assignment_id, new_due, granted_on, recorded_at in conn.all(
+    extension_rows = conn.all(
         "SELECT item_id, assignment_id, new_due, granted_on, recorded_at FROM extension WHERE granted_on <= ?", (day,),
-    ):
-        target = assignment_ext.setdefault(assignment_id, []) if assignment_id else item_ext.setdefault(item_id, [])
-        target.append((_d(new_due), _d(granted_on), recorded_at))
-    for item_id, item_exts in item_ext.items():
-        if item_id in items:
-            state = items[item_id]
-            state.due = rules.current_due(state.due_original, item_exts, as_of)
-            state.extensions = len(item_exts)
-    # agencies by id (a hundred rows) instead of two joins per assignment; the rows sorted here (by
-    # item, then position: a stable sort of rows the index gives nearly in that order) instead of by
-    # SQLite's sorter
+    )
+    # agencies by id (a hundred rows) instead of two joins per assignment
     agency_names = dict(conn.all("SELECT id, name FROM agency"))
-    rows = conn.all(
+    # the parts are asked for before the items are built: PostgreSQL looks up their updates in force
+    # meanwhile. For overdue_parts_only it sorts them in registry order (the items', then by position),
+    # which also has it finish the lookups before it sends the first row (else it stops on a full
+    # socket). Otherwise they are sorted here (by item, then position: a stable sort of rows the index
+    # gives nearly in that order) instead of by SQLite's sorter.
+    server_sorted = overdue_parts_only and conn.dialect == "postgresql"
+    parts_sql = (
         "SELECT a.id, a.item_id, a.agency_id, a.role, a.via_group_id, u.status, u.progress, u.note, u.reported_on, "
         "u.reverses_id, u.source, a.position "
         f"FROM assignment a JOIN item i ON i.id = a.item_id {rules.sql_update_in_force_join(conn.dialect)} "
-        f"WHERE a.archived = 0 AND {item_filter}{f' AND {rules.SQL_MAY_BE_OVERDUE}' if overdue_parts_only else ''}",
-        (day, *params),
+        f"WHERE a.archived = 0 AND {item_filter}{f' AND {rules.SQL_MAY_BE_OVERDUE}' if overdue_parts_only else ''}"
+        f"{' ORDER BY i.plan_id, i.position, i.id, a.position, a.id' if server_sorted else ''}"
     )
-    if overdue_parts_only:  # in registry order (the items', then by position): grouped as they come
+    with conn.asked(parts_sql, (day, *params)) as parts_rows:
+        items: dict[int, ItemState] = {}
+        for iid, code, plan_id, kind, no, grp, title, content, due_text_day, due_text, archived in read_items():
+            due = _d(due_text_day) if due_text_day else None
+            items[iid] = ItemState(iid, code, plan_id, kind, no, grp, title, content, due, due, due_text, 0,
+                                   bool(archived), shown_code=f"{plan_id}:{code}" if several_plans else code)
+        item_ext: dict[int, list] = {}
+        assignment_ext: dict[int, list] = {}
+        for item_id, assignment_id, new_due, granted_on, recorded_at in extension_rows:
+            target = assignment_ext.setdefault(assignment_id, []) if assignment_id else item_ext.setdefault(item_id, [])
+            target.append((_d(new_due), _d(granted_on), recorded_at))
+        for item_id, item_exts in item_ext.items():
+            if item_id in items:
+                state = items[item_id]
+                state.due = rules.current_due(state.due_original, item_exts, as_of)
+                state.extensions = len(item_exts)
+        rows = parts_rows()
+    if overdue_parts_only and not server_sorted:  # in registry order: grouped as they come
         rank = {item_id: at for at, item_id in enumerate(items)}
         rows.sort(key=lambda r: (rank[r[1]], r[11]))
-    else:
+    elif not overdue_parts_only:
         rows.sort(key=_ASSIGNMENT_ORDER)
     undone = [r[0] for r in rows if r[9] is not None]  # the update in force is an undo
     return list(items.values()), _judged(conn, as_of, warn_days, items, rows, undone, assignment_ext, agency_names,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -166,6 +166,29 @@ class Connection:
                 yield from rows
         finally:
             self.raw.text_factory = str
+
+    @contextmanager
+    def asked(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Callable[[], list[tuple[Any, ...]]]]:
+        """The rows of :meth:`all`, asked for on entering the block and read when the function it gives
+        is called (once, inside the block): the caller works on something else meanwhile.
+
+        On PostgreSQL the statement is sent at once (psycopg's pipeline mode) and the server runs it
+        while the caller works; a statement that ends in ORDER BY is run whole before its first row is
+        sent, so it does not stop on a full socket halfway. SQLite runs it when the function is called."""
+        if self.dialect != "postgresql":
+            yield lambda: self.all(sql, params)
+            return
+        try:
+            with self.raw.pipeline():
+                cur = self.raw.cursor()
+                cur.execute(self._sql(sql), tuple(params))  # sent now; its rows are read by fetchall
+                yield lambda: list(cur.fetchall())
+        except TasklistError:
+            raise
+        except Exception as exc:
+            if type(exc).__module__.startswith("psycopg"):
+                raise self.translate(exc) from exc
+            raise
 
     def value(self, sql: str, params: Sequence[Any] = ()) -> Any:
         """The first column of the first row, or None."""
