@@ -268,16 +268,22 @@ def _fit_cell(text: str, width: int, justify: str, overflow: str) -> str:
     return text
 
 
-class _CharCells(dict[str, int]):
-    """The cells each character takes, as Rich counts them, remembered: a long listing measures the
-    same few thousand characters (the CJK of its titles) over and over."""
+class _Made(dict[Any, Any]):
+    """``make(key)`` for each key, made on its first use and remembered (a lookup of one made
+    already is a plain dict lookup)."""
 
-    def __missing__(self, char: str) -> int:
-        cells = self[char] = get_character_cell_size(char)
-        return cells
+    def __init__(self, make: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key: Any) -> Any:
+        value = self[key] = self.make(key)
+        return value
 
 
-_char_cells = _CharCells().__getitem__
+#: the cells each character takes, as Rich counts them: a long listing measures the same few
+#: thousand characters (the CJK of its titles) over and over
+_char_cells = _Made(get_character_cell_size).__getitem__
 
 
 def _cells(text: str) -> int:
@@ -703,11 +709,11 @@ def overdue_tables(groups: dict[str, list[AssignmentState]], labels: Labels, as_
     item_texts: dict[int, tuple[str, str]] = {}
     codes: list[str] = []  # as shown, each once, in the order they come
     several_lines: set[int] = set()  # the items whose id or title has a line break or a tab
-    dues: dict[Any, str] = {None: ""}
-    reports: dict[Any, str] = {None: "—"}
-    days: dict[int, str] = {}
-    status_of: dict[str, str] = {}
-    role_of = {role: visible(_role(labels, role)) for role in ("lead", "co")}
+    dues = _Made(lambda day: day.isoformat() if day else "")
+    reports = _Made(lambda day: day.isoformat() if day else "—")
+    days = _Made(str)
+    status_of = _Made(labels.status)
+    role_of = _Made(lambda role: visible(_role(labels, role)))
     raws: dict[str, list[tuple[str, ...]]] = {}
     for agency, shown in shown_rows.items():
         raw = raws[agency] = []
@@ -719,23 +725,11 @@ def overdue_tables(groups: dict[str, list[AssignmentState]], labels: Labels, as_
                 codes.append(item.shown_code)
                 if any("\n" in text or "\t" in text for text in texts):
                     several_lines.add(item.id)
-            due = dues.get(a.due)
-            if due is None:
-                due = dues[a.due] = a.due.isoformat() if a.due else ""
-            n = days.get(a.days_overdue)
-            if n is None:
-                n = days[a.days_overdue] = str(a.days_overdue)
-            status = status_of.get(a.status)
-            if status is None:
-                status = status_of[a.status] = labels.status(a.status)
-            role = role_of.get(a.role) or visible(_role(labels, a.role))
             if reported:
-                last = reports.get(a.last_report)
-                if last is None:
-                    last = reports[a.last_report] = a.last_report.isoformat() if a.last_report else "—"
-                raw.append((*texts, due, n, status, last, role))
+                raw.append((*texts, dues[a.due], days[a.days_overdue], status_of[a.status], reports[a.last_report],
+                            role_of[a.role]))
             else:
-                raw.append((*texts, due, n, status, role))
+                raw.append((*texts, dues[a.due], days[a.days_overdue], status_of[a.status], role_of[a.role]))
     widest_code = [max(codes, key=len)] if codes else []
     widest_days = [max(days.values(), key=cell_len)] if days else []
     statuses = [max(status_of.values(), key=cell_len)] if status_of else []
