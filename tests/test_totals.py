@@ -207,8 +207,8 @@ def test_weekly_figures_in_sql_equal_two_full_snapshots(cli, seed):
 
 @pytest.mark.parametrize("seed", [3, 7])
 def test_week_facts_give_both_days_the_figures_of_each_day_alone(cli, seed):
-    """Within week_facts (SQLite: one table, the week's start looked up again only where an update
-    is dated in the period), the totals and the changed items equal those worked out day by day."""
+    """Within week_facts (one table on both engines, the week's start looked up again only where an
+    update is dated in the period), the totals and the changed items equal those worked out day by day."""
     cli("list")
     conn = open_db()
     try:

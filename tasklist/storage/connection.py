@@ -183,10 +183,8 @@ class Connection:
                 cur = self.raw.cursor()
                 cur.execute(self._sql(sql), tuple(params))  # sent now; its rows are read by fetchall
                 yield lambda: list(cur.fetchall())
-        except TasklistError:
-            raise
         except Exception as exc:
-            if type(exc).__module__.startswith("psycopg"):
+            if type(exc).__module__.startswith("psycopg"):  # the statement's; the caller's own pass as they are
                 raise self.translate(exc) from exc
             raise
 
