@@ -226,3 +226,27 @@ def test_week_facts_give_both_days_the_figures_of_each_day_alone(cli, seed):
                 assert aggregates.item_changes(conn, start, as_of) == changes, (as_of, days)
     finally:
         conn.close()
+
+
+@pytest.mark.parametrize("seed", [7])
+def test_history_of_some_updates_is_the_whole_history_filtered(cli, seed):
+    """What a write echoes (``history(ids=...)``) is the whole history's rows of those ids, in its order,
+    looked up by id: undo at 1M updates read the whole history to show one row (15 s, 860 MB)."""
+    cli("list")
+    conn = open_db()
+    try:
+        random_history(conn, seed)
+        whole = views.history(conn)
+        rng = random.Random(seed)
+        every = [r.id for r in whole]
+        for wanted in ([], [every[-1]], rng.sample(every, 7), rng.sample(every, 40) + [10**9], every):
+            assert views.history(conn, ids=wanted) == [r for r in whole if r.id in set(wanted)]
+        item = resolve_item(conn, "T1")
+        recorded = record_update(conn, item, status=rules.IN_PROGRESS, as_of=date(2030, 1, 1), all_agencies=True,
+                                 reported_on=date(2029, 12, 31), note="再报")
+        assert len(recorded) > 1
+        assert [r.id for r in views.history(conn, ids=recorded)] == sorted(recorded)
+        reversals = undo(conn, recorded[0], whole_batch=True)
+        assert [r.reverses for r in views.history(conn, ids=reversals)] == recorded
+    finally:
+        conn.close()

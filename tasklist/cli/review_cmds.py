@@ -80,7 +80,7 @@ def verify(
         ref = resolve_item(conn, item_id)
         who = agency_named(conn, agency) if agency else None
         ids = review_claim(conn, ref, agency=who, accept=not return_, reason=reason, on=day, as_of=today)
-        rows = [r for r in history_rows(conn, item=ref) if r.id in ids]
+        rows = history_rows(conn, ids=ids)
     if json_:
         print_json([r.as_dict() for r in rows])
         return

@@ -71,7 +71,7 @@ def _record(item_id, status, agency, all_, progress, note, on, by, as_of, json_,
         ids = record_update(conn, ref, status=status, as_of=today, agency=who, all_agencies=all_, progress=progress,
                             note=note, reported_on=reported, reported_by=by, skipped=skipped, evidence=files,
                             verified=verified)
-        rows = [r for r in history_rows(conn, item=ref) if r.id in ids]
+        rows = history_rows(conn, ids=ids)
     lab = labels()
     for name, was, on_day in skipped:  # stderr, in every mode: the JSON lists what was recorded
         typer.echo(visible(lab("cli.left_own_word", code=ref.code, agency=name, status=lab.status(was), on=on_day)),
@@ -145,7 +145,7 @@ def undo(
     left: list[int] = []
     with database() as conn:
         ids = undo_update(conn, update_id, reported_by=by, whole_batch=batch, left=left)
-        rows = [r for r in history_rows(conn) if r.id in ids]
+        rows = history_rows(conn, ids=ids)
     lab = labels()
     for kept in left:  # stderr, in every mode
         typer.echo(lab("cli.undo_left", id=kept), err=True)
