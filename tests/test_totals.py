@@ -250,3 +250,24 @@ def test_history_of_some_updates_is_the_whole_history_filtered(cli, seed):
         assert [r.reverses for r in views.history(conn, ids=reversals)] == recorded
     finally:
         conn.close()
+
+
+def test_week_facts_count_the_items_awaiting_assignment_as_each_day_alone_does(cli):
+    """Beside a plan with parts, one whose every item awaits assignment (待交办, no row in the week's
+    table): the week's item totals count those items as unassigned on both days, as item_totals does."""
+    from conftest import ROOT
+
+    cli("list")
+    conn = open_db()
+    try:
+        random_history(conn, 4)
+        conn.end_read()
+        cli("load", ROOT / "data" / "plans" / "qingdao-2023")
+        for as_of in AS_OFS:
+            start = as_of - timedelta(days=30)
+            alone = (aggregates.item_totals(conn, as_of), aggregates.item_totals(conn, start))
+            assert alone[0][1][rules.UNASSIGNED] == 28 and alone[0][0] > 28
+            with aggregates.week_facts(conn, as_of, start):
+                assert aggregates.week_item_totals(conn, as_of, start) == alone, as_of
+    finally:
+        conn.close()
