@@ -279,7 +279,7 @@ def test_streamed_records_with_lists_are_the_same_text_as_one_dump_of_their_dict
 
 
 @pytest.mark.parametrize("rows", [
-    [(1, "省发改委", "a\u202e", None), (2, "省发改委", "a\u202e", None), (3, "中文\n\"引号\"", "\x1b[31m", "x")],
+    [(1, "省发改委", "a\u202e", None), (2, "省发改委", "a\u202e", None), (3, "中文\n\"引号\"", "\x1b[31m", "x\x7f")],
     [(1, 1, True, 1.0), (2, True, 1.0, 1), (3, 1.0, 1, True), (4, "1", None, 0)],  # equal values of other types
     [(1, "a", "b", "c"), (2, b"bytes", "b", "c"), (3, "a", date(2024, 1, 2), "c")],  # the general way
     [(n, f"agency {n % 3}", "done" if n % 2 else None, "note") for n in range(250)],  # three batches share the texts

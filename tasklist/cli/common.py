@@ -308,10 +308,9 @@ def _records_text(keys: tuple[str, ...], rows: list[Sequence[Any]], lists: tuple
             for at, key in enumerate(keys):
                 if key in texts:
                     text[2 * at + 1::2 * n] = map(texts[key].__getitem__, columns[at])
-            scalar_at = [at for at, key in enumerate(keys) if key not in texts and key not in lists]
-            scalars = _values_text(list(chain.from_iterable(columns[at] for at in scalar_at)))  # a column after another
-            for j, at in enumerate(scalar_at):
-                text[2 * at + 1::2 * n] = scalars[j * len(rows):(j + 1) * len(rows)]
+            for at, key in enumerate(keys):  # a column at a time: most hold only ASCII, which json_safe need not scan
+                if key not in texts and key not in lists:
+                    text[2 * at + 1::2 * n] = _values_text(list(columns[at]))
         else:
             scalar_at = [at for at, key in enumerate(keys) if key not in lists]
             if len(scalar_at) < 2:  # itemgetter of one key gives the value itself
