@@ -163,6 +163,8 @@ def json_safe(dumped: str) -> str:
     """JSON text (``json.dumps(..., ensure_ascii=False)``) with every refused character still raw in
     it written as a ``\\uXXXX`` escape: the same JSON value, and nothing a terminal would act on."""
     global _raw_in_json_or_astral
+    if dumped.isascii() and "\x7f" not in dumped:  # JSON escapes every other ASCII character refused
+        return dumped
     if _raw_in_json_or_astral is None:
         _raw_in_json_or_astral = re.compile(_RAW_IN_JSON_OR_ASTRAL)
     return _raw_in_json_or_astral.sub(_json_escape_found, dumped)

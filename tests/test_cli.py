@@ -278,6 +278,33 @@ def test_streamed_records_with_lists_are_the_same_text_as_one_dump_of_their_dict
     assert capsys.readouterr().out == dumps([dict(zip(keys, row)) for row in rows]) + "\n"
 
 
+@pytest.mark.parametrize("rows", [
+    [(1, "省发改委", "a\u202e", None), (2, "省发改委", "a\u202e", None), (3, "中文\n\"引号\"", "\x1b[31m", "x\x7f")],
+    [(1, 1, True, 1.0), (2, True, 1.0, 1), (3, 1.0, 1, True), (4, "1", None, 0)],  # equal values of other types
+    [(1, "a", "b", "c"), (2, b"bytes", "b", "c"), (3, "a", date(2024, 1, 2), "c")],  # the general way
+    [(n, f"agency {n % 3}", "done" if n % 2 else None, "note") for n in range(250)],  # three batches share the texts
+])
+def test_streamed_records_with_repeated_values_are_the_same_text_as_one_dump_of_their_dicts(rows, capsys):
+    """print_json_records remembers the text of each value of the keys named in repeated (history's
+    agencies, statuses, days): the text stays that of every value, whatever its type."""
+    from tasklist.cli.common import dumps, print_json_records
+
+    keys = ("id", "agency", "status", "note")
+    print_json_records(keys, iter(rows), repeated=("agency", "status"))
+    assert capsys.readouterr().out == dumps([dict(zip(keys, row)) for row in rows]) + "\n"
+    print_json_records(keys, iter(rows), repeated=("id", "agency", "status", "note"))  # every key: no value encoded with others
+    assert capsys.readouterr().out == dumps([dict(zip(keys, row)) for row in rows]) + "\n"
+
+
+def test_streamed_records_with_lists_and_repeated_values_are_the_same_text_as_one_dump_of_their_dicts(capsys):
+    from tasklist.cli.common import dumps, print_json_records
+
+    keys = ("id", "agencies", "status", "assignees", "n")
+    rows = [("T1", [], "a", ["x", "y"], 1), ("T2", ["中文\u202e", "b]"], "a", [], 2), ("T3", ["["], "b\u2028", ["z"], 3)]
+    print_json_records(keys, iter(rows), lists=("agencies", "assignees"), repeated=("status", "agencies"))
+    assert capsys.readouterr().out == dumps([dict(zip(keys, row)) for row in rows]) + "\n"
+
+
 def test_an_item_s_values_are_its_dict_s_values_in_key_order():
     """list --json writes ItemState.values() under ITEM_FIELDS, as_dict() is made of them: one value per key."""
     from tasklist.reports.facts import ITEM_FIELDS, ITEM_LIST_FIELDS, AssignmentState, ItemState

@@ -144,6 +144,7 @@ REFUSED = {  # name: (text, how the message names the character)
     "title-osc": ("\x1b]0;pwned\x07", "U+001B (escape)"),
     "word-line-break": ("第一行\x0b第二行", "U+000B (vertical tab, Word's manual line break)"),
     "bell": ("ding\x07", "U+0007 (bell)"),
+    "delete": ("ASCII only\x7f", "U+007F (delete)"),  # the one refused character JSON leaves raw in ASCII text
     "nul": ("a\x00b", "U+0000 (NUL)"),
     "lone-cr": ("overwrite\rme", "U+000D (carriage return)"),
     "c1-csi": ("a\x9b31mred", "U+009B"),

@@ -268,15 +268,32 @@ def _lists_text(lists: list[Any]) -> list[str] | None:
     return ["[\n      " + text + "\n    ]" if text else "[]" for text in inner]
 
 
-def _records_text(keys: tuple[str, ...], rows: list[Sequence[Any]], lists: tuple[str, ...] = ()) -> str | None:
+class _Texts(dict[Any, str]):
+    """The text of each value of one key of a listing, as :func:`_values_text` writes it, made the first
+    time the value is seen: for the keys whose values repeat (history's statuses, agencies, dates), a
+    batch's texts are looked up instead of encoded, checked for refused characters and split again."""
+
+    def __missing__(self, value: Any) -> str:
+        text = _values_text([value])[0]
+        # only a string or None is remembered: no other type's value equals one (1 == 1.0 == True do)
+        if type(value) is str or value is None:
+            if len(self) >= 200_000:  # a key whose values do not repeat after all
+                self.clear()
+            self[value] = text
+        return text
+
+
+def _records_text(keys: tuple[str, ...], rows: list[Sequence[Any]], lists: tuple[str, ...] = (),
+                  texts: dict[str, _Texts] | None = None) -> str | None:
     """``rows`` (sequences of values, in the order of ``keys``) as :func:`dumps` indents the dicts
     ``keys`` -> values inside a list, joined by ",\n  "; None unless every value is a string, number,
     boolean or null, or for a key in ``lists`` a list of those. Values outside ``lists`` are never a
-    list or a dict (rows from a database, ItemState.values).
+    list or a dict (rows from a database, ItemState.values). The values of a key in ``texts`` are
+    looked up there (:class:`_Texts`).
 
-    Every value is encoded by json's C encoder, a batch of rows at a time (the lists by a second call),
-    put between the text around it by slice assignments, and the batch joined: no dict and no Python
-    call per value (history --json writes a million rows, list --json 100k)."""
+    Every other value is encoded by json's C encoder, a batch of rows at a time (the lists by a second
+    call), put between the text around it by slice assignments, and the batch joined: no dict and no
+    Python call per value (history --json writes a million rows, list --json 100k)."""
     n = len(keys)
     if set(map(len, rows)) != {n}:
         return None
@@ -284,8 +301,16 @@ def _records_text(keys: tuple[str, ...], rows: list[Sequence[Any]], lists: tuple
     text = [""] * (2 * len(layout) - 1)  # the layout's pieces, each value between two of them
     text[0::2] = layout
     try:  # the encoder refuses any type it cannot write itself
-        if not lists:
+        if not lists and not texts:
             text[1::2] = _values_text(list(chain.from_iterable(rows)))
+        elif texts:
+            columns = list(zip(*rows))
+            for at, key in enumerate(keys):
+                if key in texts:
+                    text[2 * at + 1::2 * n] = map(texts[key].__getitem__, columns[at])
+            for at, key in enumerate(keys):  # a column at a time: most hold only ASCII, which json_safe need not scan
+                if key not in texts and key not in lists:
+                    text[2 * at + 1::2 * n] = _values_text(list(columns[at]))
         else:
             scalar_at = [at for at, key in enumerate(keys) if key not in lists]
             if len(scalar_at) < 2:  # itemgetter of one key gives the value itself
@@ -293,12 +318,12 @@ def _records_text(keys: tuple[str, ...], rows: list[Sequence[Any]], lists: tuple
             scalars = _values_text(list(chain.from_iterable(map(itemgetter(*scalar_at), rows))))
             for j, at in enumerate(scalar_at):
                 text[2 * at + 1::2 * n] = scalars[j::len(scalar_at)]
-            for at, key in enumerate(keys):
-                if key in lists:
-                    texts = _lists_text([row[at] for row in rows])
-                    if texts is None:
-                        return None
-                    text[2 * at + 1::2 * n] = texts
+        for at, key in enumerate(keys):
+            if key in lists:
+                texts_of = _lists_text([row[at] for row in rows])
+                if texts_of is None:
+                    return None
+                text[2 * at + 1::2 * n] = texts_of
     except TypeError:  # bytes, a date: written the general way
         return None
     return "".join(text)
@@ -322,14 +347,17 @@ def _batch_layout(keys: tuple[str, ...], count: int) -> tuple[str, ...]:
 _RECORDS_BATCH = 100
 
 
-def print_json_records(keys: tuple[str, ...], rows: Any, lists: tuple[str, ...] = ()) -> None:
+def print_json_records(keys: tuple[str, ...], rows: Any, lists: tuple[str, ...] = (),
+                       repeated: tuple[str, ...] = ()) -> None:
     """The same text as print_json_list of one dict per row (``keys`` -> the row's values), for rows
     that are sequences of values (history --json writes a million of them); the values of the keys
-    in ``lists`` are lists (list --json's agencies and assignees)."""
+    in ``lists`` are lists (list --json's agencies and assignees); those of the keys in ``repeated``
+    are few and recur (history's statuses, agencies, dates): each one's text is made once."""
     out = sys.stdout
     first = True
+    texts = {key: _Texts() for key in repeated if key not in lists}
     while batch := list(islice(rows, _RECORDS_BATCH)):
-        text = _records_text(keys, batch, lists)
+        text = _records_text(keys, batch, lists, texts)
         if text is None:
             text = ",\n  ".join(_row_text(dict(zip(keys, row))) for row in batch)
         out.write(("[\n  " if first else ",\n  ") + text)

@@ -199,7 +199,7 @@ def history(
     show_all: ShowAll = False,
 ) -> None:
     """List recorded updates, oldest first."""
-    from ..reports.views import HISTORY_FIELDS, history_values
+    from ..reports.views import HISTORY_FIELDS, HISTORY_REPEATED, history_values
     from ..reports.views import history as history_rows
     from ..storage.lookup import resolve_item
     from .common import agency_named
@@ -209,7 +209,8 @@ def history(
         ref = resolve_item(conn, item_id) if item_id else None
         who = agency_named(conn, agency) if agency else None
         if json_:  # streamed from the cursor: a million updates never sit in memory at once
-            print_json_records(HISTORY_FIELDS, history_values(conn, item=ref, agency=who, since=start))
+            print_json_records(HISTORY_FIELDS, history_values(conn, item=ref, agency=who, since=start),
+                               repeated=HISTORY_REPEATED)
             return
         rows = history_rows(conn, item=ref, agency=who, since=start)
     from ..output.terminal import history_table

@@ -150,6 +150,10 @@ def iter_history(
 #: the keys of :meth:`HistoryRow.as_dict`, in the order of the values :func:`history_values` gives
 HISTORY_FIELDS = ("id", "item", "agency", "status", "progress", "note", "reported_on", "recorded_at", "recorded_by",
                   "source", "batch", "reverses", "reported_by")
+#: the keys of :data:`HISTORY_FIELDS` whose values recur from update to update (the agencies, the few
+#: statuses, the days, who records): history --json writes each one's text once. Not the item: at 100k
+#: items each recurs ten times, and remembering 100k texts cost more than encoding them
+HISTORY_REPEATED = ("agency", "status", "reported_on", "recorded_by", "source", "batch", "reported_by")
 
 
 def history_values(
