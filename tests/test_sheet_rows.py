@@ -77,6 +77,7 @@ def test_a_formula_is_never_written_as_text() -> None:
 def test_a_row_in_one_format_is_the_row_rows_xml_writes() -> None:
     styled = [(values, height) for values, height in ROWS]
     row = row_format("ABCDE", [3, 4, 5, 6, 7])
-    assert "".join(row(n, height_xml(height), *map(value_xml, values)) for n, (values, height) in enumerate(styled, start=2)) \
-        == rows_xml(2, "ABCDE", [3, 4, 5, 6, 7], styled)
+    written = "".join(row % (n, height_xml(height), *[x for value in values for x in (n, value_xml(value))])
+                      for n, (values, height) in enumerate(styled, start=2))
+    assert written == rows_xml(2, "ABCDE", [3, 4, 5, 6, 7], styled)
     assert text_xml("=1+1") == ' t="inlineStr"><is><t>=1+1</t></is></c>' and text_xml("") == ' t="inlineStr" />'

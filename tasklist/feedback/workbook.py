@@ -350,20 +350,25 @@ class _Template:
             raise AssertionError(f"a feedback workbook's template is not as expected: {said}")
         self.body_styles: list[int] = found.get("body", [])
         self.help_style: int = found["help"]
+        # each item's title as its cell shows it, and its lines: written once a run, not once in
+        # each of its agencies' workbooks
+        self.titles = _Made(lambda text: (value_xml(sheet_value(text)), _lines(text, WIDTHS["title"])))
 
     def workbook(self, title: str, lines: list[str], meta_rows: list[tuple[str, Any]], rows: list[OpenRow]) -> bytes:
         """One agency's workbook: its sheet's ``title``, instructions ``lines``, hidden ``meta_rows`` and body ``rows``."""
         first = LAYOUT.header_row + 1
         help_row = row_format("A", [self.help_style])
         meta_row = row_format("AB", [None, None])
+        # the instructions that name the agency, the date and the export, and the hidden record
         filled = {
             self.TITLE: value_xml(sheet_value(title)),
-            self.HELP: "".join(help_row(n, height_xml(_height(_lines(line, HELP_WIDTH))), value_xml(sheet_value(line)))
+            self.HELP: "".join(help_row % (n, height_xml(_height(_lines(line, HELP_WIDTH))), n, value_xml(sheet_value(line)))
                                for n, line in enumerate(lines[_HELP_SAME:], start=_HELP_SAME + 1)),
-            self.META: "".join(meta_row(n, "", text_xml(key), _exact_xml(value)) for n, (key, value) in enumerate(meta_rows, start=1)),
+            self.META: "".join(meta_row % (n, "", n, text_xml(key), n, _exact_xml(value))
+                               for n, (key, value) in enumerate(meta_rows, start=1)),
         }
         if rows:
-            filled[self.BODY] = _body_xml(rows, first, self.body_styles)
+            filled[self.BODY] = _body_xml(rows, first, self.body_styles, self.titles)
             last = LAYOUT.header_row + len(rows)
             for mark, letter in self.ranges.items():  # a validated range as openpyxl names it: one cell by itself
                 filled[mark] = f"A1:{_LETTERS[-1]}{last}" if not letter else \
@@ -397,46 +402,42 @@ _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[:len(COLUMNS)]
 _VALIDATED = tuple(_LETTERS[COLUMNS.index(key)] for key in ("new_status", "progress", "note", "reported_on"))
 
 
-def _body_xml(rows: list[OpenRow], first: int, styles: list[int]) -> str:
+def _body_xml(rows: list[OpenRow], first: int, styles: list[int], titles: _Made) -> str:
     """The body rows' XML: each row's cells as :func:`_cells` gives them, its height fitting its
-    title and last note. Each distinct title, note, date, count and status is written (and measured)
-    once: an item's title recurs in each of its agencies' rows, and dates and statuses recur."""
+    title and last note. Each distinct note, date, count and status is written (and measured) once;
+    ``titles``: each title's cell and lines, as :meth:`_Template.__init__` makes them (an item's
+    title recurs in each of its agencies' workbooks)."""
     row = row_format(_LETTERS, styles)
     empty = value_xml(None)
+    note_width = WIDTHS["last_note"]
+    notes = _Made(lambda text: (value_xml(sheet_value(text)), _lines(text, note_width)))
+    heights = _Made(lambda lines: height_xml(_height(lines)))
+    # a date, or the completion time as written where there is none (持续推进)
+    due = _Made(lambda when: value_xml(sheet_value(when) if isinstance(when, str) else when))
+    days = _Made(lambda count: value_xml(count or None))
+    status = _Made(lambda code: value_xml(rules.STATUS_LABELS_ZH[code]))
     role = {"lead": value_xml(_ROLE_LEAD), "co": value_xml(_ROLE_CO)}
-    status: dict[str, str] = {}
-    due: dict[Any, str] = {}
-    days: dict[int, str] = {}
-    titles: dict[str, tuple[str, int]] = {}
-    notes: dict[str, tuple[str, int]] = {}
-    heights: dict[int, str] = {}
-    title_width, note_width = WIDTHS["title"], WIDTHS["last_note"]
     out: list[str] = []
     add = out.append
-    for n, r in enumerate(rows, start=first):
-        title = titles.get(r.title)
-        if title is None:
-            title = titles[r.title] = (value_xml(sheet_value(r.title)), _lines(r.title, title_width))
-        note = notes.get(r.last_note)
-        if note is None:
-            note = notes[r.last_note] = (value_xml(sheet_value(r.last_note)), _lines(r.last_note, note_width))
-        lines = title[1] if title[1] > note[1] else note[1]
-        height = heights.get(lines)
-        if height is None:
-            height = heights[lines] = height_xml(_height(lines))
-        when = r.due or r.due_text
-        shown_due = due.get(when)
-        if shown_due is None:
-            shown_due = due[when] = value_xml(r.due if r.due else sheet_value(r.due_text) if r.due_text else None)
-        shown_days = days.get(r.days_overdue)
-        if shown_days is None:
-            shown_days = days[r.days_overdue] = value_xml(r.days_overdue or None)
-        shown_status = status.get(r.status)
-        if shown_status is None:
-            shown_status = status[r.status] = value_xml(rules.STATUS_LABELS_ZH[r.status])
-        add(row(n, height, value_xml(sheet_value(r.code)), title[0], role["lead" if r.role == "lead" else "co"], shown_due,
-                shown_days, shown_status, note[0], empty, empty, empty, empty))
+    for n, r in zip(map(str, range(first, first + len(rows))), rows):
+        title, lines = titles[r.title]
+        note, note_lines = notes[r.last_note]
+        add(row % (n, heights[lines if lines > note_lines else note_lines], n, value_xml(sheet_value(r.code)), n, title,
+                   n, role["lead" if r.role == "lead" else "co"], n, due[r.due or r.due_text or None], n, days[r.days_overdue],
+                   n, status[r.status], n, note, n, empty, n, empty, n, empty, n, empty))
     return "".join(out)
+
+
+class _Made(dict[Any, Any]):
+    """``make(key)`` for each key, made on its first use and remembered."""
+
+    def __init__(self, make: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key: Any) -> Any:
+        value = self[key] = self.make(key)
+        return value
 
 
 def _book(start: date, title: str, lines: list[str], meta_rows: list[tuple[str, Any]], count: int) -> tuple[Any, Any, Any, Any]:

@@ -100,13 +100,13 @@ def rows_xml(first: int, letters: Sequence[str], styles: Sequence[int | None],
     return "".join(out)
 
 
-def row_format(letters: Sequence[str], styles: Sequence[int | None]) -> Callable[..., str]:
-    """The XML of a body row as one format, for rows where no cell is left out: ``row(n, height,
-    *cells)`` with ``height`` from :func:`height_xml` and each cell's type and value from
-    :func:`value_xml` (or :func:`text_xml`), in column order."""
-    cells = "".join(f'<c r="{letter}{{0}}"{_style(style)[1:]}{{{i}}}'
-                    for i, (letter, style) in enumerate(zip(letters, styles), start=2))
-    return ('<row r="{0}"{1}>' + cells + "</row>").format
+def row_format(letters: Sequence[str], styles: Sequence[int | None]) -> str:
+    """The XML of a body row where no cell is left out, as a ``%`` format: its arguments are the row
+    number, its height (:func:`height_xml`), then for each cell in column order the row number again
+    and the cell's type and value (:func:`value_xml` or :func:`text_xml`). One format a row took half
+    the time of writing each cell on its own (at 100k items, 150k rows of 11 cells)."""
+    return '<row r="%s"%s>' + "".join(f'<c r="{letter}%s"{_style(style)[1:]}%s' for letter, style in zip(letters, styles)) \
+        + "</row>"
 
 
 def height_xml(height: float | None) -> str:
