@@ -26,6 +26,7 @@ from contextlib import closing
 from copy import copy
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -352,7 +353,7 @@ class _Template:
         self.help_style: int = found["help"]
         # each item's title as its cell shows it, and its lines: written once a run, not once in
         # each of its agencies' workbooks
-        self.titles = _Made(lambda text: (value_xml(sheet_value(text)), _lines(text, WIDTHS["title"])))
+        self.titles = cache(lambda text: (value_xml(sheet_value(text)), _lines(text, WIDTHS["title"])))
 
     def workbook(self, title: str, lines: list[str], meta_rows: list[tuple[str, Any]], rows: list[OpenRow]) -> bytes:
         """One agency's workbook: its sheet's ``title``, instructions ``lines``, hidden ``meta_rows`` and body ``rows``."""
@@ -402,7 +403,7 @@ _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[:len(COLUMNS)]
 _VALIDATED = tuple(_LETTERS[COLUMNS.index(key)] for key in ("new_status", "progress", "note", "reported_on"))
 
 
-def _body_xml(rows: list[OpenRow], first: int, styles: list[int], titles: _Made) -> str:
+def _body_xml(rows: list[OpenRow], first: int, styles: list[int], titles: Callable[[str], tuple[str, int]]) -> str:
     """The body rows' XML: each row's cells as :func:`_cells` gives them, its height fitting its
     title and last note. Each distinct note, date, count and status is written (and measured) once;
     ``titles``: each title's cell and lines, as :meth:`_Template.__init__` makes them (an item's
@@ -410,34 +411,22 @@ def _body_xml(rows: list[OpenRow], first: int, styles: list[int], titles: _Made)
     row = row_format(_LETTERS, styles)
     empty = value_xml(None)
     note_width = WIDTHS["last_note"]
-    notes = _Made(lambda text: (value_xml(sheet_value(text)), _lines(text, note_width)))
-    heights = _Made(lambda lines: height_xml(_height(lines)))
+    notes = cache(lambda text: (value_xml(sheet_value(text)), _lines(text, note_width)))
+    heights = cache(lambda lines: height_xml(_height(lines)))
     # a date, or the completion time as written where there is none (持续推进)
-    due = _Made(lambda when: value_xml(sheet_value(when) if isinstance(when, str) else when))
-    days = _Made(lambda count: value_xml(count or None))
-    status = _Made(lambda code: value_xml(rules.STATUS_LABELS_ZH[code]))
+    due = cache(lambda when: value_xml(sheet_value(when) if isinstance(when, str) else when))
+    days = cache(lambda count: value_xml(count or None))
+    status = cache(lambda code: value_xml(rules.STATUS_LABELS_ZH[code]))
     role = {"lead": value_xml(_ROLE_LEAD), "co": value_xml(_ROLE_CO)}
     out: list[str] = []
     add = out.append
     for n, r in zip(map(str, range(first, first + len(rows))), rows):
-        title, lines = titles[r.title]
-        note, note_lines = notes[r.last_note]
-        add(row % (n, heights[lines if lines > note_lines else note_lines], n, value_xml(sheet_value(r.code)), n, title,
-                   n, role["lead" if r.role == "lead" else "co"], n, due[r.due or r.due_text or None], n, days[r.days_overdue],
-                   n, status[r.status], n, note, n, empty, n, empty, n, empty, n, empty))
+        title, lines = titles(r.title)
+        note, note_lines = notes(r.last_note)
+        add(row % (n, heights(lines if lines > note_lines else note_lines), n, value_xml(sheet_value(r.code)), n, title,
+                   n, role["lead" if r.role == "lead" else "co"], n, due(r.due or r.due_text or None), n, days(r.days_overdue),
+                   n, status(r.status), n, note, n, empty, n, empty, n, empty, n, empty))
     return "".join(out)
-
-
-class _Made(dict[Any, Any]):
-    """``make(key)`` for each key, made on its first use and remembered."""
-
-    def __init__(self, make: Callable[[Any], Any]) -> None:
-        super().__init__()
-        self.make = make
-
-    def __missing__(self, key: Any) -> Any:
-        value = self[key] = self.make(key)
-        return value
 
 
 def _book(start: date, title: str, lines: list[str], meta_rows: list[tuple[str, Any]], count: int) -> tuple[Any, Any, Any, Any]:
