@@ -54,7 +54,7 @@ def _from_template(agency: AgencyRef, prov: Provenance, rows: list[OpenRow]) -> 
                                                     wb._help_lines(START, agency, AS_OF, prov), wb._meta_rows(prov), rows)
 
 
-@pytest.mark.parametrize("rows", [ROWS, ROWS[:1], []], ids=["rows", "one row", "no rows"])
+@pytest.mark.parametrize("rows", [ROWS, ROWS[:1], [], ROWS * 400], ids=["rows", "one row", "no rows", "titles past a cell's text"])
 def test_a_workbook_from_the_template_is_part_for_part_the_one_openpyxl_writes(rows):
     agency = AgencyRef(7, "省科技厅 & <合作>", "福建省科学技术厅", "department")
     prov = Provenance(4242, "ab" * 32, agency.name, "plan-1", AS_OF.isoformat(), [r.code for r in rows],

@@ -362,8 +362,9 @@ class _Template:
         meta_row = row_format("AB", [None, None])
         # the instructions that name the agency, the date and the export, and the hidden record
         filled = {
-            self.TITLE: value_xml(sheet_value(title)),
-            self.HELP: "".join(help_row % (n, height_xml(_height(_lines(line, HELP_WIDTH))), n, value_xml(sheet_value(line)))
+            self.TITLE: value_xml(sheet_value(title)[:CELL_TEXT]),
+            self.HELP: "".join(help_row % (n, height_xml(_height(_lines(line, HELP_WIDTH))), n,
+                                           value_xml(sheet_value(line)[:CELL_TEXT]))
                                for n, line in enumerate(lines[_HELP_SAME:], start=_HELP_SAME + 1)),
             self.META: "".join(meta_row % (n, "", n, text_xml(key), n, _exact_xml(value))
                                for n, (key, value) in enumerate(meta_rows, start=1)),
@@ -395,8 +396,14 @@ def now_utc_stamp() -> str:
 
 
 def _exact_xml(value: Any) -> str:
-    """A hidden-sheet cell as :func:`_exact` puts it (text always as text)."""
-    return text_xml(visible(value)) if isinstance(value, str) else value_xml(value)
+    """A hidden-sheet cell as :func:`_exact` puts it (text always as text, cut as openpyxl cuts it)."""
+    return text_xml(visible(value)[:CELL_TEXT]) if isinstance(value, str) else value_xml(value)
+
+
+#: the most characters openpyxl keeps of a text given to a cell (Excel's limit): it cuts the rest.
+#: The cells put into a template are cut as openpyxl cut them when it made each workbook. (The hidden
+#: sheet's list of titles passes it past ~1,000 rows: the import then finds the record damaged.)
+CELL_TEXT = 32767
 
 
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[:len(COLUMNS)]
