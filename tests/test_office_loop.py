@@ -53,6 +53,8 @@ def test_reminder_to_filled_workbook_to_reply_folder_to_import(cli, tmp_path):
     for part in ("plain", "html"):
         body = message.get_body((part,)).get_content()
         assert "电话：0591-12345678" in body and "附件为贵单位的反馈表" in body
+    # the page is sent in base64 (quoted-printable, which the standard library would pick, costs more to make)
+    assert message.get_body(("html",))["Content-Transfer-Encoding"] == "base64"
     # two agencies reply; the office saves the replies in a folder, plus one file that is not a reply
     reply_with(tmp_path, by_agency["省农业农村厅"], {"H3": "推进中", "I3": 40, "J3": "已完成选址"}, "nyt.eml")
     reply_with(tmp_path, by_agency["省商务厅"], {"H3": "已完成", "J3": "已验收"}, "swt.eml")

@@ -10,7 +10,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, Protection
 
-from tasklist.output.sheet_rows import cell_xml, rows_xml, save
+from tasklist.output.sheet_rows import cell_xml, height_xml, row_format, rows_xml, save, text_xml, value_xml
 
 ROWS = [
     (["T1", "  spaced  ", date(2025, 9, 15), 12, None], 33.0),
@@ -72,3 +72,12 @@ def test_a_formula_is_never_written_as_text() -> None:
     with pytest.raises(ValueError):
         cell_xml("A1", None, "=1+1")
     assert cell_xml("A1", 3, "=") == '<c r="A1" s="3" t="inlineStr"><is><t>=</t></is></c>'
+
+
+def test_a_row_in_one_format_is_the_row_rows_xml_writes() -> None:
+    styled = [(values, height) for values, height in ROWS]
+    row = row_format("ABCDE", [3, 4, 5, 6, 7])
+    written = "".join(row % (n, height_xml(height), *[x for value in values for x in (n, value_xml(value))])
+                      for n, (values, height) in enumerate(styled, start=2))
+    assert written == rows_xml(2, "ABCDE", [3, 4, 5, 6, 7], styled)
+    assert text_xml("=1+1") == ' t="inlineStr"><is><t>=1+1</t></is></c>' and text_xml("") == ' t="inlineStr" />'

@@ -26,6 +26,7 @@ from contextlib import closing
 from copy import copy
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,7 @@ from .. import rules
 from ..errors import BadInput
 from ..messages import entry, join, t
 from ..output.formats import sheet_value
-from ..output.sheet_rows import rows_xml, save, text_width
+from ..output.sheet_rows import height_xml, row_format, save, text_width, text_xml, value_xml
 from ..reports.facts import ItemState, snapshot
 from ..storage.connection import Connection, now_utc
 from ..storage.lookup import AgencyRef, Export, PlanInfo, current_plan, latest_updates, members, signing_key
@@ -266,24 +267,191 @@ def export_xlsx(conn: Connection, agency: AgencyRef, as_of: date, rows: list[Ope
                 latest: dict[int, int] | None = None) -> bytes:
     """The agency's feedback workbook (``rows``: its open parts, when already worked out; ``latest``:
     every assignment's latest update id, see :func:`_record`), recorded and signed."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
-    from openpyxl.utils import get_column_letter
-    from openpyxl.utils.datetime import to_excel
-    from openpyxl.worksheet.datavalidation import DataValidation
-    from openpyxl.worksheet.page import PageMargins
-
     rows = open_rows(conn, agency, as_of) if rows is None else rows
     prov = _record(conn, agency, as_of, rows, latest)
     plan = current_plan(conn)
     start = plan_start(plan)
+    return _template(start, bool(rows)).workbook(sheet_title(agency, plan, as_of), _help_lines(start, agency, as_of, prov),
+                                                 _meta_rows(prov), rows)
+
+
+def _help_lines(start: date, agency: AgencyRef, as_of: date, prov: Provenance) -> list[str]:
+    """The instructions sheet's lines: the first :data:`_HELP_SAME` are the same in every workbook
+    from one plan, the rest name the agency, the date and the export."""
+    lines = [zh("help_title")] + [zh(f"help_{n}", max=MAX_NOTE, start=start.isoformat()) for n in range(1, 6)]
+    return lines + ["", zh("help_agency", agency=agency.name), zh("help_as_of", as_of=as_of.isoformat()),
+                    zh("help_export", id=prov.export_id)]
+
+
+_HELP_SAME = 7
+
+
+def _meta_rows(prov: Provenance) -> list[tuple[str, Any]]:
+    """The hidden sheet's (key, value) rows: what the workbook says about itself."""
+    meta_rows: list[tuple[str, Any]] = [(key, getattr(prov, key)) for key in ("export_id", "signature", "agency", "plan", "as_of")]
+    return meta_rows + [("codes", json.dumps(prov.codes)), ("titles", json_safe(json.dumps(prov.titles, ensure_ascii=False))),
+                        ("layout", LAYOUT.version)]
+
+
+_TEMPLATES: dict[tuple[date, bool], _Template] = {}
+
+
+def _template(start: date, rows: bool) -> _Template:
+    """The parts every workbook from a plan (its first day ``start``) has, with body rows or without."""
+    found = _TEMPLATES.get((start, rows))
+    if found is None:
+        found = _TEMPLATES[(start, rows)] = _Template(start, rows)
+    return found
+
+
+class _Template:
+    """A feedback workbook saved once by openpyxl, with marks where each agency's workbook differs.
+
+    openpyxl made and saved each of the 98 workbooks of a 100k-item `remind` (styles, validations,
+    print setup, the instructions, a third of the run); each now takes the template's parts and puts
+    in its own title, body rows (and their count in the validations and the declared size),
+    instructions naming it, hidden record and time stamps: the same file, part for part."""
+
+    TITLE, BODY, LAST, HELP, META = "TasklistTitle", "TasklistBody", "987653", "TasklistHelp", "TasklistMeta"
+    _STAMP = re.compile(r"(<dcterms:(?:created|modified) [^>]*>)[^<]*")
+
+    def __init__(self, start: date, rows: bool) -> None:
+        first = LAYOUT.header_row + 1
+        count = int(self.LAST) - LAYOUT.header_row if rows else 0
+        stand_in = Provenance(0, "", "", "", "", [], [])
+        lines = _help_lines(start, AgencyRef(0, "", "", ""), start, stand_in)
+        book, ws, help_sheet, meta = _book(start, self.TITLE, lines, _meta_rows(stand_in), count)
+        found: dict[str, Any] = {}
+
+        def body() -> tuple[int, str, str]:
+            found["body"] = [ws.cell(row=first, column=n).style_id for n in range(1, len(COLUMNS) + 1)]
+            return first, self.BODY, f"A1:{_LETTERS[-1]}{self.LAST}"
+
+        def help_rows() -> tuple[int, str, str]:
+            found["help"] = help_sheet["A2"].style_id
+            return _HELP_SAME + 1, self.HELP, f"A1:A{len(lines)}"
+
+        bodies = {help_sheet: help_rows, meta: lambda: (1, self.META, f"A1:B{meta.max_row}")}
+        with zipfile.ZipFile(io.BytesIO(save(book, {ws: body, **bodies} if rows else bodies))) as archive:
+            parts = {info.filename: archive.read(info) for info in archive.infolist()}
+        title = text_xml(self.TITLE)
+        # the ranges that end at the last body row: the declared size and each validated column
+        self.ranges = {f"{letter}{first}:{letter}{self.LAST}": letter for letter in _VALIDATED} if rows else {}
+        self.ranges.update({f"A1:{_LETTERS[-1]}{self.LAST}": ""} if rows else {})
+        marks = re.compile("(" + "|".join(map(re.escape, (title, self.BODY, *self.ranges, self.HELP, self.META))) + ")")
+        self.parts: list[tuple[str, bytes | list[str]]] = []
+        for name, data in parts.items():
+            if name.startswith("xl/worksheets/") or name == "docProps/core.xml":
+                pieces = marks.split(data.decode())
+                self.parts.append((name, [self.TITLE if p == title else p for p in pieces]))
+            else:
+                self.parts.append((name, data))
+        said = [p for _, pieces in self.parts if isinstance(pieces, list) for p in pieces[1::2]]
+        if sorted(said) != sorted([self.TITLE, self.HELP, self.META, *self.ranges] + ([self.BODY] if rows else [])):
+            raise AssertionError(f"a feedback workbook's template is not as expected: {said}")
+        self.body_styles: list[int] = found.get("body", [])
+        self.help_style: int = found["help"]
+        # each item's title as its cell shows it, and its lines: written once a run, not once in
+        # each of its agencies' workbooks
+        self.titles = cache(lambda text: (value_xml(sheet_value(text)), _lines(text, WIDTHS["title"])))
+
+    def workbook(self, title: str, lines: list[str], meta_rows: list[tuple[str, Any]], rows: list[OpenRow]) -> bytes:
+        """One agency's workbook: its sheet's ``title``, instructions ``lines``, hidden ``meta_rows`` and body ``rows``."""
+        first = LAYOUT.header_row + 1
+        help_row = row_format("A", [self.help_style])
+        meta_row = row_format("AB", [None, None])
+        # the instructions that name the agency, the date and the export, and the hidden record
+        filled = {
+            self.TITLE: value_xml(sheet_value(title)[:CELL_TEXT]),
+            self.HELP: "".join(help_row % (n, height_xml(_height(_lines(line, HELP_WIDTH))), n,
+                                           value_xml(sheet_value(line)[:CELL_TEXT]))
+                               for n, line in enumerate(lines[_HELP_SAME:], start=_HELP_SAME + 1)),
+            self.META: "".join(meta_row % (n, "", n, text_xml(key), n, _exact_xml(value))
+                               for n, (key, value) in enumerate(meta_rows, start=1)),
+        }
+        if rows:
+            filled[self.BODY] = _body_xml(rows, first, self.body_styles, self.titles)
+            last = LAYOUT.header_row + len(rows)
+            for mark, letter in self.ranges.items():  # a validated range as openpyxl names it: one cell by itself
+                filled[mark] = f"A1:{_LETTERS[-1]}{last}" if not letter else \
+                    f"{letter}{first}:{letter}{last}" if last > first else f"{letter}{first}"
+        now = now_utc_stamp()
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, allowZip64=True, compresslevel=1) as archive:
+            for name, data in self.parts:
+                if isinstance(data, list):
+                    text = "".join(filled.get(p, p) if n % 2 else p for n, p in enumerate(data))
+                    if name == "docProps/core.xml":
+                        text = self._STAMP.sub(lambda m: m[1] + now, text)
+                    data = text.encode()
+                archive.writestr(name, data)
+        return out.getvalue()
+
+
+def now_utc_stamp() -> str:
+    """Now, as a workbook's properties give the time it was made and saved."""
+    import datetime as dt
+
+    return dt.datetime.now(tz=dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _exact_xml(value: Any) -> str:
+    """A hidden-sheet cell as :func:`_exact` puts it (text always as text, cut as openpyxl cuts it)."""
+    return text_xml(visible(value)[:CELL_TEXT]) if isinstance(value, str) else value_xml(value)
+
+
+#: the most characters openpyxl keeps of a text given to a cell (Excel's limit): it cuts the rest.
+#: The cells put into a template are cut as openpyxl cut them when it made each workbook. (The hidden
+#: sheet's list of titles passes it past ~1,000 rows: the import then finds the record damaged.)
+CELL_TEXT = 32767
+
+
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[:len(COLUMNS)]
+_VALIDATED = tuple(_LETTERS[COLUMNS.index(key)] for key in ("new_status", "progress", "note", "reported_on"))
+
+
+def _body_xml(rows: list[OpenRow], first: int, styles: list[int], titles: Callable[[str], tuple[str, int]]) -> str:
+    """The body rows' XML: each row's cells as :func:`_cells` gives them, its height fitting its
+    title and last note. Each distinct note, date, count and status is written (and measured) once;
+    ``titles``: each title's cell and lines, as :meth:`_Template.__init__` makes them (an item's
+    title recurs in each of its agencies' workbooks)."""
+    row = row_format(_LETTERS, styles)
+    empty = value_xml(None)
+    note_width = WIDTHS["last_note"]
+    notes = cache(lambda text: (value_xml(sheet_value(text)), _lines(text, note_width)))
+    heights = cache(lambda lines: height_xml(_height(lines)))
+    # a date, or the completion time as written where there is none (持续推进)
+    due = cache(lambda when: value_xml(sheet_value(when) if isinstance(when, str) else when))
+    days = cache(lambda count: value_xml(count or None))
+    status = cache(lambda code: value_xml(rules.STATUS_LABELS_ZH[code]))
+    role = {"lead": value_xml(_ROLE_LEAD), "co": value_xml(_ROLE_CO)}
+    out: list[str] = []
+    add = out.append
+    for n, r in zip(map(str, range(first, first + len(rows))), rows):
+        title, lines = titles(r.title)
+        note, note_lines = notes(r.last_note)
+        add(row % (n, heights(lines if lines > note_lines else note_lines), n, value_xml(sheet_value(r.code)), n, title,
+                   n, role["lead" if r.role == "lead" else "co"], n, due(r.due or r.due_text or None), n, days(r.days_overdue),
+                   n, status(r.status), n, note, n, empty, n, empty, n, empty, n, empty))
+    return "".join(out)
+
+
+def _book(start: date, title: str, lines: list[str], meta_rows: list[tuple[str, Any]], count: int) -> tuple[Any, Any, Any, Any]:
+    """The workbook as openpyxl makes it, with ``count`` body rows to come (only the first, empty, is
+    made: it holds each column's style): (book, data sheet, instructions sheet, hidden sheet)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+    from openpyxl.utils.datetime import to_excel
+    from openpyxl.worksheet.datavalidation import DataValidation
+    from openpyxl.worksheet.page import PageMargins
+
     book = Workbook()
     ws = book.active
     ws.title = SHEET
-    width, first, last = len(COLUMNS), LAYOUT.header_row + 1, LAYOUT.header_row + len(rows)
-    letter = {key: get_column_letter(n) for n, key in enumerate(COLUMNS, start=1)}
+    first, last = LAYOUT.header_row + 1, LAYOUT.header_row + count
+    letter = dict(zip(COLUMNS, _LETTERS))
 
-    ws.append([sheet_value(sheet_title(agency, plan, as_of))])
+    ws.append([sheet_value(title)])
     ws.merge_cells(f"A1:{letter[COLUMNS[-1]]}1")
     ws["A1"].font = Font(bold=True, size=14)
     ws["A1"].alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
@@ -303,7 +471,7 @@ def export_xlsx(conn: Connection, agency: AgencyRef, as_of: date, rows: list[Ope
     # Each column's style is given once, to an empty first body row; every body row is then written
     # with those styles by :mod:`tasklist.output.sheet_rows` as openpyxl saves the workbook
     # (openpyxl writing each cell took most of a 100k-item `feedback export --all` or `remind`).
-    if rows:
+    if count:
         for n, key in enumerate(COLUMNS, start=1):
             cell = ws.cell(row=first, column=n)
             cell.border = box
@@ -315,7 +483,7 @@ def export_xlsx(conn: Connection, agency: AgencyRef, as_of: date, rows: list[Ope
                 cell.protection = Protection(locked=False)
             if key in ("due", "reported_on"):
                 cell.number_format = "yyyy-mm-dd"
-    if rows:
+
         def validate(key: str, dv: DataValidation) -> None:
             ws.add_data_validation(dv)
             dv.add(f"{letter[key]}{first}:{letter[key]}{last}")
@@ -348,9 +516,6 @@ def export_xlsx(conn: Connection, agency: AgencyRef, as_of: date, rows: list[Ope
     ws.protection.formatRows = False
 
     help_sheet = book.create_sheet(HELP)
-    lines = [zh("help_title")] + [zh(f"help_{n}", max=MAX_NOTE, start=start.isoformat()) for n in range(1, 6)]
-    lines += ["", zh("help_agency", agency=agency.name), zh("help_as_of", as_of=as_of.isoformat()),
-              zh("help_export", id=prov.export_id)]
     for line in lines:
         help_sheet.append([sheet_value(line)])
     help_sheet["A1"].font = Font(bold=True, size=14)
@@ -362,25 +527,11 @@ def export_xlsx(conn: Connection, agency: AgencyRef, as_of: date, rows: list[Ope
     _print_setup(help_sheet, landscape=False, title_rows=None, margins=PageMargins())
 
     meta = book.create_sheet(META)
-    meta_rows = [(key, getattr(prov, key)) for key in ("export_id", "signature", "agency", "plan", "as_of")]
-    meta_rows += [("codes", json.dumps(prov.codes)), ("titles", json_safe(json.dumps(prov.titles, ensure_ascii=False))),
-                  ("layout", LAYOUT.version)]
     for n, (key, value) in enumerate(meta_rows, start=1):
         _exact(meta.cell(row=n, column=1), key)
         _exact(meta.cell(row=n, column=2), value)
     meta.sheet_state = "veryHidden"
-    if not rows:
-        return save(book)
-
-    def body() -> tuple[int, str, str]:
-        # the style indices as the save numbered them (in the order it wrote the cells, as before)
-        styles = [ws.cell(row=first, column=n).style_id for n in range(1, width + 1)]
-        return first, rows_xml(first, list(letter.values()), styles,
-                               (([*_cells(r), None, None, None, None],
-                                 _height(max(_lines(r.title, WIDTHS["title"]), _lines(r.last_note, WIDTHS["last_note"]))))
-                                for r in rows)), f"A1:{letter[COLUMNS[-1]]}{last}"
-
-    return save(book, {ws: body})
+    return book, ws, help_sheet, meta
 
 
 def _lines(text: str, width: int) -> int:
