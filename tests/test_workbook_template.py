@@ -54,19 +54,19 @@ def _from_template(agency: AgencyRef, prov: Provenance, rows: list[OpenRow]) -> 
                                                     wb._help_lines(START, agency, AS_OF, prov), wb._meta_rows(prov), rows)
 
 
-@pytest.mark.parametrize("rows", [ROWS, ROWS[:1], [], ROWS * 400], ids=["rows", "one row", "no rows", "titles past a cell's text"])
+@pytest.mark.parametrize("rows", [ROWS, ROWS[:1], [], ROWS * 400, ROWS * 1500],
+                         ids=["rows", "one row", "no rows", "2,000 rows", "codes past a cell's text"])
 def test_a_workbook_from_the_template_is_part_for_part_the_one_openpyxl_writes(rows):
     agency = AgencyRef(7, "省科技厅 & <合作>", "福建省科学技术厅", "department")
-    prov = Provenance(4242, "ab" * 32, agency.name, "plan-1", AS_OF.isoformat(), [r.code for r in rows],
-                      [r.title for r in rows])
+    prov = Provenance(4242, "ab" * 32, agency.name, "plan-1", AS_OF.isoformat(), [r.code for r in rows])
     assert _members(_from_template(agency, prov, rows)) == _members(_by_openpyxl(agency, prov, rows))
 
 
 def test_the_template_serves_agency_after_agency_with_nothing_left_of_the_one_before():
     first = AgencyRef(1, "=甲单位", "甲", "department")
     second = AgencyRef(2, "乙单位", "乙", "department")
-    _from_template(first, Provenance(1, "cd" * 32, first.name, "p", "2025-09-15", ["T1"], ["x"]), ROWS)
-    prov = Provenance(2, "ef" * 32, second.name, "p", "2025-09-15", ["T2"], ["y"])
+    _from_template(first, Provenance(1, "cd" * 32, first.name, "p", "2025-09-15", ["T1"]), ROWS)
+    prov = Provenance(2, "ef" * 32, second.name, "p", "2025-09-15", ["T2"])
     assert _members(_from_template(second, prov, ROWS[1:3])) == _members(_by_openpyxl(second, prov, ROWS[1:3]))
 
 
@@ -75,9 +75,31 @@ def test_a_workbooks_time_stamps_are_when_it_was_written():
     wb._template(START, True)  # made before: its own time stamps are not the workbook's
     time.sleep(1.1)
     before = wb.now_utc_stamp()
-    data = _from_template(agency, Provenance(3, "00" * 32, agency.name, "p", "2025-09-15", [], []), ROWS)
+    data = _from_template(agency, Provenance(3, "00" * 32, agency.name, "p", "2025-09-15", []), ROWS)
     after = wb.now_utc_stamp()
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         core = archive.read("docProps/core.xml").decode()
     stamps = re.findall(r"<dcterms:(?:created|modified) [^>]*>([^<]*)<", core)
     assert len(stamps) == 2 and all(before <= stamp <= after for stamp in stamps)
+
+
+def test_a_list_of_codes_longer_than_a_cell_holds_is_read_back_whole(tmp_path):
+    """7,500 rows: the hidden record's list of codes (45,000 characters) goes on over two rows, and
+    the import reads it back whole. Written in one cell, as the list of titles was, openpyxl cut it at
+    32,767 characters and the import refused an untouched workbook as damaged."""
+    agency = AgencyRef(5, "丁单位", "丁", "department")
+    rows = ROWS * 1500
+    prov = Provenance(9, "12" * 32, agency.name, "p", AS_OF.isoformat(), [r.code for r in rows])
+    meta = wb._meta_rows(prov)
+    assert [key for key, _ in meta].count("codes") == 2 and all(len(str(v)) <= wb.CELL_TEXT for _, v in meta)
+    path = tmp_path / "feedback.xlsx"
+    path.write_bytes(_from_template(agency, prov, rows))
+    seen: list[Provenance] = []
+
+    def expected(found: Provenance) -> list[str]:
+        seen.append(found)
+        return prov.codes
+
+    read, body = wb.read_xlsx(path, expected)
+    assert read == seen[0] == prov
+    assert len(body) == len(rows)

@@ -39,7 +39,7 @@ from ..reports.facts import ItemState, snapshot
 from ..storage.connection import Connection, now_utc
 from ..storage.lookup import AgencyRef, Export, PlanInfo, current_plan, latest_updates, members, signing_key
 from ..storage.writes import MAX_NOTE, record_export
-from ..text import json_safe, visible
+from ..text import visible
 
 
 class Said:
@@ -171,7 +171,6 @@ class Provenance:
     plan: str = ""
     as_of: str = ""
     codes: list[str] = field(default_factory=list)
-    titles: list[str] = field(default_factory=list)
 
 
 def open_rows(conn: Connection, agency: AgencyRef, as_of: date) -> list[OpenRow]:
@@ -224,7 +223,7 @@ def _record(conn: Connection, agency: AgencyRef, as_of: date, rows: list[OpenRow
     export_id = record_export(conn, agency, plan, as_of, state)
     export = Export(export_id, agency, plan, as_of.isoformat(), now_utc(), state)
     return Provenance(export_id, signature(signing_key(conn), export), agency.name, plan, as_of.isoformat(),
-                      [r.code for r in rows], [r.title for r in rows])
+                      [r.code for r in rows])
 
 
 # --------------------------------------------------------------------------- export
@@ -287,10 +286,14 @@ _HELP_SAME = 7
 
 
 def _meta_rows(prov: Provenance) -> list[tuple[str, Any]]:
-    """The hidden sheet's (key, value) rows: what the workbook says about itself."""
+    """The hidden sheet's (key, value) rows: what the workbook says about itself. A cell holds at most
+    :data:`CELL_TEXT` characters: the list of codes goes on in as many rows as it needs, each keyed
+    ``codes`` (a list of 1,000 titles, written here before, was cut there and the workbook refused as
+    damaged; the import reads the titles from the database's record of the export, as it does the rows)."""
     meta_rows: list[tuple[str, Any]] = [(key, getattr(prov, key)) for key in ("export_id", "signature", "agency", "plan", "as_of")]
-    return meta_rows + [("codes", json.dumps(prov.codes)), ("titles", json_safe(json.dumps(prov.titles, ensure_ascii=False))),
-                        ("layout", LAYOUT.version)]
+    codes = json.dumps(prov.codes)
+    meta_rows += [("codes", codes[at:at + CELL_TEXT]) for at in range(0, len(codes), CELL_TEXT)]
+    return meta_rows + [("layout", LAYOUT.version)]
 
 
 _TEMPLATES: dict[tuple[date, bool], _Template] = {}
@@ -313,12 +316,13 @@ class _Template:
     instructions naming it, hidden record and time stamps: the same file, part for part."""
 
     TITLE, BODY, LAST, HELP, META = "TasklistTitle", "TasklistBody", "987653", "TasklistHelp", "TasklistMeta"
+    META_SIZE = "A1:B987652"  # the hidden sheet's declared size: its rows are as many as its codes need
     _STAMP = re.compile(r"(<dcterms:(?:created|modified) [^>]*>)[^<]*")
 
     def __init__(self, start: date, rows: bool) -> None:
         first = LAYOUT.header_row + 1
         count = int(self.LAST) - LAYOUT.header_row if rows else 0
-        stand_in = Provenance(0, "", "", "", "", [], [])
+        stand_in = Provenance(0, "", "", "", "", [])
         lines = _help_lines(start, AgencyRef(0, "", "", ""), start, stand_in)
         book, ws, help_sheet, meta = _book(start, self.TITLE, lines, _meta_rows(stand_in), count)
         found: dict[str, Any] = {}
@@ -331,14 +335,15 @@ class _Template:
             found["help"] = help_sheet["A2"].style_id
             return _HELP_SAME + 1, self.HELP, f"A1:A{len(lines)}"
 
-        bodies = {help_sheet: help_rows, meta: lambda: (1, self.META, f"A1:B{meta.max_row}")}
+        bodies = {help_sheet: help_rows, meta: lambda: (1, self.META, self.META_SIZE)}
         with zipfile.ZipFile(io.BytesIO(save(book, {ws: body, **bodies} if rows else bodies))) as archive:
             parts = {info.filename: archive.read(info) for info in archive.infolist()}
         title = text_xml(self.TITLE)
         # the ranges that end at the last body row: the declared size and each validated column
         self.ranges = {f"{letter}{first}:{letter}{self.LAST}": letter for letter in _VALIDATED} if rows else {}
         self.ranges.update({f"A1:{_LETTERS[-1]}{self.LAST}": ""} if rows else {})
-        marks = re.compile("(" + "|".join(map(re.escape, (title, self.BODY, *self.ranges, self.HELP, self.META))) + ")")
+        marks = re.compile("(" + "|".join(map(re.escape, (title, self.BODY, *self.ranges, self.HELP, self.META,
+                                                          self.META_SIZE))) + ")")
         self.parts: list[tuple[str, bytes | list[str]]] = []
         for name, data in parts.items():
             if name.startswith("xl/worksheets/") or name == "docProps/core.xml":
@@ -347,7 +352,7 @@ class _Template:
             else:
                 self.parts.append((name, data))
         said = [p for _, pieces in self.parts if isinstance(pieces, list) for p in pieces[1::2]]
-        if sorted(said) != sorted([self.TITLE, self.HELP, self.META, *self.ranges] + ([self.BODY] if rows else [])):
+        if sorted(said) != sorted([self.TITLE, self.HELP, self.META, self.META_SIZE, *self.ranges] + ([self.BODY] if rows else [])):
             raise AssertionError(f"a feedback workbook's template is not as expected: {said}")
         self.body_styles: list[int] = found.get("body", [])
         self.help_style: int = found["help"]
@@ -368,6 +373,7 @@ class _Template:
                                for n, line in enumerate(lines[_HELP_SAME:], start=_HELP_SAME + 1)),
             self.META: "".join(meta_row % (n, "", n, text_xml(key), n, _exact_xml(value))
                                for n, (key, value) in enumerate(meta_rows, start=1)),
+            self.META_SIZE: f"A1:B{len(meta_rows)}",
         }
         if rows:
             filled[self.BODY] = _body_xml(rows, first, self.body_styles, self.titles)
@@ -802,16 +808,19 @@ def _read_book(book: Any, name: str, expected: Expected) -> tuple[Provenance, li
                 break
             pair = {c["column"]: c["value"] for c in cells if c["column"] <= 2}
             if pair.get(1) is not None:
-                meta[str(pair[1])] = pair.get(2)
+                key, value = str(pair[1]), pair.get(2)
+                if key == "codes" and isinstance(meta.get(key), str) and isinstance(value, str):
+                    meta[key] += value  # the list goes on (see _meta_rows)
+                else:
+                    meta[key] = value
     if "checksum" in meta and "signature" not in meta:
         raise FeedbackError("feedback.unsigned_workbook", file=name)
     try:
         prov = Provenance(int(meta["export_id"]), str(meta["signature"]), str(meta.get("agency") or ""),
-                          str(meta.get("plan") or ""), str(meta.get("as_of") or ""), json.loads(meta.get("codes") or "[]"),
-                          json.loads(meta.get("titles") or "[]"))
+                          str(meta.get("plan") or ""), str(meta.get("as_of") or ""), json.loads(meta.get("codes") or "[]"))
     except (KeyError, ValueError, TypeError):
         raise damaged from None
-    if not _strings(prov.codes) or not _strings(prov.titles):
+    if not _strings(prov.codes):  # (a list of titles, in workbooks written before, is not read)
         raise damaged
     # the layout the workbook was exported in (workbooks from before there were layouts say none)
     version = meta.get("layout") or 1
