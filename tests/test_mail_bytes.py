@@ -9,12 +9,12 @@ import pytest
 from tasklist.mail.reminders import as_bytes
 
 
-def _message(plain: str, raw: str | None) -> EmailMessage:
+def _message(plain: str, raw: str | None, cte: str | None = None) -> EmailMessage:
     msg = EmailMessage()
     msg["Subject"] = "【督办提醒】省农业农村厅：3项事项已逾期"
     msg["From"] = "督查室 <duban@example.org>"
     msg.set_content(plain)
-    msg.add_alternative("<p>" + plain + "</p>", subtype="html")
+    msg.add_alternative("<p>" + plain + "</p>", subtype="html", cte=cte)  # the reminders' page: base64
     msg.add_attachment(bytes(range(256)) * 300, maintype="application", subtype="octet-stream", filename="反馈表.xlsx")
     if raw is not None:  # a body set as it is, line breaks and all
         part = EmailMessage()
@@ -25,8 +25,9 @@ def _message(plain: str, raw: str | None) -> EmailMessage:
 
 @pytest.mark.parametrize("plain", ["ascii only\n", "第一行\n第二行\t逾期\n" * 50, "x" * 200 + "\n", ""])
 @pytest.mark.parametrize("raw", [None, "a\r\nb\rc\n", "no break", "ends\n\n", "\r"])
-def test_as_bytes_is_the_standard_generators_output(plain, raw):
-    msg = _message(plain, raw)
+@pytest.mark.parametrize("cte", [None, "base64"])
+def test_as_bytes_is_the_standard_generators_output(plain, raw, cte):
+    msg = _message(plain, raw, cte)
     assert as_bytes(msg) == msg.as_bytes()
 
 

@@ -62,6 +62,19 @@ def test_a_workbook_from_the_template_is_part_for_part_the_one_openpyxl_writes(r
     assert _members(_from_template(agency, prov, rows)) == _members(_by_openpyxl(agency, prov, rows))
 
 
+# the template's own marks, % formats, XML that would end a section, refused and invisible characters
+HOSTILE = ["TasklistBody TasklistHelp TasklistMeta TasklistTitle", "A1:K987653 A1:B987652 C5:C987653",
+           "%s%d%% {0} ]]><x/> &amp; <c r=\"A1\">", "\u202e反转\u200b\ufffe\x7f", "=cmd|' /C calc'!A0", "  两端空格  "]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_names_and_titles_are_written_as_openpyxl_writes_them(text):
+    agency = AgencyRef(8, text, text + "全称", "department")
+    rows = [OpenRow("T1", text, date(2025, 6, 30), 3, "in_progress", text, 21, "lead", text), *ROWS[:2]]
+    prov = Provenance(77, "ef" * 32, agency.name, text, AS_OF.isoformat(), [text, "T2", "T2"])
+    assert _members(_from_template(agency, prov, rows)) == _members(_by_openpyxl(agency, prov, rows))
+
+
 def test_the_template_serves_agency_after_agency_with_nothing_left_of_the_one_before():
     first = AgencyRef(1, "=甲单位", "甲", "department")
     second = AgencyRef(2, "乙单位", "乙", "department")
