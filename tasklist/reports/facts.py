@@ -251,6 +251,7 @@ def _parts(conn: Connection, as_of: date, warn_days: int, item_ids: Iterable[int
         found, read_items = len(item_rows), lambda: item_rows
     if not found:
         return [], []
+    item_ext, assignment_ext = _extensions(conn, day)
     # agencies by id (a hundred rows) instead of two joins per assignment
     agency_names = dict(conn.all("SELECT id, name FROM agency"))
     # the parts are asked for before the items are built: PostgreSQL looks up their updates in force
@@ -272,7 +273,6 @@ def _parts(conn: Connection, as_of: date, warn_days: int, item_ids: Iterable[int
             due = _d(due_text_day) if due_text_day else None
             items[iid] = ItemState(iid, code, plan_id, kind, no, grp, title, content, due, due, due_text, 0,
                                    bool(archived), shown_code=f"{plan_id}:{code}" if several_plans else code)
-        item_ext, assignment_ext = _extensions(conn, day)
         for item_id, item_exts in item_ext.items():
             if item_id in items:
                 state = items[item_id]
