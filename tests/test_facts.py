@@ -49,7 +49,7 @@ def test_snapshot_turns_the_collector_back_on_when_it_fails(conn):
     assert gc.isenabled()
 
 
-def test_item_values_are_those_of_the_snapshot_builds_no_state_and_leave_the_collector_alone(conn):
+def test_item_values_are_those_of_the_snapshot_and_build_no_state(conn):
     """list --json's values, a batch at a time, are the whole snapshot's ItemState.values() in the same
     order, without building any state (nothing left for the collector to free)."""
     whole = [i.values() for i in snapshot(conn, AS_OF)]
@@ -59,9 +59,27 @@ def test_item_values_are_those_of_the_snapshot_builds_no_state_and_leave_the_col
     for values in iter_item_values(conn, AS_OF, batch=2):
         seen.append(values)
         states = max(states, sum(isinstance(o, (ItemState, AssignmentState)) for o in gc.get_objects()))
-        assert gc.isenabled()
     assert seen == whole
     assert states == 0
+
+
+def test_item_values_pause_the_collector_until_the_listing_ends_or_is_closed(conn):
+    seen = []
+    for _ in iter_item_values(conn, AS_OF, batch=2):
+        seen.append(gc.isenabled())  # the caller's work on a value included
+    assert seen and not any(seen)
+    assert gc.isenabled()
+    listing = iter_item_values(conn, AS_OF, batch=2)
+    next(listing)
+    assert not gc.isenabled()
+    listing.close()  # a listing left unfinished
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert len(list(iter_item_values(conn, AS_OF))) == len(seen)
+        assert not gc.isenabled()  # the caller's choice stands
+    finally:
+        gc.enable()
 
 
 @pytest.mark.parametrize("args", [("overdue", "--all"), ("export", "overdue", "--format", "csv"),
