@@ -136,10 +136,17 @@ _LAST_REPORT = (
     "SELECT r.assignment_id, max(r.reported_on) FROM status_update r WHERE r.assignment_id IN ({ids}) "
     f"AND {rules.SQL_REAL_REPORT} GROUP BY r.assignment_id"
 )
-#: an assignment row's place: its item, then its position (the last column)
-_ASSIGNMENT_ORDER = itemgetter(1, 11)
-#: the same place of a row of :func:`iter_item_values`' parts
-_LISTED_PART_ORDER = itemgetter(0, 1)
+#: the columns of a part's row that :func:`_judge_parts` reads, first in every parts statement (then
+#: the part's position, and whatever else its caller shows)
+_JUDGED_COLUMNS = "a.id, a.item_id, a.agency_id, a.via_group_id, u.status, u.reported_on, u.reverses_id, a.position"
+#: a part's row's place: its item, then its position
+_ASSIGNMENT_ORDER = itemgetter(1, 7)
+
+
+def _item_of_judged(judged: tuple[Any, ...]) -> int:
+    """The item of a part :func:`_judge_parts` yields."""
+    return judged[0][1]  # type: ignore[no-any-return]
+
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -261,8 +268,7 @@ def _parts(conn: Connection, as_of: date, warn_days: int, item_ids: Iterable[int
     # gives nearly in that order) instead of by SQLite's sorter.
     server_sorted = overdue_parts_only and conn.dialect == "postgresql"
     parts_sql = (
-        "SELECT a.id, a.item_id, a.agency_id, a.role, a.via_group_id, u.status, u.progress, u.note, u.reported_on, "
-        "u.reverses_id, u.source, a.position "
+        f"SELECT {_JUDGED_COLUMNS}, a.role, u.progress, u.note, u.source "
         f"FROM assignment a JOIN item i ON i.id = a.item_id {rules.sql_update_in_force_join(conn.dialect)} "
         f"WHERE a.archived = 0 AND {item_filter}{f' AND {rules.SQL_MAY_BE_OVERDUE}' if overdue_parts_only else ''}"
         f"{' ORDER BY i.plan_id, i.position, i.id, a.position, a.id' if server_sorted else ''}"
@@ -281,11 +287,10 @@ def _parts(conn: Connection, as_of: date, warn_days: int, item_ids: Iterable[int
         rows = parts_rows()
     if overdue_parts_only and not server_sorted:  # in registry order: grouped as they come
         rank = {item_id: at for at, item_id in enumerate(items)}
-        rows.sort(key=lambda r: (rank[r[1]], r[11]))
+        rows.sort(key=lambda r: (rank[r[1]], r[7]))
     elif not overdue_parts_only:
         rows.sort(key=_ASSIGNMENT_ORDER)
-    undone = [r[0] for r in rows if r[9] is not None]  # the update in force is an undo
-    return list(items.values()), _judged(conn, as_of, warn_days, items, rows, undone, assignment_ext, agency_names,
+    return list(items.values()), _judged(conn, as_of, warn_days, items, rows, assignment_ext, agency_names,
                                          deadlines_of, overdue_parts_only)
 
 
@@ -334,51 +339,70 @@ def _real_reports(conn: Connection, day: str, undone: list[int]) -> dict[int, st
 
 
 def _judged(conn: Connection, as_of: date, warn_days: int, items: dict[int, ItemState], rows: list[Any],
-            undone: list[int], assignment_ext: dict[int, list], agency_names: dict[int, str],
-            deadlines_of: dict[str, Any], overdue_parts_only: bool) -> list[AssignmentState]:
-    """The parts of ``rows`` judged: see :func:`_parts`."""
-    day = as_of.isoformat()
+            assignment_ext: dict[int, list], agency_names: dict[int, str], deadlines_of: dict[str, Any],
+            overdue_parts_only: bool) -> list[AssignmentState]:
+    """The parts of ``rows`` judged (:func:`_judge_parts`), each an AssignmentState: see :func:`_parts`."""
     parts: list[AssignmentState] = []
-    real_report = _real_reports(conn, day, undone)
-    # the rules, looked up once; a part's judgement depends on its due date and status (and, for
-    # staleness, its plan and last report), so each distinct one is judged once
-    current_due, is_overdue, is_due_soon, days_overdue = rules.current_due, rules.is_overdue, rules.is_due_soon, rules.days_overdue
-    stale_against, light = rules.stale_against, rules.light
-    not_started, source_return = rules.NOT_STARTED, rules.SOURCE_RETURN
-    items_get, exts_get, real_get = items.get, assignment_ext.get, real_report.get
-    days: dict[str, date] = {}
-    for aid, item_id, agency_id, role, via_id, status, progress, note, reported_on, reverses, source, _ in rows:
-        item = items_get(item_id)
-        if item is None:
-            continue
-        status = status or not_started
-        exts = exts_get(aid)
-        if exts:
-            due = current_due(item.due, exts, as_of)
-            if not overdue_parts_only:  # else not every part is read: the item's count is left as it was
-                item.extensions += len(exts)
-        else:
-            due = item.due
-        overdue = is_overdue(due, status, as_of)
-        if overdue_parts_only and not overdue:
-            continue
-        deadlines, issued = deadlines_of[item.plan_id]
-        if reverses is not None:
-            reported_on = real_get(aid)
-        if reported_on:
-            last_report = days.get(reported_on)
-            if last_report is None:
-                last_report = days[reported_on] = _d(reported_on)
-        else:
-            last_report = None
-        due_soon = is_due_soon(due, status, as_of, warn_days)
-        stale = stale_against(status, last_report, deadlines, since=issued)
+    judged = _judge_parts(conn, as_of, warn_days, rows, {iid: (item.due, item.plan_id) for iid, item in items.items()},
+                          assignment_ext, deadlines_of, overdue_parts_only)
+    light, source_return = rules.light, rules.SOURCE_RETURN
+    for row, status, due, extensions, overdue, days_overdue, due_soon, last_report, stale in judged:
+        aid, item_id, agency_id, via_id, _, _, _, _, role, progress, note, source = row
+        item = items[item_id]
+        if not overdue_parts_only:  # else not every part is read: the item's count is left as it was
+            item.extensions += extensions
         (parts if overdue_parts_only else item.assignments).append(AssignmentState(
             aid, agency_id, agency_names[agency_id], role, None if via_id is None else agency_names[via_id], via_id,
-            status, progress, note, last_report, due, overdue, days_overdue(due, as_of) if overdue else 0, due_soon,
+            status, progress, note, last_report, due, overdue, days_overdue, due_soon,
             stale, light(overdue, due_soon, stale, status), item, note if source == source_return else None,
         ))
     return parts
+
+
+def _judge_parts(conn: Connection, as_of: date, warn_days: int, rows: list[Any],
+                 item_facts: dict[int, tuple[date | None, str]], assignment_ext: dict[int, list],
+                 deadlines_of: dict[str, Any], overdue_only: bool) -> Iterator[tuple[Any, ...]]:
+    """Each part of ``rows`` (their first columns :data:`_JUDGED_COLUMNS`) judged by the rules, in
+    their order: the one place a part is judged, for :func:`snapshot`'s states and list --json's values.
+
+    ``item_facts`` gives each item's (due date in force, plan); the parts of other items are skipped,
+    and the parts not overdue too if ``overdue_only``. Yields (row, status, due date through the part's
+    extensions, count of those extensions, overdue, days overdue, due soon, last real report, stale).
+    A part's judgement depends on its due date and status (and, for staleness, its plan, status and
+    last report), so each distinct one is judged once."""
+    day = as_of.isoformat()
+    real_get = _real_reports(conn, day, [r[0] for r in rows if r[6] is not None]).get  # in force: an undo
+    current_due, is_overdue, is_due_soon, days_overdue = rules.current_due, rules.is_overdue, rules.is_due_soon, rules.days_overdue
+    stale_against, not_started = rules.stale_against, rules.NOT_STARTED
+    facts_get, exts_get = item_facts.get, assignment_ext.get
+    by_due: dict[tuple[date | None, str], tuple[bool, int, bool]] = {}  # (overdue, days overdue, due soon)
+    by_report: dict[tuple[str, str, str | None], tuple[date | None, bool]] = {}  # (last report, stale)
+    for row in rows:
+        aid, item_id, _, _, status, reported_on, reverses = row[:7]
+        facts = facts_get(item_id)
+        if facts is None:
+            continue
+        due, plan_id = facts
+        status = status or not_started
+        exts = exts_get(aid)
+        if exts:
+            due = current_due(due, exts, as_of)
+        dated = by_due.get((due, status))
+        if dated is None:
+            overdue = is_overdue(due, status, as_of)
+            dated = by_due[due, status] = (overdue, days_overdue(due, as_of) if overdue else 0,
+                                           is_due_soon(due, status, as_of, warn_days))
+        if overdue_only and not dated[0]:
+            continue
+        if reverses is not None:
+            reported_on = real_get(aid)
+        reported = by_report.get((plan_id, status, reported_on))
+        if reported is None:
+            deadlines, issued = deadlines_of[plan_id]
+            last_report = _d(reported_on) if reported_on else None
+            reported = by_report[plan_id, status, reported_on] = (
+                last_report, stale_against(status, last_report, deadlines, since=issued))
+        yield row, status, due, len(exts) if exts else 0, dated[0], dated[1], dated[2], reported[0], reported[1]
 
 
 def iter_item_values(conn: Connection, as_of: date, *, kind: str | None = None, agency: AgencyRef | None = None,
@@ -417,78 +441,61 @@ def _item_values(conn: Connection, as_of: date, kind: str | None, agency: Agency
     item_ext, assignment_ext = _extensions(conn, day)
     keeps = _keeps(kind, status, overdue, due_before)
     wanted = agency.id if agency else None
-    not_started, current_due, exts_get = rules.NOT_STARTED, rules.current_due, assignment_ext.get
-    by_due: dict[tuple[date | None, str], tuple[bool, int]] = {}  # (overdue, days overdue)
-    stale_of: dict[tuple[str, str, str | None], bool] = {}
+    current_due, belongs_to = rules.current_due, rules.belongs_to
     dates: dict[str, tuple[date, str]] = {}  # a due date's text: (the date, its ISO text)
+    no_date = (None, None)
     for at in range(0, len(ids), batch):
         item_filter, params = _item_filter(conn, day, ids[at:at + batch], False, False)
         item_rows = conn.all("SELECT i.id, i.code, i.plan_id, i.kind, i.no, i.grp, i.title, i.content, i.due, i.due_text, "
                              f"i.archived FROM item i WHERE {item_filter} ORDER BY i.plan_id, i.position, i.id", params)
         rows = conn.all(
-            "SELECT a.item_id, a.position, a.id, a.agency_id, a.via_group_id, u.status, u.reported_on, u.reverses_id "
-            f"FROM assignment a JOIN item i ON i.id = a.item_id {rules.sql_update_in_force_join(conn.dialect)} "
-            f"WHERE a.archived = 0 AND {item_filter}", (day, *params),
+            f"SELECT {_JUDGED_COLUMNS} FROM assignment a JOIN item i ON i.id = a.item_id "
+            f"{rules.sql_update_in_force_join(conn.dialect)} WHERE a.archived = 0 AND {item_filter}", (day, *params),
         )
-        rows.sort(key=_LISTED_PART_ORDER)  # by item, then position (stable, as snapshot's)
-        parts_of = {item_id: list(parts) for item_id, parts in groupby(rows, itemgetter(0))}
-        real_get = _real_reports(conn, day, [r[2] for r in rows if r[7] is not None]).get
-        for iid, code, plan_id, item_kind, no, grp, title, content, due_text_day, due_text, archived in item_rows:
-            if kind and item_kind != kind:
+        rows.sort(key=_ASSIGNMENT_ORDER)  # by item, then position (stable, as snapshot's)
+        theirs = None if wanted is None else {r[1] for r in rows if belongs_to(r[2], r[3], wanted)}
+        # the items the listing may keep, by its filters on what is not judged, with their due dates
+        kept: list[tuple[Any, tuple[date, str] | tuple[None, None]]] = []
+        item_facts: dict[int, tuple[date | None, str]] = {}
+        for row in item_rows:
+            iid, due_text_day = row[0], row[8]
+            if (kind and row[3] != kind) or (theirs is not None and iid not in theirs):
                 continue
-            parts = parts_of.get(iid, ())
-            if wanted is not None and not any(rules.belongs_to(r[3], r[4], wanted) for r in parts):
-                continue
-            original: date | None
-            original_iso: str | None
+            original = no_date
             if due_text_day:
-                known = dates.get(due_text_day)
-                if known is None:
-                    known = dates[due_text_day] = (_d(due_text_day), _d(due_text_day).isoformat())
-                original, original_iso = known
-            else:
-                original = original_iso = None
+                original = dates.get(due_text_day) or dates.setdefault(
+                    due_text_day, (_d(due_text_day), _d(due_text_day).isoformat()))
             item_exts = item_ext.get(iid)
-            due = current_due(original, item_exts, as_of) if item_exts else original
+            item_facts[iid] = (current_due(original[0], item_exts, as_of) if item_exts else original[0], row[2])
+            kept.append((row, original))
+        judged = _judge_parts(conn, as_of, warn_days, rows, item_facts, assignment_ext, deadlines_of, False)
+        parts_of = {item_id: list(parts) for item_id, parts in groupby(judged, _item_of_judged)}
+        for (iid, code, plan_id, item_kind, no, grp, title, content, _, due_text, archived), original in kept:
+            due = item_facts[iid][0]
+            item_exts = item_ext.get(iid)
             extensions = len(item_exts) if item_exts else 0
-            deadlines, issued = deadlines_of[plan_id]
             statuses, listed, assignees = [], [], []
             late = stale = False
             most = 0
-            for _, _, aid, agency_id, via_id, part_status, reported_on, reverses in parts:
-                part_status = part_status or not_started
+            for row, part_status, _, part_extensions, part_late, days, _, _, part_stale in parts_of.get(iid, ()):
                 statuses.append(part_status)
-                exts = exts_get(aid)
-                if exts:
-                    part_due = current_due(due, exts, as_of)
-                    extensions += len(exts)
-                else:
-                    part_due = due
-                verdict = by_due.get((part_due, part_status))
-                if verdict is None:
-                    part_late = rules.is_overdue(part_due, part_status, as_of)
-                    verdict = by_due[part_due, part_status] = (part_late, rules.days_overdue(part_due, as_of) if part_late else 0)
-                if verdict[0]:
+                extensions += part_extensions
+                if part_late:
                     late = True
-                    if verdict[1] > most:
-                        most = verdict[1]
-                if reverses is not None:
-                    reported_on = real_get(aid)
-                missed = stale_of.get((plan_id, part_status, reported_on))
-                if missed is None:
-                    missed = stale_of[plan_id, part_status, reported_on] = rules.stale_against(
-                        part_status, _d(reported_on) if reported_on else None, deadlines, since=issued)
-                stale = stale or missed
-                name = agency_names[agency_id]
+                    if days > most:
+                        most = days
+                if part_stale:
+                    stale = True
+                name = agency_names[row[2]]
                 assignees.append(name)
-                shown = name if via_id is None else agency_names[via_id]
+                shown = name if row[3] is None else agency_names[row[3]]
                 if shown not in listed:
                     listed.append(shown)
             item_status, due_soon, light, past_due = _item_verdict(statuses, due, late, stale, as_of, warn_days)
             if keeps and not keeps(item_kind, item_status, late, due):
                 continue
             yield (code, plan_id, item_kind, no, grp, title, content, listed, listed[0] if listed else None, assignees,
-                   original_iso if due is original else _iso(due), due_text, original_iso, extensions, item_status,
+                   original[1] if due is original[0] else _iso(due), due_text, original[1], extensions, item_status,
                    late, most, due_soon, stale, light, bool(archived), past_due)
 
 
