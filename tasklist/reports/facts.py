@@ -9,7 +9,6 @@ import gc
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import groupby
 from operator import itemgetter
 from typing import Any, ParamSpec, TypeVar
 
@@ -141,11 +140,6 @@ _LAST_REPORT = (
 _JUDGED_COLUMNS = "a.id, a.item_id, a.agency_id, a.via_group_id, u.status, u.reported_on, u.reverses_id, a.position"
 #: a part's row's place: its item, then its position
 _ASSIGNMENT_ORDER = itemgetter(1, 7)
-
-
-def _item_of_judged(judged: tuple[Any, ...]) -> int:
-    """The item of a part :func:`_judge_parts` yields."""
-    return judged[0][1]  # type: ignore[no-any-return]
 
 
 _P = ParamSpec("_P")
@@ -346,7 +340,7 @@ def _judged(conn: Connection, as_of: date, warn_days: int, items: dict[int, Item
     judged = _judge_parts(conn, as_of, warn_days, rows, {iid: (item.due, item.plan_id) for iid, item in items.items()},
                           assignment_ext, deadlines_of, overdue_parts_only)
     light, source_return = rules.light, rules.SOURCE_RETURN
-    for row, status, due, extensions, overdue, days_overdue, due_soon, last_report, stale in judged:
+    for _, row, status, due, extensions, overdue, days_overdue, due_soon, last_report, stale in judged:
         aid, item_id, agency_id, via_id, _, _, _, _, role, progress, note, source = row
         item = items[item_id]
         if not overdue_parts_only:  # else not every part is read: the item's count is left as it was
@@ -366,7 +360,7 @@ def _judge_parts(conn: Connection, as_of: date, warn_days: int, rows: list[Any],
     their order: the one place a part is judged, for :func:`snapshot`'s states and list --json's values.
 
     ``item_facts`` gives each item's (due date in force, plan); the parts of other items are skipped,
-    and the parts not overdue too if ``overdue_only``. Yields (row, status, due date through the part's
+    and the parts not overdue too if ``overdue_only``. Yields (item id, row, status, due date through the part's
     extensions, count of those extensions, overdue, days overdue, due soon, last real report, stale).
     A part's judgement depends on its due date and status (and, for staleness, its plan, status and
     last report), so each distinct one is judged once."""
@@ -402,7 +396,7 @@ def _judge_parts(conn: Connection, as_of: date, warn_days: int, rows: list[Any],
             last_report = _d(reported_on) if reported_on else None
             reported = by_report[plan_id, status, reported_on] = (
                 last_report, stale_against(status, last_report, deadlines, since=issued))
-        yield row, status, due, len(exts) if exts else 0, dated[0], dated[1], dated[2], reported[0], reported[1]
+        yield item_id, row, status, due, len(exts) if exts else 0, dated[0], dated[1], dated[2], reported[0], reported[1]
 
 
 def iter_item_values(conn: Connection, as_of: date, *, kind: str | None = None, agency: AgencyRef | None = None,
@@ -468,29 +462,40 @@ def _item_values(conn: Connection, as_of: date, kind: str | None, agency: Agency
             item_exts = item_ext.get(iid)
             item_facts[iid] = (current_due(original[0], item_exts, as_of) if item_exts else original[0], row[2])
             kept.append((row, original))
-        judged = _judge_parts(conn, as_of, warn_days, rows, item_facts, assignment_ext, deadlines_of, False)
-        parts_of = {item_id: list(parts) for item_id, parts in groupby(judged, _item_of_judged)}
+        # each kept item's parts' judged facts, gathered as they come (by item): its parts' statuses,
+        # agencies listed, assignees, count of extensions, overdue, most days overdue, stale
+        gathered: dict[int, tuple[list[str], list[str], list[str], int, bool, int, bool]] = {}
+        statuses: list[str] = []
+        listed: list[str] = []
+        assignees: list[str] = []
+        current, extensions, late, most, stale = None, 0, False, 0, False
+        for item_id, row, part_status, _, part_extensions, part_late, days, _, _, part_stale in _judge_parts(
+                conn, as_of, warn_days, rows, item_facts, assignment_ext, deadlines_of, False):
+            if item_id != current:
+                if current is not None:
+                    gathered[current] = (statuses, listed, assignees, extensions, late, most, stale)
+                current, statuses, listed, assignees, extensions, late, most, stale = item_id, [], [], [], 0, False, 0, False
+            statuses.append(part_status)
+            extensions += part_extensions
+            if part_late:
+                late = True
+                if days > most:
+                    most = days
+            if part_stale:
+                stale = True
+            name = agency_names[row[2]]
+            assignees.append(name)
+            shown = name if row[3] is None else agency_names[row[3]]
+            if shown not in listed:
+                listed.append(shown)
+        if current is not None:
+            gathered[current] = (statuses, listed, assignees, extensions, late, most, stale)
         for (iid, code, plan_id, item_kind, no, grp, title, content, _, due_text, archived), original in kept:
             due = item_facts[iid][0]
+            statuses, listed, assignees, extensions, late, most, stale = gathered.get(iid) or ([], [], [], 0, False, 0, False)
             item_exts = item_ext.get(iid)
-            extensions = len(item_exts) if item_exts else 0
-            statuses, listed, assignees = [], [], []
-            late = stale = False
-            most = 0
-            for row, part_status, _, part_extensions, part_late, days, _, _, part_stale in parts_of.get(iid, ()):
-                statuses.append(part_status)
-                extensions += part_extensions
-                if part_late:
-                    late = True
-                    if days > most:
-                        most = days
-                if part_stale:
-                    stale = True
-                name = agency_names[row[2]]
-                assignees.append(name)
-                shown = name if row[3] is None else agency_names[row[3]]
-                if shown not in listed:
-                    listed.append(shown)
+            if item_exts:
+                extensions += len(item_exts)
             item_status, due_soon, light, past_due = _item_verdict(statuses, due, late, stale, as_of, warn_days)
             if keeps and not keeps(item_kind, item_status, late, due):
                 continue
