@@ -340,7 +340,7 @@ def _judged(conn: Connection, as_of: date, warn_days: int, items: dict[int, Item
     judged = _judge_parts(conn, as_of, warn_days, rows, {iid: (item.due, item.plan_id) for iid, item in items.items()},
                           assignment_ext, deadlines_of, overdue_parts_only)
     light, source_return = rules.light, rules.SOURCE_RETURN
-    for _, row, status, due, extensions, overdue, days_overdue, due_soon, last_report, stale in judged:
+    for _, row, status, due, extensions, (overdue, days_overdue, due_soon), (last_report, stale) in judged:
         aid, item_id, agency_id, via_id, _, _, _, _, role, progress, note, source = row
         item = items[item_id]
         if not overdue_parts_only:  # else not every part is read: the item's count is left as it was
@@ -372,7 +372,7 @@ def _judge_parts(conn: Connection, as_of: date, warn_days: int, rows: list[Any],
     by_due: dict[tuple[date | None, str], tuple[bool, int, bool]] = {}  # (overdue, days overdue, due soon)
     by_report: dict[tuple[str, str, str | None], tuple[date | None, bool]] = {}  # (last report, stale)
     for row in rows:
-        aid, item_id, _, _, status, reported_on, reverses = row[:7]
+        aid, item_id, status, reported_on, reverses = row[0], row[1], row[4], row[5], row[6]
         facts = facts_get(item_id)
         if facts is None:
             continue
@@ -396,7 +396,7 @@ def _judge_parts(conn: Connection, as_of: date, warn_days: int, rows: list[Any],
             last_report = _d(reported_on) if reported_on else None
             reported = by_report[plan_id, status, reported_on] = (
                 last_report, stale_against(status, last_report, deadlines, since=issued))
-        yield item_id, row, status, due, len(exts) if exts else 0, dated[0], dated[1], dated[2], reported[0], reported[1]
+        yield item_id, row, status, due, len(exts) if exts else 0, dated, reported
 
 
 def iter_item_values(conn: Connection, as_of: date, *, kind: str | None = None, agency: AgencyRef | None = None,
@@ -469,7 +469,7 @@ def _item_values(conn: Connection, as_of: date, kind: str | None, agency: Agency
         listed: list[str] = []
         assignees: list[str] = []
         current, extensions, late, most, stale = None, 0, False, 0, False
-        for item_id, row, part_status, _, part_extensions, part_late, days, _, _, part_stale in _judge_parts(
+        for item_id, row, part_status, _, part_extensions, (part_late, days, _), (_, part_stale) in _judge_parts(
                 conn, as_of, warn_days, rows, item_facts, assignment_ext, deadlines_of, False):
             if item_id != current:
                 if current is not None:
