@@ -436,8 +436,8 @@ def _item_values(conn: Connection, as_of: date, kind: str | None, agency: Agency
     keeps = _keeps(kind, status, overdue, due_before)
     wanted = agency.id if agency else None
     current_due, belongs_to = rules.current_due, rules.belongs_to
-    dates: dict[str, tuple[date, str]] = {}  # a due date's text: (the date, its ISO text)
-    no_date = (None, None)
+    dates: dict[str, tuple[date | None, str | None]] = {}  # a due date's text: (the date, its ISO text)
+    no_date: tuple[date | None, str | None] = (None, None)
     for at in range(0, len(ids), batch):
         item_filter, params = _item_filter(conn, day, ids[at:at + batch], False, False)
         item_rows = conn.all("SELECT i.id, i.code, i.plan_id, i.kind, i.no, i.grp, i.title, i.content, i.due, i.due_text, "
@@ -449,7 +449,7 @@ def _item_values(conn: Connection, as_of: date, kind: str | None, agency: Agency
         rows.sort(key=_ASSIGNMENT_ORDER)  # by item, then position (stable, as snapshot's)
         theirs = None if wanted is None else {r[1] for r in rows if belongs_to(r[2], r[3], wanted)}
         # the items the listing may keep, by its filters on what is not judged, with their due dates
-        kept: list[tuple[Any, tuple[date, str] | tuple[None, None]]] = []
+        kept: list[tuple[Any, tuple[date | None, str | None]]] = []
         item_facts: dict[int, tuple[date | None, str]] = {}
         for row in item_rows:
             iid, due_text_day = row[0], row[8]
