@@ -404,9 +404,9 @@ def iter_item_values(conn: Connection, as_of: date, *, kind: str | None = None, 
                      warn_days: int = rules.DEFAULT_WARN_DAYS, batch: int = 5000) -> Iterator[tuple[Any, ...]]:
     """:meth:`ItemState.values` of each item ``filter_items(snapshot(conn, as_of, overdue_only=overdue), ...)``
     keeps, in the same order, read and judged ``batch`` items at a time: a long listing (list --json)
-    never holds every item. Only what those values show is read and judged, straight from the rows:
-    no state is built for an item or its parts (at 100k items, 235k parts: no cycles for the
-    collector to free), each distinct (due date, status) and (plan, status, last report) is judged once,
+    never holds every item. Only what those values show is read; each part is judged by
+    :func:`_judge_parts`, as a snapshot's are, and each item by :func:`_item_verdict`, but no state is
+    built for an item or its parts (at 100k items, 235k parts: no cycles for the collector to free),
     and the plans, agencies and extensions are read once for the whole listing.
 
     Python's cycle collector is off from the first value until the listing ends or is closed, the
