@@ -1,5 +1,5 @@
 """The snapshot's housekeeping: Python's cycle collector paused while it builds, put back as it was,
-and a batched snapshot's earlier batches freed before later ones are built. Read-only: SQLite."""
+and list --json's values built without any state. Read-only: SQLite."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from tasklist.errors import TasklistError
-from tasklist.reports.facts import ItemState, iter_snapshot, snapshot
+from tasklist.reports.facts import AssignmentState, ItemState, iter_item_values, snapshot
 from tasklist.storage.schema import open_db
 
 AS_OF = date(2024, 7, 15)
@@ -49,19 +49,37 @@ def test_snapshot_turns_the_collector_back_on_when_it_fails(conn):
     assert gc.isenabled()
 
 
-def test_iter_snapshot_frees_each_batch_before_building_the_next(conn):
-    """An item and its assignments refer to each other, so only the collector frees a batch: a
-    listing written a batch at a time must not hold the earlier batches' states as well."""
-    whole = [i.code for i in snapshot(conn, AS_OF)]
+def test_item_values_are_those_of_the_snapshot_and_build_no_state(conn):
+    """list --json's values, a batch at a time, are the whole snapshot's ItemState.values() in the same
+    order, without building any state (nothing left for the collector to free)."""
+    whole = [i.values() for i in snapshot(conn, AS_OF)]
     assert len(whole) > 4
-    gc.collect()  # that whole snapshot's states
-    codes, most_alive = [], 0
-    for item in iter_snapshot(conn, AS_OF, batch=2):
-        codes.append(item.code)
-        del item
-        most_alive = max(most_alive, sum(isinstance(o, ItemState) for o in gc.get_objects()))
-    assert codes == whole  # the same items, in the same order
-    assert most_alive <= 2, most_alive  # at most the batch being written
+    gc.collect()
+    states, seen = 0, []
+    for values in iter_item_values(conn, AS_OF, batch=2):
+        seen.append(values)
+        states = max(states, sum(isinstance(o, (ItemState, AssignmentState)) for o in gc.get_objects()))
+    assert seen == whole
+    assert states == 0
+
+
+def test_item_values_pause_the_collector_until_the_listing_ends_or_is_closed(conn):
+    seen = []
+    for _ in iter_item_values(conn, AS_OF, batch=2):
+        seen.append(gc.isenabled())  # the caller's work on a value included
+    assert seen and not any(seen)
+    assert gc.isenabled()
+    listing = iter_item_values(conn, AS_OF, batch=2)
+    next(listing)
+    assert not gc.isenabled()
+    listing.close()  # a listing left unfinished
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert len(list(iter_item_values(conn, AS_OF))) == len(seen)
+        assert not gc.isenabled()  # the caller's choice stands
+    finally:
+        gc.enable()
 
 
 @pytest.mark.parametrize("args", [("overdue", "--all"), ("export", "overdue", "--format", "csv"),

@@ -129,6 +129,52 @@ def test_overdue_parts_are_the_overdue_groups_of_the_whole_snapshot(cli):
         conn.close()
 
 
+def test_item_values_are_those_of_the_filtered_snapshot(cli):
+    """list --json's values, judged from the rows alone, equal ItemState.values() of the items
+    filter_items keeps of the whole snapshot: every filter, undone updates, extensions of items and
+    of parts, returned claims, several batches, a group (its members' parts too)."""
+    cli("list")
+    conn = open_db()
+    try:
+        random_history(conn, 6)
+        group, one = resolve_agency(conn, "各设区市人民政府"), resolve_agency(conn, "省发展改革委")
+        filters = [{}, {"kind": "outcome"}, {"agency": group}, {"agency": one, "overdue": True},
+                   {"status": rules.IN_PROGRESS}, {"status": rules.DONE, "kind": "task"}, {"overdue": True},
+                   {"due_before": date(2023, 1, 1)}, {"status": rules.CLAIMED, "agency": one}]
+        for as_of in AS_OFS:
+            for wanted in filters:
+                snapshot = reports.snapshot(conn, as_of, overdue_only=wanted.get("overdue", False))
+                expected = [i.values() for i in reports.filter_items(snapshot, **wanted)]
+                assert list(reports.iter_item_values(conn, as_of, batch=7, **wanted)) == expected, (as_of, wanted)
+        whole = [i.values() for i in reports.snapshot(conn, AS_OFS[-1], warn_days=400)]
+        assert list(reports.iter_item_values(conn, AS_OFS[-1], warn_days=400)) == whole
+        assert any(v[13] for v in whole) and any(v[15] for v in whole) and any(v[18] for v in whole)  # extended, overdue, stale
+    finally:
+        conn.close()
+
+
+def test_item_values_judge_an_undone_report_by_the_real_report_before_it(cli):
+    """A part whose update in force is an undo was last reported by the real report before the undone
+    one: stale by that older report, in list --json's values as in the snapshot."""
+    cli("list")
+    conn = open_db()
+    try:
+        code = conn.value("SELECT i.code FROM item i JOIN assignment a ON a.item_id = i.id AND a.archived = 0 "
+                          "GROUP BY i.id, i.code, i.position HAVING count(*) = 1 ORDER BY i.position LIMIT 1")
+        item = resolve_item(conn, code)
+        who = resolve_agency(conn, assignments_of(conn, item)[0].agency)
+        for day in (date(2021, 4, 1), date(2026, 11, 1)):
+            ids = record_update(conn, item, status=rules.IN_PROGRESS, as_of=date(2030, 1, 1), agency=who,
+                                reported_on=day, note="进展")
+        undo(conn, ids[0])
+        as_of = date(2026, 11, 23)
+        expected = [i.values() for i in reports.snapshot(conn, as_of)]
+        assert list(reports.iter_item_values(conn, as_of)) == expected
+        assert [v[18] for v in expected if v[0] == code] == [True]  # stale: its last real report is of 2021
+    finally:
+        conn.close()
+
+
 def test_status_view_shows_the_first_rows_of_each_agency_with_full_figures(cli):
     cli("list")
     conn = open_db()

@@ -139,7 +139,7 @@ def list_items(
     """List the plan's items (tasks and outcomes) with their status."""
     from ..errors import BadInput
     from ..registry.names import parse_kind
-    from ..reports.facts import ITEM_FIELDS, ITEM_LIST_FIELDS, filter_items, iter_filter_items, iter_snapshot, snapshot
+    from ..reports.facts import ITEM_FIELDS, ITEM_LIST_FIELDS, filter_items, iter_item_values, snapshot
     from ..rules import parse_status
 
     if kind is not None:
@@ -161,9 +161,8 @@ def list_items(
         day = resolve_as_of(as_of, conn)
         who = agency_named(conn, agency) if agency else None
         if json_:  # judged and written a batch of items at a time
-            rows = iter_snapshot(conn, day, overdue_only=overdue)
-            matching = iter_filter_items(rows, kind=kind, agency=who, status=status_key, overdue=overdue, due_before=before)
-            print_json_records(ITEM_FIELDS, (item.values() for item in matching), lists=ITEM_LIST_FIELDS)
+            print_json_records(ITEM_FIELDS, iter_item_values(conn, day, kind=kind, agency=who, status=status_key,
+                                                             overdue=overdue, due_before=before), lists=ITEM_LIST_FIELDS)
             return
         items = filter_items(snapshot(conn, day, overdue_only=overdue), kind=kind, agency=who, status=status_key, overdue=overdue, due_before=before)
     from ..output.terminal import items_table

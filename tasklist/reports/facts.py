@@ -135,8 +135,12 @@ _LAST_REPORT = (
     "SELECT r.assignment_id, max(r.reported_on) FROM status_update r WHERE r.assignment_id IN ({ids}) "
     f"AND {rules.SQL_REAL_REPORT} GROUP BY r.assignment_id"
 )
-#: an assignment row's place: its item, then its position (the last column)
-_ASSIGNMENT_ORDER = itemgetter(1, 11)
+#: the columns of a part's row that :func:`_judge_parts` reads, first in every parts statement (then
+#: the part's position, and whatever else its caller shows)
+_JUDGED_COLUMNS = "a.id, a.item_id, a.agency_id, a.via_group_id, u.status, u.reported_on, u.reverses_id, a.position"
+#: a part's row's place: its item, then its position
+_ASSIGNMENT_ORDER = itemgetter(1, 7)
+
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -179,10 +183,8 @@ def snapshot(
     returned are judged by the same rules.
     """
     items, _ = _parts(conn, as_of, warn_days, item_ids, include_archived, overdue_only, overdue_parts_only=False)
-    item_status, unassigned, is_due_soon, light = rules.item_status, rules.UNASSIGNED, rules.is_due_soon, rules.light
     for item in items:
         parts_of = item.assignments
-        item.status = status = item_status([a.status for a in parts_of])
         overdue = stale = False
         most = 0
         for a in parts_of:
@@ -193,12 +195,21 @@ def snapshot(
             if a.stale:
                 stale = True
         item.overdue, item.days_overdue, item.stale = overdue, most, stale
-        item.due_soon = due_soon = is_due_soon(item.due, status, as_of, warn_days)
-        item.light = light(overdue, due_soon, stale, status)
-        if status == unassigned:
-            item.past_due_unassigned = rules.unassigned_past_due(item.due, status, as_of)
-            item.light = rules.unassigned_light(item.past_due_unassigned)
+        item.status, item.due_soon, item.light, item.past_due_unassigned = _item_verdict(
+            [a.status for a in parts_of], item.due, overdue, stale, as_of, warn_days)
     return items
+
+
+def _item_verdict(statuses: list[str], due: date | None, overdue: bool, stale: bool, as_of: date,
+                  warn_days: int) -> tuple[str, bool, str, bool]:
+    """An item's (status, due_soon, light, past_due_unassigned) from its parts' statuses, whether any
+    part is overdue or stale, and its own due date in force."""
+    status = rules.item_status(statuses)
+    due_soon = rules.is_due_soon(due, status, as_of, warn_days)
+    if status == rules.UNASSIGNED:
+        past_due = rules.unassigned_past_due(due, status, as_of)
+        return status, due_soon, rules.unassigned_light(past_due), past_due
+    return status, due_soon, rules.light(overdue, due_soon, stale, status), False
 
 
 @_collector_paused
@@ -226,22 +237,7 @@ def _parts(conn: Connection, as_of: date, warn_days: int, item_ids: Iterable[int
     parts that may be overdue are read, and the overdue ones returned in registry order instead (the
     items' lists of parts left empty)."""
     day = as_of.isoformat()
-    params: list[Any]
-    where, params = ["1=1"], []
-    if not include_archived:
-        where.append("i.archived = 0")
-    if item_ids is not None:
-        ids = list(item_ids)
-        if conn.dialect == "postgresql":  # one array parameter: planning IN with 5,000 values took 20 ms a statement
-            where.append("i.id = ANY(?)")
-            params.append(ids)
-        else:
-            where.append(f"i.id IN ({','.join('?' * len(ids))})" if ids else "1=0")
-            params += ids
-    if overdue_only:
-        where.append("(i.due < ? OR EXISTS (SELECT 1 FROM extension e WHERE e.item_id = i.id))")
-        params.append(day)
-    item_filter = " AND ".join(where)
+    item_filter, params = _item_filter(conn, day, item_ids, include_archived, overdue_only)
     every_plan = plans(conn)
     deadlines_of = {p.id: (rules.reporting_deadlines(p.reporting, as_of), p.issued) for p in every_plan}
     several_plans = len(every_plan) > 1 and getattr(conn, "plan_scope", None) == ALL_PLANS
@@ -256,9 +252,7 @@ def _parts(conn: Connection, as_of: date, warn_days: int, item_ids: Iterable[int
         found, read_items = len(item_rows), lambda: item_rows
     if not found:
         return [], []
-    extension_rows = conn.all(
-        "SELECT item_id, assignment_id, new_due, granted_on, recorded_at FROM extension WHERE granted_on <= ?", (day,),
-    )
+    item_ext, assignment_ext = _extensions(conn, day)
     # agencies by id (a hundred rows) instead of two joins per assignment
     agency_names = dict(conn.all("SELECT id, name FROM agency"))
     # the parts are asked for before the items are built: PostgreSQL looks up their updates in force
@@ -268,8 +262,7 @@ def _parts(conn: Connection, as_of: date, warn_days: int, item_ids: Iterable[int
     # gives nearly in that order) instead of by SQLite's sorter.
     server_sorted = overdue_parts_only and conn.dialect == "postgresql"
     parts_sql = (
-        "SELECT a.id, a.item_id, a.agency_id, a.role, a.via_group_id, u.status, u.progress, u.note, u.reported_on, "
-        "u.reverses_id, u.source, a.position "
+        f"SELECT {_JUDGED_COLUMNS}, a.role, u.progress, u.note, u.source "
         f"FROM assignment a JOIN item i ON i.id = a.item_id {rules.sql_update_in_force_join(conn.dialect)} "
         f"WHERE a.archived = 0 AND {item_filter}{f' AND {rules.SQL_MAY_BE_OVERDUE}' if overdue_parts_only else ''}"
         f"{' ORDER BY i.plan_id, i.position, i.id, a.position, a.id' if server_sorted else ''}"
@@ -280,11 +273,6 @@ def _parts(conn: Connection, as_of: date, warn_days: int, item_ids: Iterable[int
             due = _d(due_text_day) if due_text_day else None
             items[iid] = ItemState(iid, code, plan_id, kind, no, grp, title, content, due, due, due_text, 0,
                                    bool(archived), shown_code=f"{plan_id}:{code}" if several_plans else code)
-        item_ext: dict[int, list] = {}
-        assignment_ext: dict[int, list] = {}
-        for item_id, assignment_id, new_due, granted_on, recorded_at in extension_rows:
-            target = assignment_ext.setdefault(assignment_id, []) if assignment_id else item_ext.setdefault(item_id, [])
-            target.append((_d(new_due), _d(granted_on), recorded_at))
         for item_id, item_exts in item_ext.items():
             if item_id in items:
                 state = items[item_id]
@@ -293,81 +281,227 @@ def _parts(conn: Connection, as_of: date, warn_days: int, item_ids: Iterable[int
         rows = parts_rows()
     if overdue_parts_only and not server_sorted:  # in registry order: grouped as they come
         rank = {item_id: at for at, item_id in enumerate(items)}
-        rows.sort(key=lambda r: (rank[r[1]], r[11]))
+        rows.sort(key=lambda r: (rank[r[1]], r[7]))
     elif not overdue_parts_only:
         rows.sort(key=_ASSIGNMENT_ORDER)
-    undone = [r[0] for r in rows if r[9] is not None]  # the update in force is an undo
-    return list(items.values()), _judged(conn, as_of, warn_days, items, rows, undone, assignment_ext, agency_names,
+    return list(items.values()), _judged(conn, as_of, warn_days, items, rows, assignment_ext, agency_names,
                                          deadlines_of, overdue_parts_only)
 
 
-def _judged(conn: Connection, as_of: date, warn_days: int, items: dict[int, ItemState], rows: list[Any],
-            undone: list[int], assignment_ext: dict[int, list], agency_names: dict[int, str],
-            deadlines_of: dict[str, Any], overdue_parts_only: bool) -> list[AssignmentState]:
-    """The parts of ``rows`` judged: see :func:`_parts`."""
-    day = as_of.isoformat()
-    parts: list[AssignmentState] = []
+def _item_filter(conn: Connection, day: str, item_ids: Iterable[int] | None, include_archived: bool,
+                 overdue_only: bool) -> tuple[str, list[Any]]:
+    """The condition on items (alias i) of :func:`snapshot`'s arguments, and its parameters."""
+    where: list[str] = ["1=1"]
+    params: list[Any] = []
+    if not include_archived:
+        where.append("i.archived = 0")
+    if item_ids is not None:
+        ids = list(item_ids)
+        if conn.dialect == "postgresql":  # one array parameter: planning IN with 5,000 values took 20 ms a statement
+            where.append("i.id = ANY(?)")
+            params.append(ids)
+        else:
+            where.append(f"i.id IN ({','.join('?' * len(ids))})" if ids else "1=0")
+            params += ids
+    if overdue_only:
+        where.append("(i.due < ? OR EXISTS (SELECT 1 FROM extension e WHERE e.item_id = i.id))")
+        params.append(day)
+    return " AND ".join(where), params
+
+
+def _extensions(conn: Connection, day: str) -> tuple[dict[int, list], dict[int, list]]:
+    """The extensions granted on or before ``day`` as :func:`rules.current_due` takes them: an item's
+    own by item id, an agency's part's by assignment id."""
+    item_ext: dict[int, list] = {}
+    assignment_ext: dict[int, list] = {}
+    for item_id, assignment_id, new_due, granted_on, recorded_at in conn.all(
+        "SELECT item_id, assignment_id, new_due, granted_on, recorded_at FROM extension WHERE granted_on <= ?", (day,),
+    ):
+        target = assignment_ext.setdefault(assignment_id, []) if assignment_id else item_ext.setdefault(item_id, [])
+        target.append((_d(new_due), _d(granted_on), recorded_at))
+    return item_ext, assignment_ext
+
+
+def _real_reports(conn: Connection, day: str, undone: list[int]) -> dict[int, str]:
+    """The day of the last real report (:data:`rules.SQL_REAL_REPORT`) of each assignment in ``undone``
+    (those whose update in force is an undo), where there is one."""
     real_report: dict[int, str] = {}
     for start in range(0, len(undone), 500):
         chunk = undone[start:start + 500]
         real_report.update(conn.all(_LAST_REPORT.format(ids=",".join("?" * len(chunk))), (*chunk, day)))
-    # the rules, looked up once; a part's judgement depends on its due date and status (and, for
-    # staleness, its plan and last report), so each distinct one is judged once
-    current_due, is_overdue, is_due_soon, days_overdue = rules.current_due, rules.is_overdue, rules.is_due_soon, rules.days_overdue
-    stale_against, light = rules.stale_against, rules.light
-    not_started, source_return = rules.NOT_STARTED, rules.SOURCE_RETURN
-    items_get, exts_get, real_get = items.get, assignment_ext.get, real_report.get
-    days: dict[str, date] = {}
-    for aid, item_id, agency_id, role, via_id, status, progress, note, reported_on, reverses, source, _ in rows:
-        item = items_get(item_id)
-        if item is None:
-            continue
-        status = status or not_started
-        exts = exts_get(aid)
-        if exts:
-            due = current_due(item.due, exts, as_of)
-            if not overdue_parts_only:  # else not every part is read: the item's count is left as it was
-                item.extensions += len(exts)
-        else:
-            due = item.due
-        overdue = is_overdue(due, status, as_of)
-        if overdue_parts_only and not overdue:
-            continue
-        deadlines, issued = deadlines_of[item.plan_id]
-        if reverses is not None:
-            reported_on = real_get(aid)
-        if reported_on:
-            last_report = days.get(reported_on)
-            if last_report is None:
-                last_report = days[reported_on] = _d(reported_on)
-        else:
-            last_report = None
-        due_soon = is_due_soon(due, status, as_of, warn_days)
-        stale = stale_against(status, last_report, deadlines, since=issued)
+    return real_report
+
+
+def _judged(conn: Connection, as_of: date, warn_days: int, items: dict[int, ItemState], rows: list[Any],
+            assignment_ext: dict[int, list], agency_names: dict[int, str], deadlines_of: dict[str, Any],
+            overdue_parts_only: bool) -> list[AssignmentState]:
+    """The parts of ``rows`` judged (:func:`_judge_parts`), each an AssignmentState: see :func:`_parts`."""
+    parts: list[AssignmentState] = []
+    judged = _judge_parts(conn, as_of, warn_days, rows, {iid: (item.due, item.plan_id) for iid, item in items.items()},
+                          assignment_ext, deadlines_of, overdue_parts_only)
+    light, source_return = rules.light, rules.SOURCE_RETURN
+    for _, row, status, due, extensions, (overdue, days_overdue, due_soon), (last_report, stale) in judged:
+        aid, item_id, agency_id, via_id, _, _, _, _, role, progress, note, source = row
+        item = items[item_id]
+        if not overdue_parts_only:  # else not every part is read: the item's count is left as it was
+            item.extensions += extensions
         (parts if overdue_parts_only else item.assignments).append(AssignmentState(
             aid, agency_id, agency_names[agency_id], role, None if via_id is None else agency_names[via_id], via_id,
-            status, progress, note, last_report, due, overdue, days_overdue(due, as_of) if overdue else 0, due_soon,
+            status, progress, note, last_report, due, overdue, days_overdue, due_soon,
             stale, light(overdue, due_soon, stale, status), item, note if source == source_return else None,
         ))
     return parts
 
 
-def iter_snapshot(conn: Connection, as_of: date, *, batch: int = 5000, include_archived: bool = False,
-                  overdue_only: bool = False, **kwargs: Any) -> Iterator[ItemState]:
-    """The items of :func:`snapshot`, in the same order, judged ``batch`` items at a time: a long
-    listing never holds every item (and its assignments) at once."""
-    where = "1=1" if include_archived else "i.archived = 0"
-    params: list[str] = []
-    if overdue_only:
-        where += " AND (i.due < ? OR EXISTS (SELECT 1 FROM extension e WHERE e.item_id = i.id))"
-        params.append(as_of.isoformat())
+def _judge_parts(conn: Connection, as_of: date, warn_days: int, rows: list[Any],
+                 item_facts: dict[int, tuple[date | None, str]], assignment_ext: dict[int, list],
+                 deadlines_of: dict[str, Any], overdue_only: bool) -> Iterator[tuple[Any, ...]]:
+    """Each part of ``rows`` (their first columns :data:`_JUDGED_COLUMNS`) judged by the rules, in
+    their order: the one place a part is judged, for :func:`snapshot`'s states and list --json's values.
+
+    ``item_facts`` gives each item's (due date in force, plan); the parts of other items are skipped,
+    and the parts not overdue too if ``overdue_only``. Yields (item id, row, status, due date through the part's
+    extensions, count of those extensions, overdue, days overdue, due soon, last real report, stale).
+    A part's judgement depends on its due date and status (and, for staleness, its plan, status and
+    last report), so each distinct one is judged once."""
+    day = as_of.isoformat()
+    real_get = _real_reports(conn, day, [r[0] for r in rows if r[6] is not None]).get  # in force: an undo
+    current_due, is_overdue, is_due_soon, days_overdue = rules.current_due, rules.is_overdue, rules.is_due_soon, rules.days_overdue
+    stale_against, not_started = rules.stale_against, rules.NOT_STARTED
+    facts_get, exts_get = item_facts.get, assignment_ext.get
+    by_due: dict[tuple[date | None, str], tuple[bool, int, bool]] = {}  # (overdue, days overdue, due soon)
+    by_report: dict[tuple[str, str, str | None], tuple[date | None, bool]] = {}  # (last report, stale)
+    for row in rows:
+        aid, item_id, status, reported_on, reverses = row[0], row[1], row[4], row[5], row[6]
+        facts = facts_get(item_id)
+        if facts is None:
+            continue
+        due, plan_id = facts
+        status = status or not_started
+        exts = exts_get(aid)
+        if exts:
+            due = current_due(due, exts, as_of)
+        dated = by_due.get((due, status))
+        if dated is None:
+            overdue = is_overdue(due, status, as_of)
+            dated = by_due[due, status] = (overdue, days_overdue(due, as_of) if overdue else 0,
+                                           is_due_soon(due, status, as_of, warn_days))
+        if overdue_only and not dated[0]:
+            continue
+        if reverses is not None:
+            reported_on = real_get(aid)
+        reported = by_report.get((plan_id, status, reported_on))
+        if reported is None:
+            deadlines, issued = deadlines_of[plan_id]
+            last_report = _d(reported_on) if reported_on else None
+            reported = by_report[plan_id, status, reported_on] = (
+                last_report, stale_against(status, last_report, deadlines, since=issued))
+        yield item_id, row, status, due, len(exts) if exts else 0, dated, reported
+
+
+def iter_item_values(conn: Connection, as_of: date, *, kind: str | None = None, agency: AgencyRef | None = None,
+                     status: str | None = None, overdue: bool = False, due_before: date | None = None,
+                     warn_days: int = rules.DEFAULT_WARN_DAYS, batch: int = 5000) -> Iterator[tuple[Any, ...]]:
+    """:meth:`ItemState.values` of each item ``filter_items(snapshot(conn, as_of, overdue_only=overdue), ...)``
+    keeps, in the same order, read and judged ``batch`` items at a time: a long listing (list --json)
+    never holds every item. Only what those values show is read; each part is judged by
+    :func:`_judge_parts`, as a snapshot's are, and each item by :func:`_item_verdict`, but no state is
+    built for an item or its parts (at 100k items, 235k parts: no cycles for the collector to free),
+    and the plans, agencies and extensions are read once for the whole listing.
+
+    Python's cycle collector is off from the first value until the listing ends or is closed, the
+    caller's work on each value included (it is back on as it was, as when a snapshot is built): the
+    listing makes no cyclic garbage, yet its rows and values, and list --json's text of them, started
+    a thousand passes, seven of them over every object of the process (0.17-0.2 s at 100k items)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield from _item_values(conn, as_of, kind, agency, status, overdue, due_before, warn_days, batch)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _item_values(conn: Connection, as_of: date, kind: str | None, agency: AgencyRef | None, status: str | None,
+                 overdue: bool, due_before: date | None, warn_days: int, batch: int) -> Iterator[tuple[Any, ...]]:
+    """:func:`iter_item_values`, the collector aside."""
+    day = as_of.isoformat()
+    where, params = _item_filter(conn, day, None, False, overdue)
     ids = [r[0] for r in conn.all(f"SELECT i.id FROM item i WHERE {where} ORDER BY i.plan_id, i.position, i.id", params)]
+    if not ids:
+        return
+    deadlines_of = {p.id: (rules.reporting_deadlines(p.reporting, as_of), p.issued) for p in plans(conn)}
+    agency_names = dict(conn.all("SELECT id, name FROM agency"))
+    item_ext, assignment_ext = _extensions(conn, day)
+    keeps = _keeps(kind, status, overdue, due_before)
+    wanted = agency.id if agency else None
+    current_due, belongs_to = rules.current_due, rules.belongs_to
+    dates: dict[str, tuple[date | None, str | None]] = {}  # a due date's text: (the date, its ISO text)
+    no_date: tuple[date | None, str | None] = (None, None)
     for at in range(0, len(ids), batch):
-        yield from snapshot(conn, as_of, item_ids=ids[at:at + batch], include_archived=include_archived,
-                            overdue_only=overdue_only, **kwargs)
-        # the batch just written, built with the collector paused, is still in its young
-        # generations: freed here, before the next is built, not by a full collection much later
-        gc.collect(1)
+        item_filter, params = _item_filter(conn, day, ids[at:at + batch], False, False)
+        item_rows = conn.all("SELECT i.id, i.code, i.plan_id, i.kind, i.no, i.grp, i.title, i.content, i.due, i.due_text, "
+                             f"i.archived FROM item i WHERE {item_filter} ORDER BY i.plan_id, i.position, i.id", params)
+        rows = conn.all(
+            f"SELECT {_JUDGED_COLUMNS} FROM assignment a JOIN item i ON i.id = a.item_id "
+            f"{rules.sql_update_in_force_join(conn.dialect)} WHERE a.archived = 0 AND {item_filter}", (day, *params),
+        )
+        rows.sort(key=_ASSIGNMENT_ORDER)  # by item, then position (stable, as snapshot's)
+        theirs = None if wanted is None else {r[1] for r in rows if belongs_to(r[2], r[3], wanted)}
+        # the items the listing may keep, by its filters on what is not judged, with their due dates
+        kept: list[tuple[Any, tuple[date | None, str | None]]] = []
+        item_facts: dict[int, tuple[date | None, str]] = {}
+        for row in item_rows:
+            iid, due_text_day = row[0], row[8]
+            if (kind and row[3] != kind) or (theirs is not None and iid not in theirs):
+                continue
+            original = no_date
+            if due_text_day:
+                original = dates.get(due_text_day) or dates.setdefault(
+                    due_text_day, (_d(due_text_day), _d(due_text_day).isoformat()))
+            item_exts = item_ext.get(iid)
+            item_facts[iid] = (current_due(original[0], item_exts, as_of) if item_exts else original[0], row[2])
+            kept.append((row, original))
+        # each kept item's parts' judged facts, gathered as they come (by item): its parts' statuses,
+        # agencies listed, assignees, count of extensions, overdue, most days overdue, stale
+        gathered: dict[int, tuple[list[str], list[str], list[str], int, bool, int, bool]] = {}
+        statuses: list[str] = []
+        listed: list[str] = []
+        assignees: list[str] = []
+        current, extensions, late, most, stale = None, 0, False, 0, False
+        for item_id, row, part_status, _, part_extensions, (part_late, days, _), (_, part_stale) in _judge_parts(
+                conn, as_of, warn_days, rows, item_facts, assignment_ext, deadlines_of, False):
+            if item_id != current:
+                if current is not None:
+                    gathered[current] = (statuses, listed, assignees, extensions, late, most, stale)
+                current, statuses, listed, assignees, extensions, late, most, stale = item_id, [], [], [], 0, False, 0, False
+            statuses.append(part_status)
+            extensions += part_extensions
+            if part_late:
+                late = True
+                if days > most:
+                    most = days
+            if part_stale:
+                stale = True
+            name = agency_names[row[2]]
+            assignees.append(name)
+            shown = name if row[3] is None else agency_names[row[3]]
+            if shown not in listed:
+                listed.append(shown)
+        if current is not None:
+            gathered[current] = (statuses, listed, assignees, extensions, late, most, stale)
+        for (iid, code, plan_id, item_kind, no, grp, title, content, _, due_text, archived), original in kept:
+            due = item_facts[iid][0]
+            statuses, listed, assignees, extensions, late, most, stale = gathered.get(iid) or ([], [], [], 0, False, 0, False)
+            item_exts = item_ext.get(iid)
+            if item_exts:
+                extensions += len(item_exts)
+            item_status, due_soon, light, past_due = _item_verdict(statuses, due, late, stale, as_of, warn_days)
+            if keeps and not keeps(item_kind, item_status, late, due):
+                continue
+            yield (code, plan_id, item_kind, no, grp, title, content, listed, listed[0] if listed else None, assignees,
+                   original[1] if due is original[0] else _iso(due), due_text, original[1], extensions, item_status,
+                   late, most, due_soon, stale, light, bool(archived), past_due)
 
 
 # --------------------------------------------------------------------------- listings
@@ -394,18 +528,27 @@ def iter_filter_items(
     overdue: bool = False,
     due_before: date | None = None,
 ) -> Iterator[ItemState]:
+    keeps = _keeps(kind, status, overdue, due_before)
     for item in items:
-        if kind and item.kind != kind:
-            continue
         if agency and not any(a.belongs_to(agency) for a in item.assignments):
             continue
-        if status and item.status != status:
-            continue
-        if overdue and not item.overdue:
-            continue
-        if due_before and not (item.due and item.due < due_before):
+        if keeps and not keeps(item.kind, item.status, item.overdue, item.due):
             continue
         yield item
+
+
+def _keeps(kind: str | None, status: str | None, overdue: bool,
+           due_before: date | None) -> Callable[[str, str, bool, date | None], bool] | None:
+    """A listing's filter as a test of an item's kind, status, whether it is overdue and its due date
+    in force (its agencies aside); None when it keeps every item."""
+    if not (kind or status or overdue or due_before):
+        return None
+
+    def keeps(item_kind: str, item_status: str, item_overdue: bool, item_due: date | None) -> bool:
+        return not ((kind and item_kind != kind) or (status and item_status != status) or (overdue and not item_overdue)
+                    or (due_before and not (item_due and item_due < due_before)))
+
+    return keeps
 
 
 def agency_assignments(items: list[ItemState], agency: AgencyRef | None = None) -> dict[str, list[AssignmentState]]:
