@@ -90,12 +90,7 @@ class ItemState:
     @property
     def agencies_listed(self) -> list[str]:
         """Agencies as the registry lists them: a group's members collapse back into the group."""
-        out: list[str] = []
-        for a in self.assignments:
-            name = a.via_group or a.agency
-            if name not in out:
-                out.append(name)
-        return out
+        return _listed([a.via_group or a.agency for a in self.assignments])
 
     @property
     def lead(self) -> str | None:
@@ -185,19 +180,24 @@ def snapshot(
     items, _ = _parts(conn, as_of, warn_days, item_ids, include_archived, overdue_only, overdue_parts_only=False)
     for item in items:
         parts_of = item.assignments
-        overdue = stale = False
-        most = 0
-        for a in parts_of:
-            if a.overdue:
-                overdue = True
-                if a.days_overdue > most:
-                    most = a.days_overdue
-            if a.stale:
-                stale = True
-        item.overdue, item.days_overdue, item.stale = overdue, most, stale
+        item.overdue, item.days_overdue, item.stale = _summed([a.days_overdue if a.overdue else None for a in parts_of],
+                                                              [a.stale for a in parts_of])
         item.status, item.due_soon, item.light, item.past_due_unassigned = _item_verdict(
-            [a.status for a in parts_of], item.due, overdue, stale, as_of, warn_days)
+            [a.status for a in parts_of], item.due, item.overdue, item.stale, as_of, warn_days)
     return items
+
+
+def _listed(shown: list[str]) -> list[str]:
+    """The agencies an item lists, from each part's (its group's name for a member's part, else its
+    agency's): each once, in the parts' order."""
+    return list(dict.fromkeys(shown))
+
+
+def _summed(days_overdue: list[int | None], stale: list[bool]) -> tuple[bool, int, bool]:
+    """An item's (overdue, days overdue, stale) from its parts': each overdue part's days (None: not
+    overdue) and whether each is stale. Overdue if any part is, by the most days of any."""
+    late = [days for days in days_overdue if days is not None]
+    return bool(late), max(late, default=0), any(stale)
 
 
 def _item_verdict(statuses: list[str], due: date | None, overdue: bool, stale: bool, as_of: date,
@@ -462,40 +462,31 @@ def _item_values(conn: Connection, as_of: date, kind: str | None, agency: Agency
             item_exts = item_ext.get(iid)
             item_facts[iid] = (current_due(original[0], item_exts, as_of) if item_exts else original[0], row[2])
             kept.append((row, original))
-        # each kept item's parts' judged facts, gathered as they come (by item): its parts' statuses,
-        # agencies listed, assignees, count of extensions, overdue, most days overdue, stale
-        gathered: dict[int, tuple[list[str], list[str], list[str], int, bool, int, bool]] = {}
-        statuses: list[str] = []
-        listed: list[str] = []
-        assignees: list[str] = []
-        current, extensions, late, most, stale = None, 0, False, 0, False
+        # each kept item's parts' judged facts, gathered as they come (by item): their statuses, the
+        # names they show (a member's part its group's), their agencies, their days overdue (None: not
+        # overdue), whether each is stale, and their extensions
+        gathered: dict[int, tuple[list[str], list[str], list[str], list[int | None], list[bool], list[int]]] = {}
+        current = None
         for item_id, row, part_status, _, part_extensions, (part_late, days, _), (_, part_stale) in _judge_parts(
                 conn, as_of, warn_days, rows, item_facts, assignment_ext, deadlines_of, False):
             if item_id != current:
-                if current is not None:
-                    gathered[current] = (statuses, listed, assignees, extensions, late, most, stale)
-                current, statuses, listed, assignees, extensions, late, most, stale = item_id, [], [], [], 0, False, 0, False
+                current = item_id
+                statuses, shown, assignees, part_days, part_stales, part_counts = gathered[item_id] = ([], [], [], [], [], [])
             statuses.append(part_status)
-            extensions += part_extensions
-            if part_late:
-                late = True
-                if days > most:
-                    most = days
-            if part_stale:
-                stale = True
             name = agency_names[row[2]]
             assignees.append(name)
-            shown = name if row[3] is None else agency_names[row[3]]
-            if shown not in listed:
-                listed.append(shown)
-        if current is not None:
-            gathered[current] = (statuses, listed, assignees, extensions, late, most, stale)
+            shown.append(name if row[3] is None else agency_names[row[3]])
+            part_days.append(days if part_late else None)
+            part_stales.append(part_stale)
+            part_counts.append(part_extensions)
+        nothing: tuple[list[str], list[str], list[str], list[int | None], list[bool], list[int]] = ([], [], [], [], [], [])
         for (iid, code, plan_id, item_kind, no, grp, title, content, _, due_text, archived), original in kept:
             due = item_facts[iid][0]
-            statuses, listed, assignees, extensions, late, most, stale = gathered.get(iid) or ([], [], [], 0, False, 0, False)
+            statuses, shown, assignees, part_days, part_stales, part_counts = gathered.get(iid, nothing)
+            late, most, stale = _summed(part_days, part_stales)
+            listed = _listed(shown)
             item_exts = item_ext.get(iid)
-            if item_exts:
-                extensions += len(item_exts)
+            extensions = sum(part_counts) + (len(item_exts) if item_exts else 0)
             item_status, due_soon, light, past_due = _item_verdict(statuses, due, late, stale, as_of, warn_days)
             if keeps and not keeps(item_kind, item_status, late, due):
                 continue
