@@ -400,16 +400,11 @@ def built_to_keep() -> Iterator[None]:
     again. Turned on before the freeze, the collector would start on the next allocation a pass over
     everything just built, which the library's own pause leaves young (0.1 s at 100k items). Given
     back as it was if the block fails (nothing is frozen then)."""
-    import gc
+    from ..collector import collector_off
 
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_off():
         yield
         keep_to_the_end()
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def console() -> Any:

@@ -524,20 +524,14 @@ def read_registry(paths: Iterable[str | Path] | None = None) -> Registry:
     # Reading builds millions of small objects that all stay alive until the end: the cyclic
     # garbage collector would walk them again and again for nothing (a 100k-item registry: 19 s
     # with it, 7 s without).
-    import gc
-
+    from ..collector import collector_off
     from .stream import NotStreamable, read_streamed
 
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_off():
         try:  # a big registry an entry at a time (its whole YAML tree took over 1 GB); else whole
             return read_streamed(paths)
         except NotStreamable:
             return _read_registry(paths)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _read_registry(paths: Iterable[str | Path] | None) -> Registry:

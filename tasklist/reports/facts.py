@@ -5,7 +5,6 @@ Nothing here prints or writes."""
 from __future__ import annotations
 
 import functools
-import gc
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -13,6 +12,7 @@ from operator import itemgetter
 from typing import Any, ParamSpec, TypeVar
 
 from .. import rules
+from ..collector import collector_off
 from ..storage.connection import Connection
 from ..storage.lookup import ALL_PLANS, AgencyRef, agencies_in_order, plans
 
@@ -150,13 +150,8 @@ def _collector_paused(build: Callable[_P, _R]) -> Callable[_P, _R]:
 
     @functools.wraps(build)
     def paused(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        if not gc.isenabled():
+        with collector_off():
             return build(*args, **kwargs)
-        gc.disable()
-        try:
-            return build(*args, **kwargs)
-        finally:
-            gc.enable()
 
     return paused
 
@@ -413,13 +408,8 @@ def iter_item_values(conn: Connection, as_of: date, *, kind: str | None = None, 
     caller's work on each value included (it is back on as it was, as when a snapshot is built): the
     listing makes no cyclic garbage, yet its rows and values, and list --json's text of them, started
     a thousand passes, seven of them over every object of the process (0.17-0.2 s at 100k items)."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_off():
         yield from _item_values(conn, as_of, kind, agency, status, overdue, due_before, warn_days, batch)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _item_values(conn: Connection, as_of: date, kind: str | None, agency: AgencyRef | None, status: str | None,
