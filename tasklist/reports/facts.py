@@ -135,6 +135,16 @@ _LAST_REPORT = (
 _JUDGED_COLUMNS = "a.id, a.item_id, a.agency_id, a.via_group_id, u.status, u.reported_on, u.reverses_id, a.position"
 #: a part's row's place: its item, then its position
 _ASSIGNMENT_ORDER = itemgetter(1, 7)
+#: the items a condition on items (alias i) keeps, in registry order, their columns as ItemState takes them
+_ITEMS_SQL = ("SELECT i.id, i.code, i.plan_id, i.kind, i.no, i.grp, i.title, i.content, i.due, i.due_text, i.archived "
+              "FROM item i WHERE {item_filter} ORDER BY i.plan_id, i.position, i.id")
+
+
+def _parts_sql(conn: Connection, item_filter: str, more: str = "") -> str:
+    """The live parts of the items ``item_filter`` keeps, each with its update in force: the columns
+    :data:`_JUDGED_COLUMNS`, then ``more``. Its placeholders: as_of, then the filter's."""
+    return (f"SELECT {_JUDGED_COLUMNS}{more} FROM assignment a JOIN item i ON i.id = a.item_id "
+            f"{rules.sql_update_in_force_join(conn.dialect)} WHERE a.archived = 0 AND {item_filter}")
 
 
 _P = ParamSpec("_P")
@@ -236,8 +246,7 @@ def _parts(conn: Connection, as_of: date, warn_days: int, item_ids: Iterable[int
     every_plan = plans(conn)
     deadlines_of = {p.id: (rules.reporting_deadlines(p.reporting, as_of), p.issued) for p in every_plan}
     several_plans = len(every_plan) > 1 and getattr(conn, "plan_scope", None) == ALL_PLANS
-    item_sql = ("SELECT i.id, i.code, i.plan_id, i.kind, i.no, i.grp, i.title, i.content, i.due, i.due_text, i.archived "
-                f"FROM item i WHERE {item_filter} ORDER BY i.plan_id, i.position, i.id")
+    item_sql = _ITEMS_SQL.format(item_filter=item_filter)
     read_items: Callable[[], list[Any]]
     if conn.dialect == "postgresql":  # the rows made Python values once the parts are asked for, below
         cur = conn.execute(item_sql, params)
@@ -257,10 +266,9 @@ def _parts(conn: Connection, as_of: date, warn_days: int, item_ids: Iterable[int
     # gives nearly in that order) instead of by SQLite's sorter.
     server_sorted = overdue_parts_only and conn.dialect == "postgresql"
     parts_sql = (
-        f"SELECT {_JUDGED_COLUMNS}, a.role, u.progress, u.note, u.source "
-        f"FROM assignment a JOIN item i ON i.id = a.item_id {rules.sql_update_in_force_join(conn.dialect)} "
-        f"WHERE a.archived = 0 AND {item_filter}{f' AND {rules.SQL_MAY_BE_OVERDUE}' if overdue_parts_only else ''}"
-        f"{' ORDER BY i.plan_id, i.position, i.id, a.position, a.id' if server_sorted else ''}"
+        _parts_sql(conn, item_filter, ", a.role, u.progress, u.note, u.source")
+        + (f" AND {rules.SQL_MAY_BE_OVERDUE}" if overdue_parts_only else "")
+        + (" ORDER BY i.plan_id, i.position, i.id, a.position, a.id" if server_sorted else "")
     )
     with conn.asked(parts_sql, (day, *params)) as parts_rows:
         items: dict[int, ItemState] = {}
@@ -430,12 +438,8 @@ def _item_values(conn: Connection, as_of: date, kind: str | None, agency: Agency
     no_date: tuple[date | None, str | None] = (None, None)
     for at in range(0, len(ids), batch):
         item_filter, params = _item_filter(conn, day, ids[at:at + batch], False, False)
-        item_rows = conn.all("SELECT i.id, i.code, i.plan_id, i.kind, i.no, i.grp, i.title, i.content, i.due, i.due_text, "
-                             f"i.archived FROM item i WHERE {item_filter} ORDER BY i.plan_id, i.position, i.id", params)
-        rows = conn.all(
-            f"SELECT {_JUDGED_COLUMNS} FROM assignment a JOIN item i ON i.id = a.item_id "
-            f"{rules.sql_update_in_force_join(conn.dialect)} WHERE a.archived = 0 AND {item_filter}", (day, *params),
-        )
+        item_rows = conn.all(_ITEMS_SQL.format(item_filter=item_filter), params)
+        rows = conn.all(_parts_sql(conn, item_filter), (day, *params))
         rows.sort(key=_ASSIGNMENT_ORDER)  # by item, then position (stable, as snapshot's)
         theirs = None if wanted is None else {r[1] for r in rows if belongs_to(r[2], r[3], wanted)}
         # the items the listing may keep, by its filters on what is not judged, with their due dates
