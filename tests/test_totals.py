@@ -274,6 +274,39 @@ def test_week_facts_give_both_days_the_figures_of_each_day_alone(cli, seed):
         conn.close()
 
 
+def test_week_facts_inside_a_transaction_give_the_same_figures_and_leave_nothing(cli):
+    """The week's table is made where the engine allows (on SQLite a database in memory attached for
+    it, or within a transaction, where nothing can be attached, the temp store): the figures are the
+    same either way, and once the block ends no table nor attached database is left."""
+    cli("list")
+    conn = open_db()
+
+    def leftovers():
+        if conn.dialect == "sqlite":
+            return (conn.all("SELECT name FROM pragma_database_list WHERE name NOT IN ('main', 'temp')"),
+                    conn.all("SELECT name FROM sqlite_temp_master WHERE name = 'week_facts'"))
+        return conn.all("SELECT relname FROM pg_class WHERE relname = 'week_facts'")
+
+    try:
+        random_history(conn, 5)
+        conn.end_read()
+        as_of, start = date(2024, 7, 15), date(2024, 7, 8)
+        alone = (aggregates.item_totals(conn, as_of), aggregates.item_totals(conn, start))
+        before = leftovers()
+        with aggregates.week_facts(conn, as_of, start):
+            assert aggregates.week_item_totals(conn, as_of, start) == alone
+        assert leftovers() == before
+        with conn.transaction(), aggregates.week_facts(conn, as_of, start):
+            assert aggregates.week_item_totals(conn, as_of, start) == alone
+        assert leftovers() == before
+        with pytest.raises(ZeroDivisionError), aggregates.week_facts(conn, as_of, start):
+            1 / 0  # noqa: B018
+        conn.end_read()
+        assert leftovers() == before
+    finally:
+        conn.close()
+
+
 @pytest.mark.parametrize("seed", [7])
 def test_history_of_some_updates_is_the_whole_history_filtered(cli, seed):
     """What a write echoes (``history(ids=...)``) is the whole history's rows of those ids, in its order,

@@ -252,6 +252,10 @@ class Connection:
         except Exception:  # noqa: BLE001, S110  (the connection is gone: nothing was committed either way)
             pass
 
+    def in_transaction(self) -> bool:
+        """Whether a transaction is open: one of :meth:`transaction`'s, or on SQLite any BEGIN."""
+        return self._depth > 0 or (self.dialect == "sqlite" and self.raw.in_transaction)
+
     def end_read(self) -> None:
         """End the implicit read transaction psycopg opened, so no snapshot is held between commands."""
         if self.dialect == "postgresql" and not self._depth:
