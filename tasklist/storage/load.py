@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..collector import collector_off
 from ..errors import BadInput
 from ..messages import join
 from ..registry import Registry
@@ -84,7 +85,10 @@ def apply_registry(conn: Connection, registry: Registry, *, dry_run: bool = Fals
                 conn.execute(f"SELECT pg_advisory_xact_lock({LOAD_LOCK})")
             _apply_plan(conn, registry, report)
             agency_ids = _apply_agencies(conn, registry, report)
-            _with_big_cache(conn, lambda: _apply_items(conn, registry, agency_ids, report, progress))
+            # the items' rows, old and new, and their 235k parts at 100k stay alive to the end of the
+            # step: the cycle collector, started every few hundred of them, would walk them for nothing
+            with collector_off():
+                _with_big_cache(conn, lambda: _apply_items(conn, registry, agency_ids, report, progress))
             _apply_targets(conn, registry, agency_ids, report)
             if dry_run:
                 raise _DryRun
