@@ -167,3 +167,38 @@ def test_load_writes_with_a_big_page_cache_and_puts_the_connections_back(engine,
             assert conn.all("PRAGMA cache_size")[0][0] == before != -65536
     finally:
         conn.close()
+
+
+@pytest.mark.parametrize("refused", [False, True])
+def test_load_freezes_what_it_read_before_the_collector_is_on_again(cli, registry_copy, monkeypatch, refused):
+    """What ``load`` read is frozen out of the collector's passes while the collector is still off (on
+    first, its next young pass walked every object just read: 0.25 s at 100k items), the items are
+    written with it off, and it is on again after; a registry refused freezes nothing."""
+    import gc
+
+    from tasklist.cli import common
+    from tasklist.storage import load
+
+    seen: dict[str, bool] = {}
+    real_keep, real_items = common.keep_to_the_end, load._apply_items
+
+    def keep():
+        seen["frozen"] = gc.isenabled()
+        real_keep()
+
+    def items(*args):
+        seen["items"] = gc.isenabled()
+        return real_items(*args)
+
+    monkeypatch.setattr(common, "keep_to_the_end", keep)
+    monkeypatch.setattr(load, "_apply_items", items)
+    if refused:
+        edit(registry_copy / "tasks.yaml", "due: 2022-12-31", "due: 2022-13-31")
+    gc.unfreeze()
+    try:
+        cli("load", str(registry_copy), code=2 if refused else 0)  # 2: the registry refused
+        assert gc.isenabled()
+        assert seen == ({} if refused else {"frozen": False, "items": False})
+        assert (gc.get_freeze_count() > 0) != refused
+    finally:
+        gc.unfreeze()

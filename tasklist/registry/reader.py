@@ -40,6 +40,7 @@ CADENCES = ("weekly", "monthly", "quarterly")
 RENAMED_ITEM_FIELDS = {"no": ("seq", "registry.why_no")}
 # A plain number with a leading zero: YAML 1.1 reads 010 as octal 8 (and 08 as text), YAML 1.2 as 10.
 _DAY_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_DAYS: dict[str, date] = {}  # a date's text -> the date it writes (see _Reader.day)
 _refused_search = REFUSED.search
 LEADING_ZERO_RE = re.compile(r"^\+?0[0-9]+$")
 # list key in a file -> (item kind, name of its grouping field)
@@ -73,6 +74,9 @@ def bundled_data_dir() -> Path:
         if (candidate / "tasks.yaml").is_file():
             return candidate
     raise TasklistError("registry.bundled_missing")
+
+
+_new_tuple = tuple.__new__
 
 
 class Where(NamedTuple):
@@ -187,17 +191,17 @@ class _Reader:
     def punctuation(self, node: Any, fieldname: str, value: str | None) -> None:
         """Count ASCII punctuation between Chinese characters in a text field (a warning, see
         :meth:`finish`), remembering where the first one is written in the file."""
-        if value is None or ASCII_BETWEEN_CJK.search(value) is None:
+        found = ASCII_BETWEEN_CJK.findall(value) if value is not None else None
+        if not found:
             return
-        self._ascii_count += len(ASCII_BETWEEN_CJK.findall(value))
+        self._ascii_count += len(found)
         if self._ascii is None:
             raw = ASCII_BETWEEN_CJK.search(self.source, node.start_mark.index, node.end_mark.index)
             if raw is not None:
                 line, col = self._line_col(raw.start())
                 self._ascii = (line, col, fieldname, raw.group())
             else:  # written across lines or as an escape: name the value
-                found = ASCII_BETWEEN_CJK.search(value)
-                self._ascii = (node.start_mark.line + 1, node.start_mark.column + 1, fieldname, found.group())  # type: ignore[union-attr]
+                self._ascii = (node.start_mark.line + 1, node.start_mark.column + 1, fieldname, found[0])
 
     def finish(self) -> None:
         """The file's warnings that count over it: one line for all its ASCII punctuation between
@@ -226,7 +230,9 @@ class _Reader:
         return True
 
     def where(self, node: Any) -> Where:
-        return Where(self.shown, node.start_mark.line + 1, node.start_mark.column + 1)
+        mark = node.start_mark
+        # tuple.__new__ directly: the NamedTuple's own __new__ is a Python function (300k calls for 100k items)
+        return _new_tuple(Where, (self.shown, mark.line + 1, mark.column + 1))
 
     def read_text(self) -> str | None:
         """The file's text (its digest noted), or None after recording why it cannot be read."""
@@ -312,33 +318,35 @@ class _Reader:
             self.add(node, fieldname, _m("not_mapping", kind=_kind(node)))
             return None
         renamed = renamed or {}
-        allowed = required | optional
         out: dict[str, Any] = {}
         keys: dict[str, Any] = {}
         for key, value in node.value:
+            name = key.value
             # Keys are read as written: YAML 1.1 would turn the key ``no`` into false.
-            if not isinstance(key.value, str):
+            if not isinstance(name, str):
                 self.add(key, fieldname, _m("field_name_plain"))
                 continue
-            if key.value in out:
-                self.add(key, f"{fieldname}.{key.value}", _m("field_twice"))
+            if name in out:
+                self.add(key, f"{fieldname}.{name}", _m("field_twice"))
                 continue
-            if key.value in renamed:
-                new, why = renamed[key.value]
-                self.warn_once(key.value, key, f"{fieldname}.{key.value}",
-                               _m("field_deprecated", old=key.value, why=t(why), new=new))
-            elif key.value not in allowed:
-                hint = difflib.get_close_matches(key.value, sorted(required | optional), n=1)
+            if name in renamed:
+                new, why = renamed[name]
+                self.warn_once(name, key, f"{fieldname}.{name}",
+                               _m("field_deprecated", old=name, why=t(why), new=new))
+            elif name not in required and name not in optional:  # (no union of the two built per mapping)
+                hint = difflib.get_close_matches(name, sorted(required | optional), n=1)
                 known = ", ".join(sorted(required | optional))  # the YAML keys, as the file writes them
-                self.add(key, f"{fieldname}.{key.value}",
+                self.add(key, f"{fieldname}.{name}",
                          _m("field_unknown_close", close=hint[0]) if hint else _m("field_unknown", known=known))
                 continue
-            out[key.value] = value
-            keys[key.value] = key
+            out[name] = value
+            keys[name] = key
         for old, (new, _) in renamed.items():
             if old in out and new in out:
                 later = max(keys[old], keys[new], key=lambda k: (k.start_mark.line, k.start_mark.column))
                 self.add(later, f"{fieldname}.{later.value}", _m("field_same", old=old, new=new))
+        if out.keys() >= required:  # every required field given (a mapping almost always has them)
+            return out
         missing = required - out.keys()
         if missing:  # an old name given stands in for its new one
             missing -= {renamed[old][0] for old in out.keys() & renamed.keys()}
@@ -387,13 +395,17 @@ class _Reader:
             self.add(node, fieldname, _m("date_needed"))
             return False, None
         text = node.value.strip() if isinstance(node.value, str) else ""
+        known = _DAYS.get(text)
+        if known is not None:  # a registry writes a few hundred dates 100k times
+            return True, known
         m = _DAY_RE.match(text)
         if not m:
             self.add(node, fieldname, _m("date_format", value=node.value))
             return False, None
         month, day = int(m[2]), int(m[3])
         try:
-            return True, date(int(m[1]), month, day)
+            known = _DAYS[text] = date(int(m[1]), month, day)
+            return True, known
         except ValueError:
             why = _m("impossible_month", value=text) if not 1 <= month <= 12 else _m("impossible_day", value=text, month=month, day=day)
             self.add(node, fieldname, why)

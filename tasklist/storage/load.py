@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..collector import collector_off
 from ..errors import BadInput
 from ..messages import join
 from ..registry import Registry
@@ -84,7 +85,10 @@ def apply_registry(conn: Connection, registry: Registry, *, dry_run: bool = Fals
                 conn.execute(f"SELECT pg_advisory_xact_lock({LOAD_LOCK})")
             _apply_plan(conn, registry, report)
             agency_ids = _apply_agencies(conn, registry, report)
-            _with_big_cache(conn, lambda: _apply_items(conn, registry, agency_ids, report, progress))
+            # the items' rows, old and new, and their 235k parts at 100k stay alive to the end of the
+            # step: the cycle collector, started every few hundred of them, would walk them for nothing
+            with collector_off():
+                _with_big_cache(conn, lambda: _apply_items(conn, registry, agency_ids, report, progress))
             _apply_targets(conn, registry, agency_ids, report)
             if dry_run:
                 raise _DryRun
@@ -211,17 +215,21 @@ def _with_big_cache(conn: Connection, apply: Any) -> None:
         conn.execute(f"PRAGMA cache_size = {int(before)}")
 
 
-def _expand(kinds: dict[str, Any], names: list[str], ids: dict[str, int]) -> list[tuple[int, str, int | None]]:
-    """(agency id, role, via group id) per assignment: a group with members gives one per member.
-    The first agency listed leads; when that is a group, each of its members leads its own part.
-    ``kinds``: the registry's agencies by name (built once per load, not once per item)."""
+def _parts_of(reg: Registry, ids: dict[str, int]) -> dict[str, list[tuple[int, int | None]]]:
+    """(agency id, via group id) of the parts an agency named on an item stands for, by its name: a
+    group with members, one per member; any other agency, its own. Made once per load, not once per item."""
+    return {a.name: [(ids[m], ids[a.name]) for m in a.members] if a.members else [(ids[a.name], None)]
+            for a in reg.agencies}
+
+
+def _expand(parts: dict[str, list[tuple[int, int | None]]], names: list[str]) -> list[tuple[int, str, int | None]]:
+    """(agency id, role, via group id) per assignment of an item naming ``names`` (``parts``: :func:`_parts_of`).
+    The first agency listed leads; when that is a group, each of its members leads its own part."""
     out: list[tuple[int, str, int | None]] = []
     seen: set[int] = set()
     for position, name in enumerate(names):
         role = "lead" if position == 0 else "co"
-        spec = kinds[name]
-        targets = [(ids[m], ids[name]) for m in spec.members] if spec.members else [(ids[name], None)]
-        for agency_id, via in targets:
+        for agency_id, via in parts[name]:
             if agency_id not in seen:
                 seen.add(agency_id)
                 out.append((agency_id, role, via))
@@ -243,7 +251,7 @@ def _apply_items(conn: Connection, reg: Registry, ids: dict[str, int], report: L
         (plan_id,),
     ):
         assignments.setdefault(r[0], {})[r[1]] = r
-    kinds = {a.name: a for a in reg.agencies}
+    parts = _parts_of(reg, ids)
     # New items go in with one executemany (a first load is all new items: one INSERT each took
     # longer than the rest of the load), in registry order, so they get the ids they always got.
     added = [(plan_id, spec.code, *_item_values(spec)) for spec in reg.items if spec.code not in existing]
@@ -273,7 +281,7 @@ def _apply_items(conn: Connection, reg: Registry, ids: dict[str, int], report: L
                     (*values, item_id),
                 )
         have = assignments.get(item_id, {})
-        for position, (agency_id, role, via) in enumerate(_expand(kinds, spec.agencies, ids)):
+        for position, (agency_id, role, via) in enumerate(_expand(parts, spec.agencies)):
             old = have.pop(agency_id, None)
             if old is None:
                 new_assignments.append((item_id, agency_id, role, position, via))
