@@ -134,9 +134,10 @@ def _d(text: str) -> date:
     return date.fromisoformat(text)
 
 
-#: the parts scored: the plan's live assignments of live items, groups left out (alias a; ? = plan id)
-_SCOPE = ("JOIN item i ON i.id = a.item_id JOIN agency g ON g.id = a.agency_id "
-          "WHERE i.plan_id = ? AND a.archived = 0 AND i.archived = 0 AND g.kind <> 'group'")
+#: the parts scored: the plan's live assignments of live items, groups left out (alias a): the joins,
+#: and the conditions (? = plan id)
+_SCOPE_JOINS = "JOIN item i ON i.id = a.item_id JOIN agency g ON g.id = a.agency_id"
+_SCOPE = "i.plan_id = ? AND a.archived = 0 AND i.archived = 0 AND g.kind <> 'group'"
 
 
 def _counts(conn: Connection, plan_id: str, asked: list[scoring.Asked]) -> tuple[list[dict[int, Counts]], dict[int, str]]:
@@ -173,7 +174,8 @@ def _counts(conn: Connection, plan_id: str, asked: list[scoring.Asked]) -> tuple
                   [(known(previous, q.cutoff), reported(previous, deadline, q.cutoff)) for previous, deadline in q.deadlines])
                  for q in asked]
     out: list[dict[int, Counts]] = [{} for _ in asked]
-    for row in conn.stream(f"SELECT a.id, a.agency_id, a.item_id, i.due, {', '.join(columns)} FROM assignment a {_SCOPE}",
+    for row in conn.stream(f"SELECT a.id, a.agency_id, a.item_id, i.due, {', '.join(columns)} FROM assignment a {_SCOPE_JOINS} "
+                           f"WHERE {_SCOPE}",
                            (*params, plan_id)):
         part = scoring.Part(row[0], row[1], row[2], _d(row[3]) if row[3] else None)
         answers = row[4:]
@@ -188,10 +190,11 @@ def _counts(conn: Connection, plan_id: str, asked: list[scoring.Asked]) -> tuple
                                [(scoring.known_status(answers[k]), answers[r]) for k, r in reports])
     start = first.start.isoformat()
     verdicts = [(g, scoring.Verdict(c, v, _d(on), at)) for g, c, v, on, at in conn.all(
+        # from the reviews (CROSS JOIN: SQLite, without statistics, would walk every part's updates)
         "SELECT a.agency_id, c.assignment_id, v.verdict, v.reviewed_on, v.recorded_at FROM review v "
-        "JOIN status_update c ON c.id = v.claim_id JOIN assignment a ON a.id = c.assignment_id "
-        f"{_SCOPE} AND v.recorded_at < ? AND v.reviewed_on >= ? AND v.reviewed_on <= ?",
-        (plan_id, last.cutoff, start, last.end.isoformat()))]
+        f"CROSS JOIN status_update c CROSS JOIN assignment a {_SCOPE_JOINS} WHERE v.recorded_at < ? AND v.reviewed_on >= ? "
+        f"AND v.reviewed_on <= ? AND c.id = v.claim_id AND a.id = c.assignment_id AND {_SCOPE}",
+        (last.cutoff, start, last.end.isoformat(), plan_id))]
     reminders = [scoring.Reminder(g, level, _d(on), at) for g, level, on, at in conn.all(
         "SELECT agency_id, level, as_of, sent_at FROM reminder_log WHERE sent_at < ? AND as_of >= ? AND as_of <= ?",
         (last.cutoff, start, last.end.isoformat()))]
