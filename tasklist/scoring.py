@@ -1,11 +1,14 @@
 """The quarterly scorecard's rules (考评): quarters, the knowledge cutoff, what each agency's quarter
 counts, its score and its rank.
 
-Pure functions of the records and the quarter; nothing here touches a database or a clock
-(:mod:`tasklist.reports.scorecard` gathers the records). A quarter is judged only on what had been
-recorded by the end of its last day in the plan's time zone (the *knowledge cutoff*): every record
-carries the UTC time it was recorded, and history is appended, never changed, so a past quarter
-computed today gives the table it gave at its end, whatever was recorded (or back-dated) since.
+Pure functions of the records and the quarter; nothing here touches a database or a clock. What the
+rules ask of a part's updates also stands as SQL (the twins at the end): :mod:`tasklist.reports.scorecard`
+asks the database those questions part by part and judges the answers with the same functions.
+
+A quarter is judged only on what had been recorded by the end of its last day in the plan's time zone
+(the *knowledge cutoff*): every record carries the UTC time it was recorded, and history is appended,
+never changed, so a past quarter computed today gives the table it gave at its end, whatever was
+recorded (or back-dated) since.
 
 For agency A and quarter Q (first day S, last day E), over A's parts (its assignments):
 

@@ -1,5 +1,6 @@
-"""The quarterly scorecard (考评): the records it reads, gathered once, and each quarter's table
-judged by :mod:`tasklist.scoring`. Read-only.
+"""The quarterly scorecard (考评): each part's answers to what the rules ask of its history, asked of
+the database once for every quarter shown, and each quarter's table judged from them by
+:mod:`tasklist.scoring`. Read-only.
 
 Items, assignments and agencies are taken as the registry now has them (archived ones left out);
 what happens to them (reports, claims and verdicts, extensions, reminders) is history, and only
