@@ -1,11 +1,14 @@
 """The quarterly scorecard's rules (考评): quarters, the knowledge cutoff, what each agency's quarter
 counts, its score and its rank.
 
-Pure functions of the records and the quarter; nothing here touches a database or a clock
-(:mod:`tasklist.reports.scorecard` gathers the records). A quarter is judged only on what had been
-recorded by the end of its last day in the plan's time zone (the *knowledge cutoff*): every record
-carries the UTC time it was recorded, and history is appended, never changed, so a past quarter
-computed today gives the table it gave at its end, whatever was recorded (or back-dated) since.
+Pure functions of the records and the quarter; nothing here touches a database or a clock. What the
+rules ask of a part's updates also stands as SQL (the twins at the end): :mod:`tasklist.reports.scorecard`
+asks the database those questions part by part and judges the answers with the same functions.
+
+A quarter is judged only on what had been recorded by the end of its last day in the plan's time zone
+(the *knowledge cutoff*): every record carries the UTC time it was recorded, and history is appended,
+never changed, so a past quarter computed today gives the table it gave at its end, whatever was
+recorded (or back-dated) since.
 
 For agency A and quarter Q (first day S, last day E), over A's parts (its assignments):
 
@@ -252,7 +255,10 @@ def _index(history: History) -> _Index:
 
 def due_in_force(part: Part, extensions: Sequence[Extension], day: date, cutoff: str) -> date | None:
     """The part's due date in force on ``day`` (:func:`rules.current_due`: its own extension, else the
-    item's, else the original), counting only extensions recorded before ``cutoff``."""
+    item's, else the original), counting only extensions recorded before ``cutoff``. ``extensions``:
+    its item's (and its parts')."""
+    if not extensions:  # (most parts: their original date, without building the empty lists)
+        return part.due
     known = [e for e in extensions if e.recorded_at < cutoff]
     own = [(e.new_due, e.granted_on, e.recorded_at) for e in known if e.assignment_id == part.assignment_id]
     item = [(e.new_due, e.granted_on, e.recorded_at) for e in known
@@ -274,51 +280,94 @@ def deadlines_in(reporting: Mapping[str, Any], first: date, last: date,
     return out[::-1]
 
 
+@dataclass(frozen=True)
+class Asked:
+    """What a quarter's table asks of the records: its days, its knowledge cutoffs (its own, and the
+    quarter before's for what was already done), and its reporting deadlines."""
+    quarter: Quarter
+    start: date
+    end: date
+    cutoff: str  # knowledge_cutoff(end)
+    before: date  # the quarter before's last day
+    cutoff_before: str  # knowledge_cutoff(before)
+    deadlines: list[tuple[date, date]]  # deadlines_in the quarter: (previous deadline, deadline)
+
+    @classmethod
+    def of(cls, quarter: Quarter, reporting: Mapping[str, Any], issued: date | None, timezone: str) -> Asked:
+        start, end = quarter.start, quarter.end
+        before = start - timedelta(days=1)
+        return cls(quarter, start, end, knowledge_cutoff(end, timezone), before, knowledge_cutoff(before, timezone),
+                   deadlines_in(reporting, start, end, issued))
+
+
+def count_part(c: Counts, asked: Asked, due: date | None, done_before: bool, at_end: tuple[str, date] | None,
+               reports: Iterable[tuple[str, bool]]) -> None:
+    """Add one part's quarter to its agency's counts ``c``, from what the records known at the quarter's
+    end say of it: ``due``, its due date in force at E; ``done_before``, whether it was done at the end
+    of the quarter before (as that quarter's table saw it); ``at_end``, the status and date of its
+    update in force at E (None: no update); ``reports``, for each reporting deadline in the quarter,
+    the status in force at the deadline before and whether a real report was made in time
+    (:meth:`_Index.reported_between`)."""
+    start, end = asked.start, asked.end
+    status = at_end[0] if at_end is not None else rules.NOT_STARTED
+    if due is not None and due <= end and not done_before:
+        c.parts_owed += 1
+    if at_end is not None and status == rules.DONE and not done_before:
+        if due is None or at_end[1] <= due:
+            c.completed_on_time += 1
+        else:
+            c.completed_late += 1
+    if rules.is_overdue(due, status, end):
+        days = rules.days_overdue(due, end)
+        c.overdue += 1
+        c.overdue_days += days
+        # the lateness of this quarter only: a part years overdue is not charged its whole age again
+        # every quarter (it would sink a score by hundreds of points for the same old lateness)
+        c.overdue_per_30_days += min(days, (end - start).days + 1) // 30
+    for owed, reported in reports:
+        if owed not in (rules.DONE, rules.CLAIMED):
+            c.reports_due += 1
+            c.reports_on_time += bool(reported)
+
+
+def count_returns(out: Mapping[int, Counts], asked: Asked, verdicts: Iterable[tuple[int, Verdict]]) -> None:
+    """Count the claims returned in the quarter (and known by its end) against their agencies in ``out``;
+    ``verdicts``: (the claimant part's agency, the verdict)."""
+    start, end = asked.start, asked.end
+    for agency, v in verdicts:
+        if v.verdict == rules.RETURNED and start <= v.reviewed_on <= end and v.recorded_at < asked.cutoff:
+            out[agency].claim_returned += 1
+
+
+def count_reminders(out: Mapping[int, Counts], asked: Asked, reminders: Iterable[Reminder]) -> None:
+    """Count the reminders dated in the quarter (and known by its end) for the agencies in ``out``."""
+    start, end = asked.start, asked.end
+    for r in reminders:
+        if r.agency_id in out and start <= r.as_of <= end and r.sent_at < asked.cutoff and r.level in (1, 2, 3):
+            out[r.agency_id].reminders[r.level] += 1
+
+
 def quarter_counts(history: History, quarter: Quarter) -> dict[int, Counts]:
     """Each agency's counts for ``quarter`` (agencies with parts in ``history``), from the records
     known at the end of the quarter (and, for what was already done, at the end of the one before)."""
-    start, end = quarter.start, quarter.end
-    before = start - timedelta(days=1)
-    cutoff, cutoff_before = knowledge_cutoff(end, history.timezone), knowledge_cutoff(before, history.timezone)
+    asked = Asked.of(quarter, history.reporting, history.issued, history.timezone)
+    end, cutoff = asked.end, asked.cutoff
     known = _index(history)
     by_item: dict[int, list[Extension]] = {}
     for e in history.extensions:
         by_item.setdefault(e.item_id, []).append(e)
-    deadlines = deadlines_in(history.reporting, start, end, history.issued)
     out: dict[int, Counts] = {}
     for part in history.parts:
-        c = out.setdefault(part.agency_id, Counts())
         part_id = part.assignment_id
-        due = due_in_force(part, by_item.get(part.item_id, ()), end, cutoff)
-        done_before = known.status(part_id, before, cutoff_before) == rules.DONE
-        at_end = known.in_force(part_id, end, cutoff)
-        status = at_end.status if at_end else rules.NOT_STARTED
-        if due is not None and due <= end and not done_before:
-            c.parts_owed += 1
-        if at_end is not None and status == rules.DONE and not done_before:
-            if due is None or at_end.reported_on <= due:
-                c.completed_on_time += 1
-            else:
-                c.completed_late += 1
-        if rules.is_overdue(due, status, end):
-            days = rules.days_overdue(due, end)
-            c.overdue += 1
-            c.overdue_days += days
-            # the lateness of this quarter only: a part years overdue is not charged its whole age again
-            # every quarter (it would sink a score by hundreds of points for the same old lateness)
-            c.overdue_per_30_days += min(days, (end - start).days + 1) // 30
-        for previous, deadline in deadlines:
-            if known.status(part_id, previous, cutoff) not in (rules.DONE, rules.CLAIMED):
-                c.reports_due += 1
-                c.reports_on_time += known.reported_between(part_id, previous, deadline, cutoff)
+        u = known.in_force(part_id, end, cutoff)
+        count_part(out.setdefault(part.agency_id, Counts()), asked, due_in_force(part, by_item.get(part.item_id, ()), end, cutoff),
+                   known.status(part_id, asked.before, asked.cutoff_before) == rules.DONE,
+                   (u.status, u.reported_on) if u is not None else None,
+                   [(known.status(part_id, previous, cutoff), known.reported_between(part_id, previous, deadline, cutoff))
+                    for previous, deadline in asked.deadlines])
     agency_of = {p.assignment_id: p.agency_id for p in history.parts}
-    for v in history.verdicts:
-        if (v.verdict == rules.RETURNED and start <= v.reviewed_on <= end and v.recorded_at < cutoff
-                and v.assignment_id in agency_of):
-            out[agency_of[v.assignment_id]].claim_returned += 1
-    for r in history.reminders:
-        if r.agency_id in out and start <= r.as_of <= end and r.sent_at < cutoff and r.level in (1, 2, 3):
-            out[r.agency_id].reminders[r.level] += 1
+    count_returns(out, asked, ((agency_of[v.assignment_id], v) for v in history.verdicts if v.assignment_id in agency_of))
+    count_reminders(out, asked, history.reminders)
     return out
 
 
@@ -338,3 +387,35 @@ def ranks(scores: Mapping[Any, float]) -> dict[Any, int]:
     """1 for the highest score; equal scores share a rank, and the next rank skips (1, 2, 2, 4)."""
     ordered = sorted(scores.values(), reverse=True)
     return {k: 1 + bisect.bisect_left([-s for s in ordered], -v) for k, v in scores.items()}
+
+
+# --------------------------------------------------------------------------- SQL twins
+# What the rules ask of one part's updates (:class:`_Index`), written as SQL over the part (alias a),
+# for a pass over every part of a plan (:mod:`tasklist.reports.scorecard`): the updates stay in the
+# database and only each part's answers come out. ``tests/test_scoring_twins.py`` runs both on random
+# histories, on both engines. Change a rule and its twin together.
+
+#: :meth:`_Index.in_force`: the part's update in force on a day among those recorded before a cutoff
+#: (:data:`rules.SQL_UPDATE_IN_FORCE`'s order), as its ``reported_on || status`` (a scalar subquery
+#: brings one value; :func:`known_in_force` and :func:`known_status` read it): ?, ? = day, cutoff
+SQL_KNOWN_IN_FORCE = (rules.SQL_UPDATE_IN_FORCE.replace("SELECT u.id", "SELECT u.reported_on || u.status")
+                      .replace("u.reported_on <= ?", "u.reported_on <= ? AND u.recorded_at < ?"))
+#: :meth:`_Index.reported_between`: a real report of the part (not an undo, not undone by the cutoff,
+#: not the office's verdict) dated after one day and on or before another, recorded before the cutoff:
+#: ?, ?, ?, ? = after, until, cutoff, cutoff. (The unary + keeps SQLite off the reverses_id index.)
+SQL_REPORTED_BETWEEN = (
+    "EXISTS (SELECT 1 FROM status_update r WHERE r.assignment_id = a.id AND r.reported_on > ? AND r.reported_on <= ? "
+    f"AND r.recorded_at < ? AND +r.reverses_id IS NULL AND r.source NOT IN ('{rules.SOURCE_VERIFY}', '{rules.SOURCE_RETURN}') "
+    "AND NOT EXISTS (SELECT 1 FROM status_update x WHERE x.reverses_id = r.id AND x.recorded_at < ?))"
+)
+
+
+def known_in_force(value: str | None) -> tuple[str, date] | None:
+    """:data:`SQL_KNOWN_IN_FORCE`'s answer as (status, reported_on), as :meth:`_Index.in_force`'s update
+    gives them; None where the part had no update."""
+    return None if value is None else (value[10:], date.fromisoformat(value[:10]))
+
+
+def known_status(value: str | None) -> str:
+    """The status of :data:`SQL_KNOWN_IN_FORCE`'s answer, as :meth:`_Index.status` gives it."""
+    return rules.NOT_STARTED if value is None else value[10:]

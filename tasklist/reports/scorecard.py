@@ -1,5 +1,6 @@
-"""The quarterly scorecard (考评): the records it reads, gathered once, and each quarter's table
-judged by :mod:`tasklist.scoring`. Read-only.
+"""The quarterly scorecard (考评): each part's answers to what the rules ask of its history, asked of
+the database once for every quarter shown, and each quarter's table judged from them by
+:mod:`tasklist.scoring`. Read-only.
 
 Items, assignments and agencies are taken as the registry now has them (archived ones left out);
 what happens to them (reports, claims and verdicts, extensions, reminders) is history, and only
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from .. import scoring
+from .. import rules, scoring
 from ..errors import BadInput, NotFound
 from ..scoring import Counts, Quarter
 from ..storage.connection import Connection
@@ -114,50 +115,94 @@ def scorecard(conn: Connection, quarter: Quarter, *, agency: AgencyRef | None = 
     weight = scoring.weights(json.loads(raw) if raw else None)
     wanted = (scoring.quarters_up_to(quarter, since=plan.issued, most=TREND_QUARTERS) if trend or agency
               else [quarter])
-    history, names = _history(conn, plan.id, plan.reporting, plan.issued, plan.timezone,
-                              scoring.knowledge_cutoff(quarter.end, plan.timezone), quarter.end)
-    cards = [_card(history, names, weight, q) for q in wanted]
+    asked = [scoring.Asked.of(q, plan.reporting, plan.issued, plan.timezone) for q in wanted]
+    counts, names = _counts(conn, plan.id, asked)
+    cards = [_card(c, names, weight, a) for c, a in zip(counts, asked, strict=True)]
     info = {"id": plan.id, "title": plan.title, "doc_no": plan.doc_no, "timezone": plan.timezone}
     return Scorecard(info, weight, cards, agency.name if agency else None)
 
 
-def _card(history: scoring.History, names: dict[int, str], weight: dict[str, float], quarter: Quarter) -> QuarterCard:
-    counts = scoring.quarter_counts(history, quarter)
+def _card(counts: dict[int, Counts], names: dict[int, str], weight: dict[str, float], asked: scoring.Asked) -> QuarterCard:
     scores = {a: scoring.score(c, weight) for a, c in counts.items()}
     rank = scoring.ranks(scores)
     order = list(names)
     rows = [AgencyQuarter(names[a], counts[a], scores[a], rank[a], len(counts))
             for a in sorted(counts, key=lambda a: (rank[a], order.index(a)))]
-    return QuarterCard(quarter, scoring.knowledge_cutoff(quarter.end, history.timezone), rows)
+    return QuarterCard(asked.quarter, asked.cutoff, rows)
 
 
 def _d(text: str) -> date:
     return date.fromisoformat(text)
 
 
-def _history(conn: Connection, plan_id: str, reporting: dict[str, Any], issued: date | None, timezone: str,
-             cutoff: str, last: date) -> tuple[scoring.History, dict[int, str]]:
-    """Every record the scorecards up to ``last`` read, known before ``cutoff``; and the names of the
-    agencies scored (every agency with a part, except groups), in registry order."""
-    scope = ("FROM assignment a JOIN item i ON i.id = a.item_id JOIN agency g ON g.id = a.agency_id "
-             "WHERE i.plan_id = ? AND a.archived = 0 AND i.archived = 0 AND g.kind <> 'group'")
-    parts = [scoring.Part(a, g, i, _d(due) if due else None)
-             for a, g, i, due in conn.all(f"SELECT a.id, a.agency_id, a.item_id, i.due {scope} ORDER BY a.id", (plan_id,))]
-    scored = {p.agency_id for p in parts}
-    names = {g: name for g, name in conn.all("SELECT id, name FROM agency ORDER BY position, id") if g in scored}
-    updates = [scoring.Update(n, a, s, _d(on), at, src, rev) for n, a, s, on, at, src, rev in conn.all(
-        "SELECT u.id, u.assignment_id, u.status, u.reported_on, u.recorded_at, u.source, u.reverses_id "
-        f"FROM status_update u WHERE u.recorded_at < ? AND u.reported_on <= ? AND u.assignment_id IN "
-        f"(SELECT a.id {scope})", (cutoff, last.isoformat(), plan_id))]
-    extensions = [scoring.Extension(i, a, _d(due), _d(on), at) for i, a, due, on, at in conn.all(
-        "SELECT e.item_id, e.assignment_id, e.new_due, e.granted_on, e.recorded_at FROM extension e "
-        "JOIN item i ON i.id = e.item_id WHERE i.plan_id = ? AND e.recorded_at < ?", (plan_id, cutoff))]
-    verdicts = [scoring.Verdict(a, v, _d(on), at) for a, v, on, at in conn.all(
-        "SELECT c.assignment_id, v.verdict, v.reviewed_on, v.recorded_at FROM review v "
-        "JOIN status_update c ON c.id = v.claim_id WHERE v.recorded_at < ? AND v.reviewed_on <= ? "
-        f"AND c.assignment_id IN (SELECT a.id {scope})", (cutoff, last.isoformat(), plan_id))]
+#: the parts scored: the plan's live assignments of live items, groups left out (alias a): the joins,
+#: and the conditions (? = plan id)
+_SCOPE_JOINS = "JOIN item i ON i.id = a.item_id JOIN agency g ON g.id = a.agency_id"
+_SCOPE = "i.plan_id = ? AND a.archived = 0 AND i.archived = 0 AND g.kind <> 'group'"
+
+
+def _counts(conn: Connection, plan_id: str, asked: list[scoring.Asked]) -> tuple[list[dict[int, Counts]], dict[int, str]]:
+    """Each asked quarter's counts by agency, judged by :mod:`tasklist.scoring` part by part as the parts
+    come from one statement that answers, for each part, what the rules ask of its updates (the SQL
+    twins, :data:`scoring.SQL_KNOWN_IN_FORCE` and :data:`scoring.SQL_REPORTED_BETWEEN`): the history
+    itself is never read into memory. Also the names of the agencies scored (every agency with a part,
+    except groups), in registry order."""
+    first, last = asked[0], asked[-1]
+    extensions: dict[int, list[scoring.Extension]] = {}
+    for i, a, due, on, at in conn.all(
+            "SELECT e.item_id, e.assignment_id, e.new_due, e.granted_on, e.recorded_at FROM extension e "
+            "JOIN item i ON i.id = e.item_id WHERE i.plan_id = ? AND e.recorded_at < ?", (plan_id, last.cutoff)):
+        extensions.setdefault(i, []).append(scoring.Extension(i, a, _d(due), _d(on), at))
+    # the questions, each asked once however many quarters ask it (a quarter's start asks what the
+    # quarter before's end does): a column each, the placeholders' values in the same order
+    columns: list[str] = []
+    params: list[Any] = []
+    in_force: dict[tuple[date, str], int] = {}
+
+    def known(day: date, cutoff: str) -> int:
+        if (day, cutoff) not in in_force:
+            in_force[day, cutoff] = len(columns)
+            columns.append(scoring.SQL_KNOWN_IN_FORCE)
+            params.extend((day.isoformat(), cutoff))
+        return in_force[day, cutoff]
+
+    def reported(after: date, until: date, cutoff: str) -> int:
+        columns.append(scoring.SQL_REPORTED_BETWEEN)
+        params.extend((after.isoformat(), until.isoformat(), cutoff, cutoff))
+        return len(columns) - 1
+
+    questions = [(q, known(q.end, q.cutoff), known(q.before, q.cutoff_before),
+                  [(known(previous, q.cutoff), reported(previous, deadline, q.cutoff)) for previous, deadline in q.deadlines])
+                 for q in asked]
+    out: list[dict[int, Counts]] = [{} for _ in asked]
+    for row in conn.stream(f"SELECT a.id, a.agency_id, a.item_id, i.due, {', '.join(columns)} FROM assignment a {_SCOPE_JOINS} "
+                           f"WHERE {_SCOPE}",
+                           (*params, plan_id)):
+        part = scoring.Part(row[0], row[1], row[2], _d(row[3]) if row[3] else None)
+        answers = row[4:]
+        ext = extensions.get(part.item_id, ())
+        for (q, at_end, before, reports), counts in zip(questions, out, strict=True):
+            c = counts.get(part.agency_id)
+            if c is None:
+                c = counts[part.agency_id] = Counts()
+            scoring.count_part(c, q, scoring.due_in_force(part, ext, q.end, q.cutoff),
+                               scoring.known_status(answers[before]) == rules.DONE,
+                               scoring.known_in_force(answers[at_end]),
+                               [(scoring.known_status(answers[k]), answers[r]) for k, r in reports])
+    start = first.start.isoformat()
+    verdicts = [(g, scoring.Verdict(c, v, _d(on), at)) for g, c, v, on, at in conn.all(
+        # from the reviews (CROSS JOIN: SQLite, without statistics, would walk every part's updates)
+        "SELECT a.agency_id, c.assignment_id, v.verdict, v.reviewed_on, v.recorded_at FROM review v "
+        f"CROSS JOIN status_update c CROSS JOIN assignment a {_SCOPE_JOINS} WHERE v.recorded_at < ? AND v.reviewed_on >= ? "
+        f"AND v.reviewed_on <= ? AND c.id = v.claim_id AND a.id = c.assignment_id AND {_SCOPE}",
+        (last.cutoff, start, last.end.isoformat(), plan_id))]
     reminders = [scoring.Reminder(g, level, _d(on), at) for g, level, on, at in conn.all(
-        "SELECT agency_id, level, as_of, sent_at FROM reminder_log WHERE sent_at < ? AND as_of <= ?",
-        (cutoff, last.isoformat()))]
-    return scoring.History(parts, updates, extensions, verdicts, reminders, reporting, issued, timezone), names
+        "SELECT agency_id, level, as_of, sent_at FROM reminder_log WHERE sent_at < ? AND as_of >= ? AND as_of <= ?",
+        (last.cutoff, start, last.end.isoformat()))]
+    for q, counts in zip(asked, out, strict=True):
+        scoring.count_returns(counts, q, verdicts)
+        scoring.count_reminders(counts, q, reminders)
+    scored = {g for counts in out for g in counts}
+    names = {g: name for g, name in conn.all("SELECT id, name FROM agency ORDER BY position, id") if g in scored}
+    return out, names
 
