@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date
 from operator import itemgetter
@@ -420,6 +421,37 @@ def iter_item_values(conn: Connection, as_of: date, *, kind: str | None = None, 
         yield from _item_values(conn, as_of, kind, agency, status, overdue, due_before, warn_days, batch)
 
 
+def _chunk_rows(conn: Connection, day: str, ids: list[int], batch: int) -> Iterator[tuple[list[Any], list[Any]]]:
+    """The rows of the items ``ids`` (:data:`_ITEMS_SQL`) and of their parts (:func:`_parts_sql`), ``batch``
+    items at a time, in the order of ``ids``. Each chunk's two statements are asked for
+    (:meth:`Connection.asked`) before the chunk before it is given: on PostgreSQL the server reads
+    the next chunk while the caller judges and writes this one, rather than each waiting for the
+    other (100k items: 20 chunks of ~0.1 s of server time each). There the parts come sorted by item
+    and position, so the server finishes the chunk's lookups before it sends a row (unsorted, it
+    stops on a full socket a few thousand rows in), and are asked for first, ahead of the items'
+    larger rows, which would hold the socket. SQLite runs each statement when its rows are read."""
+    order = " ORDER BY a.item_id, a.position, a.id" if conn.dialect == "postgresql" else ""
+
+    def ask(chunk: list[int]) -> tuple[ExitStack, Callable[[], list[Any]], Callable[[], list[Any]]]:
+        item_filter, params = _item_filter(conn, day, chunk, False, False)
+        with ExitStack() as stack:
+            parts = stack.enter_context(conn.asked(_parts_sql(conn, item_filter) + order, (day, *params)))
+            items = stack.enter_context(conn.asked(_ITEMS_SQL.format(item_filter=item_filter), params))
+            return stack.pop_all(), items, parts
+
+    pending: tuple[ExitStack, Callable[[], list[Any]], Callable[[], list[Any]]] | None = ask(ids[:batch])
+    try:
+        for at in range(batch, len(ids) + batch, batch):
+            assert pending is not None
+            with pending[0]:  # read inside its block, which then ends
+                rows = pending[1](), pending[2]()
+            pending = ask(ids[at:at + batch]) if at < len(ids) else None
+            yield rows
+    finally:  # the listing left before its end: the chunk asked for is dropped
+        if pending is not None:
+            pending[0].close()
+
+
 def _item_values(conn: Connection, as_of: date, kind: str | None, agency: AgencyRef | None, status: str | None,
                  overdue: bool, due_before: date | None, warn_days: int, batch: int) -> Iterator[tuple[Any, ...]]:
     """:func:`iter_item_values`, the collector aside."""
@@ -436,10 +468,7 @@ def _item_values(conn: Connection, as_of: date, kind: str | None, agency: Agency
     current_due, belongs_to = rules.current_due, rules.belongs_to
     dates: dict[str, tuple[date | None, str | None]] = {}  # a due date's text: (the date, its ISO text)
     no_date: tuple[date | None, str | None] = (None, None)
-    for at in range(0, len(ids), batch):
-        item_filter, params = _item_filter(conn, day, ids[at:at + batch], False, False)
-        item_rows = conn.all(_ITEMS_SQL.format(item_filter=item_filter), params)
-        rows = conn.all(_parts_sql(conn, item_filter), (day, *params))
+    for item_rows, rows in _chunk_rows(conn, day, ids, batch):
         rows.sort(key=_ASSIGNMENT_ORDER)  # by item, then position (stable, as snapshot's)
         theirs = None if wanted is None else {r[1] for r in rows if belongs_to(r[2], r[3], wanted)}
         # the items the listing may keep, by its filters on what is not judged, with their due dates
