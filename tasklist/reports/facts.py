@@ -434,9 +434,9 @@ def _chunk_rows(conn: Connection, day: str, where: str, params: list[Any], ids: 
     The parts: on SQLite, each chunk's with its items. On PostgreSQL, those of the whole listing in
     one statement, its updates in force found in one pass (:func:`rules.sql_updates_in_force_join`),
     sorted in registry order and read as a stream, each chunk taking the parts of its items, instead
-    of 20 statements of ~11,800 lookups each (100k items: server CPU of the listing 0.91 -> 0.73 s). A part whose item is not in the listing (the registry changed between the
-    statements) is given with the chunk it comes in, as a chunk's statements would give it; the
-    caller skips it."""
+    of 20 statements of ~11,800 lookups each (100k items: server CPU of the listing 0.91 -> 0.73 s).
+    A part whose item is not in the listing (the registry changed between the statements) is given
+    with the chunk it comes in, as a chunk's statements would give it; the caller skips it."""
     stream = conn.dialect == "postgresql"
     if stream:
         rank = {item_id: at for at, item_id in enumerate(ids)}
