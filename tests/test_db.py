@@ -279,6 +279,26 @@ def test_postgresql_sessions_are_set_for_whole_reports(pg_server):
         conn.close()
 
 
+def test_postgresql_streams_read_side_by_side_and_close_when_left(pg_server):
+    """Two streams of one connection are read in turn (each its own server-side cursor); a stream
+    left before its end closes its cursor, and the connection goes on reading."""
+    conn = connect(pg_server.create_database("side_by_side"))
+    try:
+        sql = "SELECT g FROM generate_series(1, ?) g ORDER BY g"
+        first, second = conn.stream(sql, (25,), batch=4), conn.stream(sql, (30,), batch=7)
+        pairs = list(zip(first, second))
+        assert pairs == [((g,), (g,)) for g in range(1, 26)]
+        second.close()
+        assert conn.value("SELECT count(*) FROM pg_cursors") == 0
+        left = conn.stream(sql, (10,), batch=3)
+        assert next(left) == (1,)
+        left.close()
+        assert conn.value("SELECT count(*) FROM pg_cursors") == 0
+        assert [r[0] for r in conn.stream(sql, (5,))] == [1, 2, 3, 4, 5]
+    finally:
+        conn.close()
+
+
 def test_a_load_on_postgresql_leaves_fresh_planner_statistics(cli, pg_server, monkeypatch):
     monkeypatch.setenv("TASKLIST_DB", pg_server.create_database("analyzed"))
     cli("load", str(DATA))

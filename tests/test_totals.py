@@ -153,6 +153,24 @@ def test_item_values_are_those_of_the_filtered_snapshot(cli):
         conn.close()
 
 
+def test_item_values_left_halfway_leave_the_connection_usable(cli):
+    """A listing read in chunks asks for the next chunk before it gives this one (on PostgreSQL in
+    pipeline mode): left after its first value, the chunk asked for is dropped and the connection
+    answers the next statement, the same listing again included."""
+    cli("list")
+    conn = open_db()
+    try:
+        as_of = AS_OFS[-1]
+        values = reports.iter_item_values(conn, as_of, batch=2)
+        first = next(values)
+        values.close()
+        assert conn.value("SELECT count(*) FROM item") > 4
+        assert list(reports.iter_item_values(conn, as_of, batch=3)) == [i.values() for i in reports.snapshot(conn, as_of)]
+        assert first == reports.snapshot(conn, as_of)[0].values()
+    finally:
+        conn.close()
+
+
 def test_item_values_judge_an_undone_report_by_the_real_report_before_it(cli):
     """A part whose update in force is an undo was last reported by the real report before the undone
     one: stale by that older report, in list --json's values as in the snapshot."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date
 from operator import itemgetter
@@ -140,11 +141,14 @@ _ITEMS_SQL = ("SELECT i.id, i.code, i.plan_id, i.kind, i.no, i.grp, i.title, i.c
               "FROM item i WHERE {item_filter} ORDER BY i.plan_id, i.position, i.id")
 
 
-def _parts_sql(conn: Connection, item_filter: str, more: str = "") -> str:
+def _parts_sql(conn: Connection, item_filter: str, more: str = "", *, many: bool = False) -> str:
     """The live parts of the items ``item_filter`` keeps, each with its update in force: the columns
-    :data:`_JUDGED_COLUMNS`, then ``more``. Its placeholders: as_of, then the filter's."""
+    :data:`_JUDGED_COLUMNS`, then ``more``. Its placeholders: as_of, then the filter's. ``many``: the
+    filter keeps a large share of the plan (the update in force found by one pass over the updates,
+    :func:`rules.sql_updates_in_force_join`, rather than once per part)."""
+    in_force = rules.sql_updates_in_force_join if many else rules.sql_update_in_force_join
     return (f"SELECT {_JUDGED_COLUMNS}{more} FROM assignment a JOIN item i ON i.id = a.item_id "
-            f"{rules.sql_update_in_force_join(conn.dialect)} WHERE a.archived = 0 AND {item_filter}")
+            f"{in_force(conn.dialect)} WHERE a.archived = 0 AND {item_filter}")
 
 
 _P = ParamSpec("_P")
@@ -420,6 +424,54 @@ def iter_item_values(conn: Connection, as_of: date, *, kind: str | None = None, 
         yield from _item_values(conn, as_of, kind, agency, status, overdue, due_before, warn_days, batch)
 
 
+def _chunk_rows(conn: Connection, day: str, where: str, params: list[Any], ids: list[int],
+                batch: int) -> Iterator[tuple[list[Any], list[Any]]]:
+    """The rows of the items ``ids`` (:data:`_ITEMS_SQL`; those ``where`` kept, in registry order) and of
+    their parts (:func:`_parts_sql`), ``batch`` items at a time. Each chunk's items are asked for
+    (:meth:`Connection.asked`) before the chunk before it is given: on PostgreSQL the server reads them
+    while the caller judges and writes that one.
+
+    The parts: on SQLite, each chunk's with its items. On PostgreSQL, those of the whole listing in
+    one statement, its updates in force found in one pass (:func:`rules.sql_updates_in_force_join`),
+    sorted in registry order and read as a stream, each chunk taking the parts of its items, instead
+    of 20 statements of ~11,800 lookups each (100k items: server CPU of the listing 0.91 -> 0.73 s).
+    A part whose item is not in the listing (the registry changed between the statements) is given
+    with the chunk it comes in, as a chunk's statements would give it; the caller skips it."""
+    stream = conn.dialect == "postgresql"
+    if stream:
+        rank = {item_id: at for at, item_id in enumerate(ids)}
+        parts = conn.stream(_parts_sql(conn, where, many=True) + " ORDER BY i.plan_id, i.position, i.id, a.position, a.id",
+                            (day, *params), batch=3 * batch)  # a chunk's parts (~2.4 an item) in about one round trip
+        pending = next(parts, None)
+
+    def ask(chunk: list[int]) -> tuple[ExitStack, Callable[[], list[Any]], Callable[[], list[Any]] | None]:
+        item_filter, chunk_params = _item_filter(conn, day, chunk, False, False)
+        with ExitStack() as stack:
+            items = stack.enter_context(conn.asked(_ITEMS_SQL.format(item_filter=item_filter), chunk_params))
+            own_parts = None if stream else stack.enter_context(
+                conn.asked(_parts_sql(conn, item_filter), (day, *chunk_params)))
+            return stack.pop_all(), items, own_parts
+
+    asked: tuple[ExitStack, Callable[[], list[Any]], Callable[[], list[Any]] | None] | None = ask(ids[:batch])
+    try:
+        for at in range(batch, len(ids) + batch, batch):
+            assert asked is not None
+            with asked[0]:  # read inside its block, which then ends
+                item_rows, rows = asked[1](), (asked[2]() if asked[2] else [])
+            if stream:
+                last = at - 1
+                while pending is not None and rank.get(pending[1], -1) <= last:
+                    rows.append(pending)
+                    pending = next(parts, None)
+            asked = ask(ids[at:at + batch]) if at < len(ids) else None
+            yield item_rows, rows
+    finally:  # the listing left before its end: the chunk asked for is dropped, then the stream
+        if asked is not None:
+            asked[0].close()
+        if stream:
+            parts.close()
+
+
 def _item_values(conn: Connection, as_of: date, kind: str | None, agency: AgencyRef | None, status: str | None,
                  overdue: bool, due_before: date | None, warn_days: int, batch: int) -> Iterator[tuple[Any, ...]]:
     """:func:`iter_item_values`, the collector aside."""
@@ -436,10 +488,7 @@ def _item_values(conn: Connection, as_of: date, kind: str | None, agency: Agency
     current_due, belongs_to = rules.current_due, rules.belongs_to
     dates: dict[str, tuple[date | None, str | None]] = {}  # a due date's text: (the date, its ISO text)
     no_date: tuple[date | None, str | None] = (None, None)
-    for at in range(0, len(ids), batch):
-        item_filter, params = _item_filter(conn, day, ids[at:at + batch], False, False)
-        item_rows = conn.all(_ITEMS_SQL.format(item_filter=item_filter), params)
-        rows = conn.all(_parts_sql(conn, item_filter), (day, *params))
+    for item_rows, rows in _chunk_rows(conn, day, where, params, ids, batch):
         rows.sort(key=_ASSIGNMENT_ORDER)  # by item, then position (stable, as snapshot's)
         theirs = None if wanted is None else {r[1] for r in rows if belongs_to(r[2], r[3], wanted)}
         # the items the listing may keep, by its filters on what is not judged, with their due dates

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,6 +33,8 @@ PG_WORK_MEM = "32MB"
 PG_RANDOM_PAGE_COST = "1.1"
 #: rows fetched from a PostgreSQL server-side cursor per round trip
 PG_STREAM_BATCH = 5000
+#: PostgreSQL server-side cursors opened by this process (each stream's is named after its number)
+_STREAMS = 0
 #: transactions committed by this process, so that a failure after one is never reported as if nothing was saved
 COMMITS = 0
 
@@ -128,7 +130,7 @@ class Connection:
         finally:
             self.raw.text_factory = str
 
-    def stream(self, sql: str, params: Sequence[Any] = (), *, batch: int | None = None) -> Iterator[tuple[Any, ...]]:
+    def stream(self, sql: str, params: Sequence[Any] = (), *, batch: int | None = None) -> Generator[tuple[Any, ...], None, None]:
         """The rows of a query, read ``batch`` at a time (default: 1,000 on SQLite, :data:`PG_STREAM_BATCH`
         on PostgreSQL, where each batch is a round trip): a long listing never sits in memory whole.
 
@@ -137,14 +139,20 @@ class Connection:
         replacing decoder of :meth:`_fetch`, past the rows already given (which decoded cleanly, so
         they are the same either way): the usual read pays nothing for that safety."""
         if self.dialect == "postgresql":
+            global _STREAMS
+            _STREAMS += 1
+            cur = self.raw.cursor(name=f"tasklist_stream_{_STREAMS}")  # a name of its own: streams may be read side by side
             try:
-                cur = self.raw.cursor(name="tasklist_stream")
                 cur.execute(self._sql(sql), tuple(params))
                 while rows := cur.fetchmany(batch or PG_STREAM_BATCH):
                     yield from rows
-                cur.close()
             except Exception as exc:
                 raise self.translate(exc) from exc
+            finally:  # read to its end or left before it: the server's cursor is closed either way
+                try:
+                    cur.close()  # psycopg skips it where the transaction failed
+                except Exception:  # noqa: BLE001, S110  (the connection broke: the cursor went with it)
+                    pass
             return
         batch = batch or 1000
         given = 0
