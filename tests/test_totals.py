@@ -325,6 +325,32 @@ def test_week_facts_inside_a_transaction_give_the_same_figures_and_leave_nothing
         conn.close()
 
 
+def test_week_facts_leave_a_users_table_of_the_same_name_alone(cli):
+    """A table named week_facts in the user's own database is neither read nor written by the weekly
+    figures: SQLite looks a bare name up in main before an attached database, so the week's table is
+    always named with its schema. The figures are those of each day alone, and the user's row stays
+    the only one."""
+    cli("list")
+    conn = open_db()
+    try:
+        random_history(conn, 3)
+        with conn.transaction():
+            conn.execute("CREATE TABLE week_facts (item_id INTEGER NOT NULL, aid INTEGER NOT NULL, agency_id INTEGER, "
+                         "plan_id TEXT, due_a TEXT, status_a TEXT, last_a TEXT, due_b TEXT, status_b TEXT, last_b TEXT)")
+            conn.execute("INSERT INTO week_facts VALUES (1, 1, 1, 'x', '2020-01-01', 'done', NULL, NULL, 'done', NULL)")
+        conn.end_read()
+        as_of, start = date(2024, 7, 15), date(2024, 7, 8)
+        alone = (aggregates.item_totals(conn, as_of), aggregates.item_totals(conn, start))
+        with aggregates.week_facts(conn, as_of, start):
+            assert aggregates.week_item_totals(conn, as_of, start) == alone
+        with conn.transaction(), aggregates.week_facts(conn, as_of, start):
+            assert aggregates.week_item_totals(conn, as_of, start) == alone
+        conn.end_read()
+        assert conn.all("SELECT item_id, status_a FROM week_facts") == [(1, "done")]
+    finally:
+        conn.close()
+
+
 @pytest.mark.parametrize("seed", [7])
 def test_history_of_some_updates_is_the_whole_history_filtered(cli, seed):
     """What a write echoes (``history(ids=...)``) is the whole history's rows of those ids, in its order,

@@ -25,6 +25,8 @@ def _has_extensions(conn: Connection) -> bool:
 
 #: id(conn) -> {day: a SELECT of that day's facts of the whole plan, from the week's table}; see week_facts
 _SHARED: dict[int, dict[str, str]] = {}
+#: id(conn) -> the week's table, named with its schema (see _scratch)
+_TABLES: dict[int, str] = {}
 #: the columns of a day's facts, as :func:`_facts` gives them
 _FACT_COLUMNS = "f.aid, f.agency_id, f.plan_id, f.item_id, f.due, f.status, f.last_report"
 
@@ -45,12 +47,13 @@ def week_facts(conn: Connection, as_of: date, start: date) -> Iterator[None]:
     make one. On PostgreSQL it is a temp table (the session's schema); a failed statement leaves the
     transaction to be rolled back, which takes the table with it. On SQLite it is made in a database
     in memory attached for the purpose (see :func:`_scratch`), else in the temp store. Either way it
-    is named unqualified where it is read."""
+    is named with its schema wherever it is used: a table of the user's own named week_facts is never
+    read or written."""
     if id(conn) in _SHARED:
         yield
         return
     sql, params = _week_facts(conn, as_of, start)
-    create, drop = _scratch(conn, "week_facts")
+    create, table, drop = _scratch(conn, "week_facts")
     # keyed by item on SQLite, whose passes read it in that order; PostgreSQL's plans hash it, and a key
     # built from the INSERT's rows, which come in no particular order, cost the INSERT a quarter more
     # (100k: 1,030 -> 780 ms server CPU without it)
@@ -59,22 +62,24 @@ def week_facts(conn: Connection, as_of: date, start: date) -> Iterator[None]:
                  + (", PRIMARY KEY (item_id, aid)) WITHOUT ROWID" if conn.dialect == "sqlite" else ")"))
     failed = False
     try:
-        conn.execute(f"INSERT INTO week_facts {sql}", params)
+        conn.execute(f"INSERT INTO {table} {sql}", params)
         if conn.dialect == "postgresql":
             # the table's size and item count: unanalyzed, PostgreSQL guessed 200 items and joined the
             # item totals' 100k groups to item by 100k index lookups (100k: that statement 700 -> 490 ms
             # server CPU; the ANALYZE of this one column ~50 ms)
-            conn.execute("ANALYZE week_facts (item_id)")
+            conn.execute(f"ANALYZE {table} (item_id)")
         _SHARED[id(conn)] = {
             day.isoformat(): f"SELECT aid, agency_id, plan_id, item_id, due_{k} AS due, status_{k} AS status, "
-                             f"last_{k} AS last_report FROM week_facts"
+                             f"last_{k} AS last_report FROM {table}"
             for day, k in ((start, "b"), (as_of, "a"))}
+        _TABLES[id(conn)] = table
         yield
     except BaseException:
         failed = True
         raise
     finally:
         _SHARED.pop(id(conn), None)
+        _TABLES.pop(id(conn), None)
         if not failed or conn.dialect == "sqlite":  # PostgreSQL's failed transaction takes no statement
             conn.execute(drop)
 
@@ -83,8 +88,12 @@ def week_facts(conn: Connection, as_of: date, start: date) -> Iterator[None]:
 _SCRATCH = "scratch"
 
 
-def _scratch(conn: Connection, table: str) -> tuple[str, str]:
-    """The statements that make the scratch table ``table`` (its columns to follow) and remove it.
+def _scratch(conn: Connection, table: str) -> tuple[str, str, str]:
+    """The statement that makes the scratch table ``table`` (its columns to follow), its name with its
+    schema, and the statement that removes it. The schema is always named: SQLite looks a bare name up
+    in temp, then main, then the attached databases, so a table of the user's own of that name would
+    be read and written instead of one attached (PostgreSQL, like SQLite for temp, looks in the
+    session's temp schema first, but the name is given all the same).
 
     PostgreSQL: a temp table. SQLite: a table of a database in memory attached for it, removed by
     detaching that database, where a temp table spilled past the temp store's cache into a file and
@@ -93,8 +102,9 @@ def _scratch(conn: Connection, table: str) -> tuple[str, str]:
     it is a temp table."""
     if conn.dialect == "sqlite" and not conn.in_transaction():
         conn.execute(f"ATTACH DATABASE ':memory:' AS {_SCRATCH}")
-        return f"CREATE TABLE {_SCRATCH}.{table}", f"DETACH DATABASE {_SCRATCH}"
-    return f"CREATE TEMP TABLE {table}", f"DROP TABLE {table}"
+        return f"CREATE TABLE {_SCRATCH}.{table}", f"{_SCRATCH}.{table}", f"DETACH DATABASE {_SCRATCH}"
+    name = f"{'temp' if conn.dialect == 'sqlite' else 'pg_temp'}.{table}"
+    return f"CREATE TEMP TABLE {name}", name, f"DROP TABLE {name}"
 
 
 def _week_facts(conn: Connection, as_of: date, start: date) -> tuple[str, list]:
@@ -259,7 +269,7 @@ def _week_items(conn: Connection, as_of: date, start: date, where: str = "") -> 
     stale_b, stale_b_params = rules.sql_stale(known, start)
     overdue = f"CASE WHEN {rules.SQL_OVERDUE} THEN 1 ELSE 0 END"
     parts_a = ("SELECT item_id, plan_id, due_a AS due, status_a AS status, last_a AS last_report, due_b, status_b, last_b "
-               "FROM week_facts")
+               f"FROM {_TABLES[id(conn)]}")
     parts_b = (f"SELECT g.item_id, g.plan_id, g.due_b AS due, g.status_b AS status, g.last_b AS last_report, "
                f"{_PART_FINISHED} AS finished_a, {_PART_MOVING} AS moving_a, {overdue} AS overdue_a, {stale_a} AS stale_a "
                f"FROM ({parts_a}) g")
