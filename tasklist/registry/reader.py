@@ -347,9 +347,8 @@ class _Reader:
                 self.add(later, f"{fieldname}.{later.value}", _m("field_same", old=old, new=new))
         if out.keys() >= required:  # every required field given (a mapping almost always has them)
             return out
-        missing = required - out.keys()
-        if missing:  # an old name given stands in for its new one
-            missing -= {renamed[old][0] for old in out.keys() & renamed.keys()}
+        # some required field missing; an old name given stands in for its new one
+        missing = required - out.keys() - {renamed[old][0] for old in out.keys() & renamed.keys()}
         for name in sorted(missing):
             self.add(node, f"{fieldname}.{name}", _m("field_missing"))
         return out
