@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -94,3 +95,33 @@ def test_a_report_on_a_given_date_loads_no_time_zones(cli, args):
 def test_the_roots_help_loads_no_openssl():
     """hashlib loads OpenSSL: ~3 % of `tasklist --help`, which only lists the commands."""
     assert not {"hashlib", "_hashlib"} & imported("--help")
+
+
+LAUNCHED = (
+    "import atexit, gc, sys\n"
+    "import tasklist.launch\n"
+    "loaded_off = not gc.isenabled() and {'typer', 'click'} <= set(sys.modules)\n"
+    "import tasklist.cli.common as common\n"
+    "seen = []\n"
+    "def probe(run, _real=common.report_errors):\n"
+    "    seen.append((gc.isenabled(), gc.get_freeze_count() > 10_000))\n"
+    "    return _real(run)\n"
+    "common.report_errors = probe\n"
+    "atexit.register(lambda: sys.stderr.write(f'SEEN {loaded_off} {seen}\\n'))\n"
+    "sys.argv = ['tasklist'] + sys.argv[1:]\n"
+    "tasklist.launch.main()\n"
+)
+
+
+def test_the_program_loads_with_the_collector_off_and_runs_the_command_with_it_on(cli):
+    """The program (the console script and ``python -m tasklist``) imports typer, click and Rich with
+    the cycle collector off and freezes them; the command then runs with the collector on, as any
+    caller of ``tasklist.cli.main`` has it (a long command's cycles are freed as before)."""
+    cli("list")
+    pyproject = (Path(__file__).resolve().parent.parent / "pyproject.toml").read_text()
+    assert 'tasklist = "tasklist.launch:main"' in pyproject
+    assert "tasklist.launch" in (Path(__file__).resolve().parent.parent / "tasklist" / "__main__.py").read_text()
+    done = subprocess.run([sys.executable, "-c", LAUNCHED, "status", "--summary", "--as-of", "2026-11-23"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines()[-1] == "SEEN True [(True, True)]"
