@@ -142,14 +142,15 @@ def test_overdue_builds_its_view_with_the_collector_off_and_turns_it_back_on(cli
 
 
 def test_the_records_written_out_behave_as_the_dataclasses_they_replace():
-    """ItemState, AssignmentState and AgencySummary are written out (a dataclass costs ~1 ms of every
+    """ItemState, AssignmentState, AgencySummary and the weekly report's records are written out (a dataclass costs ~1 ms of every
     report's start-up to define): their fields in __init__'s order, each item its own list of parts,
     a summary's dict (status --json's keys) in field order, repr and == as a dataclass's."""
     import inspect
 
     from tasklist.reports.facts import AgencySummary, AssignmentState, ItemState
+    from tasklist.reports.weekly import Overall, WeeklyReport
 
-    for cls in (ItemState, AssignmentState, AgencySummary):
+    for cls in (ItemState, AssignmentState, AgencySummary, Overall, WeeklyReport):
         assert tuple(inspect.signature(cls).parameters) == cls.FIELDS
     one = ItemState(1, "T1", "p", "task", 1, None, "t", None, None, None, None, 0, False)
     two = ItemState(1, "T1", "p", "task", 1, None, "t", None, None, None, None, 0, False)
@@ -165,3 +166,8 @@ def test_the_records_written_out_behave_as_the_dataclasses_they_replace():
     assert summary == AgencySummary("省科技厅", 3) and repr(summary).startswith("AgencySummary(agency='省科技厅', assigned=3, done=0")
     with pytest.raises(TypeError):
         hash(summary)
+    overall = Overall(54, {"done": 0}, 3, 1, 2, 0.0)
+    assert list(overall.as_dict()) == list(Overall.FIELDS)  # weekly --json's keys, in this order
+    week = WeeklyReport({}, date(2025, 9, 15), date(2025, 9, 8), 7, None, overall, overall, [])
+    other = WeeklyReport({}, date(2025, 9, 15), date(2025, 9, 8), 7, None, overall, overall, [])
+    assert week == other and week.reports == [] and week.reports is not other.reports and week.trend_unit == "month"
