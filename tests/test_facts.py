@@ -147,10 +147,12 @@ def test_the_records_written_out_behave_as_the_dataclasses_they_replace():
     a summary's dict (status --json's keys) in field order, repr and == as a dataclass's."""
     import inspect
 
+    from tasklist.output.tables import Column, Table
+    from tasklist.reports.claims import PendingClaim
     from tasklist.reports.facts import AgencySummary, AssignmentState, ItemState
     from tasklist.reports.weekly import Overall, WeeklyReport
 
-    for cls in (ItemState, AssignmentState, AgencySummary, Overall, WeeklyReport):
+    for cls in (ItemState, AssignmentState, AgencySummary, Overall, WeeklyReport, PendingClaim, Column, Table):
         assert tuple(inspect.signature(cls).parameters) == cls.FIELDS
     one = ItemState(1, "T1", "p", "task", 1, None, "t", None, None, None, None, 0, False)
     two = ItemState(1, "T1", "p", "task", 1, None, "t", None, None, None, None, 0, False)
@@ -171,3 +173,6 @@ def test_the_records_written_out_behave_as_the_dataclasses_they_replace():
     week = WeeklyReport({}, date(2025, 9, 15), date(2025, 9, 8), 7, None, overall, overall, [])
     other = WeeklyReport({}, date(2025, 9, 15), date(2025, 9, 8), 7, None, overall, overall, [])
     assert week == other and week.reports == [] and week.reports is not other.reports and week.trend_unit == "month"
+    table = Table("t", "title", [Column("id", "编号")])
+    assert table.rows == [] and table.rows is not Table("t", "title", []).rows and table.group_key == "agency"
+    assert table.columns == [Column("id", "编号", "text")] != [Column("id", "编号", "date")]
