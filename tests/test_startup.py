@@ -125,3 +125,32 @@ def test_the_program_loads_with_the_collector_off_and_runs_the_command_with_it_o
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stderr.splitlines()[-1] == "SEEN True [(True, True)]"
+
+
+def test_the_program_ends_as_python_would_without_the_teardown(cli):
+    """The program leaves with os._exit once the command is over: what it wrote is all there
+    (flushed first, into a pipe here), the exit handlers ran (the probe above prints from one), and
+    the exit code is the command's."""
+    cli("list")
+    listed = subprocess.run([sys.executable, "-m", "tasklist", "list", "--json"], capture_output=True, text=True)
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout == cli("list", "--json").stdout and len(json.loads(listed.stdout)) == 54
+    missing = subprocess.run([sys.executable, "-m", "tasklist", "show", "T999"], capture_output=True, text=True)
+    assert missing.returncode != 0 and missing.stderr.startswith("error: ") and missing.stdout == ""
+    assert missing.returncode == cli("show", "T999", code=missing.returncode).exit_code
+
+
+def test_leaving_flushes_what_is_written_and_runs_the_exit_handlers():
+    """What a command writes and leaves in the buffer (no command does today) is written before the
+    process ends, after the exit handlers, whose output is flushed too; the code is the one given.
+    (Run buffered, as a program usually is: PYTHONUNBUFFERED would write everything at once.)"""
+    probe = ("import atexit, sys\n"
+             "import tasklist.launch\n"
+             "atexit.register(lambda: sys.stdout.write(' and the handler'))\n"
+             "sys.stdout.write('written')\n"
+             "sys.stderr.write('said')\n"
+             "tasklist.launch._leave(3)\n"
+             "sys.stdout.write(' and never this')\n")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env)
+    assert (done.returncode, done.stdout, done.stderr) == (3, "written and the handler", "said")
