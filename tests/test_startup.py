@@ -78,9 +78,20 @@ def test_the_root_alone_builds_no_commands_parameters_and_says_the_same(args):
     assert len(set(built_whole)) > 20
 
 
-def test_a_command_builds_its_own_group_only():
+def test_a_command_builds_its_own_parameters_only():
+    """Not those of the other commands its module registers (overdue's with status, export's with weekly)."""
     code, _, _, built = run("main", "status", "--help")
-    assert code == 0 and set(built) == {"_root", "_version", "status", "overdue"}
+    assert code == 0 and set(built) == {"_root", "_version", "status"}
+    code, _, _, built = run("main", "agencies", "set-email", "--help")  # a group: its callback and its commands
+    assert code == 0 and set(built) == {"_root", "_version", "agencies", "set_email"}
+
+
+@pytest.mark.parametrize("args", [["status", "--help"], ["weekly", "--bogus"], ["agencies", "--help"],
+                                  ["agencies", "set-email", "--help"], ["update"], ["statu"], ["db", "upgrade", "--help"]])
+def test_a_command_alone_says_what_the_whole_tree_says(args):
+    *said, _ = run("main", *args)
+    *whole, _ = run("app", *args)
+    assert said == whole
 
 
 @pytest.mark.parametrize("args", [["overdue", "--as-of", "2026-11-23"], ["status", "--summary", "--as-of", "2026-11-23"],
