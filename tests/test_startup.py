@@ -115,7 +115,7 @@ LAUNCHED = (
     "import tasklist.cli.common as common\n"
     "seen = []\n"
     "def probe(run, _real=common.report_errors):\n"
-    "    seen.append((gc.isenabled(), gc.get_freeze_count() > 10_000))\n"
+    "    seen.append((gc.isenabled(), gc.get_freeze_count() > 10_000, gc.get_threshold()[0]))\n"
     "    return _real(run)\n"
     "common.report_errors = probe\n"
     "atexit.register(lambda: sys.stderr.write(f'SEEN {loaded_off} {seen}\\n'))\n"
@@ -127,7 +127,8 @@ LAUNCHED = (
 def test_the_program_loads_with_the_collector_off_and_runs_the_command_with_it_on(cli):
     """The program (the console script and ``python -m tasklist``) imports typer, click and Rich with
     the cycle collector off and freezes them; the command then runs with the collector on, as any
-    caller of ``tasklist.cli.main`` has it (a long command's cycles are freed as before)."""
+    caller of ``tasklist.cli.main`` has it (a long command's cycles are freed as before), started every
+    50,000 new objects."""
     cli("list")
     pyproject = (Path(__file__).resolve().parent.parent / "pyproject.toml").read_text()
     assert 'tasklist = "tasklist.launch:main"' in pyproject
@@ -135,7 +136,7 @@ def test_the_program_loads_with_the_collector_off_and_runs_the_command_with_it_o
     done = subprocess.run([sys.executable, "-c", LAUNCHED, "status", "--summary", "--as-of", "2026-11-23"],
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    assert done.stderr.splitlines()[-1] == "SEEN True [(True, True)]"
+    assert done.stderr.splitlines()[-1] == "SEEN True [(True, True, 50000)]"
 
 
 def test_the_program_ends_as_python_would_without_the_teardown(cli):
