@@ -166,3 +166,19 @@ def test_leaving_flushes_what_is_written_and_runs_the_exit_handlers():
     env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env)
     assert (done.returncode, done.stdout, done.stderr) == (3, "written and the handler", "said")
+
+
+def test_the_records_of_the_reports_start_up_are_not_compiled_from_strings():
+    """The NamedTuples every report imports are defined with their annotations as types, not strings
+    (``from __future__ import annotations``): typing.NamedTuple compiles each string annotation at
+    import, ~0.1 ms a record."""
+    import importlib
+    import typing
+
+    modules = ("tasklist.storage.lookup", "tasklist.reports.views", "tasklist.errors", "tasklist.reports.weekly",
+               "tasklist.reports.claims", "tasklist.reports.targets", "tasklist.targets")
+    records = [value for name in modules for value in vars(importlib.import_module(name)).values()
+               if isinstance(value, type) and issubclass(value, tuple) and hasattr(value, "_fields")
+               and value.__module__ == name]
+    assert len(records) >= 18
+    assert [r.__name__ for r in records if any(isinstance(t, typing.ForwardRef) for t in r.__annotations__.values())] == []
