@@ -24,8 +24,13 @@ import sys
 #: new objects between two passes of the collector over the young ones, in the program (Python's default: 700)
 YOUNG = 50_000
 
+_collecting = gc.isenabled()
 gc.disable()
-from .cli import main as _cli_main  # noqa: E402  (after the collector is off: that is the point)
+try:
+    from .cli import main as _cli_main  # noqa: E402  (after the collector is off: that is the point)
+finally:  # as it was: importing this module (a test, a script) leaves the process's collector alone
+    if _collecting:
+        gc.enable()
 
 
 def main(prog_name: str | None = None) -> None:

@@ -110,8 +110,15 @@ def test_the_roots_help_loads_no_openssl():
 
 LAUNCHED = (
     "import atexit, gc, sys\n"
+    "during = []\n"
+    "def watch(phase, info):  # a pass of the collector while the command line is imported\n"
+    "    if (phase == 'start' and 'tasklist.cli' in sys.modules\n"
+    "            and not hasattr(sys.modules.get('tasklist.launch'), '_cli_main')):\n"
+    "        during.append(info['generation'])\n"
+    "gc.callbacks.append(watch)\n"
     "import tasklist.launch\n"
-    "loaded_off = not gc.isenabled() and {'typer', 'click'} <= set(sys.modules)\n"
+    "gc.callbacks.remove(watch)\n"
+    "loaded_off = gc.isenabled() and not during and {'typer', 'click'} <= set(sys.modules)\n"
     "import tasklist.cli.common as common\n"
     "seen = []\n"
     "def probe(run, _real=common.report_errors):\n"
@@ -182,3 +189,12 @@ def test_the_records_of_the_reports_start_up_are_not_compiled_from_strings():
                and value.__module__ == name]
     assert len(records) >= 18
     assert [r.__name__ for r in records if any(isinstance(t, typing.ForwardRef) for t in r.__annotations__.values())] == []
+
+
+def test_importing_the_launcher_leaves_the_collector_as_it_was():
+    """Only running the program changes the collector: a test or a script that imports
+    :mod:`tasklist.launch` (or :mod:`tasklist.cli`) keeps collecting cycles."""
+    probe = "import gc\nimport tasklist.launch\nprint(gc.isenabled(), gc.get_threshold()[0], gc.get_freeze_count() == 0)\n"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "700", "True"]
