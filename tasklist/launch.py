@@ -27,7 +27,7 @@ YOUNG = 50_000
 _collecting = gc.isenabled()
 gc.disable()
 try:
-    from .cli import main as _cli_main  # noqa: E402  (after the collector is off: that is the point)
+    from .cli import main as _cli_main  # after the collector is off: that is the point
 finally:  # as it was: importing this module (a test, a script) leaves the process's collector alone
     if _collecting:
         gc.enable()

@@ -14,7 +14,7 @@ from typing import ClassVar
 class Record:
     """A base for a record whose fields are :attr:`FIELDS`, in order: ``repr`` as a dataclass's
     (without the fields in :attr:`HIDDEN`), ``==`` field by field with a record of the same class,
-    unhashable (a dataclass with ``==`` and not frozen is)."""
+    unhashable (a dataclass with ``==`` and not frozen is), matched by position in a ``case``."""
 
     __slots__ = ()
     FIELDS: ClassVar[tuple[str, ...]] = ()
@@ -30,3 +30,9 @@ class Record:
         return tuple(getattr(self, name) for name in self.FIELDS) == tuple(getattr(other, name) for name in self.FIELDS)
 
     __hash__: ClassVar[None] = None  # type: ignore[assignment]
+
+    def __init_subclass__(cls, **kw: object) -> None:
+        super().__init_subclass__(**kw)
+        # ``case ItemState(id, code)`` matches by position, as a dataclass's; assigned through setattr, as
+        # mypy refuses an assignment to __match_args__ (it reads it from the class body alone)
+        setattr(cls, "__match_args__", cls.FIELDS)  # noqa: B010

@@ -176,3 +176,8 @@ def test_the_records_written_out_behave_as_the_dataclasses_they_replace():
     table = Table("t", "title", [Column("id", "编号")])
     assert table.rows == [] and table.rows is not Table("t", "title", []).rows and table.group_key == "agency"
     assert table.columns == [Column("id", "编号", "text")] != [Column("id", "编号", "date")]
+    match one:  # positional patterns, as a dataclass's __match_args__ allows
+        case ItemState(item_id, code):
+            assert (item_id, code) == (1, "T1")
+        case _:
+            raise AssertionError("an ItemState does not match its own class pattern")
