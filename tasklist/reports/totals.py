@@ -117,39 +117,36 @@ def _week_facts(conn: Connection, as_of: date, start: date) -> tuple[str, list]:
         return (rules.SQL_CURRENT_DUE, [day, day]) if has_ext else ("i.due", [])
 
     due_a, due_b = due(a), due(b)
-    moved = "a.id IN (SELECT c.assignment_id FROM status_update c WHERE c.reported_on > ? AND c.reported_on <= ?)"
 
     def last(u: str) -> str:  # ? = the day
         return f"CASE WHEN {u}.reverses_id IS NULL THEN {u}.reported_on ELSE {_REAL_REPORT} END"
 
     # ub: the update in force on start, looked up again only where an update is dated in
-    # (start, as_of] (moved), else u's row. PostgreSQL finds every u in one pass over ix_update_latest
-    # and looks ub up only where moved (it hashed all 1M updates to join ub by id: 100k, the
-    # statement 2.1 -> 1.2 s). SQLite, which has found u by then, asks u: an update is dated in
-    # (start, as_of] exactly when the one in force on as_of is (it is the latest dated on or before
-    # as_of), a comparison where the list of the week's updates was built and probed once a part;
-    # and u's row is not fetched again as ub where nothing moved (100k: the INSERT ~13 % faster).
+    # (start, as_of] (moved), else u's row. Moved is asked of u: an update is dated in (start, as_of]
+    # exactly when the one in force on as_of is (it is the latest dated on or before as_of).
+    # PostgreSQL finds every u in one pass over ix_update_latest and looks ub up (LATERAL, a one-time
+    # filter on moved) only where moved; it hashed all 1M updates to join ub by id (100k: the
+    # statement 2.1 -> 1.2 s), and the list of the week's updates, built and probed once a part where
+    # u now answers, cost it ~60 ms more (100k: the INSERT 620 -> 560 ms). SQLite looks u up per part
+    # and, where nothing moved, does not fetch u's row again as ub (100k: the INSERT ~13 % faster).
+    when = "u.reported_on > ?"
     if conn.dialect == "postgresql":
-        when, when_params = "f.moved", []
-        moved_col, moved_params = f", {moved} AS moved", [b, a]
         u_join = rules.sql_updates_in_force_join(conn.dialect, "f.aid")
     else:
-        when, when_params = "u.reported_on > ?", [b]
-        moved_col, moved_params = "", []
         u_join = rules.sql_update_in_force_join(conn.dialect, "f.aid")
     joins = f"{u_join} {rules.sql_update_in_force_join(conn.dialect, 'f.aid', alias='ub', when=when)}"
-    join_params = [a, *when_params, b]
+    join_params = [a, b, b]  # u's day; ub's condition (moved), then its day
     status_b = f"COALESCE(CASE WHEN {when} THEN ub.status ELSE u.status END, 'not_started')"
     last_b = f"CASE WHEN {when} THEN {last('ub')} ELSE {last('u')} END"
-    last_b_params = [*when_params, *when_params, b, a]
+    last_b_params = [b, b, b, a]
     # placeholders in the order they stand in the text
     sql = (
         "SELECT f.item_id, f.aid, f.agency_id, f.plan_id, f.due_a, COALESCE(u.status, 'not_started'), "
         f"{last('u')}, f.due_b, {status_b}, {last_b} "
-        f"FROM (SELECT a.id AS aid, a.agency_id, i.plan_id, a.item_id, {due_a[0]} AS due_a, {due_b[0]} AS due_b{moved_col} "
+        f"FROM (SELECT a.id AS aid, a.agency_id, i.plan_id, a.item_id, {due_a[0]} AS due_a, {due_b[0]} AS due_b "
         f"FROM assignment a JOIN item i ON i.id = a.item_id WHERE a.archived = 0 AND i.archived = 0) f {joins}"
     )
-    params = [a, *last_b_params, *due_a[1], *due_b[1], *moved_params, *join_params]
+    params = [a, *last_b_params, *due_a[1], *due_b[1], *join_params]
     return sql, params
 
 
