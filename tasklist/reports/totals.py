@@ -66,7 +66,11 @@ def week_facts(conn: Connection, as_of: date, start: date) -> Iterator[None]:
         if conn.dialect == "postgresql":
             # the table's size and item count: unanalyzed, PostgreSQL guessed 200 items and joined the
             # item totals' 100k groups to item by 100k index lookups (100k: that statement 700 -> 490 ms
-            # server CPU; the ANALYZE of this one column ~50 ms)
+            # server CPU). Only the number of items is wanted of it, and a sample of 3,000 rows
+            # (statistics target 10) tells it as well as the default 30,000 for that (100k: an
+            # estimate of 0.29 against 0.33 items per row, 0.42 in fact; the same plans), at a third of
+            # the cost (ANALYZE 41 -> 17 ms)
+            conn.execute(f"ALTER TABLE {table} ALTER COLUMN item_id SET STATISTICS 10")
             conn.execute(f"ANALYZE {table} (item_id)")
         _SHARED[id(conn)] = {
             day.isoformat(): f"SELECT aid, agency_id, plan_id, item_id, due_{k} AS due, status_{k} AS status, "
