@@ -1,3 +1,3 @@
-from tasklist.cli import main
+from tasklist.launch import main
 
 main(prog_name="tasklist")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 import re
 from datetime import date, datetime
 from functools import cache
@@ -83,6 +82,8 @@ def due_from_text(due_text: str) -> tuple[bool, date | None]:
     if m := due_month.match(text):
         year, month = int(m[1]), int(m[2])
         if 1 <= month <= 12:
+            import calendar  # here, not at the top: only a due text that names a month needs it
+
             return True, date(year, month, calendar.monthrange(year, month)[1])
         return False, None
     if m := due_day.match(text):

@@ -7,7 +7,6 @@ beside it at the end of this module, and ``tests/test_rule_twins.py`` runs both 
 
 from __future__ import annotations
 
-import calendar
 import functools
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
@@ -136,6 +135,8 @@ def _deadlines(cadence: str, day: int | None, as_of: date) -> tuple[date, date]:
         last -= timedelta(days=(last.weekday() - weekday) % 7)
         return last - timedelta(days=7), last
     if cadence == "monthly":
+        import calendar  # here, not at the top: only a monthly plan's reports need it
+
         day = day or 31
 
         def deadline(year: int, month: int) -> date:

@@ -139,3 +139,40 @@ def test_overdue_builds_its_view_with_the_collector_off_and_turns_it_back_on(cli
         assert (gc.get_freeze_count() > 0) != fails
     finally:
         gc.unfreeze()
+
+
+def test_the_records_written_out_behave_as_the_dataclasses_they_replace():
+    """ItemState, AssignmentState, AgencySummary and the weekly report's records are written out (a dataclass costs ~1 ms of every
+    report's start-up to define): their fields in __init__'s order, each item its own list of parts,
+    a summary's dict (status --json's keys) in field order, repr and == as a dataclass's."""
+    import inspect
+
+    from tasklist.output.tables import Column, Table
+    from tasklist.reports.claims import PendingClaim
+    from tasklist.reports.facts import AgencySummary, AssignmentState, ItemState
+    from tasklist.reports.weekly import Overall, WeeklyReport
+
+    for cls in (ItemState, AssignmentState, AgencySummary, Overall, WeeklyReport, PendingClaim, Column, Table):
+        assert tuple(inspect.signature(cls).parameters) == cls.FIELDS
+    one = ItemState(1, "T1", "p", "task", 1, None, "t", None, None, None, None, 0, False)
+    two = ItemState(1, "T1", "p", "task", 1, None, "t", None, None, None, None, 0, False)
+    assert one == two and one.assignments == [] and one.assignments is not two.assignments
+    assert (one.shown_code, one.status, one.light, one.overdue, one.past_due_unassigned) == ("", "not_started", "green", False, False)
+    part = AssignmentState(7, 2, "省科技厅", "lead", None, None, "done", 100, None, None, None, False, 0, False, False,
+                           "green", one)
+    assert part.returned is None and "item=" not in repr(part) and repr(part).startswith("AssignmentState(assignment_id=7, ")
+    two.status = "done"
+    assert one != two and part != one
+    summary = AgencySummary("省科技厅", assigned=3)
+    assert list(summary.as_dict()) == list(AgencySummary.FIELDS)
+    assert summary == AgencySummary("省科技厅", 3) and repr(summary).startswith("AgencySummary(agency='省科技厅', assigned=3, done=0")
+    with pytest.raises(TypeError):
+        hash(summary)
+    overall = Overall(54, {"done": 0}, 3, 1, 2, 0.0)
+    assert list(overall.as_dict()) == list(Overall.FIELDS)  # weekly --json's keys, in this order
+    week = WeeklyReport({}, date(2025, 9, 15), date(2025, 9, 8), 7, None, overall, overall, [])
+    other = WeeklyReport({}, date(2025, 9, 15), date(2025, 9, 8), 7, None, overall, overall, [])
+    assert week == other and week.reports == [] and week.reports is not other.reports and week.trend_unit == "month"
+    table = Table("t", "title", [Column("id", "编号")])
+    assert table.rows == [] and table.rows is not Table("t", "title", []).rows and table.group_key == "agency"
+    assert table.columns == [Column("id", "编号", "text")] != [Column("id", "编号", "date")]

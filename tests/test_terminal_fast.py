@@ -126,8 +126,9 @@ def test_the_fast_cell_count_is_richs(text):
     assert terminal._cells(text) == terminal.cell_len(text)
 
 
-def _raw_table(rows: list[tuple[str, str, str, str]], width: int, sections: bool = False) -> terminal.Table:
-    table = terminal._table("部门（3）", gap=2)
+def _raw_table(rows: list[tuple[str, str, str, str]], width: int, sections: bool = False,
+               title: str = "部门（3）") -> terminal.Table:
+    table = terminal._table(title, gap=2)
     terminal._fixed(table, "编号", 6)
     table.add_column("名称", no_wrap=True, overflow="ellipsis")
     terminal._fixed(table, "天数", 5, justify="right")
@@ -143,17 +144,19 @@ def _raw_table(rows: list[tuple[str, str, str, str]], width: int, sections: bool
 
 @settings(max_examples=60, deadline=None)
 @given(rows=st.lists(st.tuples(CELL, CELL, CELL, st.sampled_from(["推进中", "受阻", "未启动"])), min_size=1, max_size=8),
-       width=st.sampled_from([40, 61, 80]), color=st.booleans(), sections=st.booleans())
-def test_raw_rows_print_what_rich_prints(rows, width, color, sections):
+       width=st.sampled_from([40, 61, 80]), color=st.booleans(), sections=st.booleans(), tables=st.sampled_from([1, 3]))
+def test_raw_rows_print_what_rich_prints(rows, width, color, sections, tables):
     """A long listing's plain rows (Table.raw), printed by terminal.show (in blocks, or as segments
-    with colours), give what Rich prints of the same rows as Text cells, laid out cell by cell."""
+    with colours), give what Rich prints of the same rows as Text cells, laid out cell by cell: one
+    table, or several with the same header (the first laid out by Rich, the second without its title
+    to check the shortcut, the third by the shortcut alone)."""
     rows = [r for r in rows if not any("\n" in c or "\t" in c for c in r)] or [("a", "b", "1", "受阻")]
     out = io.StringIO()
     con = Console(file=out, width=width, markup=False, emoji=False, highlight=False, force_terminal=color,
                   color_system="standard" if color else None)
-    terminal.show(con, terminal.Group(terminal._t("标题"), _raw_table(rows, width, sections),
-                                      _raw_table(rows[::-1], width, sections)))
-    slow_tables = [_raw_table(rows, width, sections), _raw_table(rows[::-1], width, sections)]
+    order = list(zip([rows, rows[::-1], rows[1:] or rows], ["部门（3）", "另一个部门（12）", "第三"]))[:tables]
+    terminal.show(con, terminal.Group(terminal._t("标题"), *(_raw_table(r, width, sections, t) for r, t in order)))
+    slow_tables = [_raw_table(r, width, sections, t) for r, t in order]
     for table in slow_tables:
         table.materialize()  # rows of Text cells, which Rich lays out cell by cell below
     slow = _by_rich(terminal.Group(terminal._t("标题"), *slow_tables), color, width)

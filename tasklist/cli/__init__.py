@@ -136,4 +136,18 @@ def main(prog_name: str | None = None) -> None:
     app = _register(wanted if command is not None and wanted else _GROUPS)
     if command is None and "--" not in argv:  # no command on the line: the root's help, usage error or version
         app = _outline(app)
+    elif command is not None and wanted:
+        app = _only(app, command)
     app(prog_name=prog_name)
+
+
+def _only(app: typer.Typer, name: str) -> typer.Typer:
+    """A copy of ``app`` with its one command (or group of commands) ``name``: typer reads the
+    parameters of every command it is given, and a module registers several (status with overdue,
+    list with load, show and agencies, weekly with export's many options)."""
+    from copy import copy
+
+    copied = copy(app)
+    copied.registered_commands = [c for c in app.registered_commands if c.name == name]
+    copied.registered_groups = [g for g in app.registered_groups if g.name == name]
+    return copied

@@ -3,31 +3,36 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from ..i18n import Labels
+from ..records import Record
 from ..reports.facts import AssignmentState, ItemState
 from ..reports.views import HistoryRow
 
 
-@dataclass
-class Column:
-    key: str
-    label: str
-    kind: str = "text"  # text | date | int | light | status | short (a code, a name, a mark: never wrapped)
+class Column(Record):
+    FIELDS = ("key", "label", "kind")
+
+    def __init__(self, key: str, label: str, kind: str = "text") -> None:
+        self.key = key
+        self.label = label
+        self.kind = kind  # text | date | int | light | status | short (a code, a name, a mark: never wrapped)
 
 
-@dataclass
-class Table:
-    name: str
-    title: str
-    columns: list[Column]
-    rows: list[list[Any]] = field(default_factory=list)
-    group_key: str | None = "agency"  # the column --by-agency splits on
-    sheet: str | None = None  # its sheet's name in a workbook (default: ``name``)
-    empty: str | None = None  # what a table without rows says instead (default: a dash)
+class Table(Record):
+    FIELDS = ("name", "title", "columns", "rows", "group_key", "sheet", "empty")
+
+    def __init__(self, name: str, title: str, columns: list[Column], rows: list[list[Any]] | None = None,
+                 group_key: str | None = "agency", sheet: str | None = None, empty: str | None = None) -> None:
+        self.name = name
+        self.title = title
+        self.columns = columns
+        self.rows: list[list[Any]] = [] if rows is None else rows
+        self.group_key = group_key  # the column --by-agency splits on
+        self.sheet = sheet  # its sheet's name in a workbook (default: ``name``)
+        self.empty = empty  # what a table without rows says instead (default: a dash)
 
     def records(self) -> list[dict[str, Any]]:
         keys = [c.key for c in self.columns]

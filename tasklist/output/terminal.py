@@ -361,7 +361,7 @@ def show(console: Console, renderable: RenderableType) -> None:
     parts = list(renderable.renderables) if isinstance(renderable, Group) else [renderable]
     plain = ((console.no_color or console.color_system is None) and not console.record and not console.quiet
              and not console.is_jupyter)
-    heads: dict[tuple[Any, ...], str | None] = {}
+    heads: dict[tuple[Any, ...], Any] = {}
     cells: dict[tuple[int, str, str], dict[str, str]] = {}
     for part in parts:
         table = part if plain and isinstance(part, Table) and part.raw is not None else None
@@ -381,11 +381,13 @@ def show(console: Console, renderable: RenderableType) -> None:
         console.file.flush()
 
 
-def _head_text(console: Console, table: Table, widths: list[int], known: dict[tuple[Any, ...], str | None]) -> str:
+def _head_text(console: Console, table: Table, widths: list[int], known: dict[tuple[Any, ...], Any]) -> str:
     """What ``console.print(table.head())`` prints (without colours). Rich lays a header out in a few
     milliseconds, and every agency's table of a listing has the same one: it is laid out once (``known``,
     by the columns), each table's title, on one line, put above it. The first table of each kind is
-    laid out by Rich whole too, and the shortcut kept only if it gives the same."""
+    laid out by Rich whole; the second by Rich without its title, and the shortcut kept only if the
+    first one's whole text is its title above that (a kind with one table, such as status's items,
+    is laid out once)."""
 
     def by_rich(renderable: Table) -> str:
         with console.capture() as capture:
@@ -400,15 +402,21 @@ def _head_text(console: Console, table: Table, widths: list[int], known: dict[tu
         return by_rich(table.head())
     key = (table.title_justify, table.padding, table.box, table.show_header,
            *((_plain_text(c.header), c.justify, c.vertical, w) for c, w in zip(table.columns, widths)))
-    if key not in known:  # the first table of its kind: Rich lays it out, and checks the shortcut
+    below = known.get(key, _UNSEEN)
+    if below is _UNSEEN:  # the first table of its kind: Rich lays it out
         whole = by_rich(table.head())
+        known[key] = (plain, whole)
+        return whole
+    if isinstance(below, tuple):  # the second: Rich lays it out without its title, and checks the shortcut
+        first_plain, first_whole = below
         headless = table.head()
         headless.title = None
         rest = by_rich(headless)
-        known[key] = rest if whole == plain + "\n" + rest else None
-        return whole
-    below = known[key]
+        below = known[key] = rest if first_whole == first_plain + "\n" + rest else None
     return by_rich(table.head()) if below is None else plain + "\n" + below
+
+
+_UNSEEN = object()
 
 
 def _plain_text(cell: Any) -> str:

@@ -1,13 +1,13 @@
 """Completion claims (申请销号) as the office reviews them: those awaiting a verdict, oldest first,
 with their evidence; and the evidence files of a part, read back byte for byte. Read-only."""
 
-from __future__ import annotations
-
-from dataclasses import dataclass, field
+# No `from __future__ import annotations` here: typing.NamedTuple compiles each field's annotation
+# given as a string (~0.1 ms a record, on every report's start-up); see tests/test_startup.py.
 from datetime import date
 from typing import Any, NamedTuple
 
 from .. import rules
+from ..records import Record
 from ..storage.connection import Connection
 from ..storage.lookup import AgencyRef, ItemRef
 
@@ -24,20 +24,25 @@ class EvidenceInfo(NamedTuple):
                 "sha256": self.sha256}
 
 
-@dataclass
-class PendingClaim:
-    claim_id: int
-    item: str
-    title: str
-    agency: str
-    role: str
-    due: date | None
-    claimed_on: date
-    age_days: int
-    note: str | None
-    recorded_by: str
-    reported_by: str | None
-    evidence: list[EvidenceInfo] = field(default_factory=list)
+class PendingClaim(Record):
+    FIELDS = ("claim_id", "item", "title", "agency", "role", "due", "claimed_on", "age_days", "note", "recorded_by",
+              "reported_by", "evidence")
+
+    def __init__(self, claim_id: int, item: str, title: str, agency: str, role: str, due: date | None, claimed_on: date,
+                 age_days: int, note: str | None, recorded_by: str, reported_by: str | None,
+                 evidence: list[EvidenceInfo] | None = None) -> None:
+        self.claim_id = claim_id
+        self.item = item
+        self.title = title
+        self.agency = agency
+        self.role = role
+        self.due = due
+        self.claimed_on = claimed_on
+        self.age_days = age_days
+        self.note = note
+        self.recorded_by = recorded_by
+        self.reported_by = reported_by
+        self.evidence = [] if evidence is None else evidence
 
     def as_dict(self) -> dict[str, Any]:
         return {"claim": self.claim_id, "item": self.item, "title": self.title, "agency": self.agency,

@@ -7,13 +7,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass, field
 from datetime import date
 from operator import itemgetter
 from typing import Any, ParamSpec, TypeVar
 
 from .. import rules
 from ..collector import collector_off
+from ..records import Record
 from ..storage.connection import Connection
 from ..storage.lookup import ALL_PLANS, AgencyRef, agencies_in_order, plans
 
@@ -24,8 +24,11 @@ def _date(text: str | None) -> date | None:
     return _d(text) if text else None
 
 
-@dataclass(slots=True)
-class AssignmentState:
+class AssignmentState(Record):
+    FIELDS = ("assignment_id", "agency_id", "agency", "role", "via_group", "via_group_id", "status", "progress", "note",
+              "last_report", "due", "overdue", "days_overdue", "due_soon", "stale", "light", "item", "returned")
+    __slots__ = FIELDS
+    HIDDEN = frozenset({"item"})
     assignment_id: int
     agency_id: int
     agency: str
@@ -42,10 +45,33 @@ class AssignmentState:
     due_soon: bool
     stale: bool
     light: str
-    item: ItemState = field(repr=False)
+    item: ItemState
     #: the reason the office gave when it returned this part's completion claim (退回), while that
     #: return is the update in force
-    returned: str | None = None
+    returned: str | None
+
+    def __init__(self, assignment_id: int, agency_id: int, agency: str, role: str, via_group: str | None,
+                 via_group_id: int | None, status: str, progress: int | None, note: str | None, last_report: date | None,
+                 due: date | None, overdue: bool, days_overdue: int, due_soon: bool, stale: bool, light: str,
+                 item: ItemState, returned: str | None = None) -> None:
+        self.assignment_id = assignment_id
+        self.agency_id = agency_id
+        self.agency = agency
+        self.role = role
+        self.via_group = via_group
+        self.via_group_id = via_group_id
+        self.status = status
+        self.progress = progress
+        self.note = note
+        self.last_report = last_report
+        self.due = due
+        self.overdue = overdue
+        self.days_overdue = days_overdue
+        self.due_soon = due_soon
+        self.stale = stale
+        self.light = light
+        self.item = item
+        self.returned = returned
 
     def belongs_to(self, agency: AgencyRef | None) -> bool:
         """Whether this part is ``agency``'s: its own, or a member's of the group it names (None: any)."""
@@ -61,8 +87,11 @@ class AssignmentState:
         }
 
 
-@dataclass(slots=True)
-class ItemState:
+class ItemState(Record):
+    FIELDS = ("id", "code", "plan_id", "kind", "no", "group", "title", "content", "due_original", "due", "due_text",
+              "extensions", "archived", "assignments", "shown_code", "status", "overdue", "days_overdue", "due_soon",
+              "stale", "light", "past_due_unassigned")
+    __slots__ = FIELDS
     id: int
     code: str
     plan_id: str
@@ -76,17 +105,45 @@ class ItemState:
     due_text: str | None
     extensions: int
     archived: bool
-    assignments: list[AssignmentState] = field(default_factory=list)
+    assignments: list[AssignmentState]
     #: the id as a reader tells it apart: PLAN:ID when the items shown come from several plans (--plan all)
-    shown_code: str = ""
-    status: str = rules.NOT_STARTED
-    overdue: bool = False
-    days_overdue: int = 0
-    due_soon: bool = False
-    stale: bool = False
-    light: str = rules.GREEN
+    shown_code: str
+    status: str
+    overdue: bool
+    days_overdue: int
+    due_soon: bool
+    stale: bool
+    light: str
     #: awaiting assignment (待交办) after its due date: see :func:`rules.unassigned_past_due`
-    past_due_unassigned: bool = False
+    past_due_unassigned: bool
+
+    def __init__(self, id: int, code: str, plan_id: str, kind: str, no: int, group: str | None, title: str,
+                 content: str | None, due_original: date | None, due: date | None, due_text: str | None, extensions: int,
+                 archived: bool, assignments: list[AssignmentState] | None = None, shown_code: str = "",
+                 status: str = rules.NOT_STARTED, overdue: bool = False, days_overdue: int = 0, due_soon: bool = False,
+                 stale: bool = False, light: str = rules.GREEN, past_due_unassigned: bool = False) -> None:
+        self.id = id
+        self.code = code
+        self.plan_id = plan_id
+        self.kind = kind
+        self.no = no
+        self.group = group
+        self.title = title
+        self.content = content
+        self.due_original = due_original
+        self.due = due
+        self.due_text = due_text
+        self.extensions = extensions
+        self.archived = archived
+        self.assignments = [] if assignments is None else assignments
+        self.shown_code = shown_code
+        self.status = status
+        self.overdue = overdue
+        self.days_overdue = days_overdue
+        self.due_soon = due_soon
+        self.stale = stale
+        self.light = light
+        self.past_due_unassigned = past_due_unassigned
 
     @property
     def agencies_listed(self) -> list[str]:
@@ -599,19 +656,24 @@ def ordered_agencies(conn: Connection) -> list[str]:
     return [a.name for a in agencies_in_order(conn)]
 
 
-@dataclass
-class AgencySummary:
-    agency: str
-    assigned: int = 0
-    done: int = 0
-    in_progress: int = 0
-    not_started: int = 0
-    blocked: int = 0
-    overdue: int = 0
-    due_soon: int = 0
-    stale: int = 0
-    last_report: date | None = None
-    claimed: int = 0  # completion claims awaiting the office's review (待审核)
+class AgencySummary(Record):
+    FIELDS = ("agency", "assigned", "done", "in_progress", "not_started", "blocked", "overdue", "due_soon", "stale",
+              "last_report", "claimed")
+
+    def __init__(self, agency: str, assigned: int = 0, done: int = 0, in_progress: int = 0, not_started: int = 0,
+                 blocked: int = 0, overdue: int = 0, due_soon: int = 0, stale: int = 0, last_report: date | None = None,
+                 claimed: int = 0) -> None:
+        self.agency = agency
+        self.assigned = assigned
+        self.done = done
+        self.in_progress = in_progress
+        self.not_started = not_started
+        self.blocked = blocked
+        self.overdue = overdue
+        self.due_soon = due_soon
+        self.stale = stale
+        self.last_report = last_report
+        self.claimed = claimed  # completion claims awaiting the office's review (待审核)
 
     def as_dict(self) -> dict[str, Any]:
         out = dict(self.__dict__)

@@ -1,8 +1,8 @@
 """The plan's quantitative targets (指标) as of a date: each one's definition, its measured values and
 its standing by the rules of :mod:`tasklist.targets`."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: typing.NamedTuple compiles each field's annotation
+# given as a string (~0.1 ms a record, on every report's start-up); see tests/test_startup.py.
 from datetime import date
 from typing import Any, NamedTuple
 

@@ -5,13 +5,13 @@ The period's reports are the real ones (:data:`rules.SQL_REAL_REPORT`): an updat
 and the undo itself, are not an agency's report. "The week before" is the state at the end of the
 day before the period's first day."""
 
-from __future__ import annotations
-
-from dataclasses import dataclass, field
+# No `from __future__ import annotations` here: typing.NamedTuple compiles each field's annotation
+# given as a string (~0.1 ms a record, on every report's start-up); see tests/test_startup.py.
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
 from .. import rules
+from ..records import Record
 from ..storage.connection import Connection
 from ..storage.lookup import current_plan
 from .claims import PendingClaim, pending_claims
@@ -21,20 +21,23 @@ from .totals import agency_summary, item_changes, week_facts, week_item_totals
 from .views import awaiting_assignment, overdue_view
 
 
-@dataclass
-class Overall:
-    items: int
-    by_status: dict[str, int]
-    overdue: int
-    due_soon: int
-    stale: int
-    completion_rate: float  # share of items done, 0..1
+class Overall(Record):
+    FIELDS = ("items", "by_status", "overdue", "due_soon", "stale", "completion_rate")
+
+    def __init__(self, items: int, by_status: dict[str, int], overdue: int, due_soon: int, stale: int,
+                 completion_rate: float) -> None:
+        self.items = items
+        self.by_status = by_status
+        self.overdue = overdue
+        self.due_soon = due_soon
+        self.stale = stale
+        self.completion_rate = completion_rate  # share of items done, 0..1
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
 
-# (tuples: a dataclass costs a read command ~1 ms of start-up each)
+# (tuples: a dataclass costs a read command ~1 ms of start-up each; see tasklist.records)
 class PeriodReport(NamedTuple):
     """One real report made in the period."""
     update: int
@@ -86,28 +89,38 @@ class TrendPoint(NamedTuple):
                 "parts_done": self.parts_done, "parts": self.parts}
 
 
-@dataclass
-class WeeklyReport:
-    plan: dict[str, Any]
-    as_of: date
-    start: date  # the last day before the period: "the week before" is measured at its end
-    days: int
-    generated: datetime  # when the report was made, in the plan's time zone
-    overall: Overall
-    previous: Overall
-    agencies: list[dict[str, Any]]
-    reports: list[PeriodReport] = field(default_factory=list)
-    completed_parts: list[CompletedPart] = field(default_factory=list)
-    completed: list[ItemState] = field(default_factory=list)
-    became_overdue: list[ItemState] = field(default_factory=list)
-    overdue: dict[str, list[AssignmentState]] = field(default_factory=dict)  # all, or the first rows
-    overdue_totals: dict[str, int] | None = None  # overdue rows per agency, every one counted
-    trend: list[TrendPoint] | None = None  # None: not asked for (the terminal draws no chart)
-    trend_unit: str = "month"  # month | week
-    pending_claims: list[PendingClaim] = field(default_factory=list)  # awaiting the office's review, oldest first
-    #: items no agency is assigned yet (待交办), in registry order; counted in ``overall.by_status``
-    unassigned: list[ItemState] = field(default_factory=list)
-    targets: list[TargetState] = field(default_factory=list)  # the plan's quantitative targets (指标) as of as_of
+class WeeklyReport(Record):
+    FIELDS = ("plan", "as_of", "start", "days", "generated", "overall", "previous", "agencies", "reports",
+              "completed_parts", "completed", "became_overdue", "overdue", "overdue_totals", "trend", "trend_unit",
+              "pending_claims", "unassigned", "targets")
+
+    def __init__(self, plan: dict[str, Any], as_of: date, start: date, days: int, generated: datetime, overall: Overall,
+                 previous: Overall, agencies: list[dict[str, Any]], reports: list[PeriodReport] | None = None,
+                 completed_parts: list[CompletedPart] | None = None, completed: list[ItemState] | None = None,
+                 became_overdue: list[ItemState] | None = None, overdue: dict[str, list[AssignmentState]] | None = None,
+                 overdue_totals: dict[str, int] | None = None, trend: list[TrendPoint] | None = None,
+                 trend_unit: str = "month", pending_claims: list[PendingClaim] | None = None,
+                 unassigned: list[ItemState] | None = None, targets: list[TargetState] | None = None) -> None:
+        self.plan = plan
+        self.as_of = as_of
+        self.start = start  # the last day before the period: "the week before" is measured at its end
+        self.days = days
+        self.generated = generated  # when the report was made, in the plan's time zone
+        self.overall = overall
+        self.previous = previous
+        self.agencies = agencies
+        self.reports = [] if reports is None else reports
+        self.completed_parts = [] if completed_parts is None else completed_parts
+        self.completed = [] if completed is None else completed
+        self.became_overdue = [] if became_overdue is None else became_overdue
+        self.overdue = {} if overdue is None else overdue  # all, or the first rows
+        self.overdue_totals = overdue_totals  # overdue rows per agency, every one counted
+        self.trend = trend  # None: not asked for (the terminal draws no chart)
+        self.trend_unit = trend_unit  # month | week
+        self.pending_claims = [] if pending_claims is None else pending_claims  # awaiting the office's review, oldest first
+        #: items no agency is assigned yet (待交办), in registry order; counted in ``overall.by_status``
+        self.unassigned = [] if unassigned is None else unassigned
+        self.targets = [] if targets is None else targets  # the plan's quantitative targets (指标) as of as_of
 
     @property
     def first_day(self) -> date:

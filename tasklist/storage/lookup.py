@@ -4,8 +4,8 @@ Its records are NamedTuples, as are the other read-only records the reports impo
 reports.views, the weekly report's targets and evidence): defining a dataclass costs about 0.5 ms at
 import, a NamedTuple about 0.07 ms, and these are part of every report's start-up."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: typing.NamedTuple compiles each field's annotation
+# given as a string (~0.1 ms a record, on every report's start-up); see tests/test_startup.py.
 import difflib
 import json
 from datetime import date
