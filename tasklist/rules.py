@@ -238,13 +238,14 @@ SQL_UPDATE_IN_FORCE = (
 #: LATERAL subquery, run once per assignment down ix_update_latest; the scalar subquery above,
 #: joined back by id, it runs twice per row (the select list and the join) and may hash the table.
 #: SQLite has no LATERAL: there it is the scalar subquery joined by id. ``aid``: the assignment id;
-#: ``alias``: the joined row's; ``when``: a condition on the outer row, where false nothing is looked
-#: up and the joined row is NULL.
+#: ``alias``: the joined row's; ``when``: a condition on the outer rows (which may name an earlier
+#: join's u: the lookup's own row is aliased s on PostgreSQL), where false nothing is looked up and
+#: the joined row is NULL.
 def sql_update_in_force_join(dialect: str, aid: str = "a.id", *, alias: str = "u", when: str | None = None) -> str:
     if dialect == "postgresql":
         cond = f"{when} AND " if when else ""
-        return (f"LEFT JOIN LATERAL (SELECT u.* FROM status_update u WHERE {cond}u.assignment_id = {aid} "
-                f"AND u.reported_on <= ? ORDER BY u.reported_on DESC, u.recorded_at DESC, u.id DESC LIMIT 1) {alias} ON TRUE")
+        return (f"LEFT JOIN LATERAL (SELECT s.* FROM status_update s WHERE {cond}s.assignment_id = {aid} "
+                f"AND s.reported_on <= ? ORDER BY s.reported_on DESC, s.recorded_at DESC, s.id DESC LIMIT 1) {alias} ON TRUE")
     lookup = SQL_UPDATE_IN_FORCE.replace("a.id", aid)
     return f"LEFT JOIN status_update {alias} ON {alias}.id = {f'CASE WHEN {when} THEN {lookup} END' if when else lookup}"
 

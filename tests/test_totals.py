@@ -394,3 +394,45 @@ def test_week_facts_count_the_items_awaiting_assignment_as_each_day_alone_does(c
                 assert aggregates.week_item_totals(conn, as_of, start) == alone, as_of
     finally:
         conn.close()
+
+
+def test_week_table_moves_only_parts_with_an_update_dated_after_the_start(cli):
+    """The week's table looks the start day's update in force up again only for the parts whose update
+    in force on as_of is dated after the start (an update dated in the period): an update dated on
+    the start day itself, a later recording on that same day, an undo in the period and an update
+    dated after as_of each give both days' facts exactly as each day's own facts give them."""
+    cli("list")
+    conn = open_db()
+    try:
+        aids = [r[0] for r in conn.all("SELECT a.id FROM assignment a JOIN item i ON i.id = a.item_id "
+                                       "WHERE a.archived = 0 AND i.archived = 0 ORDER BY a.id LIMIT 5")]
+        rows = [  # (part, status, reported_on, recorded_at, undoes the update numbered)
+            (0, rules.DONE, "2025-09-08", "2025-09-08T10:00", None),  # on the start day: not moved
+            (1, rules.IN_PROGRESS, "2025-09-01", "2025-09-01T10:00", None),
+            (1, rules.DONE, "2025-09-09", "2025-09-09T10:00", None),  # the day after the start: moved
+            (2, rules.BLOCKED, "2025-09-01", "2025-09-01T10:00", None),
+            (2, rules.DONE, "2025-09-10", "2025-09-10T10:00", None),
+            (2, rules.BLOCKED, "2025-09-12", "2025-09-12T10:00", 4),  # the done undone in the period
+            (3, rules.DONE, "2025-09-08", "2025-09-08T10:00", None),
+            (3, rules.BLOCKED, "2025-09-08", "2025-09-08T11:00", None),  # recorded later the same day
+            (4, rules.IN_PROGRESS, "2025-09-05", "2025-09-05T10:00", None),
+            (4, rules.DONE, "2025-09-16", "2025-09-16T10:00", None),  # after as_of: not in force
+        ]
+        ids: list[int] = []
+        with conn.transaction():
+            for part, status, day, at, undoes in rows:
+                ids.append(conn.insert(
+                    "INSERT INTO status_update (assignment_id, status, reported_on, recorded_at, recorded_by, source, "
+                    "reverses_id) VALUES (?,?,?,?,?,?,?)",
+                    (aids[part], status, day, at, "t", "test", None if undoes is None else ids[undoes])))
+        conn.end_read()
+        as_of, start = date(2025, 9, 15), date(2025, 9, 8)
+        alone = {d: sorted(conn.all(*aggregates._facts(conn, d.isoformat(), None))) for d in (as_of, start)}
+        ours = {r[0]: r for r in alone[start] if r[0] in aids}
+        assert [ours[a][5] for a in aids] == [rules.DONE, rules.IN_PROGRESS, rules.BLOCKED, rules.BLOCKED,
+                                              rules.IN_PROGRESS]
+        with aggregates.week_facts(conn, as_of, start):
+            for d in (as_of, start):
+                assert sorted(conn.all(*aggregates._facts(conn, d.isoformat(), None))) == alone[d], d
+    finally:
+        conn.close()

@@ -56,17 +56,28 @@ def week_facts(conn: Connection, as_of: date, start: date) -> Iterator[None]:
     create, table, drop = _scratch(conn, "week_facts")
     # keyed by item on SQLite, whose passes read it in that order; PostgreSQL's plans hash it, and a key
     # built from the INSERT's rows, which come in no particular order, cost the INSERT a quarter more
-    # (100k: 1,030 -> 780 ms server CPU without it)
-    conn.execute(f"{create} (item_id INTEGER NOT NULL, aid INTEGER NOT NULL, agency_id INTEGER, "
-                 "plan_id TEXT, due_a TEXT, status_a TEXT, last_a TEXT, due_b TEXT, status_b TEXT, last_b TEXT"
-                 + (", PRIMARY KEY (item_id, aid)) WITHOUT ROWID" if conn.dialect == "sqlite" else ")"))
+    # (100k: 1,030 -> 780 ms server CPU without it). PostgreSQL makes and fills it in one statement
+    # (CREATE TABLE ... AS writes its pages in bulk: 100k, 586 -> 569 ms against CREATE then INSERT),
+    # its columns typed by the SELECT's.
+    if conn.dialect == "sqlite":
+        conn.execute(f"{create} (item_id INTEGER NOT NULL, aid INTEGER NOT NULL, agency_id INTEGER, "
+                     "plan_id TEXT, due_a TEXT, status_a TEXT, last_a TEXT, due_b TEXT, status_b TEXT, last_b TEXT, "
+                     "PRIMARY KEY (item_id, aid)) WITHOUT ROWID")
     failed = False
     try:
-        conn.execute(f"INSERT INTO {table} {sql}", params)
+        if conn.dialect == "sqlite":
+            conn.execute(f"INSERT INTO {table} {sql}", params)
+        else:
+            conn.execute(f"{create} (item_id, aid, agency_id, plan_id, due_a, status_a, last_a, due_b, status_b, "
+                         f"last_b) AS {sql}", params)
         if conn.dialect == "postgresql":
             # the table's size and item count: unanalyzed, PostgreSQL guessed 200 items and joined the
             # item totals' 100k groups to item by 100k index lookups (100k: that statement 700 -> 490 ms
-            # server CPU; the ANALYZE of this one column ~50 ms)
+            # server CPU). Only the number of items is wanted of it, and a sample of 3,000 rows
+            # (statistics target 10) tells it as well as the default 30,000 for that (100k: an
+            # estimate of 0.29 against 0.33 items per row, 0.42 in fact; the same plans), at a third of
+            # the cost (ANALYZE 41 -> 17 ms)
+            conn.execute(f"ALTER TABLE {table} ALTER COLUMN item_id SET STATISTICS 10")
             conn.execute(f"ANALYZE {table} (item_id)")
         _SHARED[id(conn)] = {
             day.isoformat(): f"SELECT aid, agency_id, plan_id, item_id, due_{k} AS due, status_{k} AS status, "
@@ -117,39 +128,36 @@ def _week_facts(conn: Connection, as_of: date, start: date) -> tuple[str, list]:
         return (rules.SQL_CURRENT_DUE, [day, day]) if has_ext else ("i.due", [])
 
     due_a, due_b = due(a), due(b)
-    moved = "a.id IN (SELECT c.assignment_id FROM status_update c WHERE c.reported_on > ? AND c.reported_on <= ?)"
 
     def last(u: str) -> str:  # ? = the day
         return f"CASE WHEN {u}.reverses_id IS NULL THEN {u}.reported_on ELSE {_REAL_REPORT} END"
 
     # ub: the update in force on start, looked up again only where an update is dated in
-    # (start, as_of] (moved), else u's row. PostgreSQL finds every u in one pass over ix_update_latest
-    # and looks ub up only where moved (it hashed all 1M updates to join ub by id: 100k, the
-    # statement 2.1 -> 1.2 s). SQLite, which has found u by then, asks u: an update is dated in
-    # (start, as_of] exactly when the one in force on as_of is (it is the latest dated on or before
-    # as_of), a comparison where the list of the week's updates was built and probed once a part;
-    # and u's row is not fetched again as ub where nothing moved (100k: the INSERT ~13 % faster).
+    # (start, as_of] (moved), else u's row. Moved is asked of u: an update is dated in (start, as_of]
+    # exactly when the one in force on as_of is (it is the latest dated on or before as_of).
+    # PostgreSQL finds every u in one pass over ix_update_latest and looks ub up (LATERAL, a one-time
+    # filter on moved) only where moved; it hashed all 1M updates to join ub by id (100k: the
+    # statement 2.1 -> 1.2 s), and the list of the week's updates, built and probed once a part where
+    # u now answers, cost it ~60 ms more (100k: the INSERT 620 -> 560 ms). SQLite looks u up per part
+    # and, where nothing moved, does not fetch u's row again as ub (100k: the INSERT ~13 % faster).
+    when = "u.reported_on > ?"
     if conn.dialect == "postgresql":
-        when, when_params = "f.moved", []
-        moved_col, moved_params = f", {moved} AS moved", [b, a]
         u_join = rules.sql_updates_in_force_join(conn.dialect, "f.aid")
     else:
-        when, when_params = "u.reported_on > ?", [b]
-        moved_col, moved_params = "", []
         u_join = rules.sql_update_in_force_join(conn.dialect, "f.aid")
     joins = f"{u_join} {rules.sql_update_in_force_join(conn.dialect, 'f.aid', alias='ub', when=when)}"
-    join_params = [a, *when_params, b]
+    join_params = [a, b, b]  # u's day; ub's condition (moved), then its day
     status_b = f"COALESCE(CASE WHEN {when} THEN ub.status ELSE u.status END, 'not_started')"
     last_b = f"CASE WHEN {when} THEN {last('ub')} ELSE {last('u')} END"
-    last_b_params = [*when_params, *when_params, b, a]
+    last_b_params = [b, b, b, a]
     # placeholders in the order they stand in the text
     sql = (
         "SELECT f.item_id, f.aid, f.agency_id, f.plan_id, f.due_a, COALESCE(u.status, 'not_started'), "
         f"{last('u')}, f.due_b, {status_b}, {last_b} "
-        f"FROM (SELECT a.id AS aid, a.agency_id, i.plan_id, a.item_id, {due_a[0]} AS due_a, {due_b[0]} AS due_b{moved_col} "
+        f"FROM (SELECT a.id AS aid, a.agency_id, i.plan_id, a.item_id, {due_a[0]} AS due_a, {due_b[0]} AS due_b "
         f"FROM assignment a JOIN item i ON i.id = a.item_id WHERE a.archived = 0 AND i.archived = 0) f {joins}"
     )
-    params = [a, *last_b_params, *due_a[1], *due_b[1], *moved_params, *join_params]
+    params = [a, *last_b_params, *due_a[1], *due_b[1], *join_params]
     return sql, params
 
 
@@ -326,12 +334,31 @@ def week_item_totals(conn: Connection, as_of: date, start: date, *,
     items_b = (f"SELECT g.status AS status_a, g.overdue AS overdue_a, g.stale AS stale_a, {due_soon} AS due_soon_a, "
                f"g.status_b AS status, g.overdue_b AS overdue, g.stale_b AS stale, g.due_b AS due FROM ({items_a}) g")
 
+    params = [b, soon_b, a, soon_a, *items_params]
+    if conn.dialect == "postgresql":
+        # the items counted by their figures on both days (status, overdue, stale, due soon: a few
+        # hundred combinations at most), the totals summed here: PostgreSQL's one hash of ~100 groups
+        # costs less than nineteen aggregates of CASEs over 100k items (100k: the statement
+        # 365 -> 320 ms). SQLite found no gain in it (benchmarks/PLANS.md, round 4).
+        rows = conn.all("SELECT g.status_a, g.overdue_a, g.stale_a, g.due_soon_a, g.status, g.overdue, g.stale, "
+                        f"{due_soon}, COUNT(*) FROM ({items_b}) g "
+                        "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8", params)
+        n = sum(r[8] for r in rows)
+        out = []
+        for at in (0, 4):  # as_of's figures, then start's
+            by_status = dict.fromkeys(rules.ITEM_STATUSES, 0)
+            for r in rows:
+                if r[at] in by_status:
+                    by_status[r[at]] += r[8]
+            overdue, stale, due_soon_n = (sum(int(r[at + k]) * r[8] for r in rows) for k in (1, 2, 3))
+            out.append((n, by_status, overdue, due_soon_n, stale))
+        return out[0], out[1]
+
     def counts(suffix: str, due_soon_sql: str) -> str:
         by_status = ", ".join(f"SUM(CASE WHEN g.status{suffix} = '{s}' THEN 1 ELSE 0 END)" for s in rules.ITEM_STATUSES)
         return f"{by_status}, SUM(g.overdue{suffix}), SUM({due_soon_sql}), SUM(g.stale{suffix})"
 
-    row = conn.one(f"SELECT COUNT(*), {counts('_a', 'g.due_soon_a')}, {counts('', due_soon)} FROM ({items_b}) g",
-                   [b, soon_b, a, soon_a, *items_params])
+    row = conn.one(f"SELECT COUNT(*), {counts('_a', 'g.due_soon_a')}, {counts('', due_soon)} FROM ({items_b}) g", params)
     assert row is not None
     n, *rest = (int(v or 0) for v in row)
     k = len(rules.ITEM_STATUSES)

@@ -74,9 +74,10 @@ class AgencyMember(SQLModel, table=True):
 class Item(SQLModel, table=True):
     __tablename__ = "item"
     __table_args__ = (UniqueConstraint("plan_id", "code"),
-                      # the live items in registry order (revision 0011)
+                      # the live items in registry order (revision 0011), on PostgreSQL with their due dates
+                      # so that a scan of them reads no row (0013)
                       Index("ix_item_live_order", "plan_id", "position", "id", sqlite_where=text("archived = 0"),
-                            postgresql_where=text("archived = 0")),
+                            postgresql_where=text("archived = 0"), postgresql_include=["due"]),
                       _AUTOINCREMENT)
     id: int | None = Field(default=None, primary_key=True, sa_type=ID)
     plan_id: str = Field(foreign_key="plan.id", sa_type=Text)

@@ -22,7 +22,7 @@ from ..errors import DatabaseError
 from .connection import Connection, connect
 
 #: every revision in storage/migrations/versions, oldest first (a test checks it against Alembic's)
-REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010", "0011", "0012")
+REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010", "0011", "0012", "0013")
 HEAD = REVISIONS[-1]
 #: the migrations of tasklist before Alembic, and the revision each corresponds to
 LEGACY = {"m001_initial": "0001", "m002_load_log": "0002", "m003_reminder_log": "0003", "m004_import_log": "0004"}
