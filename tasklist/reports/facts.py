@@ -29,26 +29,6 @@ class AssignmentState(Record):
               "last_report", "due", "overdue", "days_overdue", "due_soon", "stale", "light", "item", "returned")
     __slots__ = FIELDS
     HIDDEN = frozenset({"item"})
-    assignment_id: int
-    agency_id: int
-    agency: str
-    role: str  # lead | co
-    via_group: str | None
-    via_group_id: int | None
-    status: str
-    progress: int | None
-    note: str | None
-    last_report: date | None
-    due: date | None
-    overdue: bool
-    days_overdue: int
-    due_soon: bool
-    stale: bool
-    light: str
-    item: ItemState
-    #: the reason the office gave when it returned this part's completion claim (退回), while that
-    #: return is the update in force
-    returned: str | None
 
     def __init__(self, assignment_id: int, agency_id: int, agency: str, role: str, via_group: str | None,
                  via_group_id: int | None, status: str, progress: int | None, note: str | None, last_report: date | None,
@@ -57,7 +37,7 @@ class AssignmentState(Record):
         self.assignment_id = assignment_id
         self.agency_id = agency_id
         self.agency = agency
-        self.role = role
+        self.role = role  # lead | co
         self.via_group = via_group
         self.via_group_id = via_group_id
         self.status = status
@@ -71,6 +51,8 @@ class AssignmentState(Record):
         self.stale = stale
         self.light = light
         self.item = item
+        #: the reason the office gave when it returned this part's completion claim (退回), while that
+        #: return is the update in force
         self.returned = returned
 
     def belongs_to(self, agency: AgencyRef | None) -> bool:
@@ -92,30 +74,6 @@ class ItemState(Record):
               "extensions", "archived", "assignments", "shown_code", "status", "overdue", "days_overdue", "due_soon",
               "stale", "light", "past_due_unassigned")
     __slots__ = FIELDS
-    id: int
-    code: str
-    plan_id: str
-    kind: str
-    no: int
-    group: str | None
-    title: str
-    content: str | None
-    due_original: date | None
-    due: date | None
-    due_text: str | None
-    extensions: int
-    archived: bool
-    assignments: list[AssignmentState]
-    #: the id as a reader tells it apart: PLAN:ID when the items shown come from several plans (--plan all)
-    shown_code: str
-    status: str
-    overdue: bool
-    days_overdue: int
-    due_soon: bool
-    stale: bool
-    light: str
-    #: awaiting assignment (待交办) after its due date: see :func:`rules.unassigned_past_due`
-    past_due_unassigned: bool
 
     def __init__(self, id: int, code: str, plan_id: str, kind: str, no: int, group: str | None, title: str,
                  content: str | None, due_original: date | None, due: date | None, due_text: str | None, extensions: int,
@@ -136,6 +94,7 @@ class ItemState(Record):
         self.extensions = extensions
         self.archived = archived
         self.assignments = [] if assignments is None else assignments
+        #: the id as a reader tells it apart: PLAN:ID when the items shown come from several plans (--plan all)
         self.shown_code = shown_code
         self.status = status
         self.overdue = overdue
@@ -143,6 +102,7 @@ class ItemState(Record):
         self.due_soon = due_soon
         self.stale = stale
         self.light = light
+        #: awaiting assignment (待交办) after its due date: see :func:`rules.unassigned_past_due`
         self.past_due_unassigned = past_due_unassigned
 
     @property
