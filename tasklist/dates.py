@@ -25,6 +25,13 @@ def _due_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
 ONGOING_TEXTS = ("持续推进", "持續推進", "长期坚持", "持续", "长期", "ongoing")
 
 
+def month_end(year: int, month: int) -> date:
+    """The last day of ``month`` (1-12) of ``year``."""
+    import calendar  # here, not at the top: only a monthly deadline, a due text naming a month or a trend needs it
+
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
 def today(timezone: str = DEFAULT_TIMEZONE) -> date:
     """The calendar date now in ``timezone`` (the plan's, not the machine's)."""
     from zoneinfo import ZoneInfo  # here, not at the top: a report run with --as-of never needs it
@@ -82,9 +89,7 @@ def due_from_text(due_text: str) -> tuple[bool, date | None]:
     if m := due_month.match(text):
         year, month = int(m[1]), int(m[2])
         if 1 <= month <= 12:
-            import calendar  # here, not at the top: only a due text that names a month needs it
-
-            return True, date(year, month, calendar.monthrange(year, month)[1])
+            return True, month_end(year, month)
         return False, None
     if m := due_day.match(text):
         try:

@@ -12,6 +12,8 @@ from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from typing import Any
 
+from .dates import month_end
+
 NOT_STARTED, IN_PROGRESS, DONE, BLOCKED = "not_started", "in_progress", "done", "blocked"
 #: an agency's "done" where the plan verifies completion: a claim (申请销号) awaiting the office's review
 CLAIMED = "claimed"
@@ -135,12 +137,10 @@ def _deadlines(cadence: str, day: int | None, as_of: date) -> tuple[date, date]:
         last -= timedelta(days=(last.weekday() - weekday) % 7)
         return last - timedelta(days=7), last
     if cadence == "monthly":
-        import calendar  # here, not at the top: only a monthly plan's reports need it
-
         day = day or 31
 
         def deadline(year: int, month: int) -> date:
-            return date(year, month, min(day, calendar.monthrange(year, month)[1]))
+            return date(year, month, min(day, month_end(year, month).day))
 
         year, month = as_of.year, as_of.month
         last = deadline(year, month)

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
 from .. import rules
+from ..dates import month_end
 from ..records import Record
 from ..storage.connection import Connection
 from ..storage.lookup import current_plan
@@ -227,12 +228,6 @@ def completed_parts(conn: Connection, start: date, as_of: date) -> list[Complete
     return [CompletedPart(code, title, agency, role, date.fromisoformat(day)) for code, title, agency, role, day in rows]
 
 
-def _month_end(day: date) -> date:
-    from calendar import monthrange
-
-    return day.replace(day=monthrange(day.year, day.month)[1])
-
-
 def trend_days(first: date, as_of: date) -> tuple[list[date], str]:
     """The days a trend is measured on, from ``first`` to ``as_of``: each month's end (each week's,
     counted back from ``as_of``, when the span is under four months), then ``as_of`` itself."""
@@ -241,11 +236,12 @@ def trend_days(first: date, as_of: date) -> tuple[list[date], str]:
     if (as_of - first).days < 120:
         back = [as_of - timedelta(days=7 * k) for k in range((as_of - first).days // 7 + 1)]
         return ([first] if back[-1] > first else []) + back[::-1], "week"
-    days, end = [first], _month_end(first)
+    days, end = [first], month_end(first.year, first.month)
     while end < as_of:
         if end > first:
             days.append(end)
-        end = _month_end(end + timedelta(days=1))
+        after = end + timedelta(days=1)
+        end = month_end(after.year, after.month)
     return days + [as_of], "month"
 
 
