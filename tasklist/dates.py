@@ -10,8 +10,6 @@ from .errors import InvalidDate
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 
-_CN_DATE = re.compile(r"^\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?\s*$")
-_ISO_DATE = re.compile(r"^\s*(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\s*$")
 
 
 
@@ -56,12 +54,23 @@ def _checked(year: int, month: int, day: int, text: str) -> date:
         raise InvalidDate("error.date_not_real", hint="error.date_hint", text=text, why=exc) from None
 
 
+@cache
+def _typed_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """A date as typed: ISO-like (2026-11-23, 2026/11/3, 2026.11.23) and Chinese (2026年11月23日).
+    Compiled when a date is typed otherwise than YYYY-MM-DD (:func:`parse_date`), not on import."""
+    return (re.compile(r"^\s*(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\s*$"),
+            re.compile(r"^\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?\s*$"))
+
+
 def parse_date(text: str) -> date:
     """Parse a date a user typed: ISO, 2026/11/23, 23 Nov 2026, 2026年11月23日."""
     if isinstance(text, date):
         return text
     raw = str(text)
-    if m := (_ISO_DATE.match(raw) or _CN_DATE.match(raw)):
+    if len(raw) == 10 and raw.isascii() and raw[4] == raw[7] == "-" and (raw[:4] + raw[5:7] + raw[8:]).isdigit():
+        return _checked(int(raw[:4]), int(raw[5:7]), int(raw[8:]), raw)  # YYYY-MM-DD, as the ISO pattern reads it
+    iso, chinese = _typed_patterns()
+    if m := (iso.match(raw) or chinese.match(raw)):
         return _checked(int(m[1]), int(m[2]), int(m[3]), raw)
     if not raw.strip() or not re.search(r"[A-Za-z]", raw) or re.search(r"[^\x00-\x7f]", raw):
         raise InvalidDate("error.date_unreadable", hint="error.date_hint", text=raw)

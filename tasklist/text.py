@@ -34,8 +34,10 @@ _CHARS = (
     + _NONCHARACTERS
     + "\ud800-\udfff"  # lone surrogates (a str holds them only when it was decoded with surrogateescape)
 )
-#: one refused character (a CR is refused unless a LF follows it)
-REFUSED = re.compile(f"[{_CHARS}]|\r(?!\n)")
+#: one refused character (a CR is refused unless a LF follows it): ``REFUSED``, a compiled pattern,
+#: compiled on first use (:func:`__getattr__`; ~3M instructions, and a report that shows stored text
+#: through :func:`visible` never needs it when the text holds nothing refused)
+_REFUSED = f"[{_CHARS}]|\r(?!\n)"
 #: the refused characters that can remain in JSON text (json.dumps already escapes every C0 character),
 #: but with every character beyond U+FFFF in one range instead of the 32 noncharacters there, which
 #: :func:`_json_escape_found` then picks out. The regex engine looks a character of the BMP up in a
@@ -49,6 +51,21 @@ _raw_in_json_or_astral: re.Pattern[str] | None = None
 #: same one-range trick: most text has none, and this scan of it is five times faster than REFUSED's
 #: (overdue --all at 100k shows 360,000 cells)
 _MAYBE_REFUSED = re.compile("[" + _ONE_RANGE + "\r\U00010000-\U0010ffff]")
+
+
+def _refused() -> re.Pattern[str]:
+    """The compiled ``REFUSED``, compiled once."""
+    found = globals().get("REFUSED")
+    if found is None:
+        found = globals()["REFUSED"] = re.compile(_REFUSED)
+    return found
+
+
+def __getattr__(name: str) -> re.Pattern[str]:
+    """``REFUSED`` (see :data:`_REFUSED`), compiled when a module first asks for it."""
+    if name == "REFUSED":
+        return _refused()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 _NAMES = {
     "\x00": "NUL", "\x07": "bell", "\x08": "backspace", "\x0b": "vertical tab, Word's manual line break",
@@ -91,7 +108,7 @@ def refusal(ch: str, at: int | None = None) -> str:
 
 def problem(text: str) -> str | None:
     """Why ``text`` may not be stored (its first refused character and where), or None when it may."""
-    found = REFUSED.search(text)
+    found = _refused().search(text)
     return None if found is None else refusal(found.group(), found.start() + 1)
 
 
@@ -136,7 +153,8 @@ def visible(text: str) -> str:
     ``\\u202e``). Text that follows the rule comes back unchanged."""
     if _MAYBE_REFUSED.search(text) is None:
         return text
-    return REFUSED.sub(_escape, text) if REFUSED.search(text) else text
+    refused = _refused()
+    return refused.sub(_escape, text) if refused.search(text) else text
 
 
 def one_line(text: str) -> str:

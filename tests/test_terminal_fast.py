@@ -164,3 +164,42 @@ def test_raw_rows_print_what_rich_prints(rows, width, color, sections, tables):
     if color:
         slow, fast = (re.sub(r"\x1b\[[0-9;]*m", "", s) for s in (slow, fast))
     assert fast == slow
+
+
+HEADER = st.text(alphabet=st.sampled_from(list("ab xZ[]你好１🙂") + ["\u0301", "…"]), max_size=12)
+
+
+@settings(max_examples=100, deadline=None)
+@given(title=st.one_of(st.none(), HEADER, st.just("本周报送情况（3）")), headers=st.lists(HEADER, min_size=1, max_size=5),
+       right=st.lists(st.booleans(), min_size=5, max_size=5), width=st.sampled_from([40, 61, 80]),
+       gap=st.sampled_from([2, 3]), rows=st.integers(0, 2))
+def test_the_head_written_without_rich_is_what_rich_prints(title, headers, right, width, gap, rows):
+    """A table the fast way lays out, printed without colours (a pipe, a file): its title, header and
+    rule are written by terminal._plain_head where it can, and read exactly as Rich prints them
+    (a header cut with an ellipsis, a wide character, a right-justified column, a title that
+    does not fit the table: Rich's)."""
+    def build() -> terminal.Table:
+        table = terminal._table(title, gap=gap)
+        for header, to_right in zip(headers, right):
+            terminal._fixed(table, header, 5, justify="right" if to_right else "left")
+        for n in range(rows):
+            table.add_row(*(f"{n}你" for _ in headers))
+        return table
+
+    fast_table = build()
+    assert terminal._fast_widths(fast_table, Console(width=width).options) is not None
+    assert _print(fast_table, False, width) == _by_rich(build(), False, width)
+
+
+def test_a_plain_tables_head_is_written_without_rich(monkeypatch):
+    """The weekly report's tables, printed to a pipe, take _plain_head (Rich lays out each table's
+    title, header and rule in about half a millisecond), and with colours do not."""
+    table = terminal._table("总体情况")
+    terminal._fixed(table, "指标", 10)
+    terminal._fixed(table, "本期", 4, justify="right")
+    table.add_row("已完成", "3")
+    assert terminal._plain_head(table, [10, 4]) == ["总体情况", "指标         本期", "─" * 17]
+    monkeypatch.setattr(terminal.RichTable, "__rich_console__", None)  # Rich's layout is never asked for
+    assert _print(table, False, 80) == "总体情况\n指标         本期\n" + "─" * 17 + "\n已完成          3\n"
+    with pytest.raises(TypeError):
+        _print(table, True, 80)

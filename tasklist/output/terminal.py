@@ -98,7 +98,7 @@ class Table(RichTable):
         if self.raw is not None:
             widths = _fast_widths(self, options)
             if widths is not None:
-                yield from _trimmed(RichTable.__rich_console__(self.head(), console, options))
+                yield from self._head(console, options, widths)
                 yield from _raw_body(self, widths, console)
                 return
             self.materialize()
@@ -112,10 +112,64 @@ class Table(RichTable):
             copy.columns = [_cut_column(c) for c in self.columns]
             yield from _trimmed(RichTable.__rich_console__(copy, console, options))
             return
-        copy.rows = []
-        copy.columns = [_copy_column(c) for c in self.columns]
-        yield from _trimmed(RichTable.__rich_console__(copy, console, options))
+        yield from self._head(console, options, widths)
         yield from _fast_body(self, widths, console)
+
+    def _head(self, console: Console, options: ConsoleOptions, widths: list[int]) -> Iterator[Segment]:
+        """The title, the header and the rule under it, of a table whose body the fast way lays out
+        (``widths``: :func:`_fast_widths`'): written here when nothing is styled and the text is plain
+        (:func:`_plain_head`), else laid out by Rich."""
+        lines = _plain_head(self, widths) if console.color_system is None and not options.ascii_only else None
+        if lines is None:
+            yield from _trimmed(RichTable.__rich_console__(self.head(), console, options))
+            return
+        end = Segment.line()
+        for line in lines:
+            if line:
+                yield Segment(line)
+            yield end
+
+
+def _plain_head(table: Table, widths: list[int]) -> list[str] | None:
+    """What Rich prints, without styles, of the title, header and rule of ``table`` (a table
+    :func:`_fast_widths` takes, its columns ``widths`` wide), each line without the spaces that would
+    end it; None when Rich's layout could differ: a title not on one line of plain, left-justified text
+    within the table's width, a header cell that is not one line of plain text within its column's
+    width (Rich cuts a header otherwise than :func:`_fit_cell` cuts a cell), a caption."""
+    room = sum(widths) + _gap(table) * (len(widths) - 1)
+    lines = []
+    title = table.title
+    if title is not None and not (isinstance(title, str) and not title):
+        if (not isinstance(title, Text) or table.title_justify != "left" or not _plain_cell(title)):
+            return None
+        plain = title.plain
+        if plain and (plain != plain.strip() or "  " in plain or _cells(plain) > room):
+            return None
+        if plain:
+            lines.append(plain)
+    if table.caption or not table.show_header:
+        return None
+    gap = " " * _gap(table)
+    header = []
+    for column, width in zip(table.columns, widths):
+        cell = column.header
+        if isinstance(cell, str):
+            if cell:
+                return None
+            header.append(" " * width)
+        elif isinstance(cell, Text) and _plain_cell(cell) and _cells(cell.plain) <= width:  # Rich cuts a header its own way
+            header.append(_fit_cell(cell.plain, width, column.justify, column.overflow))
+        else:
+            return None
+    lines.append(gap.join(header).rstrip(" "))
+    lines.append("─" * room)
+    return lines
+
+
+def _plain_cell(text: Text) -> bool:
+    """``text`` is one line of text Rich lays out as the cell's column says (no spans, no settings of its own)."""
+    return (type(text) is Text and not text._spans and not text.justify and not text.overflow and text.no_wrap is None
+            and "\n" not in text.plain and "\t" not in text.plain)
 
 
 def _trimmed(segments: RenderResult) -> Iterator[Segment]:

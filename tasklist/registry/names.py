@@ -7,17 +7,33 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
 
-from ..text import REFUSED
+from .. import text as _text
 
-CODE_RE = re.compile(r"^([A-Z]+)([1-9][0-9]*)$")
-EMAIL_RE = re.compile(r"[^@\s<>,;\"()\[\]\\]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+#: ``CODE_RE`` (an item's or target's code: letters, then a number without leading zeros) and
+#: ``EMAIL_RE``, compiled on first use (:func:`__getattr__`): most commands import this module and
+#: never ask (each pattern compiled costs about a million instructions)
+_PATTERNS = {"CODE_RE": r"^([A-Z]+)([1-9][0-9]*)$",
+             "EMAIL_RE": r"[^@\s<>,;\"()\[\]\\]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}",
+             "_BY_NUMBER_RE": r"^第?(任务|任務|成果)?第?0*([1-9][0-9]*)项?(任务|任務|成果)?$"}
+
+
+@cache
+def _pattern(name: str) -> re.Pattern[str]:
+    return re.compile(_PATTERNS[name])
+
+
+def __getattr__(name: str) -> re.Pattern[str]:
+    if name in _PATTERNS:
+        return _pattern(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def valid_email(address: str) -> bool:
     """One rule for addresses, in the registry and on the command line (set-email, --from); an address
     holding a character :mod:`tasklist.text` refuses is not one."""
-    return EMAIL_RE.fullmatch(address) is not None and REFUSED.search(address) is None
+    return _pattern("EMAIL_RE").fullmatch(address) is not None and _text.REFUSED.search(address) is None
 
 
 def mailbox(text: str) -> tuple[str, str] | None:
@@ -26,7 +42,7 @@ def mailbox(text: str) -> tuple[str, str] | None:
     from email.utils import getaddresses
 
     pairs = getaddresses([text])
-    if len(pairs) != 1 or not valid_email(pairs[0][1]) or REFUSED.search(text) or "\n" in text or "\r" in text:
+    if len(pairs) != 1 or not valid_email(pairs[0][1]) or _text.REFUSED.search(text) or "\n" in text or "\r" in text:
         return None
     name, address = pairs[0]
     return " ".join(name.split()), address
@@ -62,7 +78,6 @@ def normalize_code(text: str) -> str:
 # The annex's words for its two kinds of item, simplified and traditional, and the English ones.
 KIND_WORDS = {"task": "task", "tasks": "task", "任务": "task", "任務": "task",
               "outcome": "outcome", "outcomes": "outcome", "成果": "outcome"}
-_BY_NUMBER_RE = re.compile(r"^第?(任务|任務|成果)?第?0*([1-9][0-9]*)项?(任务|任務|成果)?$")
 
 
 def parse_kind(text: str) -> str | None:
@@ -72,7 +87,7 @@ def parse_kind(text: str) -> str | None:
 
 def item_by_number(text: str) -> tuple[str, int] | None:
     """(kind, 序号) of an item named the annex's way: ``任务1``, ``成果 3``, ``第3项成果``; None otherwise."""
-    m = _BY_NUMBER_RE.match(_typed(text))
+    m = _pattern("_BY_NUMBER_RE").match(_typed(text))
     if m is None or bool(m[1]) == bool(m[3]):  # exactly one kind word, before or after the number
         return None
     return KIND_WORDS[m[1] or m[3]], int(m[2])
