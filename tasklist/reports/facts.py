@@ -292,7 +292,8 @@ def _overdue_parts(conn: Connection, as_of: date) -> list[AssignmentState]:
             if item_exts:
                 item.due = rules.current_due(due, item_exts, as_of)
                 item.extensions = len(item_exts)
-    return _judged(conn, as_of, rules.DEFAULT_WARN_DAYS, items, rows, assignment_ext, agency_names, deadlines_of, True)
+    return _judged(conn, as_of, rules.DEFAULT_WARN_DAYS, items, [row[:12] for row in rows], assignment_ext, agency_names,
+                   deadlines_of, True)
 
 
 def _parts(conn: Connection, as_of: date, warn_days: int, item_ids: Iterable[int] | None, include_archived: bool,
@@ -387,13 +388,13 @@ def _judged(conn: Connection, as_of: date, warn_days: int, items: dict[int, Item
     """The parts of ``rows`` judged (:func:`_judge_parts`), each an AssignmentState, put in their items'
     lists of assignments (:func:`_parts`); or, ``overdue_parts_only``, the overdue ones returned
     instead, in their order (:func:`_overdue_parts`). ``rows``: :data:`_JUDGED_COLUMNS`, then the
-    part's role, progress, note and source (then anything)."""
+    part's role, progress, note and source."""
     parts: list[AssignmentState] = []
     judged = _judge_parts(conn, as_of, warn_days, rows, {iid: (item.due, item.plan_id) for iid, item in items.items()},
                           assignment_ext, deadlines_of, overdue_parts_only)
     light, source_return = rules.light, rules.SOURCE_RETURN
     for _, row, status, due, extensions, (overdue, days_overdue, due_soon), (last_report, stale) in judged:
-        aid, item_id, agency_id, via_id, _, _, _, _, role, progress, note, source = row[:12]
+        aid, item_id, agency_id, via_id, _, _, _, _, role, progress, note, source = row
         item = items[item_id]
         if not overdue_parts_only:  # else not every part is read: the item's count is left as it was
             item.extensions += extensions
