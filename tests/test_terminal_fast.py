@@ -203,3 +203,41 @@ def test_a_plain_tables_head_is_written_without_rich(monkeypatch):
     assert _print(table, False, 80) == "总体情况\n指标         本期\n" + "─" * 17 + "\n已完成          3\n"
     with pytest.raises(TypeError):
         _print(table, True, 80)
+
+
+def test_every_agencys_overdue_table_is_its_own_copy_of_the_first():
+    """overdue_tables makes the columns of its first agency's table once and copies them for the
+    others (Table.retitled): each table has its own title, its own columns and cells, the first one's
+    widths, and one laid out by Rich (a title of two lines) leaves the others' text as it is."""
+    from datetime import date
+
+    from tasklist.i18n import Labels
+    from tasklist.reports.facts import AssignmentState, ItemState
+
+    def part(n: int, agency: str, title: str) -> AssignmentState:
+        item = ItemState(n, f"T{n}", "p", "task", n, None, title, None, date(2024, 1, 2), date(2024, 1, 2), None, 0, False,
+                         shown_code=f"T{n}")
+        return AssignmentState(n, 1, agency, "lead", None, None, "in_progress", None, None, date(2024, 1, 3),
+                               date(2024, 1, 2), True, 10 + n, False, False, "red", item)
+
+    groups = {"省发改委": [part(1, "省发改委", "推动公共数据开放专项行动"), part(2, "省发改委", "短")],
+              "省科技厅": [part(3, "省科技厅", "两行的\n名称")],  # laid out by Rich (materialized)
+              "省财政厅": [part(4, "省财政厅", "大力发展卫星应用专项行动计划书")]}
+    labels = Labels()
+    group = terminal.overdue_tables(groups, labels, "2024-06-30", limit=None, width=80)
+    tables = [p for p in group.renderables if isinstance(p, terminal.Table)]
+    assert [t.title.plain for t in tables] == [terminal._heading(labels, name, len(rows)) for name, rows in groups.items()]
+    assert len({id(c) for t in tables for c in t.columns}) == len({id(c._cells) for t in tables for c in t.columns}) \
+        == sum(len(t.columns) for t in tables)
+    assert all([c.width for c in t.columns] == [c.width for c in tables[0].columns] for t in tables)
+    assert [t.raw is None for t in tables] == [False, True, False]
+    out = io.StringIO()
+    terminal.show(Console(file=out, width=80, markup=False, emoji=False, highlight=False, color_system=None), group)
+    text = out.getvalue()
+    shown = {}  # each table's rows, and only its own, under its title
+    for line in text.splitlines():
+        if line in shown or line in {terminal._heading(labels, name, len(rows)) for name, rows in groups.items()}:
+            below = shown.setdefault(line, [])
+        elif line[:1] == "T":
+            below.append(line.split()[0])
+    assert list(shown.values()) == [[a.item.code for a in rows] for rows in groups.values()]

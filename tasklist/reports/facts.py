@@ -203,7 +203,7 @@ def snapshot(
     ongoing, and never extended): a fast path for the overdue report on a large plan; the items
     returned are judged by the same rules.
     """
-    items, _ = _parts(conn, as_of, warn_days, item_ids, include_archived, overdue_only, overdue_parts_only=False)
+    items = _parts(conn, as_of, warn_days, item_ids, include_archived, overdue_only)
     for item in items:
         parts_of = item.assignments
         item.overdue, item.days_overdue, item.stale = _summed([a.days_overdue if a.overdue else None for a in parts_of],
@@ -245,23 +245,61 @@ def overdue_parts(conn: Connection, as_of: date, agency: AgencyRef | None = None
     not done; their item due before ``as_of`` or extended) are read, and only the overdue ones are
     built, each judged as :func:`snapshot` judges it (at 100k items, 60k of 123k parts read).
 
-    Each part's ``item`` carries what the registry says of it (code, title, content, due dates) but is
-    not judged as a whole: its status, light, count of its parts' extensions and list of assignments
-    are left as a new ItemState has them (no report of overdue parts shows them)."""
-    _, parts = _parts(conn, as_of, rules.DEFAULT_WARN_DAYS, None, False, True, overdue_parts_only=True)
+    Each part's ``item`` carries what a listing of overdue parts shows of it: its code, plan, kind,
+    number, title and due dates (the original, and the one in force through the item's own
+    extensions, with their count). Its group, content and due text are not read (None), and it is not
+    judged as a whole: its status, light and list of assignments are left as a new ItemState has them."""
     groups: dict[str, list[AssignmentState]] = {}
-    for part in parts:  # in registry order, as agency_assignments gives a snapshot's
+    for part in _overdue_parts(conn, as_of):  # in registry order, as agency_assignments gives a snapshot's
         if part.belongs_to(agency):
             groups.setdefault(part.agency, []).append(part)
     return _most_overdue_first(conn, groups)
 
 
+#: what a row of :func:`_overdue_parts` brings after :data:`_JUDGED_COLUMNS`: the rest of the part,
+#: then of its item what the listing shows (read with each part: a second statement for the items
+#: read every column of 5,213 items at 10k, 40 % of the parts statement's instructions)
+_OVERDUE_PART_MORE = ", a.role, u.progress, u.note, u.source, i.code, i.plan_id, i.kind, i.no, i.title, i.due, i.position"
+#: registry order of those rows: their item's plan, position and id, then the part's position and id
+_OVERDUE_PART_ORDER = itemgetter(13, 18, 1, 7, 0)
+
+
+def _overdue_parts(conn: Connection, as_of: date) -> list[AssignmentState]:
+    """The overdue parts of the live items, in registry order (see :func:`overdue_parts`)."""
+    day = as_of.isoformat()
+    item_filter, params = _item_filter(conn, day, None, False, True)
+    every_plan = plans(conn)
+    deadlines_of = {p.id: (rules.reporting_deadlines(p.reporting, as_of), p.issued) for p in every_plan}
+    several_plans = len(every_plan) > 1 and getattr(conn, "plan_scope", None) == ALL_PLANS
+    item_ext, assignment_ext = _extensions(conn, day)
+    # agencies by id (a hundred rows) instead of two joins per assignment
+    agency_names = dict(conn.all("SELECT id, name FROM agency"))
+    sql = _parts_sql(conn, item_filter, _OVERDUE_PART_MORE) + f" AND {rules.SQL_MAY_BE_OVERDUE}"
+    if conn.dialect == "postgresql":  # sorted by the server, which then finishes every lookup before its first row
+        rows = conn.all(sql + " ORDER BY i.plan_id, i.position, i.id, a.position, a.id", (day, *params))
+    else:  # a sort of a few thousand tuples here costs less than SQLite's sorter
+        rows = conn.all(sql, (day, *params))
+        rows.sort(key=_OVERDUE_PART_ORDER)
+    items: dict[int, ItemState] = {}
+    for row in rows:
+        iid = row[1]
+        if iid not in items:
+            code, plan_id, kind, no, title, due_text_day = row[12:18]
+            due = _d(due_text_day) if due_text_day else None
+            item = items[iid] = ItemState(iid, code, plan_id, kind, no, None, title, None, due, due, None, 0, False,
+                                          shown_code=f"{plan_id}:{code}" if several_plans else code)
+            item_exts = item_ext.get(iid)
+            if item_exts:
+                item.due = rules.current_due(due, item_exts, as_of)
+                item.extensions = len(item_exts)
+    return _judged(conn, as_of, rules.DEFAULT_WARN_DAYS, items, [row[:12] for row in rows], assignment_ext, agency_names,
+                   deadlines_of, True)
+
+
 def _parts(conn: Connection, as_of: date, warn_days: int, item_ids: Iterable[int] | None, include_archived: bool,
-           overdue_only: bool, *, overdue_parts_only: bool) -> tuple[list[ItemState], list[AssignmentState]]:
+           overdue_only: bool) -> list[ItemState]:
     """The items :func:`snapshot` lists (registry order, not yet judged as a whole), each with its
-    parts judged (by position), a part's due date through its extensions. ``overdue_parts_only``: only the
-    parts that may be overdue are read, and the overdue ones returned in registry order instead (the
-    items' lists of parts left empty)."""
+    parts judged (by position), a part's due date through its extensions."""
     day = as_of.isoformat()
     item_filter, params = _item_filter(conn, day, item_ids, include_archived, overdue_only)
     every_plan = plans(conn)
@@ -276,22 +314,14 @@ def _parts(conn: Connection, as_of: date, warn_days: int, item_ids: Iterable[int
         item_rows = conn.all(item_sql, params)
         found, read_items = len(item_rows), lambda: item_rows
     if not found:
-        return [], []
+        return []
     item_ext, assignment_ext = _extensions(conn, day)
     # agencies by id (a hundred rows) instead of two joins per assignment
     agency_names = dict(conn.all("SELECT id, name FROM agency"))
     # the parts are asked for before the items are built: PostgreSQL looks up their updates in force
-    # meanwhile. For overdue_parts_only it sorts them in registry order (the items', then by position),
-    # which also has it finish the lookups before it sends the first row (else it stops on a full
-    # socket). Otherwise they are sorted here (by item, then position: a stable sort of rows the index
-    # gives nearly in that order) instead of by SQLite's sorter.
-    server_sorted = overdue_parts_only and conn.dialect == "postgresql"
-    parts_sql = (
-        _parts_sql(conn, item_filter, ", a.role, u.progress, u.note, u.source")
-        + (f" AND {rules.SQL_MAY_BE_OVERDUE}" if overdue_parts_only else "")
-        + (" ORDER BY i.plan_id, i.position, i.id, a.position, a.id" if server_sorted else "")
-    )
-    with conn.asked(parts_sql, (day, *params)) as parts_rows:
+    # meanwhile. They are sorted here (by item, then position: a stable sort of rows the index gives
+    # nearly in that order) instead of by SQLite's sorter.
+    with conn.asked(_parts_sql(conn, item_filter, ", a.role, u.progress, u.note, u.source"), (day, *params)) as parts_rows:
         items: dict[int, ItemState] = {}
         for iid, code, plan_id, kind, no, grp, title, content, due_text_day, due_text, archived in read_items():
             due = _d(due_text_day) if due_text_day else None
@@ -303,13 +333,9 @@ def _parts(conn: Connection, as_of: date, warn_days: int, item_ids: Iterable[int
                 state.due = rules.current_due(state.due_original, item_exts, as_of)
                 state.extensions = len(item_exts)
         rows = parts_rows()
-    if overdue_parts_only and not server_sorted:  # in registry order: grouped as they come
-        rank = {item_id: at for at, item_id in enumerate(items)}
-        rows.sort(key=lambda r: (rank[r[1]], r[7]))
-    elif not overdue_parts_only:
-        rows.sort(key=_ASSIGNMENT_ORDER)
-    return list(items.values()), _judged(conn, as_of, warn_days, items, rows, assignment_ext, agency_names,
-                                         deadlines_of, overdue_parts_only)
+    rows.sort(key=_ASSIGNMENT_ORDER)
+    _judged(conn, as_of, warn_days, items, rows, assignment_ext, agency_names, deadlines_of, False)
+    return list(items.values())
 
 
 def _item_filter(conn: Connection, day: str, item_ids: Iterable[int] | None, include_archived: bool,
@@ -359,7 +385,10 @@ def _real_reports(conn: Connection, day: str, undone: list[int]) -> dict[int, st
 def _judged(conn: Connection, as_of: date, warn_days: int, items: dict[int, ItemState], rows: list[Any],
             assignment_ext: dict[int, list], agency_names: dict[int, str], deadlines_of: dict[str, Any],
             overdue_parts_only: bool) -> list[AssignmentState]:
-    """The parts of ``rows`` judged (:func:`_judge_parts`), each an AssignmentState: see :func:`_parts`."""
+    """The parts of ``rows`` judged (:func:`_judge_parts`), each an AssignmentState, put in their items'
+    lists of assignments (:func:`_parts`); or, ``overdue_parts_only``, the overdue ones returned
+    instead, in their order (:func:`_overdue_parts`). ``rows``: :data:`_JUDGED_COLUMNS`, then the
+    part's role, progress, note and source."""
     parts: list[AssignmentState] = []
     judged = _judge_parts(conn, as_of, warn_days, rows, {iid: (item.due, item.plan_id) for iid, item in items.items()},
                           assignment_ext, deadlines_of, overdue_parts_only)
