@@ -269,6 +269,46 @@ def test_weekly_figures_in_sql_equal_two_full_snapshots(cli, seed):
         conn.close()
 
 
+@pytest.mark.parametrize("seed", [5])
+def test_weekly_asks_only_the_first_overdue_rows_and_counts_them_as_the_view_does(cli, seed, monkeypatch):
+    """A screenful of the weekly report: its agency summary and item totals count the overdue parts
+    already, over the same facts, so the overdue view asks the database only for its first rows;
+    its totals, items, parts and rows are those the view finds by itself."""
+    from tasklist.reports import weekly
+
+    cli("list")
+    conn = open_db()
+    views_built, asked = [], []
+    real_view, real_facts = views.overdue_view, views.overdue_facts
+
+    def view(*args, **kwargs):
+        views_built.append(real_view(*args, **kwargs))
+        return views_built[-1]
+
+    def facts(*args, **kwargs):
+        asked.append(kwargs.get("counted", True))
+        return real_facts(*args, **kwargs)
+
+    monkeypatch.setattr(weekly, "overdue_view", view)
+    monkeypatch.setattr(views, "overdue_facts", facts)
+    try:
+        random_history(conn, seed)
+        for as_of in AS_OFS:
+            views_built.clear()
+            asked.clear()
+            weekly.weekly_report(conn, as_of, days=30, limit=5)
+            assert asked == [False], as_of  # the first rows alone
+            alone = views.overdue_view(conn, as_of, limit=5)
+            got = views_built[0]
+            assert (got.totals, list(got.totals), got.items, got.assignments) == \
+                (alone.totals, list(alone.totals), alone.items, alone.assignments), as_of
+            assert {n: [a.item.code for a in rows] for n, rows in got.groups.items()} == \
+                {n: [a.item.code for a in rows] for n, rows in alone.groups.items()}, as_of
+            assert alone.totals and alone.items, as_of  # some overdue parts on each day tried
+    finally:
+        conn.close()
+
+
 @pytest.mark.parametrize("seed", [3, 7])
 def test_week_facts_give_both_days_the_figures_of_each_day_alone(cli, seed):
     """Within week_facts (one table on both engines, the week's start looked up again only where an
