@@ -430,8 +430,40 @@ def test_week_facts_count_the_items_awaiting_assignment_as_each_day_alone_does(c
             start = as_of - timedelta(days=30)
             alone = (aggregates.item_totals(conn, as_of), aggregates.item_totals(conn, start))
             assert alone[0][1][rules.UNASSIGNED] == 28 and alone[0][0] > 28
+            waiting = aggregates.unassigned_item_ids(conn)
             with aggregates.week_facts(conn, as_of, start):
                 assert aggregates.week_item_totals(conn, as_of, start) == alone, as_of
+                # given the items awaiting assignment, as the weekly report has them: the same totals
+                assert aggregates.week_item_totals(conn, as_of, start, unassigned=waiting) == alone, as_of
+    finally:
+        conn.close()
+
+
+def test_weekly_looks_for_the_items_awaiting_assignment_once(cli, monkeypatch):
+    """The weekly report lists the items awaiting assignment and hands their ids to its item totals,
+    which count those (the same figures, above) rather than looking for every item's live parts again:
+    the statements it sends look for items with no live part once."""
+    from conftest import ROOT
+
+    from tasklist.reports import weekly
+    from tasklist.storage.connection import Connection
+
+    cli("list")
+    cli("load", ROOT / "data" / "plans" / "qingdao-2023")
+    conn = open_db()
+    sent: list[str] = []
+    real = Connection.execute
+
+    def execute(self, sql, params=()):
+        sent.append(sql)
+        return real(self, sql, params)
+
+    monkeypatch.setattr(Connection, "execute", execute)
+    try:
+        report = weekly.weekly_report(conn, date(2026, 1, 1), limit=5)
+        assert report.overall.by_status[rules.UNASSIGNED] == len(report.unassigned) == 28
+        anti_join = "NOT EXISTS (SELECT 1 FROM assignment a WHERE a.item_id = i.id AND a.archived = 0)"
+        assert sum(anti_join in sql for sql in sent) == 1
     finally:
         conn.close()
 

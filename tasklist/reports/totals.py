@@ -6,6 +6,7 @@ both engines, that they give exactly what the Python rules give.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -288,10 +289,13 @@ def _week_items(conn: Connection, as_of: date, start: date, where: str = "") -> 
     return sql, [start.isoformat(), *stale_b_params, as_of.isoformat(), *stale_a_params]
 
 
-def week_item_totals(conn: Connection, as_of: date, start: date, *,
-                     warn_days: int = rules.DEFAULT_WARN_DAYS) -> tuple[tuple[int, dict[str, int], int, int, int], ...]:
+def week_item_totals(conn: Connection, as_of: date, start: date, *, warn_days: int = rules.DEFAULT_WARN_DAYS,
+                     unassigned: list[int] | None = None) -> tuple[tuple[int, dict[str, int], int, int, int], ...]:
     """:func:`item_totals` on ``as_of`` and on ``start``: within :func:`week_facts`, from one
-    pass over the week's facts (:func:`_week_items`)."""
+    pass over the week's facts (:func:`_week_items`). ``unassigned``: the ids of the live items
+    awaiting assignment (:func:`unassigned_item_ids`), when the caller has them already (the weekly
+    report lists those items); SQLite then reads those items rather than looking for every item's
+    live parts again (100k: the statement ~340 -> ~300 ms). PostgreSQL tells them apart in its join."""
     if not _shared_days(conn, as_of, start):
         return (item_totals(conn, as_of, warn_days=warn_days), item_totals(conn, start, warn_days=warn_days))
     a, b = as_of.isoformat(), start.isoformat()
@@ -319,12 +323,19 @@ def week_item_totals(conn: Connection, as_of: date, start: date, *,
         # CROSS JOIN: SQLite's word for "in this order" (the join is an inner one); so ordered, it reads
         # the groups as they are made (a co-routine) rather than writing all 100k of them to a scratch
         # table first (100k: the statement ~5 % faster)
+        # the items awaiting assignment: those given, else every live item with no live part
+        if unassigned is not None:
+            waiting, waiting_params = "i.id IN (SELECT value FROM json_each(?))", [json.dumps(unassigned)]
+        else:
+            waiting = ("i.archived = 0 AND NOT EXISTS (SELECT 1 FROM assignment a WHERE a.item_id = i.id "
+                       "AND a.archived = 0)")
+            waiting_params = []
         items = (f"SELECT {_item_status('f', '_a')} AS status_a, f.overdue_a, f.stale_a, {item_due} AS due_a, "
                  f"{_item_status('f', '_b')} AS status_b, f.overdue_b, f.stale_b, {item_due} AS due_b "
                  f"FROM ({grouped}) f CROSS JOIN item i ON i.id = f.item_id "
                  f"UNION ALL SELECT '{rules.UNASSIGNED}', 0, 0, {item_due}, '{rules.UNASSIGNED}', 0, 0, {item_due} FROM item i "
-                 "WHERE i.archived = 0 AND NOT EXISTS (SELECT 1 FROM assignment a WHERE a.item_id = i.id AND a.archived = 0)")
-        items_params = [*due_params(a), *due_params(b), *grouped_params, *due_params(a), *due_params(b)]
+                 f"WHERE {waiting}")
+        items_params = [*due_params(a), *due_params(b), *grouped_params, *due_params(a), *due_params(b), *waiting_params]
     # as_of's due soon over its columns named as the twin names them, then start's
     due_soon = f"CASE WHEN {rules.SQL_DUE_SOON} THEN 1 ELSE 0 END"
     soon_a = (as_of + timedelta(days=warn_days)).isoformat()

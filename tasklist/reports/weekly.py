@@ -349,7 +349,8 @@ def _weekly_report(conn: Connection, as_of: date, start: date, *, days: int, war
     by_id = {i.id: i for i in changed}
     # judged once: the items awaiting assignment are listed, and the overdue view counts those past due
     unassigned = awaiting_assignment(conn, as_of, warn_days=warn_days)
-    now_totals, start_totals = week_item_totals(conn, as_of, start, warn_days=warn_days)
+    now_totals, start_totals = week_item_totals(conn, as_of, start, warn_days=warn_days,
+                                                unassigned=[i.id for i in unassigned])
     overall = _overall(*now_totals)
     # the overdue parts are counted already, per agency by the summary and by item in the totals, over
     # the same facts: the overdue view asks only for its first rows
