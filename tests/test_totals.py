@@ -304,6 +304,46 @@ def test_weekly_figures_in_sql_equal_two_full_snapshots(cli, seed):
         conn.close()
 
 
+@pytest.mark.parametrize("seed", [5])
+def test_weekly_asks_only_the_first_overdue_rows_and_counts_them_as_the_view_does(cli, seed, monkeypatch):
+    """A screenful of the weekly report: its agency summary and item totals count the overdue parts
+    already, over the same facts, so the overdue view asks the database only for its first rows;
+    its totals, items, parts and rows are those the view finds by itself."""
+    from tasklist.reports import weekly
+
+    cli("list")
+    conn = open_db()
+    views_built, asked = [], []
+    real_view, real_facts = views.overdue_view, views.overdue_facts
+
+    def view(*args, **kwargs):
+        views_built.append(real_view(*args, **kwargs))
+        return views_built[-1]
+
+    def facts(*args, **kwargs):
+        asked.append(kwargs.get("counted", True))
+        return real_facts(*args, **kwargs)
+
+    monkeypatch.setattr(weekly, "overdue_view", view)
+    monkeypatch.setattr(views, "overdue_facts", facts)
+    try:
+        random_history(conn, seed)
+        for as_of in AS_OFS:
+            views_built.clear()
+            asked.clear()
+            weekly.weekly_report(conn, as_of, days=30, limit=5)
+            assert asked == [False], as_of  # the first rows alone
+            alone = views.overdue_view(conn, as_of, limit=5)
+            got = views_built[0]
+            assert (got.totals, list(got.totals), got.items, got.assignments) == \
+                (alone.totals, list(alone.totals), alone.items, alone.assignments), as_of
+            assert {n: [a.item.code for a in rows] for n, rows in got.groups.items()} == \
+                {n: [a.item.code for a in rows] for n, rows in alone.groups.items()}, as_of
+            assert alone.totals and alone.items, as_of  # some overdue parts on each day tried
+    finally:
+        conn.close()
+
+
 @pytest.mark.parametrize("seed", [3, 7])
 def test_week_facts_give_both_days_the_figures_of_each_day_alone(cli, seed):
     """Within week_facts (one table on both engines, the week's start looked up again only where an
@@ -425,8 +465,40 @@ def test_week_facts_count_the_items_awaiting_assignment_as_each_day_alone_does(c
             start = as_of - timedelta(days=30)
             alone = (aggregates.item_totals(conn, as_of), aggregates.item_totals(conn, start))
             assert alone[0][1][rules.UNASSIGNED] == 28 and alone[0][0] > 28
+            waiting = aggregates.unassigned_item_ids(conn)
             with aggregates.week_facts(conn, as_of, start):
                 assert aggregates.week_item_totals(conn, as_of, start) == alone, as_of
+                # given the items awaiting assignment, as the weekly report has them: the same totals
+                assert aggregates.week_item_totals(conn, as_of, start, unassigned=waiting) == alone, as_of
+    finally:
+        conn.close()
+
+
+def test_weekly_looks_for_the_items_awaiting_assignment_once(cli, monkeypatch):
+    """The weekly report lists the items awaiting assignment and hands their ids to its item totals,
+    which count those (the same figures, above) rather than looking for every item's live parts again:
+    the statements it sends look for items with no live part once."""
+    from conftest import ROOT
+
+    from tasklist.reports import weekly
+    from tasklist.storage.connection import Connection
+
+    cli("list")
+    cli("load", ROOT / "data" / "plans" / "qingdao-2023")
+    conn = open_db()
+    sent: list[str] = []
+    real = Connection.execute
+
+    def execute(self, sql, params=()):
+        sent.append(sql)
+        return real(self, sql, params)
+
+    monkeypatch.setattr(Connection, "execute", execute)
+    try:
+        report = weekly.weekly_report(conn, date(2026, 1, 1), limit=5)
+        assert report.overall.by_status[rules.UNASSIGNED] == len(report.unassigned) == 28
+        anti_join = "NOT EXISTS (SELECT 1 FROM assignment a WHERE a.item_id = i.id AND a.archived = 0)"
+        assert sum(anti_join in sql for sql in sent) == 1
     finally:
         conn.close()
 

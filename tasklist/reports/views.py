@@ -39,13 +39,18 @@ class OverdueView(NamedTuple):
 
 
 def overdue_view(conn: Connection, as_of: date, *, agency: AgencyRef | None = None, limit: int | None = None,
-                 unassigned: list[ItemState] | None = None) -> OverdueView:
+                 unassigned: list[ItemState] | None = None,
+                 counted: tuple[dict[str, int], int] | None = None) -> OverdueView:
     """Overdue assignments by agency. Which parts are overdue, and the totals, come from the database
     (the SQL twin of the rule); only the rows shown (all, or the first ``limit``) are judged in full,
     which keeps a screenful of a 100 000-item plan fast. When every row is shown, every overdue part is
     judged (:func:`overdue_parts`: its item is not judged as a whole), and the totals are counted from
     them. Every output format goes this one way.
-    ``unassigned``: :func:`awaiting_assignment` on ``as_of``, when the caller has it already."""
+    ``unassigned``: :func:`awaiting_assignment` on ``as_of``, when the caller has it already.
+    ``counted``: the totals (overdue parts per agency, agencies in registry order, those with none left
+    out) and the number of items with an overdue part, when the caller has counted them already over
+    the same facts (the weekly report: its agency summary and item totals); with a ``limit``, only the
+    first rows are then asked of the database."""
     if agency is None:
         late_unassigned = sum(i.past_due_unassigned for i in (awaiting_assignment(conn, as_of) if unassigned is None
                                                               else unassigned))
@@ -56,7 +61,9 @@ def overdue_view(conn: Connection, as_of: date, *, agency: AgencyRef | None = No
         return OverdueView(groups, {name: len(rows) for name, rows in groups.items()},
                            len({a.item.id for rows in groups.values() for a in rows}),
                            sum(len(rows) for rows in groups.values()), late_unassigned)
-    facts = overdue_facts(conn, as_of, agency=agency, limit=limit)
+    facts = overdue_facts(conn, as_of, agency=agency, limit=limit, counted=counted is None)
+    if counted is not None:
+        facts = facts._replace(totals=counted[0], items=counted[1])
     top = set(facts.first)
     states = snapshot(conn, as_of, item_ids={item_id for _, item_id in top})
     groups = {}

@@ -335,8 +335,11 @@ def _weekly_report(conn: Connection, as_of: date, start: date, *, days: int, war
         by_agency[r.agency] = by_agency.get(r.agency, 0) + 1
     agencies = []
     claimed = 0  # parts whose update in force is a completion claim: none, no claim awaits review
+    late_by_agency: dict[str, int] = {}  # overdue parts per agency, those with none left out (as overdue_view counts)
     for s in agency_summary(conn, as_of, warn_days=warn_days):
         claimed += s.claimed
+        if s.overdue:
+            late_by_agency[s.agency] = s.overdue
         row = {k: v for k, v in s.as_dict().items() if k in ("agency", "assigned", "done", "overdue", "due_soon", "stale", "last_report")}
         row["reported_in_period"] = s.agency in by_agency
         row["updates_in_period"] = by_agency.get(s.agency, 0)
@@ -346,11 +349,14 @@ def _weekly_report(conn: Connection, as_of: date, start: date, *, days: int, war
     by_id = {i.id: i for i in changed}
     # judged once: the items awaiting assignment are listed, and the overdue view counts those past due
     unassigned = awaiting_assignment(conn, as_of, warn_days=warn_days)
-    late = overdue_view(conn, as_of, limit=limit, unassigned=unassigned)
+    now_totals, start_totals = week_item_totals(conn, as_of, start, warn_days=warn_days,
+                                                unassigned=[i.id for i in unassigned])
+    overall = _overall(*now_totals)
+    # the overdue parts are counted already, per agency by the summary and by item in the totals, over
+    # the same facts: the overdue view asks only for its first rows
+    late = overdue_view(conn, as_of, limit=limit, unassigned=unassigned, counted=(late_by_agency, overall.overdue))
     plan = current_plan(conn)
     zone = plan.timezone if plan else DEFAULT_TIMEZONE
-    now_totals, start_totals = week_item_totals(conn, as_of, start, warn_days=warn_days)
-    overall = _overall(*now_totals)
     report = WeeklyReport(
         plan={"id": plan.id, "title": plan.title, "doc_no": plan.doc_no, "timezone": zone} if plan else {},
         as_of=as_of, start=start, days=days,
