@@ -279,6 +279,34 @@ def test_postgresql_sessions_are_set_for_whole_reports(pg_server):
         conn.close()
 
 
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_planner_settings_hold_for_the_block_only(kind, tmp_path, request):
+    """Connection.planned: PostgreSQL plans the block's statements with the settings given, and the
+    statements after it, and those of a block left by an error, with the session's own; SQLite runs
+    the block as it is."""
+    from tasklist.errors import DatabaseError
+
+    url = str(tmp_path / "planned.db") if kind == "sqlite" else request.getfixturevalue("pg_server").create_database("planned")
+    conn = connect(url)
+    setting = "SELECT current_setting('enable_hashjoin'), current_setting('max_parallel_workers_per_gather')"
+    try:
+        if kind == "sqlite":
+            with conn.planned(enable_hashjoin="off"):
+                assert conn.value("SELECT 1") == 1
+            return
+        session = conn.one(setting)
+        assert session is not None and session[0] == "on"
+        with conn.planned(enable_hashjoin="off", max_parallel_workers_per_gather="0"):
+            assert conn.one(setting) == ("off", "0")
+        assert conn.one(setting) == session
+        with pytest.raises(DatabaseError), conn.planned(enable_hashjoin="off"):
+            conn.value("SELECT no_such_column")
+        conn.end_read()
+        assert conn.one(setting) == session
+    finally:
+        conn.close()
+
+
 def test_postgresql_streams_read_side_by_side_and_close_when_left(pg_server):
     """Two streams of one connection are read in turn (each its own server-side cursor); a stream
     left before its end closes its cursor, and the connection goes on reading."""

@@ -79,6 +79,46 @@ def test_agency_summary_in_sql_equals_the_rules(cli, seed):
         conn.close()
 
 
+def test_whole_plan_summary_and_unassigned_check_are_planned_without_hash_joins(cli, engine, monkeypatch):
+    """On PostgreSQL the agency summary of the whole plan and the check for items awaiting assignment
+    are planned with hash joins off (merge joins: benchmarks/PLANS.md, round 8), and the unassigned
+    check without parallel workers; one agency's summary, and the statements after them, with the
+    session's settings. The figures are the rules' either way (the tests above)."""
+    from tasklist.storage.connection import Connection
+
+    cli("list")
+    conn = open_db()
+    seen: list[tuple[str, tuple | None]] = []
+    all_rows = Connection.all
+
+    def noted(self, sql, params=()):
+        if self.dialect == "postgresql" and sql.startswith("SELECT") and "current_setting" not in sql:
+            seen.append((sql, all_rows(self, "SELECT current_setting('enable_hashjoin'), "
+                                               "current_setting('max_parallel_workers_per_gather')")[0]))
+        else:
+            seen.append((sql, None))
+        return all_rows(self, sql, params)
+
+    monkeypatch.setattr(Connection, "all", noted)
+    try:
+        views.status_view(conn, AS_OFS[-1], summary_only=True)
+        aggregates.agency_summary(conn, AS_OFS[-1], agency=resolve_agency(conn, "各设区市人民政府"))
+        aggregates.first_items_per_agency(conn, 3)
+    finally:
+        conn.close()
+    unassigned = [s for sql, s in seen if "NOT EXISTS (SELECT 1 FROM assignment a" in sql]
+    summaries = [s for sql, s in seen if "GROUP BY g.agency_id" in sql or "GROUP BY ag.id" in sql]
+    others = [s for sql, s in seen if "ROW_NUMBER()" in sql]
+    assert len(unassigned) == 1 and len(summaries) == 2 and len(others) == 1
+    if engine == "postgresql":
+        session = others[0]
+        assert session is not None and session[0] == "on" and session[1] != "0"
+        assert unassigned == [("off", "0")]
+        assert summaries == [("off", session[1]), session]  # the whole plan's, then one agency's
+    else:
+        assert unassigned + summaries + others == [None] * 4
+
+
 def test_overdue_facts_are_the_overdue_rows_in_report_order(cli):
     cli("list")
     conn = open_db()
