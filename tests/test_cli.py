@@ -470,3 +470,51 @@ def test_streamed_records_go_to_a_stdout_with_no_bytes_beneath(monkeypatch):
     keys = ("id", "agency", "status", "note")
     print_json_records(keys, iter(_HOSTILE_ROWS))
     assert out.getvalue() == dumps([dict(zip(keys, row)) for row in _HOSTILE_ROWS]) + "\n"
+
+
+@pytest.mark.usefixtures("engine")
+def test_history_json_by_ids_is_the_text_of_the_rows_with_their_names_joined(cli):
+    """history --json of the whole history, or of one item, reads the item and agency of each update as
+    ids and their texts once (views.history_names); its text is that of the rows read with the item's
+    code and the agency's name joined (views.history), as an agency's or a day's history is written."""
+    from tasklist.cli.common import dumps
+    from tasklist.reports.views import history, history_names
+    from tasklist.storage.connection import connect
+    from tasklist.storage.lookup import resolve_agency, resolve_item
+
+    cli("update", "O17", "-a", "各设区市人民政府", "-s", "推进中", "--on", "2026-11-20", "--note", 'a "quoted" \\ 备注')
+    cli("update", "T6", "-s", "推进中", "--on", "2026-11-21")
+    cli("done", "--verified", "T1", "--all", "--on", "2026-11-19", "--note", "\U0001f600 done")
+    conn = connect()
+    try:
+        o17, agency = resolve_item(conn, "O17"), resolve_agency(conn, "福州市")
+        for args, rows in ((("history",), history(conn)), (("history", "O17"), history(conn, item=o17)),
+                           (("history", "-a", "福州市"), history(conn, agency=agency)),
+                           (("history", "--since", "2026-11-20"), history(conn, since=date(2026, 11, 20)))):
+            assert rows
+            assert cli(*args, "--json").stdout == dumps([r.as_dict() for r in rows]) + "\n"
+        names = history_names(conn)
+        code, name = names["item"].pop(o17.id), names["agency"].pop(agency.id)
+        assert (code, name) == ("O17", "福州市人民政府")
+        assert (names["item"][o17.id], names["agency"][agency.id]) == (code, name)  # one read since: looked up
+        assert list(history_names(conn, item=o17)["item"].items()) == [(o17.id, "O17")]
+    finally:
+        conn.close()
+
+
+def test_streamed_records_write_the_names_of_the_ids_of_named_keys(capsys):
+    """print_json_records(named=...): the value of such a key is an id, written as its name; an id not
+    among the names given at first is looked up when it comes, and a batch written the general way
+    names its ids too."""
+    from tasklist.cli.common import dumps, print_json_records
+
+    class Names(dict[int, str]):
+        def __missing__(self, key: int) -> str:
+            return f"late {key} \u202e"
+
+    keys = ("id", "item", "note")
+    names = Names({1: "T1", 2: "中文\"\\", 3: "\U0001f600\x7f"})
+    for rows in ([(n, n % 4 + 1, f"note {n}") for n in range(250)], [(1, 1, "a"), (2, 2, b"bytes")]):
+        print_json_records(keys, iter(rows), repeated=("item",), named={"item": names})
+        expected = [dict(zip(keys, (n, names[item], note))) for n, item, note in rows]
+        assert capsys.readouterr().out == dumps(expected) + "\n"

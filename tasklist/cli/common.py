@@ -7,7 +7,7 @@ import json
 import os
 import shutil
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date
 from itertools import chain, islice
@@ -283,13 +283,27 @@ class _Texts(dict[Any, bytes]):
         return text
 
 
+class _NamedTexts(dict[Any, bytes]):
+    """The text of the name of each id of one key of a listing (``names``: id -> name), as
+    :func:`_values_text` writes the name: all of them made at once by one call of the encoder; an id
+    not in ``names`` when it is given (looked up there, by its ``__missing__``) made when it comes."""
+
+    def __init__(self, names: Mapping[Any, str]) -> None:
+        super().__init__(zip(names, _values_text(list(names.values()))))
+        self.names = names
+
+    def __missing__(self, key: Any) -> bytes:
+        self[key] = text = _values_text([self.names[key]])[0]
+        return text
+
+
 def _records_text(keys: tuple[str, ...], rows: list[Sequence[Any]], lists: tuple[str, ...] = (),
-                  texts: dict[str, _Texts] | None = None) -> bytes | None:
+                  texts: Mapping[str, dict[Any, bytes]] | None = None) -> bytes | None:
     """``rows`` (sequences of values, in the order of ``keys``) as :func:`dumps` indents the dicts
     ``keys`` -> values inside a list, joined by ",\n  ", in UTF-8; None unless every value is a string,
     number, boolean or null, or for a key in ``lists`` a list of those. Values outside ``lists`` are
     never a list or a dict (rows from a database, ItemState.values). The values of a key in ``texts``
-    are looked up there (:class:`_Texts`).
+    are looked up there (:class:`_Texts`, :class:`_NamedTexts`).
 
     Every other value is encoded by json's C encoder, a batch of rows at a time (the lists by a second
     call), put between the text around it by slice assignments, and the batch joined: no dict and no
@@ -367,19 +381,24 @@ def _utf8_writer(out: Any) -> Callable[[bytes], Any]:
 
 
 def print_json_records(keys: tuple[str, ...], rows: Any, lists: tuple[str, ...] = (),
-                       repeated: tuple[str, ...] = ()) -> None:
+                       repeated: tuple[str, ...] = (), named: Mapping[str, Mapping[Any, str]] | None = None) -> None:
     """The same text as print_json_list of one dict per row (``keys`` -> the row's values), for rows
     that are sequences of values (history --json writes a million of them); the values of the keys
     in ``lists`` are lists (list --json's agencies and assignees); those of the keys in ``repeated``
-    are few and recur (history's statuses, agencies, dates): each one's text is made once."""
+    are few and recur (history's statuses, agencies, dates): each one's text is made once. A key in
+    ``named`` stands in the rows for its value's id: the value written is ``named[key][id]``, a
+    string (history's item codes and agencies, by the ids of their rows)."""
     out = sys.stdout
     write = None
     first = True
-    texts = {key: _Texts() for key in repeated if key not in lists}
+    named = named or {}
+    texts: dict[str, dict[Any, bytes]] = {key: _Texts() for key in repeated if key not in lists and key not in named}
+    texts.update((key, _NamedTexts(names)) for key, names in named.items())
     while batch := list(islice(rows, _RECORDS_BATCH)):
         text = _records_text(keys, batch, lists, texts)
         if text is None:
-            text = ",\n  ".join(_row_text(dict(zip(keys, row))) for row in batch).encode()
+            text = ",\n  ".join(_row_text({key: named[key][value] if key in named else value
+                                            for key, value in zip(keys, row)}) for row in batch).encode()
         if write is None:  # after the first batch is read: what the rows' reading writes comes first
             write = _utf8_writer(out)
         write(b"[\n  " if first else b",\n  ")
