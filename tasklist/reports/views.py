@@ -169,7 +169,7 @@ def history_values(
     :data:`HISTORY_FIELDS` each (history --json writes a million of them). ``ids``: only these
     updates (what a write just recorded), looked up by id rather than found in the whole history.
     ``by_id``: the item and the agency given as their ids, whose texts :func:`history_names` reads
-    once, rather than joined to every update and read as text from each row."""
+    once, rather than read as text from each row (and the agency joined to every update)."""
     params: list[int | str]
     where, params = ["1=1"], []
     if item is not None:
@@ -188,12 +188,14 @@ def history_values(
     # order down ix_update_reported with one random seek into the table per update (1M updates:
     # 7.9 -> 2.8 s for the query); a --since range still seeks the index
     plus = "+" if conn.dialect == "sqlite" else ""
-    named, joins = (("a.item_id, a.agency_id", "") if by_id else
-                    ("i.code, g.name", "JOIN item i ON i.id = a.item_id JOIN agency g ON g.id = a.agency_id "))
+    # the item is joined either way: `item` is the chosen plan's items where the database holds several
+    # (lookup.use_plan's view), and the history is that plan's
+    named, joins = ("a.item_id, a.agency_id", "") if by_id else ("i.code, g.name", "JOIN agency g ON g.id = a.agency_id ")
     rows = conn.stream(
         f"SELECT u.id, {named}, u.status, u.progress, u.note, u.reported_on, u.recorded_at, u.recorded_by, "
         "u.source, u.batch, u.reverses_id, u.reported_by FROM status_update u JOIN assignment a ON a.id = u.assignment_id "
-        f"{joins}WHERE {' AND '.join(where)} ORDER BY {plus}u.reported_on, {plus}u.recorded_at, {plus}u.id",
+        f"JOIN item i ON i.id = a.item_id {joins}WHERE {' AND '.join(where)} "
+        f"ORDER BY {plus}u.reported_on, {plus}u.recorded_at, {plus}u.id",
         params,
     )
     return rows
