@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -400,3 +401,143 @@ def test_history_of_a_group_lists_its_members_parts_as_status_does(cli):
     members = {a["agency"] for a in status["agencies"]}
     assert len(members) == 9 and {r["agency"] for r in rows} <= members
     assert [r["agency"] for r in cli.json("history", "-a", "福州市")] == ["福州市人民政府", "福州市人民政府"]
+
+
+def _records_stdout(monkeypatch, encoding: str, rows, keys, **kw) -> bytes:
+    """What print_json_records writes, as bytes, to a buffered (not write-through) text stdout in
+    ``encoding``, between text written through the stream before and after it."""
+    import io
+
+    from tasklist.cli.common import print_json_records
+
+    raw = io.BytesIO()
+    out = io.TextIOWrapper(raw, encoding=encoding, newline="")
+    monkeypatch.setattr("sys.stdout", out)
+    out.write("before\n")
+    print_json_records(keys, iter(rows), **kw)
+    out.write("after\n")
+    out.flush()
+    return raw.getvalue()
+
+
+_HOSTILE_ROWS = [(1, "省发改委", "a\u202e\"\\", None), (2, "省发改委", "\U0001f600𠀀", "x\x7f\x1b"),
+                 (3, "中文\n\"引号\"", "\x1b[31m\ufffe", "\ud800")]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "UTF8", "gb18030", "utf-16"])
+def test_streamed_records_go_to_stdout_in_its_encoding_and_order(encoding, monkeypatch):
+    """print_json_records writes its UTF-8 text straight to the bytes beneath a UTF-8 stdout, after
+    what was written through the stream before it; to any other stdout, through it in its encoding."""
+    from tasklist.cli.common import dumps
+
+    keys = ("id", "agency", "status", "note")
+    for repeated in ((), ("agency", "status")):
+        expected = "before\n" + dumps([dict(zip(keys, row)) for row in _HOSTILE_ROWS]) + "\nafter\n"
+        assert _records_stdout(monkeypatch, encoding, _HOSTILE_ROWS, keys, repeated=repeated) == expected.encode(encoding)
+    empty = _records_stdout(monkeypatch, encoding, [], keys)
+    assert empty == "before\n[]\nafter\n".encode(encoding)
+
+
+def test_streamed_records_are_written_as_bytes_to_a_utf8_stdout(monkeypatch):
+    """A UTF-8 stdout is given the records' text as bytes: it is neither widened to a str of its widest
+    character nor encoded again as a whole (history --json at 10k: 11 % fewer instructions)."""
+    import io
+
+    from tasklist.cli.common import print_json_records
+
+    class Counted(io.TextIOWrapper):
+        through = 0
+
+        def write(self, text: str) -> int:
+            Counted.through += len(text)
+            return super().write(text)
+
+    raw = io.BytesIO()
+    monkeypatch.setattr("sys.stdout", Counted(raw, encoding="utf-8", newline=""))
+    print_json_records(("id", "note"), iter([(n, f"备注 {n}") for n in range(300)]), repeated=("note",))
+    import sys
+
+    sys.stdout.flush()
+    assert Counted.through == 0 and raw.getvalue().startswith(b'[\n  {\n    "id": 0,\n    "note": "\xe5')
+
+
+def test_streamed_records_go_to_a_stdout_with_no_bytes_beneath(monkeypatch):
+    import io
+
+    from tasklist.cli.common import dumps, print_json_records
+
+    out = io.StringIO()
+    monkeypatch.setattr("sys.stdout", out)
+    keys = ("id", "agency", "status", "note")
+    print_json_records(keys, iter(_HOSTILE_ROWS))
+    assert out.getvalue() == dumps([dict(zip(keys, row)) for row in _HOSTILE_ROWS]) + "\n"
+
+
+@pytest.mark.usefixtures("engine")
+def test_history_json_by_ids_is_the_text_of_the_rows_with_their_names_joined(cli):
+    """history --json of the whole history, or of one item, reads the item and agency of each update as
+    ids and their texts once (views.history_names); its text is that of the rows read with the item's
+    code and the agency's name joined (views.history), as an agency's or a day's history is written."""
+    from tasklist.cli.common import dumps
+    from tasklist.reports.views import history, history_names
+    from tasklist.storage.connection import connect
+    from tasklist.storage.lookup import resolve_agency, resolve_item
+
+    cli("update", "O17", "-a", "各设区市人民政府", "-s", "推进中", "--on", "2026-11-20", "--note", 'a "quoted" \\ 备注')
+    cli("update", "T6", "-s", "推进中", "--on", "2026-11-21")
+    cli("done", "--verified", "T1", "--all", "--on", "2026-11-19", "--note", "\U0001f600 done")
+    conn = connect()
+    try:
+        o17, agency = resolve_item(conn, "O17"), resolve_agency(conn, "福州市")
+        for args, rows in ((("history",), history(conn)), (("history", "O17"), history(conn, item=o17)),
+                           (("history", "-a", "福州市"), history(conn, agency=agency)),
+                           (("history", "--since", "2026-11-20"), history(conn, since=date(2026, 11, 20)))):
+            assert rows
+            assert cli(*args, "--json").stdout == dumps([r.as_dict() for r in rows]) + "\n"
+        names = history_names(conn)
+        code, name = names["item"].pop(o17.id), names["agency"].pop(agency.id)
+        assert (code, name) == ("O17", "福州市人民政府")
+        assert (names["item"][o17.id], names["agency"][agency.id]) == (code, name)  # one read since: looked up
+        assert list(history_names(conn, item=o17)["item"].items()) == [(o17.id, "O17")]
+    finally:
+        conn.close()
+
+
+def test_streamed_records_write_the_names_of_the_ids_of_named_keys(capsys):
+    """print_json_records(named=...): the value of such a key is an id, written as its name; an id not
+    among the names given at first is looked up when it comes, and a batch written the general way
+    names its ids too."""
+    from tasklist.cli.common import dumps, print_json_records
+
+    class Names(dict[int, str]):
+        def __missing__(self, key: int) -> str:
+            return f"late {key} \u202e"
+
+    keys = ("id", "item", "note")
+    names = Names({1: "T1", 2: "中文\"\\", 3: "\U0001f600\x7f"})
+    for rows in ([(n, n % 4 + 1, f"note {n}") for n in range(250)], [(1, 1, "a"), (2, 2, b"bytes")]):
+        print_json_records(keys, iter(rows), repeated=("item",), named={"item": names})
+        expected = [dict(zip(keys, (n, names[item], note))) for n, item, note in rows]
+        assert capsys.readouterr().out == dumps(expected) + "\n"
+
+
+def test_list_json_makes_the_text_of_each_recurring_value_once(cli, monkeypatch):
+    """list --json writes the values of ITEM_REPEATED (the plan, groups, leads, dates, statuses) from a
+    text made once per distinct value of each key: they are strings or None, which _Texts remembers
+    (at 10k items: 9 % fewer instructions than encoding and scanning them with every item)."""
+    from tasklist.cli import common
+    from tasklist.reports.facts import ITEM_FIELDS, ITEM_REPEATED
+
+    made: list[object] = []
+    original = common._Texts.__missing__
+
+    def counted(self, value):
+        made.append(value)
+        return original(self, value)
+
+    monkeypatch.setattr(common._Texts, "__missing__", counted)
+    cli("update", "T6", "-s", "推进中", "--on", "2026-11-20")
+    result = cli("list", "--json", "--as-of", "2026-11-23")
+    items = json.loads(result.stdout)
+    assert set(ITEM_REPEATED) < set(ITEM_FIELDS) and result.stdout == common.dumps(items) + "\n"
+    assert 0 < len(made) == sum(len({item[key] for item in items}) for key in ITEM_REPEATED)

@@ -141,7 +141,7 @@ def list_items(
     """List the plan's items (tasks and outcomes) with their status."""
     from ..errors import BadInput
     from ..registry.names import parse_kind
-    from ..reports.facts import ITEM_FIELDS, ITEM_LIST_FIELDS, filter_items, iter_item_values, snapshot
+    from ..reports.facts import ITEM_FIELDS, ITEM_LIST_FIELDS, ITEM_REPEATED, filter_items, iter_item_values, snapshot
     from ..rules import parse_status
 
     if kind is not None:
@@ -164,7 +164,8 @@ def list_items(
         who = agency_named(conn, agency) if agency else None
         if json_:  # judged and written a batch of items at a time
             print_json_records(ITEM_FIELDS, iter_item_values(conn, day, kind=kind, agency=who, status=status_key,
-                                                             overdue=overdue, due_before=before), lists=ITEM_LIST_FIELDS)
+                                                             overdue=overdue, due_before=before), lists=ITEM_LIST_FIELDS,
+                               repeated=ITEM_REPEATED)
             return
         items = filter_items(snapshot(conn, day, overdue_only=overdue), kind=kind, agency=who, status=status_key, overdue=overdue, due_before=before)
     from ..output.terminal import items_table

@@ -199,7 +199,7 @@ def history(
     show_all: ShowAll = False,
 ) -> None:
     """List recorded updates, oldest first."""
-    from ..reports.views import HISTORY_FIELDS, HISTORY_REPEATED, history_values
+    from ..reports.views import HISTORY_FIELDS, HISTORY_REPEATED, history_names, history_values
     from ..reports.views import history as history_rows
     from ..storage.lookup import resolve_item
     from .common import agency_named
@@ -209,8 +209,11 @@ def history(
         ref = resolve_item(conn, item_id) if item_id else None
         who = agency_named(conn, agency) if agency else None
         if json_:  # streamed from the cursor: a million updates never sit in memory at once
-            print_json_records(HISTORY_FIELDS, history_values(conn, item=ref, agency=who, since=start),
-                               repeated=HISTORY_REPEATED)
+            # the whole history (or one item's) names most of the items, whose codes are read once; a
+            # part of it (an agency's, since a day) is given its items' codes with its rows
+            by_id = who is None and start is None
+            print_json_records(HISTORY_FIELDS, history_values(conn, item=ref, agency=who, since=start, by_id=by_id),
+                               repeated=HISTORY_REPEATED, named=history_names(conn, item=ref) if by_id else None)
             return
         rows = history_rows(conn, item=ref, agency=who, since=start)
     from ..output.terminal import history_table

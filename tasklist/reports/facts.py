@@ -138,6 +138,9 @@ ITEM_FIELDS = ("id", "plan", "kind", "no", "group", "title", "content", "agencie
                "light", "archived", "past_due_unassigned")
 #: the keys of :data:`ITEM_FIELDS` whose values are lists (of agency names)
 ITEM_LIST_FIELDS = ("agencies", "assignees")
+#: the keys of :data:`ITEM_FIELDS` whose values are strings that recur from item to item (the plan, the
+#: groups, the lead agencies, the dates, the statuses): list --json writes each one's text once
+ITEM_REPEATED = ("plan", "kind", "group", "lead", "due", "due_text", "due_original", "status", "light")
 
 
 def _iso(value: date | None) -> str | None:
