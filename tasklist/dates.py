@@ -11,8 +11,6 @@ from .errors import InvalidDate
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 
-
-
 @cache
 def _due_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     """Due texts as the annexes write them (a year alone means the end of that year): year, month,

@@ -49,8 +49,20 @@ _RAW_IN_JSON_OR_ASTRAL = "[" + _ONE_RANGE + "\U00010000-\U0010ffff]"
 _raw_in_json_or_astral: re.Pattern[str] | None = None
 #: a character :func:`visible` may have to escape (any CR, any character beyond U+FFFF), found with the
 #: same one-range trick: most text has none, and this scan of it is five times faster than REFUSED's
-#: (overdue --all at 100k shows 360,000 cells)
-_MAYBE_REFUSED = re.compile("[" + _ONE_RANGE + "\r\U00010000-\U0010ffff]")
+#: (overdue --all at 100k shows 360,000 cells). Compiled on first use (:func:`_maybe_refused`: ~4.6M
+#: instructions, 1 % of a bundled weekly): :func:`visible` asks ``str.isprintable()`` first, which is
+#: False for every character REFUSED finds (each is a control, format, separator, surrogate or
+#: unassigned code point; tests/test_text.py checks all 1,114,112), so one-line text never needs it
+_MAYBE_REFUSED = "[" + _ONE_RANGE + "\r\U00010000-\U0010ffff]"
+_maybe_refused_compiled: re.Pattern[str] | None = None
+
+
+def _maybe_refused() -> re.Pattern[str]:
+    """The compiled :data:`_MAYBE_REFUSED`, compiled once."""
+    global _maybe_refused_compiled
+    if _maybe_refused_compiled is None:
+        _maybe_refused_compiled = re.compile(_MAYBE_REFUSED)
+    return _maybe_refused_compiled
 
 
 def _refused() -> re.Pattern[str]:
@@ -145,13 +157,13 @@ def may_refuse(text: str) -> bool:
     """False when ``text`` holds no character :data:`REFUSED` finds (True when it may: the one-range
     scan also stops at any CR and any character beyond U+FFFF). A registry file scanned once so is
     five times faster than REFUSED over each of its values."""
-    return _MAYBE_REFUSED.search(text) is not None
+    return not text.isprintable() and _maybe_refused().search(text) is not None
 
 
 def visible(text: str) -> str:
     """Stored text safe for any output: each refused character written as an escape (``\\x1b``,
     ``\\u202e``). Text that follows the rule comes back unchanged."""
-    if _MAYBE_REFUSED.search(text) is None:
+    if text.isprintable() or _maybe_refused().search(text) is None:
         return text
     refused = _refused()
     return refused.sub(_escape, text) if refused.search(text) else text

@@ -168,6 +168,21 @@ def test_the_rule_refuses_names_and_shows_escaped(name):
     assert text.REFUSED.search(text.json_safe(json.dumps(value, ensure_ascii=False))) is None
 
 
+def test_every_character_the_rule_refuses_is_not_printable():
+    """text.visible and text.may_refuse pass text that str.isprintable() accepts without a scan (the
+    scan's pattern is then never compiled): sound only if no printable character is refused. All
+    1,114,112 code points, and a CR alone (refused unless a LF follows)."""
+    from tasklist import text
+
+    refused = text.REFUSED
+    printable_refused = [hex(p) for p in range(0x110000) if chr(p).isprintable() and refused.match(chr(p) + "x")]
+    assert printable_refused == []
+    for value in ["a\rb", "中文\u202e", "🚀\U0010fffe", "x\x7f", "tab\there", "line\r\nnext", "🚀 emoji 🇨🇳", "中文"]:
+        escaped = refused.sub(text._escape, value)
+        assert text.visible(value) == escaped
+        assert text.may_refuse(value) or escaped == value
+
+
 @pytest.mark.parametrize("value", ["line one\nline two\r\nthree", "tab\there", "[/] <b> =1+1", "🚀 emoji 🇨🇳", "", "中文"])
 def test_the_rule_accepts_newlines_tabs_and_ordinary_text(value):
     assert text.problem(value) is None and text.visible(value) == value
