@@ -303,6 +303,17 @@ def test_planner_settings_hold_for_the_block_only(kind, tmp_path, request):
             conn.value("SELECT no_such_column")
         conn.end_read()
         assert conn.one(setting) == session
+        with pytest.raises(ValueError), conn.planned(enable_hashjoin="off"):  # not the database's error:
+            raise ValueError  # the transaction goes on, with the settings as they were
+        assert conn.one(setting) == session
+        conn.end_read()
+        with conn.transaction():  # the session's own value (committed), not the server's
+            conn.execute("SET max_parallel_workers_per_gather = 5")
+        with conn.transaction():  # in a write transaction too
+            with conn.planned(max_parallel_workers_per_gather="0"):
+                assert conn.one(setting) == ("on", "0")
+            assert conn.one(setting) == ("on", "5")
+        assert conn.one(setting) == ("on", "5")
     finally:
         conn.close()
 

@@ -16,7 +16,7 @@ import os
 import re
 import sqlite3
 from collections.abc import Callable, Generator, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -199,19 +199,30 @@ class Connection:
     @contextmanager
     def planned(self, **settings: str) -> Iterator[None]:
         """Within: PostgreSQL's planner settings ``settings`` (name=value, e.g. ``enable_hashjoin="off"``)
-        for the statements sent in the block, the session's own again after it. For a statement whose
-        best plan the planner's estimates miss (see the callers); nothing on SQLite.
+        for the statements sent in the block; after it, the values they had before it, whatever set
+        them (the server, the role, the session). For a statement whose best plan the planner's
+        estimates miss (see the callers); nothing on SQLite.
 
-        Set local to the transaction (psycopg's, opened by the first statement), so a block left by an
-        error, whose transaction is rolled back, leaves nothing set either; two round trips of well
-        under a millisecond each."""
+        Set local to the transaction (psycopg's, opened by the first statement) and read in the same
+        statement: two round trips of well under a millisecond each. A block left by an exception
+        puts them back too; if a failed statement aborted the transaction, which then refuses even
+        that, its rollback undoes them."""
         if self.dialect != "postgresql" or not settings:
             yield
             return
-        self.execute("SELECT " + ", ".join("set_config(?, ?, true)" for _ in settings),
-                     [v for name, value in settings.items() for v in (name, value)])
-        yield
-        self.execute("; ".join(f"RESET {name}" for name in settings))
+        names = list(settings)
+        row = self.one("SELECT " + ", ".join("current_setting(?), set_config(?, ?, true)" for _ in names),
+                       [v for name in names for v in (name, name, settings[name])])
+        assert row is not None
+        restore = ("SELECT " + ", ".join("set_config(?, ?, true)" for _ in names),
+                   [v for at, name in enumerate(names) for v in (name, row[2 * at])])
+        try:
+            yield
+        except BaseException:
+            with suppress(Exception):  # an aborted transaction refuses it: its rollback undoes the settings
+                self.execute(*restore)
+            raise
+        self.execute(*restore)
 
     def value(self, sql: str, params: Sequence[Any] = ()) -> Any:
         """The first column of the first row, or None."""
