@@ -541,3 +541,50 @@ def test_list_json_makes_the_text_of_each_recurring_value_once(cli, monkeypatch)
     items = json.loads(result.stdout)
     assert set(ITEM_REPEATED) < set(ITEM_FIELDS) and result.stdout == common.dumps(items) + "\n"
     assert 0 < len(made) == sum(len({item[key] for item in items}) for key in ITEM_REPEATED)
+
+
+def _fresh_home_env(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONUNBUFFERED", "PYTHONIOENCODING")}  # TASKLIST_DB: the engine's
+    env.update(TASKLIST_HOME=str(tmp_path / "home"), TASKLIST_LANG="zh")
+    subprocess.run([sys.executable, "-m", "tasklist", "status"], env=env, capture_output=True, check=True)  # the home made
+    return env
+
+
+@pytest.mark.skipif(not __import__("os").path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("args", [["list", "--json"], ["history", "--json"], ["status"], ["overdue", "--all", "--json"]])
+def test_an_output_that_cannot_be_written_is_one_error_line_and_exit_1(tmp_path, args):
+    """stdout on a full disk: the error line, its hint and 1, as for any operational failure; not
+    Python's own "Exception ignored" traceback and 120 when the exit tries to write the rest again
+    (streamed JSON written as bytes left its "[" in the buffer), nor 0 with the output lost (a short
+    listing that the exit alone would have written)."""
+    import subprocess
+    import sys
+
+    env = _fresh_home_env(tmp_path)
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "tasklist", *args], env=env, stdout=full,
+                              stderr=subprocess.PIPE, text=True)
+    lines = done.stderr.splitlines()
+    assert (done.returncode, len(lines)) == (1, 2), done.stderr
+    assert lines[0].startswith("错误：") and "No space left on device" in lines[0]
+
+
+@pytest.mark.parametrize("args", [["list", "--json"], ["history", "T1", "--json"]])
+def test_json_that_stdout_cannot_encode_leaves_nothing_half_written(tmp_path, args):
+    """A stdout that cannot encode Chinese (PYTHONIOENCODING=ascii): one error line and 1, and not the
+    "[" of a list that never came."""
+    import subprocess
+    import sys
+
+    env = _fresh_home_env(tmp_path)
+    if args[0] == "history":  # a note to list
+        subprocess.run([sys.executable, "-m", "tasklist", "update", "T1", "--status", "in_progress", "--agency", "省发改委",
+                        "--note", "已启动"], env=env, capture_output=True, check=True)
+    done = subprocess.run([sys.executable, "-m", "tasklist", *args], env={**env, "PYTHONIOENCODING": "ascii"},
+                          capture_output=True)
+    assert (done.returncode, done.stdout) == (1, b""), done.stderr
+    assert b"UnicodeEncodeError" in done.stderr

@@ -60,7 +60,9 @@ def report_errors(run: Callable[[], Any]) -> Any:
 
     commits_before = connection.COMMITS
     try:
-        return run()
+        result = run()
+        sys.stdout.flush()  # all of the output taken before the command counts as done: a full disk fails here
+        return result
     except TasklistError as exc:
         for problem in getattr(exc, "problems", None) or ():
             sys.stderr.write(f"{visible(str(problem))}\n")
@@ -70,12 +72,24 @@ def report_errors(run: Callable[[], Any]) -> Any:
     except BrokenPipeError:
         os._exit(0)  # output piped into `head`: not an error
     except Exception as exc:  # an unexpected failure: one line, the traceback only on request
+        if isinstance(exc, OSError):
+            _unwritten_output_dropped()
         if os.environ.get("TASKLIST_DEBUG") == "1":
             raise
         if commits_before < connection.COMMITS:  # what was saved stays saved: never report it as a failure
             sys.stderr.write(t("cli.warning", message=t("error.shown_failed", what=f"{type(exc).__name__}: {exc}")) + "\n")
             raise typer.Exit(0) from None
         fail(t("error.unexpected", what=f"{type(exc).__name__}: {exc}"), hint=t("error.unexpected_hint"), code=1)
+
+
+def _unwritten_output_dropped() -> None:
+    """After standard output refused what was written to it (a full disk): what its buffer still holds
+    is given up, so that the exit does not try to write it again and fail a second time (Python then
+    prints a traceback of its own and exits with 120 instead of the one error line and 1)."""
+    try:
+        sys.stdout.flush()
+    except Exception:  # noqa: BLE001  (whatever it is, the output is lost: the error line says why)
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115  (open until the process ends)
 
 
 class Group(TyperGroup):
@@ -401,8 +415,9 @@ def print_json_records(keys: tuple[str, ...], rows: Any, lists: tuple[str, ...] 
                                             for key, value in zip(keys, row)}) for row in batch).encode()
         if write is None:  # after the first batch is read: what the rows' reading writes comes first
             write = _utf8_writer(out)
-        write(b"[\n  " if first else b",\n  ")
-        write(text)
+        # one write with the text before it: a write that fails (a full disk, an encoding the stream
+        # lacks) leaves no "[" behind it, on stdout or in its buffer for the exit to write again
+        write(b"".join((b"[\n  " if first else b",\n  ", text)))
         first = False
     if write is None:
         write = _utf8_writer(out)
