@@ -117,7 +117,7 @@ def explain(url: str, as_of: date, limit: int, runs: int) -> dict:
             times: list[list[float]] = [[] for _ in sent]
             for run in range(runs):
                 for s, took in zip(sent, times):
-                    ddl = s["sql"].lstrip().upper().startswith(("CREATE", "DROP", "ANALYZE", "ALTER"))
+                    ddl = s["sql"].lstrip().upper().startswith(("CREATE", "DROP", "ANALYZE", "ALTER", "RESET", "SET "))
                     if run == runs - 1:
                         s["plan"], s["server_ms"] = ([], None) if ddl else plan_of(conn, s["sql"], s["params"])
                     t0 = time.perf_counter()

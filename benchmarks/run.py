@@ -533,7 +533,7 @@ def query_plans(url: str, as_of: str) -> dict:
     try:
         return explain.explain(url, date.fromisoformat(as_of), explain.SCREEN, 3)
     except Exception as exc:  # an older revision without these functions
-        return {"error": f"{type(exc).__name__}: {exc}"}
+        return {"engine": "postgresql" if url.startswith("postgresql") else "sqlite", "error": f"{type(exc).__name__}: {exc}"}
 
 
 def _plan_tree(rows: list[tuple]) -> list[str]:
