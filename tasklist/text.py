@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
 
 _NONCHARACTERS = "\ufdd0-\ufdef\ufffe\uffff" + "".join(
     f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(1, 17))
@@ -46,30 +47,26 @@ _REFUSED = f"[{_CHARS}]|\r(?!\n)"
 #: (:func:`json_safe`), not at import: compiling it costs about 1 ms, and most commands print no JSON
 _ONE_RANGE = _CHARS.replace(_NONCHARACTERS, "\ufdd0-\ufdef\ufffe\uffff")  # the refused set, astral ones as one range
 _RAW_IN_JSON_OR_ASTRAL = "[" + _ONE_RANGE + "\U00010000-\U0010ffff]"
-_raw_in_json_or_astral: re.Pattern[str] | None = None
 #: a character :func:`visible` may have to escape (any CR, any character beyond U+FFFF), found with the
 #: same one-range trick: most text has none, and this scan of it is five times faster than REFUSED's
-#: (overdue --all at 100k shows 360,000 cells). Compiled on first use (:func:`_maybe_refused`: ~4.6M
+#: (overdue --all at 100k shows 360,000 cells). Compiled on first use (:func:`_compiled`: ~4.6M
 #: instructions, 1 % of a bundled weekly): :func:`visible` asks ``str.isprintable()`` first, which is
 #: False for every character REFUSED finds (each is a control, format, separator, surrogate or
-#: unassigned code point; tests/test_text.py checks all 1,114,112), so one-line text never needs it
+#: unassigned code point; tests/test_hostile_text.py checks all 1,114,112), so one-line text never needs it
 _MAYBE_REFUSED = "[" + _ONE_RANGE + "\r\U00010000-\U0010ffff]"
-_maybe_refused_compiled: re.Pattern[str] | None = None
 
 
-def _maybe_refused() -> re.Pattern[str]:
-    """The compiled :data:`_MAYBE_REFUSED`, compiled once."""
-    global _maybe_refused_compiled
-    if _maybe_refused_compiled is None:
-        _maybe_refused_compiled = re.compile(_MAYBE_REFUSED)
-    return _maybe_refused_compiled
+@cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    """``pattern`` compiled, once: the patterns above are compiled when first needed, not at import."""
+    return re.compile(pattern)
 
 
 def _refused() -> re.Pattern[str]:
-    """The compiled ``REFUSED``, compiled once."""
+    """The compiled ``REFUSED``, kept as the module's attribute once asked for (:func:`__getattr__`)."""
     found = globals().get("REFUSED")
     if found is None:
-        found = globals()["REFUSED"] = re.compile(_REFUSED)
+        found = globals()["REFUSED"] = _compiled(_REFUSED)
     return found
 
 
@@ -157,13 +154,13 @@ def may_refuse(text: str) -> bool:
     """False when ``text`` holds no character :data:`REFUSED` finds (True when it may: the one-range
     scan also stops at any CR and any character beyond U+FFFF). A registry file scanned once so is
     five times faster than REFUSED over each of its values."""
-    return not text.isprintable() and _maybe_refused().search(text) is not None
+    return not text.isprintable() and _compiled(_MAYBE_REFUSED).search(text) is not None
 
 
 def visible(text: str) -> str:
     """Stored text safe for any output: each refused character written as an escape (``\\x1b``,
     ``\\u202e``). Text that follows the rule comes back unchanged."""
-    if text.isprintable() or _maybe_refused().search(text) is None:
+    if text.isprintable() or _compiled(_MAYBE_REFUSED).search(text) is None:
         return text
     refused = _refused()
     return refused.sub(_escape, text) if refused.search(text) else text
@@ -192,9 +189,6 @@ def _json_escape_found(found: re.Match[str]) -> str:
 def json_safe(dumped: str) -> str:
     """JSON text (``json.dumps(..., ensure_ascii=False)``) with every refused character still raw in
     it written as a ``\\uXXXX`` escape: the same JSON value, and nothing a terminal would act on."""
-    global _raw_in_json_or_astral
     if dumped.isascii() and "\x7f" not in dumped:  # JSON escapes every other ASCII character refused
         return dumped
-    if _raw_in_json_or_astral is None:
-        _raw_in_json_or_astral = re.compile(_RAW_IN_JSON_OR_ASTRAL)
-    return _raw_in_json_or_astral.sub(_json_escape_found, dumped)
+    return _compiled(_RAW_IN_JSON_OR_ASTRAL).sub(_json_escape_found, dumped)
