@@ -271,12 +271,8 @@ def _overdue_parts(conn: Connection, as_of: date) -> list[AssignmentState]:
     """The overdue parts of the live items, in registry order (see :func:`overdue_parts`)."""
     day = as_of.isoformat()
     item_filter, params = _item_filter(conn, day, None, False, True)
-    every_plan = plans(conn)
-    deadlines_of = {p.id: (rules.reporting_deadlines(p.reporting, as_of), p.issued) for p in every_plan}
-    several_plans = len(every_plan) > 1 and getattr(conn, "plan_scope", None) == ALL_PLANS
-    item_ext, assignment_ext = _extensions(conn, day)
-    # agencies by id (a hundred rows) instead of two joins per assignment
-    agency_names = dict(conn.all("SELECT id, name FROM agency"))
+    deadlines_of, item_ext, assignment_ext, agency_names = _judging_inputs(conn, as_of, day)
+    several_plans = _several_plans(conn, deadlines_of)
     sql = _parts_sql(conn, item_filter, _OVERDUE_PART_MORE) + f" AND {rules.SQL_MAY_BE_OVERDUE}"
     if conn.dialect == "postgresql":  # sorted by the server, which then finishes every lookup before its first row
         rows = conn.all(sql + " ORDER BY i.plan_id, i.position, i.id, a.position, a.id", (day, *params))
@@ -289,12 +285,9 @@ def _overdue_parts(conn: Connection, as_of: date) -> list[AssignmentState]:
         if iid not in items:
             code, plan_id, kind, no, title, due_text_day = row[12:18]
             due = _d(due_text_day) if due_text_day else None
-            item = items[iid] = ItemState(iid, code, plan_id, kind, no, None, title, None, due, due, None, 0, False,
-                                          shown_code=f"{plan_id}:{code}" if several_plans else code)
-            item_exts = item_ext.get(iid)
-            if item_exts:
-                item.due = rules.current_due(due, item_exts, as_of)
-                item.extensions = len(item_exts)
+            items[iid] = ItemState(iid, code, plan_id, kind, no, None, title, None, due, due, None, 0, False,
+                                   shown_code=f"{plan_id}:{code}" if several_plans else code)
+    _extended(items, item_ext, as_of)
     return _judged(conn, as_of, rules.DEFAULT_WARN_DAYS, items, [row[:12] for row in rows], assignment_ext, agency_names,
                    deadlines_of, True)
 
@@ -305,9 +298,6 @@ def _parts(conn: Connection, as_of: date, warn_days: int, item_ids: Iterable[int
     parts judged (by position), a part's due date through its extensions."""
     day = as_of.isoformat()
     item_filter, params = _item_filter(conn, day, item_ids, include_archived, overdue_only)
-    every_plan = plans(conn)
-    deadlines_of = {p.id: (rules.reporting_deadlines(p.reporting, as_of), p.issued) for p in every_plan}
-    several_plans = len(every_plan) > 1 and getattr(conn, "plan_scope", None) == ALL_PLANS
     item_sql = _ITEMS_SQL.format(item_filter=item_filter)
     read_items: Callable[[], list[Any]]
     if conn.dialect == "postgresql":  # the rows made Python values once the parts are asked for, below
@@ -318,9 +308,8 @@ def _parts(conn: Connection, as_of: date, warn_days: int, item_ids: Iterable[int
         found, read_items = len(item_rows), lambda: item_rows
     if not found:
         return []
-    item_ext, assignment_ext = _extensions(conn, day)
-    # agencies by id (a hundred rows) instead of two joins per assignment
-    agency_names = dict(conn.all("SELECT id, name FROM agency"))
+    deadlines_of, item_ext, assignment_ext, agency_names = _judging_inputs(conn, as_of, day)
+    several_plans = _several_plans(conn, deadlines_of)
     # the parts are asked for before the items are built: PostgreSQL looks up their updates in force
     # meanwhile. They are sorted here (by item, then position: a stable sort of rows the index gives
     # nearly in that order) instead of by SQLite's sorter.
@@ -330,15 +319,37 @@ def _parts(conn: Connection, as_of: date, warn_days: int, item_ids: Iterable[int
             due = _d(due_text_day) if due_text_day else None
             items[iid] = ItemState(iid, code, plan_id, kind, no, grp, title, content, due, due, due_text, 0,
                                    bool(archived), shown_code=f"{plan_id}:{code}" if several_plans else code)
-        for item_id, item_exts in item_ext.items():
-            if item_id in items:
-                state = items[item_id]
-                state.due = rules.current_due(state.due_original, item_exts, as_of)
-                state.extensions = len(item_exts)
+        _extended(items, item_ext, as_of)
         rows = parts_rows()
     rows.sort(key=_ASSIGNMENT_ORDER)
     _judged(conn, as_of, warn_days, items, rows, assignment_ext, agency_names, deadlines_of, False)
     return list(items.values())
+
+
+def _judging_inputs(conn: Connection, as_of: date,
+                    day: str) -> tuple[dict[str, Any], dict[int, list], dict[int, list], dict[int, str]]:
+    """What judging the parts of any items needs beside their rows: each plan's reporting deadlines and
+    date of issue (by plan id), the extensions in force on ``day`` (the items', the parts'), and the
+    agencies' names by id (a hundred rows, instead of two joins per part)."""
+    deadlines_of = {p.id: (rules.reporting_deadlines(p.reporting, as_of), p.issued) for p in plans(conn)}
+    item_ext, assignment_ext = _extensions(conn, day)
+    return deadlines_of, item_ext, assignment_ext, dict(conn.all("SELECT id, name FROM agency"))
+
+
+def _several_plans(conn: Connection, deadlines_of: dict[str, Any]) -> bool:
+    """Whether the items shown come from several plans (--plan all where the database holds more than
+    one: ``deadlines_of`` has a key a plan), each then shown by PLAN:ID."""
+    return len(deadlines_of) > 1 and getattr(conn, "plan_scope", None) == ALL_PLANS
+
+
+def _extended(items: dict[int, ItemState], item_ext: dict[int, list], as_of: date) -> None:
+    """Each of ``items`` with extensions of its own (``item_ext``, by item id): its due date through
+    them, and their count."""
+    for item_id, item_exts in item_ext.items():
+        state = items.get(item_id)
+        if state is not None:
+            state.due = rules.current_due(state.due_original, item_exts, as_of)
+            state.extensions = len(item_exts)
 
 
 def _item_filter(conn: Connection, day: str, item_ids: Iterable[int] | None, include_archived: bool,
@@ -529,9 +540,7 @@ def _item_values(conn: Connection, as_of: date, kind: str | None, agency: Agency
     ids = [r[0] for r in conn.all(f"SELECT i.id FROM item i WHERE {where} ORDER BY i.plan_id, i.position, i.id", params)]
     if not ids:
         return
-    deadlines_of = {p.id: (rules.reporting_deadlines(p.reporting, as_of), p.issued) for p in plans(conn)}
-    agency_names = dict(conn.all("SELECT id, name FROM agency"))
-    item_ext, assignment_ext = _extensions(conn, day)
+    deadlines_of, item_ext, assignment_ext, agency_names = _judging_inputs(conn, as_of, day)
     keeps = _keeps(kind, status, overdue, due_before)
     wanted = agency.id if agency else None
     current_due, belongs_to = rules.current_due, rules.belongs_to
