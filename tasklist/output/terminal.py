@@ -88,11 +88,8 @@ class Table(RichTable):
         """A table like this one (its columns as sized), empty, under ``title``: every agency's table of
         a listing has the same columns, made once (Rich makes a column in ~50 µs: 7 a table, 99
         tables in overdue --all at 10k)."""
-        copy = Table.__new__(Table)
-        copy.__dict__.update(self.__dict__)
-        copy.title = _t(title)
-        copy.rows, copy.raw = [], None
-        copy.columns = [_copy_column(c) for c in self.columns]
+        copy = self.head()
+        copy.title, copy.auto_fit = _t(title), self.auto_fit
         return copy
 
     def head(self) -> Table:
