@@ -17,7 +17,7 @@ import builtins
 import os
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import IO, Any, NamedTuple
 
 from rich.cells import cell_len, get_character_cell_size, set_cell_size
 
@@ -314,8 +314,8 @@ def overdue_summary(labels: Labels, *, items: int, assignments: int, agencies: i
                           agencies=Count(agencies), as_of=as_of))
 
 
-def write_overdue(listing: OverdueListing, summary: str | None, width: int) -> bool:
-    """Write ``listing`` and the ``summary`` line under it to standard output as a console of
+def write_overdue(listing: OverdueListing, summary: str | None, width: int, file: IO[str] | None = None) -> bool:
+    """Write ``listing`` and the ``summary`` line under it to ``file`` (standard output) as a console of
     ``width`` cells (:func:`plain_width`) prints them through terminal.show, when none of its lines
     is one Rich could lay out otherwise; else write nothing and return False (the caller prints it
     through Rich). The rows go out in blocks of lines, as terminal.show writes them."""
@@ -331,7 +331,8 @@ def write_overdue(listing: OverdueListing, summary: str | None, width: int) -> b
         if several or lines is None or room > width or not heading.isprintable():
             return False
         heads.append("\n".join(lines) + "\n")
-    write = sys.stdout.write
+    out = sys.stdout if file is None else file
+    write = out.write
     write(listing.title + "\n")
     known: dict[tuple[int, str, str], dict[str, str]] = {}
     for head, (_, raw, _) in zip(heads, listing.tables):
@@ -343,5 +344,5 @@ def write_overdue(listing: OverdueListing, summary: str | None, width: int) -> b
         write(listing.more + "\n")
     if summary is not None:
         write(summary + "\n")
-    sys.stdout.flush()
+    out.flush()
     return True
