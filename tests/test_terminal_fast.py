@@ -321,6 +321,19 @@ def test_an_overdue_line_wider_than_the_screen_is_left_to_rich():
     assert _overdue_both_ways(groups, "en", 3, 80)[0]
     written, plain_text, rich_text = _overdue_both_ways(groups, "en", 3, 70)
     assert not written and plain_text == "" and max(map(len, rich_text.splitlines())) <= 70
+    # the command hands Rich the listing it made for the plain way: the same tables as made afresh
+    from tasklist.i18n import Labels
+    from tasklist.output import plain
+
+    labels, totals = Labels("en"), {name: len(rows) + 5 for name, rows in groups.items()}
+    listing = plain.overdue_listing(groups, labels, "2024-06-30", limit=3, width=70, totals=totals)
+    printed = []
+    for made in (listing, None):
+        out = io.StringIO()
+        terminal.show(terminal._Console(file=out, width=70, markup=False, emoji=False, highlight=False),
+                      terminal.overdue_tables(groups, labels, "2024-06-30", limit=3, width=70, totals=totals, listing=made))
+        printed.append(out.getvalue())
+    assert printed[0] == printed[1] == rich_text[:len(printed[1])] and len(printed[1]) > 100
 
 
 @pytest.mark.parametrize(("environ", "stream", "styleless"), [

@@ -16,7 +16,7 @@ part of Rich this module loads.
 import builtins
 import os
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import IO, Any, NamedTuple
 
 from rich.cells import cell_len, get_character_cell_size, set_cell_size
@@ -221,8 +221,8 @@ class OverdueListing(NamedTuple):
     columns: list[tuple[str, int, str]]
     #: (heading, rows of cells, whether a cell has a line break or a tab) for each agency's table
     tables: list[tuple[str, list[tuple[str, ...]], bool]]
-    #: the style of a status word (the column STATUS_COLUMN)
-    status_styles: dict[str, str]
+    #: the status words shown (the column STATUS_COLUMN), by status key
+    status_words: dict[str, str]
     #: the line under the tables saying how many rows are not shown, or None
     more: str | None
 
@@ -233,12 +233,11 @@ STATUS_COLUMN = 4
 
 
 def overdue_listing(groups: dict[str, list[AssignmentState]], labels: Labels, as_of: str, *, limit: int | None,
-                    width: int = 80, totals: dict[str, int] | None = None,
-                    status_style: Mapping[str, str] | None = None) -> OverdueListing:
+                    width: int = 80, totals: dict[str, int] | None = None) -> OverdueListing:
     """The overdue listing's text and layout (see terminal.overdue_tables). ``totals``: overdue rows
     per agency when ``groups`` holds only the first of them. The title takes what the other columns
     leave: they are two cells apart, and the last-report column is left out when no row shown has a
-    report (overdue parts seldom have one). ``status_style``: a status's style, by its key."""
+    report (overdue parts seldom have one)."""
     totals = totals or {name: len(rows) for name, rows in groups.items()}
     if not totals:
         return OverdueListing(visible(labels("no_overdue", as_of=as_of)), True, [], [], {}, None)
@@ -302,10 +301,8 @@ def overdue_listing(groups: dict[str, list[AssignmentState]], labels: Labels, as
     columns.append((labels("role"), sized(labels("role"), roles), "left"))
     left = width - sum(w for _, w, _ in columns) - OVERDUE_GAP * (len(columns) - 1)
     columns[1] = (columns[1][0], max(LEAST_FLEXIBLE, left), "left")
-    styles = status_style or {}
-    status_styles = {word: styles.get(key, "") for key, word in status_of.items()}
     more = visible(labels("view.more_rows", n=Count(hidden))) if hidden > 0 else None
-    return OverdueListing(title, False, columns, tables, status_styles, more)
+    return OverdueListing(title, False, columns, tables, dict(status_of), more)
 
 
 def overdue_summary(labels: Labels, *, items: int, assignments: int, agencies: int, as_of: str) -> str:

@@ -36,6 +36,7 @@ from .plain import (
     LEAST_FLEXIBLE,
     OVERDUE_GAP,
     STATUS_COLUMN,
+    OverdueListing,
     _cells,
     _ellipsized,
     _fit_cell,
@@ -663,10 +664,13 @@ def history_table(rows: Sequence[HistoryRow], labels: Labels, *, limit: int | No
 
 
 def overdue_tables(groups: dict[str, list[AssignmentState]], labels: Labels, as_of: str, *, limit: int | None,
-                   width: int = 80, totals: dict[str, int] | None = None) -> RenderableType:
+                   width: int = 80, totals: dict[str, int] | None = None,
+                   listing: OverdueListing | None = None) -> RenderableType:
     """``totals``: overdue rows per agency when ``groups`` holds only the first of them. The text and
-    the columns are :func:`tasklist.output.plain.overdue_listing`'s; here they are made Rich tables."""
-    listing = overdue_listing(groups, labels, as_of, limit=limit, width=width, totals=totals, status_style=STATUS_STYLE)
+    the columns are :func:`tasklist.output.plain.overdue_listing`'s (``listing``: made already, for
+    ``width``); here they are made Rich tables."""
+    if listing is None:
+        listing = overdue_listing(groups, labels, as_of, limit=limit, width=width, totals=totals)
     if listing.empty:
         return Text(listing.title, style="green")
     parts: list[RenderableType] = [Text(listing.title, style="bold")]
@@ -681,7 +685,7 @@ def overdue_tables(groups: dict[str, list[AssignmentState]], labels: Labels, as_
         else:
             table = first.retitled(heading)
         table.raw = raw
-        table.raw_styles = {STATUS_COLUMN: listing.status_styles}
+        table.raw_styles = {STATUS_COLUMN: {word: STATUS_STYLE.get(key, "") for key, word in listing.status_words.items()}}
         if several_lines:
             table.materialize()  # a cell of several lines: Rich lays it out
         parts.append(table)
