@@ -1,4 +1,5 @@
-"""Rows -> Rich renderables. The only module that imports rich; it never queries the database.
+"""Rows -> Rich renderables. The only module that imports Rich's console, tables and text (Rich's cell
+counts aside, which :mod:`tasklist.output.plain` shares); it never queries the database.
 
 Tables are built for 80 columns with Chinese text (two cells a character) and take the room a wider
 terminal gives: titles are cut with an ellipsis rather than wrapped, so the grid never breaks, and a
