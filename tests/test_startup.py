@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -101,6 +102,27 @@ def test_a_report_on_a_given_date_loads_no_time_zones(cli, args):
     cli("list")
     assert "zoneinfo" not in imported(*args)
     assert "zoneinfo" in imported(*args[:-2])  # and without --as-of it does: this test can fail
+
+
+@pytest.mark.parametrize("args", [["overdue", "--as-of", "2026-11-23"], ["overdue", "--all", "--as-of", "2026-11-23"]])
+def test_overdue_on_a_pipe_loads_no_rich_console(cli, args):
+    """`overdue` printed to a pipe or a file, where Rich would print no styles, is written by
+    tasklist.output.plain without Rich's console, table or text (a sixth of the 10k screenful's
+    instructions to import); with colours forced, Rich lays it out, and says the same but for them."""
+    cli("list")
+    code = (PROBE.replace("m.split('.')[0] for m in sys.modules", "m for m in sys.modules if m.startswith('rich')")
+            .replace("'MODULES '", "'RICH '"))
+    rich = {}
+    for force in ("", "1"):
+        env = {**{k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}, "COLUMNS": "100",
+               **({"FORCE_COLOR": force} if force else {})}
+        done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env)
+        assert done.returncode == 0, done.stderr
+        line = next(x for x in done.stderr.splitlines() if x.startswith("RICH "))
+        rich[force] = (set(json.loads(line[len("RICH "):])), re.sub(r"\x1b\[[0-9;]*m", "", done.stdout))
+    assert not {"rich.console", "rich.table", "rich.text"} & rich[""][0] and rich[""][1].count("\n") > 5
+    assert {"rich.console", "rich.table", "rich.text"} <= rich["1"][0]
+    assert rich[""][1] == rich["1"][1]
 
 
 def test_the_roots_help_loads_no_openssl():

@@ -241,3 +241,130 @@ def test_every_agencys_overdue_table_is_its_own_copy_of_the_first():
         elif line[:1] == "T":
             below.append(line.split()[0])
     assert list(shown.values()) == [[a.item.code for a in rows] for rows in groups.values()]
+
+
+def _overdue_groups(titles: list[str], agencies: list[str], reported: bool = False) -> dict[str, list[Any]]:
+    """Overdue parts of items titled ``titles``, each item given to the agencies in turn (one or two
+    each), a part's days overdue rising with it."""
+    from datetime import date
+
+    from tasklist.reports.facts import AssignmentState, ItemState
+
+    groups: dict[str, list[Any]] = {}
+    for n, title in enumerate(titles, 1):
+        item = ItemState(n, f"T{n}", "p", "task", n, None, title, None, date(2024, 1, 2), date(2024, 1, 2), None, 0, False,
+                         shown_code=f"T{n}")
+        for agency in {agencies[n % len(agencies)], agencies[(n * 7) % len(agencies)]}:
+            groups.setdefault(agency, []).append(AssignmentState(
+                n, 1, agency, "lead" if n % 3 else "co", None, None, ("in_progress", "blocked", "not_started")[n % 3],
+                None, date(2024, 3, n % 28 + 1) if reported and n % 2 else None, date(2024, 1, 3), date(2024, 1, 2), True,
+                10 + n * 37, False, False, "red", item))
+    return groups
+
+
+def _overdue_both_ways(groups: dict[str, list[Any]], lang: str, limit: int | None, width: int) -> tuple[bool, str, str]:
+    """(whether plain.write_overdue wrote the listing, what it wrote, what terminal.show and Rich print
+    of the same listing and summary line on a console of ``width`` without styles)."""
+    from tasklist.i18n import Labels
+    from tasklist.output import plain
+
+    labels = Labels(lang)
+    totals = {name: len(rows) + 5 for name, rows in groups.items()}  # more than the rows given: some not shown
+    summary = plain.overdue_summary(labels, items=len(groups), assignments=sum(totals.values()), agencies=len(totals),
+                                    as_of="2024-06-30")
+    out = io.StringIO()
+    written = plain.write_overdue(plain.overdue_listing(groups, labels, "2024-06-30", limit=limit, width=width,
+                                                        totals=totals), summary, width, out)
+    by_rich = io.StringIO()
+    con = terminal._Console(file=by_rich, width=width, markup=False, emoji=False, highlight=False)
+    assert con.color_system is None
+    terminal.show(con, terminal.overdue_tables(groups, labels, "2024-06-30", limit=limit, width=width, totals=totals))
+    con.print(terminal.Text(summary))
+    return written, out.getvalue(), by_rich.getvalue()
+
+
+OVERDUE_TITLE = st.text(alphabet=st.sampled_from(list("ab xZ[]你好世界１🙂") + ["\u0301", "\x1b", "…", "\n", "\u3000"]),
+                        min_size=1, max_size=30)
+
+
+@settings(max_examples=60, deadline=None)
+@given(titles=st.lists(OVERDUE_TITLE, min_size=1, max_size=6),
+       agencies=st.lists(st.sampled_from(["省发改委", "省科技厅", "Fujian Provincial Department of Finance", "a  b",
+                                          "很长很长很长很长很长很长很长很长很长很长很长很长的单位名称", " x"]),
+                         min_size=1, max_size=3, unique=True),
+       lang=st.sampled_from(["zh", "en"]), limit=st.sampled_from([None, 1, 3]),
+       width=st.sampled_from([30, 40, 61, 70, 80, 200]),
+       reported=st.booleans())
+def test_the_overdue_listing_written_without_rich_is_what_rich_prints(titles, agencies, lang, limit, width, reported):
+    """`overdue` on a pipe or a file is written by plain.write_overdue without Rich's console where
+    every line is one Rich lays out as itself, and is then exactly what Rich prints through
+    terminal.show (titles cut with an ellipsis, wide characters, escaped controls, an agency's name or a
+    line too wide for the screen); where it is not, it writes nothing and Rich prints it."""
+    written, plain_text, rich_text = _overdue_both_ways(_overdue_groups(titles, agencies, reported), lang, limit, width)
+    assert plain_text == (rich_text if written else "")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("width", [80, 132])
+def test_a_plain_overdue_listing_is_written_without_rich(lang, width):
+    """The usual listing (every line plain and within the screen) is written without Rich, as Rich prints it."""
+    groups = _overdue_groups(["推动公共数据开放专项行动", "短", "大力发展卫星应用专项行动计划书" * 3, "Open data"],
+                             ["省发改委", "省科技厅"], reported=True)
+    written, plain_text, rich_text = _overdue_both_ways(groups, lang, 3, width)
+    assert written and plain_text == rich_text and "…" in plain_text
+
+
+def test_an_overdue_line_wider_than_the_screen_is_left_to_rich():
+    """English's summary line is wider than 70 cells, where the tables fit: Rich wraps it, so the
+    listing is left to Rich whole (nothing written without it)."""
+    groups = _overdue_groups(["推动公共数据开放专项行动", "短", "Open data"], ["省发改委", "省科技厅"])
+    assert _overdue_both_ways(groups, "en", 3, 80)[0]
+    written, plain_text, rich_text = _overdue_both_ways(groups, "en", 3, 70)
+    assert not written and plain_text == "" and max(map(len, rich_text.splitlines())) <= 70
+    # the command hands Rich the listing it made for the plain way: the same tables as made afresh
+    from tasklist.i18n import Labels
+    from tasklist.output import plain
+
+    labels, totals = Labels("en"), {name: len(rows) + 5 for name, rows in groups.items()}
+    listing = plain.overdue_listing(groups, labels, "2024-06-30", limit=3, width=70, totals=totals)
+    printed = []
+    for made in (listing, None):
+        out = io.StringIO()
+        terminal.show(terminal._Console(file=out, width=70, markup=False, emoji=False, highlight=False),
+                      terminal.overdue_tables(groups, labels, "2024-06-30", limit=3, width=70, totals=totals, listing=made))
+        printed.append(out.getvalue())
+    assert printed[0] == printed[1] == rich_text[:len(printed[1])] and len(printed[1]) > 100
+
+
+@pytest.mark.parametrize(("environ", "stream", "styleless"), [
+    ({}, "pipe", True), ({"COLUMNS": "132"}, "pipe", True), ({"COLUMNS": "0"}, "pipe", True),
+    ({"COLUMNS": "wide"}, "pipe", True), ({"FORCE_COLOR": ""}, "pipe", True), ({"NO_COLOR": "1"}, "pipe", True),
+    ({"TTY_COMPATIBLE": "0", "FORCE_COLOR": "1"}, "pipe", True), ({"TERM": "dumb"}, "pipe", True),
+    ({"FORCE_COLOR": "1"}, "pipe", False), ({"TTY_COMPATIBLE": "1"}, "pipe", False), ({}, "tty", False),
+    ({"TTY_COMPATIBLE": "0"}, "tty", True), ({"FORCE_COLOR": ""}, "tty", True), ({}, "ascii", False),
+])
+def test_the_plain_width_is_the_width_of_richs_console_without_styles(environ, stream, styleless, monkeypatch):
+    """plain.plain_width says when the console terminal.console() makes prints without styles in
+    UTF-8 (a pipe, a file; TTY_COMPATIBLE and FORCE_COLOR as Rich reads them), and its width then
+    (COLUMNS, else the terminal's, else 80)."""
+    from tasklist.output import plain
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    for name in ("COLUMNS", "LINES", "FORCE_COLOR", "TTY_COMPATIBLE", "NO_COLOR", "TERM", "TTY_INTERACTIVE"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    out = {"pipe": io.StringIO(), "tty": Tty(),
+           "ascii": io.TextIOWrapper(io.BytesIO(), encoding="ascii")}[stream]
+    monkeypatch.setattr("sys.stdout", out)
+    width = plain.plain_width()
+    assert (width is not None) == styleless
+    con = terminal.console()
+    if width is not None:
+        assert con.color_system is None and not con.options.ascii_only and not con.is_terminal
+        assert con.width == width
+    else:
+        assert con.color_system is not None or con.options.ascii_only

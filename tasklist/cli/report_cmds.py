@@ -48,14 +48,25 @@ def overdue(agency: AgencyOpt = None, as_of: AsOf = None, json_: Json = False, s
             ],
         })
         return
-    from ..output.terminal import overdue_summary, overdue_tables, show
+    from ..output.plain import one_line, overdue_listing, overdue_summary, plain_width, write_overdue
 
     lab = labels()
-    out = console()
-    show(out, overdue_tables(view.groups, lab, day.isoformat(), limit=limit, width=out.width, totals=view.totals))
-    if view.totals:
-        out.print(overdue_summary(lab, items=view.items, assignments=view.assignments, agencies=len(view.totals),
-                                  as_of=day.isoformat()))
+    summary = overdue_summary(lab, items=view.items, assignments=view.assignments, agencies=len(view.totals),
+                              as_of=day.isoformat()) if view.totals else None
+    # printed without styles (a pipe, a file): Rich's layout, written without Rich where every line is plain
+    width = plain_width()
+    listing = None
+    if width is not None and (summary is None or one_line(summary, width)):  # else Rich wraps the summary
+        listing = overdue_listing(view.groups, lab, day.isoformat(), limit=limit, width=width, totals=view.totals)
+    if listing is None or width is None or not write_overdue(listing, summary, width):
+        from ..output.terminal import Text, overdue_tables, show
+
+        out = console()
+        # the listing made for the plain way is the one Rich shows: plain_width is the console's width
+        show(out, overdue_tables(view.groups, lab, day.isoformat(), limit=limit, width=out.width, totals=view.totals,
+                                 listing=listing))
+        if summary is not None:
+            out.print(Text(summary))
     if view.unassigned_past_due:  # no agency's overdue part, but the office's to act on
         from ..messages.view import Count
 

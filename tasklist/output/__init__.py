@@ -1,1 +1,1 @@
-"""Output: flat tables, file formats (csv xlsx json md html), the terminal (the only Rich user), safe files."""
+"""Output: flat tables, file formats (csv xlsx json md html), the terminal (Rich, and the plain text of a pipe as Rich lays it out), safe files."""

@@ -1,4 +1,5 @@
-"""Rows -> Rich renderables. The only module that imports rich; it never queries the database.
+"""Rows -> Rich renderables. The only module that imports Rich's console, tables and text (Rich's cell
+counts aside, which :mod:`tasklist.output.plain` shares); it never queries the database.
 
 Tables are built for 80 columns with Chinese text (two cells a character) and take the room a wider
 terminal gives: titles are cut with an ellipsis rather than wrapped, so the grid never breaks, and a
@@ -20,7 +21,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from rich import box
-from rich.cells import cell_len, get_character_cell_size, set_cell_size
+from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.segment import Segment
 from rich.table import Table as RichTable
@@ -32,6 +33,19 @@ from ..reports.facts import AgencySummary, AssignmentState, ItemState
 from ..reports.views import HistoryRow
 from ..rules import UNASSIGNED
 from ..text import visible
+from .plain import (
+    LEAST_FLEXIBLE,
+    OVERDUE_GAP,
+    STATUS_COLUMN,
+    OverdueListing,
+    _cells,
+    _ellipsized,
+    _fit_cell,
+    body_lines,
+    head_lines,
+    overdue_listing,
+    sized,
+)
 
 
 def _t(value: Any, style: str = "") -> Text:
@@ -144,34 +158,26 @@ def _plain_head(table: Table, widths: list[int]) -> list[str] | None:
     end it; None when Rich's layout could differ: a title not on one line of plain, left-justified text
     within the table's width, a header cell that is not one line of plain text within its column's
     width (Rich cuts a header otherwise than :func:`_fit_cell` cuts a cell), a caption."""
-    room = sum(widths) + _gap(table) * (len(widths) - 1)
-    lines = []
     title = table.title
+    text = None
     if title is not None and not (isinstance(title, str) and not title):
-        if (not isinstance(title, Text) or table.title_justify != "left" or not _plain_cell(title)):
+        if not isinstance(title, Text) or table.title_justify != "left" or not _plain_cell(title):
             return None
-        plain = title.plain
-        if plain and (plain != plain.strip() or "  " in plain or _cells(plain) > room):
-            return None
-        if plain:
-            lines.append(plain)
+        text = title.plain
     if table.caption or not table.show_header:
         return None
-    gap = " " * _gap(table)
-    header = []
-    for column, width in zip(table.columns, widths):
+    headers = []
+    for column in table.columns:
         cell = column.header
         if isinstance(cell, str):
             if cell:
                 return None
-            header.append(" " * width)
-        elif isinstance(cell, Text) and _plain_cell(cell) and _cells(cell.plain) <= width:  # Rich cuts a header its own way
-            header.append(_fit_cell(cell.plain, width, column.justify, column.overflow))
+            headers.append("")
+        elif isinstance(cell, Text) and _plain_cell(cell):
+            headers.append(cell.plain)
         else:
             return None
-    lines.append(gap.join(header).rstrip(" "))
-    lines.append("─" * room)
-    return lines
+    return head_lines(text, headers, [(w, c.justify, c.overflow) for c, w in zip(table.columns, widths)], _gap(table))
 
 
 def _plain_cell(text: Text) -> bool:
@@ -229,34 +235,6 @@ def _copy_column(column: Any) -> Any:
     copy.__dict__.update(column.__dict__)
     copy._cells = []
     return copy
-
-
-def _ellipsized(text: str, width: int) -> str:
-    """``text`` cut to at most ``width`` cells, ending in "…". Unlike Rich's own cut, never half a
-    wide character (which Rich shows as a space: "福州市人民 …")."""
-    if width <= 0:
-        return ""
-    cut = _cut(text, width - 1)
-    if cut is None:
-        cut = set_cell_size(text, width - 1)
-        if not text.startswith(cut):  # Rich split a wide character and padded the half with a space
-            cut = cut[:-1]
-    return cut + "…"
-
-
-def _cut(text: str, cells: int) -> str | None:
-    """The longest start of ``text`` that takes at most ``cells`` cells, when it is shorter than
-    ``text`` and every character before the cut takes one or two cells (each its own grapheme, so the
-    cut is Rich's); else None. Several times faster than Rich's grapheme split on a long listing's titles."""
-    total = 0
-    for i, char in enumerate(text):
-        size = _char_cells(char)
-        if not size:
-            return None
-        total += size
-        if total > cells:
-            return text[:i]
-    return None
 
 
 def _cut_column(column: Any) -> Any:
@@ -318,75 +296,13 @@ def _gap(table: RichTable) -> int:
     return table.padding[1] + 1 + table.padding[3]
 
 
-def _fit_cell(text: str, width: int, justify: str, overflow: str) -> str:
-    """One cell's line as Rich's Text.wrap lays it out with no_wrap (justify, then truncate), a cell
-    too wide already cut by :func:`_cut_column`."""
-    if justify == "right":
-        text = text.rstrip()
-    length = _cells(text)
-    if length > width:
-        text = _ellipsized(text, width) if overflow == "ellipsis" else set_cell_size(text, width)
-        length = _cells(text)
-    if length < width:
-        text = text + " " * (width - length) if justify == "left" else " " * (width - length) + text
-    return text
-
-
-class _Made(dict[Any, Any]):
-    """``make(key)`` for each key, made on its first use and remembered (a lookup of one made
-    already is a plain dict lookup)."""
-
-    def __init__(self, make: Callable[[Any], Any]) -> None:
-        super().__init__()
-        self.make = make
-
-    def __missing__(self, key: Any) -> Any:
-        value = self[key] = self.make(key)
-        return value
-
-
-#: the cells each character takes, as Rich counts them: a long listing measures the same few
-#: thousand characters (the CJK of its titles) over and over
-_char_cells = _Made(get_character_cell_size).__getitem__
-
-
-def _cells(text: str) -> int:
-    """``rich.cells.cell_len(text)``, three times faster on CJK (Rich remembers only its last 4,096
-    strings, and a listing's titles are each new): printable ASCII is a cell a character; any other
-    text, without the joiner and the variation selector that make Rich count pairs, is the sum of its
-    characters' cells (what Rich itself adds up)."""
-    if text.isascii():
-        if text.isprintable():
-            return len(text)
-    elif "\u200d" not in text and "\ufe0f" not in text:
-        return sum(map(_char_cells, text))
-    return cell_len(text)
-
-
 def _raw_lines(table: Table, widths: list[int], known: dict[tuple[int, str, str], dict[str, str]] | None = None) -> list[str]:
     """The raw rows of ``table`` (see :attr:`Table.raw`) laid out in ``widths`` as :func:`_fast_body`
     lays out Rich rows: each a line without its end of line, and without the spaces that would end it.
     ``known``: the cells laid out already, by column width, justification and overflow (every agency's
     table of a listing has the same columns: an item in several of them is laid out once)."""
-    raw = table.raw or []
-    if not raw:
-        return []
-    if known is None:
-        known = {}
-    # a column at a time, each distinct cell laid out once (a listing's dates, day counts, status
-    # words and roles repeat), then the rows joined in one pass
-    columns: list[list[str]] = []
-    for cells, column, w in zip(zip(*raw), table.columns, widths):
-        j, o = column.justify, column.overflow
-        fitted = known.setdefault((w, j, o), {})
-        for text in set(cells).difference(fitted):
-            fitted[text] = _fit_cell(text, w, j, o)
-        columns.append(list(map(fitted.__getitem__, cells)))
-    lines = [line.rstrip(" ") for line in map((" " * _gap(table)).join, zip(*columns))]
-    sections = sorted(at for at in table.raw_sections if at < len(raw) - 1)
-    for at in reversed(sections):
-        lines.insert(at + 1, "")  # the blank rule between sections (a line of spaces, trimmed)
-    return lines
+    return body_lines(table.raw or [], [(w, c.justify, c.overflow) for c, w in zip(table.columns, widths)], _gap(table),
+                      table.raw_sections, known)
 
 
 def _raw_body(table: Table, widths: list[int], console: Console) -> Iterator[Segment]:
@@ -565,8 +481,7 @@ def _sized(table: Table, header: str, values: Iterable[str] = (), *, least: int 
            **kw: Any) -> None:
     """A fixed column as wide as its header and its widest value (at least ``least``; at most ``most``,
     the longer values cut)."""
-    width = max([least, cell_len(header), *(cell_len(v) for v in values)])
-    _fixed(table, header, width if most is None else max(min(width, most), cell_len(header)), **kw)
+    _fixed(table, header, sized(header, values, least=least, most=most), **kw)
 
 
 def _id_column(table: Table, labels: Labels, codes: Any = ()) -> None:
@@ -592,14 +507,14 @@ def _fit(table: Table, width: int) -> Table:
     flexible = set(table.flexible)
     left = width - sum(c.width or 0 for i, c in enumerate(table.columns) if i not in flexible)
     left -= _gap(table) * (len(table.columns) - 1)
-    rest = len(flexible - table.natural)  # columns that take the rest, 8 cells at least each
+    rest = len(flexible - table.natural)  # columns that take the rest, LEAST_FLEXIBLE cells at least each
     for i in sorted(flexible, key=lambda i: i not in table.natural):
         column = table.columns[i]
         if i in table.natural:
             cells = [cell_len(_plain_text(c)) for c in column._cells]
-            column.width = max(6, min(max([cell_len(_plain_text(column.header)), *cells]), left - 8 * rest))
+            column.width = max(6, min(max([cell_len(_plain_text(column.header)), *cells]), left - LEAST_FLEXIBLE * rest))
         else:
-            column.width = max(8, left)
+            column.width = max(LEAST_FLEXIBLE, left)
         left -= column.width
     return table
 
@@ -750,97 +665,39 @@ def history_table(rows: Sequence[HistoryRow], labels: Labels, *, limit: int | No
 
 
 def overdue_tables(groups: dict[str, list[AssignmentState]], labels: Labels, as_of: str, *, limit: int | None,
-                   width: int = 80, totals: dict[str, int] | None = None) -> RenderableType:
-    """``totals``: overdue rows per agency when ``groups`` holds only the first of them.
-
-    The title takes what the other columns leave: they are two cells apart, and the last-report
-    column is left out when no row shown has a report (overdue parts seldom have one)."""
-    totals = totals or {name: len(rows) for name, rows in groups.items()}
-    if not totals:
-        return Text(labels("no_overdue", as_of=as_of), style="green")
-    parts: list[RenderableType] = [_t(labels("overdue_title", as_of=as_of), style="bold")]
-    budget = limit
-    hidden = 0
-    shown_rows: dict[str, list[AssignmentState]] = {}
-    for agency, total in totals.items():
-        rows = groups.get(agency, [])
-        if not rows or (budget is not None and budget <= 0):
-            hidden += total
-            continue
-        shown_rows[agency] = rows if budget is None else rows[:budget]
-        hidden += total - len(shown_rows[agency])
-        if budget is not None:
-            budget -= len(shown_rows[agency])
-    reported = any(a.last_report for rows in shown_rows.values() for a in rows)
-    # the rows stay plain strings (Table.raw): no Rich Text a cell (Rich lays out a row in about 1 ms:
-    # a screenful's 18 rows cost more than their query). Rich still lays them out where the fast way
-    # cannot give exactly its text (a screen too narrow, a cell of several lines). Each item's id and
-    # title, each date, day count and status word made text once (an item is in several agencies'
-    # tables; the others repeat), and every agency's table has the same columns: their widths are
-    # measured once, over those texts (once per table made `overdue --all` quadratic)
-    item_texts: dict[int, tuple[str, str]] = {}
-    codes: list[str] = []  # as shown, each once, in the order they come
-    several_lines: set[int] = set()  # the items whose id or title has a line break or a tab
-    dues = _Made(lambda day: day.isoformat() if day else "")
-    reports = _Made(lambda day: day.isoformat() if day else "—")
-    days = _Made(str)
-    status_of = _Made(labels.status)
-    role_of = _Made(lambda role: visible(_role(labels, role)))
-    raws: dict[str, list[tuple[str, ...]]] = {}
-    for agency, shown in shown_rows.items():
-        raw = raws[agency] = []
-        for a in shown:
-            item = a.item
-            texts = item_texts.get(item.id)
-            if texts is None:
-                texts = item_texts[item.id] = (visible(item.shown_code), visible(item.title))
-                codes.append(item.shown_code)
-                if any("\n" in text or "\t" in text for text in texts):
-                    several_lines.add(item.id)
-            if reported:
-                raw.append((*texts, dues[a.due], days[a.days_overdue], status_of[a.status], reports[a.last_report],
-                            role_of[a.role]))
-            else:
-                raw.append((*texts, dues[a.due], days[a.days_overdue], status_of[a.status], role_of[a.role]))
-    widest_code = [max(codes, key=len)] if codes else []
-    widest_days = [max(days.values(), key=cell_len)] if days else []
-    statuses = [max(status_of.values(), key=cell_len)] if status_of else []
-    roles = [labels("lead_mark"), labels("view.co_mark")]
-    status_styles = {word: STATUS_STYLE.get(key, "") for key, word in status_of.items()}
+                   width: int = 80, totals: dict[str, int] | None = None,
+                   listing: OverdueListing | None = None) -> RenderableType:
+    """``totals``: overdue rows per agency when ``groups`` holds only the first of them. The text and
+    the columns are :func:`tasklist.output.plain.overdue_listing`'s (``listing``: made already, for
+    ``width``); here they are made Rich tables."""
+    if listing is None:
+        listing = overdue_listing(groups, labels, as_of, limit=limit, width=width, totals=totals)
+    if listing.empty:
+        return Text(listing.title, style="green")
+    parts: list[RenderableType] = [Text(listing.title, style="bold")]
+    # the rows stay plain strings (Table.raw): Rich still lays them out where the fast way cannot give
+    # exactly its text (a screen too narrow, a cell of several lines)
     first: Table | None = None
-    for agency, raw in raws.items():
+    for heading, raw, several_lines in listing.tables:
         if first is None:
-            table = first = _table(_heading(labels, agency, totals[agency]), gap=2)
-            _id_column(table, labels, widest_code)
-            _title_column(table, labels)
-            _fixed(table, labels("due"), 10)
-            _sized(table, labels("days_overdue"), widest_days, justify="right")
-            _sized(table, labels("status"), statuses)
-            if reported:
-                _sized(table, labels("last_report"), least=10)
-            _sized(table, labels("role"), roles)
-            _fit(table, width)
+            table = first = _table(heading, gap=OVERDUE_GAP)
+            for header, column_width, justify in listing.columns:
+                _fixed(table, header, column_width, justify=justify)
         else:
-            table = first.retitled(_heading(labels, agency, totals[agency]))
+            table = first.retitled(heading)
         table.raw = raw
-        table.raw_styles = {4: status_styles}
-        if several_lines and any(a.item.id in several_lines for a in shown_rows[agency]):
+        table.raw_styles = {STATUS_COLUMN: {word: STATUS_STYLE.get(key, "") for key, word in listing.status_words.items()}}
+        if several_lines:
             table.materialize()  # a cell of several lines: Rich lays it out
         parts.append(table)
-    every = sum(len(raw) for raw in raws.values())
+    every = sum(len(raw) for _, raw, _ in listing.tables)
     if every > FAST_ROWS:
         for part in parts:
             if isinstance(part, Table):
                 part.fast = True
-    if more := _more(labels, hidden):
-        parts.append(more)
+    if listing.more:
+        parts.append(Text(listing.more, style="dim"))
     return Group(*parts)
-
-
-def overdue_summary(labels: Labels, *, items: int, assignments: int, agencies: int, as_of: str) -> Text:
-    """The line under the overdue listing: how many items, parts and agencies."""
-    return _t(labels("view.overdue_summary", items=Count(items), assignments=Count(assignments),
-                     agencies=Count(agencies), as_of=as_of))
 
 
 SUMMARY_KEYS = ("assigned", "done", "in_progress", "not_started", "blocked", "claimed", "overdue", "due_soon", "stale")
