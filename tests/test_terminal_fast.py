@@ -226,7 +226,7 @@ def test_every_agencys_overdue_table_is_its_own_copy_of_the_first():
     labels = Labels()
     group = terminal.overdue_tables(groups, labels, "2024-06-30", limit=None, width=80)
     tables = [p for p in group.renderables if isinstance(p, terminal.Table)]
-    assert [t.title.plain for t in tables] == [terminal._heading(labels, name, len(rows)) for name, rows in groups.items()]
+    assert [t.title.plain for t in tables] == [terminal.agency_heading(labels, name, len(rows)) for name, rows in groups.items()]
     assert len({id(c) for t in tables for c in t.columns}) == len({id(c._cells) for t in tables for c in t.columns}) \
         == sum(len(t.columns) for t in tables)
     assert all([c.width for c in t.columns] == [c.width for c in tables[0].columns] for t in tables)
@@ -236,7 +236,7 @@ def test_every_agencys_overdue_table_is_its_own_copy_of_the_first():
     text = out.getvalue()
     shown = {}  # each table's rows, and only its own, under its title
     for line in text.splitlines():
-        if line in shown or line in {terminal._heading(labels, name, len(rows)) for name, rows in groups.items()}:
+        if line in shown or line in {terminal.agency_heading(labels, name, len(rows)) for name, rows in groups.items()}:
             below = shown.setdefault(line, [])
         elif line[:1] == "T":
             below.append(line.split()[0])

@@ -227,6 +227,27 @@ class OverdueListing(NamedTuple):
     more: str | None
 
 
+def role_word(labels: Labels, role: str) -> str:
+    """How a listing names an agency's part in an item: lead or co-responsible."""
+    return labels("lead_mark") if role == "lead" else labels("view.co_mark")
+
+
+def agency_heading(labels: Labels, agency: str, n: int) -> str:
+    """The title of an agency's table in a listing: its name and how many rows it has."""
+    return labels("view.agency_count", agency=agency, n=n)
+
+
+def more_rows(labels: Labels, hidden: int) -> str | None:
+    """The line under a listing saying how many rows are not shown, or None when all are."""
+    return labels("view.more_rows", n=Count(hidden)) if hidden > 0 else None
+
+
+def id_width(codes: Iterable[str] = ()) -> int:
+    """The width of an id column holding ``codes``: at least 4 cells, and one more than the longest
+    code, for an archived item's mark."""
+    return max([4, *(len(code) + 1 for code in codes)])
+
+
 #: the gap between the columns of the overdue tables, and the column of the status words
 OVERDUE_GAP = 2
 STATUS_COLUMN = 4
@@ -267,7 +288,7 @@ def overdue_listing(groups: dict[str, list[AssignmentState]], labels: Labels, as
     reports = _Made(lambda day: day.isoformat() if day else "—")
     days = _Made(str)
     status_of = _Made(labels.status)
-    role_of = _Made(lambda role: visible(labels("lead_mark") if role == "lead" else labels("view.co_mark")))
+    role_of = _Made(lambda role: visible(role_word(labels, role)))
     tables: list[tuple[str, list[tuple[str, ...]], bool]] = []
     for agency, shown in shown_rows.items():
         raw: list[tuple[str, ...]] = []
@@ -286,12 +307,12 @@ def overdue_listing(groups: dict[str, list[AssignmentState]], labels: Labels, as
                             role_of[a.role]))
             else:
                 raw.append((*texts, dues[a.due], days[a.days_overdue], status_of[a.status], role_of[a.role]))
-        tables.append((visible(labels("view.agency_count", agency=agency, n=totals[agency])), raw, several))
+        tables.append((visible(agency_heading(labels, agency, totals[agency])), raw, several))
     widest_code = [max(codes, key=len)] if codes else []
     widest_days = [max(days.values(), key=cell_len)] if days else []
     statuses = [max(status_of.values(), key=cell_len)] if status_of else []
     roles = [labels("lead_mark"), labels("view.co_mark")]
-    columns = [(labels("id"), max([4, *(len(code) + 1 for code in widest_code)]), "left"),  # +1 for an archived mark
+    columns = [(labels("id"), id_width(widest_code), "left"),
                (labels("title"), 0, "left"),  # what the others leave
                (labels("due"), 10, "left"),
                (labels("days_overdue"), sized(labels("days_overdue"), widest_days), "right"),
@@ -301,7 +322,8 @@ def overdue_listing(groups: dict[str, list[AssignmentState]], labels: Labels, as
     columns.append((labels("role"), sized(labels("role"), roles), "left"))
     left = width - sum(w for _, w, _ in columns) - OVERDUE_GAP * (len(columns) - 1)
     columns[1] = (columns[1][0], max(LEAST_FLEXIBLE, left), "left")
-    more = visible(labels("view.more_rows", n=Count(hidden))) if hidden > 0 else None
+    more = more_rows(labels, hidden)
+    more = visible(more) if more else None
     return OverdueListing(title, False, columns, tables, dict(status_of), more)
 
 

@@ -41,9 +41,13 @@ from .plain import (
     _cells,
     _ellipsized,
     _fit_cell,
+    agency_heading,
     body_lines,
     head_lines,
+    id_width,
+    more_rows,
     overdue_listing,
+    role_word,
     sized,
 )
 
@@ -485,7 +489,7 @@ def _sized(table: Table, header: str, values: Iterable[str] = (), *, least: int 
 
 
 def _id_column(table: Table, labels: Labels, codes: Any = ()) -> None:
-    _fixed(table, labels("id"), max([4, *(len(code) + 1 for code in codes)]))  # +1 for an archived mark
+    _fixed(table, labels("id"), id_width(codes))
 
 
 def _title_column(table: Table, labels: Labels) -> None:
@@ -533,16 +537,9 @@ def _status(labels: Labels, key: str) -> Text:
     return Text(labels.status(key), style=STATUS_STYLE.get(key, ""))
 
 
-def _role(labels: Labels, role: str) -> str:
-    return labels("lead_mark") if role == "lead" else labels("view.co_mark")
-
-
-def _heading(labels: Labels, agency: str, n: int) -> str:
-    return labels("view.agency_count", agency=agency, n=n)
-
-
 def _more(labels: Labels, hidden: int) -> Text | None:
-    return _t(labels("view.more_rows", n=Count(hidden)), style="dim") if hidden > 0 else None
+    more = more_rows(labels, hidden)
+    return _t(more, style="dim") if more else None
 
 
 def _with_more(table: Table, labels: Labels, hidden: int) -> RenderableType:
@@ -627,7 +624,7 @@ def assignments_table(assignments: Sequence[AssignmentState], labels: Labels) ->
     table.add_column(labels("light"), no_wrap=True)
     for a in assignments:
         table.add_row(
-            a.agency, _role(labels, a.role), _status(labels, a.status),
+            a.agency, role_word(labels, a.role), _status(labels, a.status),
             "" if a.progress is None else str(a.progress), a.last_report.isoformat() if a.last_report else "—",
             _light(labels, a.light),
         )
@@ -746,7 +743,7 @@ def agency_items_tables(groups: Mapping[str, Sequence[AssignmentState]], totals:
     # the rows stay plain strings (Table.raw), as overdue_tables' do
     status_of = {key: labels.status(key) for key in {a.status for rows in shown_rows.values() for a in rows}}
     light_of = {key: "● " + labels.light(key) for key in LIGHT_STYLE}
-    role_of = {role: visible(_role(labels, role)) for role in ("lead", "co")}
+    role_of = {role: visible(role_word(labels, role)) for role in ("lead", "co")}
     raw: list[tuple[str, ...]] = []
     headings: dict[tuple[int, int], str] = {}
     sections: set[int] = set()
@@ -757,8 +754,8 @@ def agency_items_tables(groups: Mapping[str, Sequence[AssignmentState]], totals:
         if not rows:
             continue
         headings[len(raw), 1] = "bold"
-        raw.append(("", visible(_heading(labels, name, total)), "", "", "", ""))
-        raw += [(visible(a.item.shown_code), visible(a.item.title), role_of.get(a.role) or visible(_role(labels, a.role)),
+        raw.append(("", visible(agency_heading(labels, name, total)), "", "", "", ""))
+        raw += [(visible(a.item.shown_code), visible(a.item.title), role_of.get(a.role) or visible(role_word(labels, a.role)),
                  a.due.isoformat() if a.due else visible(a.item.due_text or ""), status_of[a.status], light_of[a.light])
                 for a in rows]
         sections.add(len(raw) - 1)
