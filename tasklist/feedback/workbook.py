@@ -35,7 +35,7 @@ from ..errors import BadInput
 from ..messages import entry, join, t
 from ..output.formats import sheet_value
 from ..output.sheet_rows import height_xml, row_format, save, text_width, text_xml, value_xml
-from ..reports.facts import ItemState, snapshot
+from ..reports.facts import AssignmentState, ItemState, snapshot
 from ..storage.connection import Connection, now_utc
 from ..storage.lookup import AgencyRef, Export, PlanInfo, current_plan, latest_updates, members, signing_key
 from ..storage.writes import MAX_NOTE, record_export
@@ -184,18 +184,22 @@ def open_rows(conn: Connection, agency: AgencyRef, as_of: date) -> list[OpenRow]
     return open_rows_by_agency(conn, as_of).get(agency.id, [])
 
 
-def open_rows_by_agency(conn: Connection, as_of: date, items: list[ItemState] | None = None) -> dict[int, list[OpenRow]]:
+def open_rows_by_agency(conn: Connection, as_of: date, items: list[ItemState] | None = None, *,
+                        parts: Iterable[AssignmentState] | None = None) -> dict[int, list[OpenRow]]:
     """Every agency's open parts, by agency id, from one snapshot of the plan (``feedback export
     --all`` reads the plan once, not once per agency); ``items``: that snapshot, when the caller
-    has it already (every item, as of ``as_of``)."""
+    has it already (every item, as of ``as_of``); or ``parts``: the plan's parts in registry order,
+    or only those not done (:func:`~tasklist.reports.facts.open_parts`)."""
+    if parts is None:
+        parts = (a for item in (snapshot(conn, as_of) if items is None else items) for a in item.assignments)
     rows: dict[int, list[OpenRow]] = {}
-    for item in snapshot(conn, as_of) if items is None else items:
-        for a in item.assignments:
-            if a.status != rules.DONE:
-                # a returned claim says so, with the office's reason, where the agency reads its last report
-                note = t("view.returned_note", "zh", reason=a.returned) if a.returned else a.note or ""
-                rows.setdefault(a.agency_id, []).append(OpenRow(item.code, item.title, a.due, a.days_overdue, a.status,
-                                                                note, a.assignment_id, a.role, item.due_text))
+    for a in parts:
+        if a.status != rules.DONE:
+            item = a.item
+            # a returned claim says so, with the office's reason, where the agency reads its last report
+            note = t("view.returned_note", "zh", reason=a.returned) if a.returned else a.note or ""
+            rows.setdefault(a.agency_id, []).append(OpenRow(item.code, item.title, a.due, a.days_overdue, a.status,
+                                                            note, a.assignment_id, a.role, item.due_text))
     return rows
 
 
