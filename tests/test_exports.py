@@ -172,6 +172,19 @@ def test_reminder_eml_parses_back_with_chinese_headers_both_parts_and_attachment
     assert [r[0] for r in rows[2:]] == ["T5", "T6", "O16"]
 
 
+def test_a_reminder_run_judges_the_parts_not_done_and_no_snapshot_of_the_plan(cli, tmp_path, monkeypatch):
+    """remind reads and judges only the parts not done (facts.open_parts), not every item of the plan
+    as a whole: at 100k items the snapshot was a quarter of the run. A done part is in no workbook."""
+    from tasklist.reports import facts
+
+    cli("done", "--verified", "T5", "--agency", "省农业农村厅", *AS_OF)
+    monkeypatch.setattr(facts, "snapshot", lambda *args, **kwargs: pytest.fail("remind judged every item of the plan"))
+    result = cli.json("remind", "--out-dir", tmp_path, "--agency", "省农业农村厅", *AS_OF)
+    (info,) = result["messages"]
+    (attachment,) = list(parse_eml(info["file"]).iter_attachments())
+    assert [r[0] for r in xlsx_rows(attachment.get_content())[2:]] == ["T6", "O16"]
+
+
 def test_no_message_for_an_agency_with_nothing_overdue_and_flagged_when_no_address(cli, tmp_path):
     result = cli.json("remind", "--out-dir", tmp_path, "--as-of", "2021-06-01")
     names = {m["agency"] for m in result["messages"]}

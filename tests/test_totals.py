@@ -172,6 +172,35 @@ def test_overdue_parts_are_the_overdue_groups_of_the_whole_snapshot(cli):
         conn.close()
 
 
+def test_open_parts_are_the_parts_not_done_of_the_whole_snapshot(cli):
+    """Reading only the parts not done (a reminder run's) judges each as the whole snapshot does, in
+    registry order, its item carrying what a listing shows of it and its due text."""
+    cli("list")
+    conn = open_db()
+    try:
+        random_history(conn, 7)
+        for as_of in AS_OFS:
+            for warn_days in (30, 7):
+                expected = [a for item in reports.snapshot(conn, as_of, warn_days=warn_days) for a in item.assignments
+                            if a.status != rules.DONE]
+                got = reports.open_parts(conn, as_of, warn_days=warn_days)
+                assert [(a.as_dict(), a.assignment_id, *_item_shown(a.item), a.item.due_text) for a in got] \
+                    == [(a.as_dict(), a.assignment_id, *_item_shown(a.item), a.item.due_text) for a in expected], as_of
+                for agency in (None, resolve_agency(conn, "各设区市人民政府"), resolve_agency(conn, "省发展改革委")):
+                    groups = reports.overdue_groups(conn, reports.snapshot(conn, as_of, warn_days=warn_days), agency)
+                    assert {name: [(a.as_dict(), a.assignment_id) for a in rows]
+                            for name, rows in reports.overdue_groups_of(conn, got, agency).items()} \
+                        == {name: [(a.as_dict(), a.assignment_id) for a in rows] for name, rows in groups.items()}, as_of
+        # the history has done parts, overdue ones and some due soon
+        mixed = [a for as_of in AS_OFS for a in reports.open_parts(conn, as_of)]
+        assert any(a.overdue for a in mixed) and any(a.due_soon for a in mixed) and any(not a.overdue for a in mixed)
+        assert any(a.item.due_text for a in mixed) and any(a.returned for a in mixed)
+        assert any(a.status == rules.DONE for as_of in AS_OFS for item in reports.snapshot(conn, as_of)
+                   for a in item.assignments)
+    finally:
+        conn.close()
+
+
 def _item_shown(item):
     """What an overdue part's item carries (:func:`facts.overdue_parts`) as a snapshot's does."""
     return (item.id, item.code, item.shown_code, item.plan_id, item.kind, item.no, item.title, item.due_original,

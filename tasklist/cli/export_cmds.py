@@ -216,7 +216,7 @@ def remind(
     from ..mail.smtp import SmtpSettings
     from ..mail.smtp import send as deliver
     from ..output.files import directory
-    from ..reports.facts import snapshot
+    from ..reports.facts import open_parts
     from ..rules import DEFAULT_WARN_DAYS as WARN_DAYS
     from ..storage.writes import current_user
     from .common import agency_named
@@ -230,13 +230,13 @@ def remind(
         day = resolve_as_of(as_of, conn)
         who = agency_named(conn, agency) if agency else None
         office: list[tuple[str, int]] = []
-        with built_to_keep():  # the judged plan serves every agency's message and workbook
-            items = snapshot(conn, day, warn_days=WARN_DAYS)
+        with built_to_keep():  # the judged parts serve every agency's message and workbook
+            parts = open_parts(conn, day, warn_days=WARN_DAYS)
         # and the messages are kept to the end too: built with the collector off (at 100k items it
         # walked the workbooks' 150k rows and the messages built so far, a tenth of the run, to free nothing)
         with built_to_keep():
             msgs = build_reminders(conn, day, sender=sender, agency=who, include_due_soon=include_due_soon,
-                                   warn_days=WARN_DAYS, signature=signature, office_follows=office, items=items)
+                                   warn_days=WARN_DAYS, signature=signature, office_follows=office, parts=parts)
         if folder is not None:
             write_eml(msgs, folder, force=force, database=conn)
         if send:

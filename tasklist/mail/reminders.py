@@ -26,7 +26,7 @@ from ..output.files import safe_filename
 from ..output.formats import html_document, html_table
 from ..output.tables import Column, Table
 from ..registry.names import mailbox
-from ..reports.facts import AssignmentState, ItemState, overdue_groups, snapshot
+from ..reports.facts import AssignmentState, open_parts, overdue_groups_of
 from ..storage.connection import Connection
 from ..storage.lookup import (
     AgencyRef,
@@ -97,14 +97,14 @@ def build_reminders(
     signature: str | None = None,
     lang: str | None = None,
     office_follows: list[tuple[str, int]] | None = None,
-    items: list[ItemState] | None = None,
+    parts: list[AssignmentState] | None = None,
 ) -> list[Reminder]:
     """One message per agency that has overdue assignments (never an empty reminder), carrying the
     agency's signed feedback workbook (its overdue items first, then its other open items) to fill
     in and send back. ``sender``: "督查室 <duban@example.org>" or a bare address; ``signature``: the
     office's contact block, printed at the end of every message; ``lang``: the messages' language
     (default: the plan's, that of its office and agencies, whatever language the sender reads);
-    ``items``: ``snapshot(conn, as_of, warn_days=warn_days)``, when the caller has it already."""
+    ``parts``: ``open_parts(conn, as_of, warn_days=warn_days)``, when the caller has them already."""
     from_ = mailbox(sender)
     if from_ is None:
         raise BadInput("error.from_not_email", sender=sender)
@@ -112,23 +112,23 @@ def build_reminders(
         from ..text import check
 
         check(signature, "--signature")
-    # Every item, not only those that can be overdue: the workbooks list each agency's other open
-    # parts too, and one snapshot serves both (two took a third of a 100k-item run). An item that
-    # cannot be overdue adds nothing to the overdue groups.
-    if items is None:
-        items = snapshot(conn, as_of, warn_days=warn_days)
+    # Every part not done, not only those that can be overdue: the workbooks list each agency's other
+    # open parts too, and one reading serves both (two took a third of a 100k-item run). A done part
+    # is neither overdue nor due soon, and no workbook lists it: neither it nor its item as a whole
+    # is judged (a snapshot of every item took a quarter of a 100k-item run).
+    if parts is None:
+        parts = open_parts(conn, as_of, warn_days=warn_days)
     # a part whose completion claim awaits the office's review is the office's move, not the agency's
-    groups = {name: kept for name, late in overdue_groups(conn, items, agency).items()
+    groups = {name: kept for name, late in overdue_groups_of(conn, parts, agency).items()
               if (kept := [a for a in late if rules.chased(a.status, a.overdue)])}
     soon: dict[str, list[AssignmentState]] = {}
     if include_due_soon:
-        for item in items:
-            for a in item.assignments:
-                if a.due_soon and a.belongs_to(agency):
-                    soon.setdefault(a.agency, []).append(a)
+        for a in parts:
+            if a.due_soon and a.belongs_to(agency):
+                soon.setdefault(a.agency, []).append(a)
     agencies = agency_emails(conn)
     refs = {a.name: a for a in agencies_in_order(conn)}
-    open_parts = open_rows_by_agency(conn, as_of, items) if groups else {}
+    open_rows = open_rows_by_agency(conn, as_of, parts=parts) if groups else {}
     plan = current_plan(conn)
     zone = ZoneInfo(plan.timezone if plan else "Asia/Shanghai")
     labels = Labels(lang or ("en" if plan and plan.lang.lower().startswith("en") else "zh"))
@@ -151,7 +151,7 @@ def build_reminders(
             times = max((sum(code in p[0] for p in prior) for code in codes), default=0)
             level = rules.reminder_level(times)
             # the workbook to fill in: overdue parts first (most overdue first), then the rest still open
-            rows = sorted(open_parts.get(agency_id, []), key=lambda r: -r.days_overdue)
+            rows = sorted(open_rows.get(agency_id, []), key=lambda r: -r.days_overdue)
             workbook = export_xlsx(conn, refs[name], as_of, rows=rows, latest=latest)
             message = _message(name, full_name, boxes, from_, level, times + 1, late, soon.get(name, []), as_of, zone,
                                labels, workbook, signature)

@@ -252,8 +252,24 @@ def overdue_parts(conn: Connection, as_of: date, agency: AgencyRef | None = None
     number, title and due dates (the original, and the one in force through the item's own
     extensions, with their count). Its group, content and due text are not read (None), and it is not
     judged as a whole: its status, light and list of assignments are left as a new ItemState has them."""
+    return overdue_groups_of(conn, _overdue_parts(conn, as_of), agency)
+
+
+@_collector_paused
+def open_parts(conn: Connection, as_of: date, *, warn_days: int = rules.DEFAULT_WARN_DAYS) -> list[AssignmentState]:
+    """Every part of the live items that is not done on ``as_of`` (:func:`rules.may_be_overdue`), in
+    registry order, each judged as :func:`snapshot` judges it, without reading the done parts or
+    judging the items as a whole: what a reminder run needs (the overdue parts are among them, and
+    each agency's workbook lists its open ones; at 100k items, 149k of 235k parts, and no statement
+    of the items). Each part's ``item`` carries what :func:`overdue_parts` says, and its due text."""
+    return _overdue_parts(conn, as_of, warn_days, open_parts=True)
+
+
+def overdue_groups_of(conn: Connection, parts: Iterable[AssignmentState],
+                      agency: AgencyRef | None = None) -> dict[str, list[AssignmentState]]:
+    """:func:`overdue_groups` of ``parts`` in registry order (:func:`open_parts`, say), ``agency``'s only if given."""
     groups: dict[str, list[AssignmentState]] = {}
-    for part in _overdue_parts(conn, as_of):  # in registry order, as agency_assignments gives a snapshot's
+    for part in parts:  # in registry order, as agency_assignments gives a snapshot's
         if part.belongs_to(agency):
             groups.setdefault(part.agency, []).append(part)
     return _most_overdue_first(conn, groups)
@@ -267,13 +283,16 @@ _OVERDUE_PART_MORE = ", a.role, u.progress, u.note, u.source, i.code, i.plan_id,
 _OVERDUE_PART_ORDER = itemgetter(13, 18, 1, 7, 0)
 
 
-def _overdue_parts(conn: Connection, as_of: date) -> list[AssignmentState]:
-    """The overdue parts of the live items, in registry order (see :func:`overdue_parts`)."""
+def _overdue_parts(conn: Connection, as_of: date, warn_days: int = rules.DEFAULT_WARN_DAYS, *,
+                   open_parts: bool = False) -> list[AssignmentState]:
+    """The overdue parts of the live items, in registry order (see :func:`overdue_parts`); with
+    ``open_parts``, every part not done, each item with its due text (see :func:`open_parts`)."""
     day = as_of.isoformat()
-    item_filter, params = _item_filter(conn, day, None, False, True)
+    item_filter, params = _item_filter(conn, day, None, False, not open_parts)
     deadlines_of, item_ext, assignment_ext, agency_names = _judging_inputs(conn, as_of, day)
     several_plans = _several_plans(conn, deadlines_of)
-    sql = _parts_sql(conn, item_filter, _OVERDUE_PART_MORE) + f" AND {rules.SQL_MAY_BE_OVERDUE}"
+    more = _OVERDUE_PART_MORE + (", i.due_text" if open_parts else "")
+    sql = _parts_sql(conn, item_filter, more) + f" AND {rules.SQL_MAY_BE_OVERDUE}"
     if conn.dialect == "postgresql":  # sorted by the server, which then finishes every lookup before its first row
         rows = conn.all(sql + " ORDER BY i.plan_id, i.position, i.id, a.position, a.id", (day, *params))
     else:  # a sort of a few thousand tuples here costs less than SQLite's sorter
@@ -285,11 +304,12 @@ def _overdue_parts(conn: Connection, as_of: date) -> list[AssignmentState]:
         if iid not in items:
             code, plan_id, kind, no, title, due_text_day = row[12:18]
             due = _d(due_text_day) if due_text_day else None
-            items[iid] = ItemState(iid, code, plan_id, kind, no, None, title, None, due, due, None, 0, False,
+            items[iid] = ItemState(iid, code, plan_id, kind, no, None, title, None, due, due,
+                                   row[19] if open_parts else None, 0, False,
                                    shown_code=f"{plan_id}:{code}" if several_plans else code)
     _extended(items, item_ext, as_of)
-    return _judged(conn, as_of, rules.DEFAULT_WARN_DAYS, items, [row[:12] for row in rows], assignment_ext, agency_names,
-                   deadlines_of, True)
+    return _judged(conn, as_of, warn_days, items, [row[:12] for row in rows], assignment_ext, agency_names,
+                   deadlines_of, True, overdue_only=not open_parts)
 
 
 def _parts(conn: Connection, as_of: date, warn_days: int, item_ids: Iterable[int] | None, include_archived: bool,
@@ -398,21 +418,21 @@ def _real_reports(conn: Connection, day: str, undone: list[int]) -> dict[int, st
 
 def _judged(conn: Connection, as_of: date, warn_days: int, items: dict[int, ItemState], rows: list[Any],
             assignment_ext: dict[int, list], agency_names: dict[int, str], deadlines_of: dict[str, Any],
-            overdue_parts_only: bool) -> list[AssignmentState]:
+            parts_only: bool, *, overdue_only: bool = True) -> list[AssignmentState]:
     """The parts of ``rows`` judged (:func:`_judge_parts`), each an AssignmentState, put in their items'
-    lists of assignments (:func:`_parts`); or, ``overdue_parts_only``, the overdue ones returned
-    instead, in their order (:func:`_overdue_parts`). ``rows``: :data:`_JUDGED_COLUMNS`, then the
-    part's role, progress, note and source."""
+    lists of assignments (:func:`_parts`); or, ``parts_only``, returned instead, in their order (the
+    overdue ones, unless not ``overdue_only``: :func:`_overdue_parts`). ``rows``: :data:`_JUDGED_COLUMNS`,
+    then the part's role, progress, note and source."""
     parts: list[AssignmentState] = []
     judged = _judge_parts(conn, as_of, warn_days, rows, {iid: (item.due, item.plan_id) for iid, item in items.items()},
-                          assignment_ext, deadlines_of, overdue_parts_only)
+                          assignment_ext, deadlines_of, parts_only and overdue_only)
     light, source_return = rules.light, rules.SOURCE_RETURN
     for _, row, status, due, extensions, (overdue, days_overdue, due_soon), (last_report, stale) in judged:
         aid, item_id, agency_id, via_id, _, _, _, _, role, progress, note, source = row
         item = items[item_id]
-        if not overdue_parts_only:  # else not every part is read: the item's count is left as it was
+        if not parts_only:  # else not every part is read: the item's count is left as it was
             item.extensions += extensions
-        (parts if overdue_parts_only else item.assignments).append(AssignmentState(
+        (parts if parts_only else item.assignments).append(AssignmentState(
             aid, agency_id, agency_names[agency_id], role, None if via_id is None else agency_names[via_id], via_id,
             status, progress, note, last_report, due, overdue, days_overdue, due_soon,
             stale, light(overdue, due_soon, stale, status), item, note if source == source_return else None,
