@@ -521,6 +521,27 @@ def test_streamed_records_write_the_names_of_the_ids_of_named_keys(capsys):
         assert capsys.readouterr().out == dumps(expected) + "\n"
 
 
+def test_named_ids_are_looked_up_by_index_and_any_other_id_by_its_name(capsys):
+    """The names of a table's ids (ints from 0 to about their count) are kept in a list at the index
+    of their id (_NamedTexts.by_id: history --json at 100k looks 1M item ids up among 100k codes); an id
+    that list does not hold is still written as its name: a negative one (which would count from the
+    list's end), one beyond it, one in a hole of it (an item recorded since), and an id that is not an int."""
+    from tasklist.cli.common import _NamedTexts, dumps, print_json_records
+
+    class Names(dict[int, str]):
+        def __missing__(self, key: int) -> str:
+            return f"late {key}"
+
+    names = Names({0: "T0", 1: "T1", 2: "中文", 4: "T4"})
+    assert _NamedTexts(names).by_id[4] == b'"T4"'  # the list is used for such ids
+    assert not _NamedTexts(Names({1: "a", 10**9: "b"})).by_id  # too sparse for a list: the dict alone
+    keys = ("id", "item")
+    for items in ([0, 1, 2, 4, 1] * 30, [1, -1, 2, -4], [4, 2, 5, 1000], [1, 3, 0], [1, 2.0, True, None]):
+        rows = [(n, item) for n, item in enumerate(items)]
+        print_json_records(keys, iter(rows), named={"item": names})
+        assert capsys.readouterr().out == dumps([{"id": n, "item": names[item]} for n, item in rows]) + "\n"
+
+
 def test_list_json_makes_the_text_of_each_recurring_value_once(cli, monkeypatch):
     """list --json writes the values of ITEM_REPEATED (the plan, groups, leads, dates, statuses) from a
     text made once per distinct value of each key: they are strings or None, which _Texts remembers
