@@ -503,6 +503,50 @@ def test_history_json_by_ids_is_the_text_of_the_rows_with_their_names_joined(cli
         conn.close()
 
 
+def test_the_whole_history_is_sorted_on_its_own_columns_and_a_part_of_it_seeks_its_index(cli, engine):
+    """SQLite: the whole history is read in table order and sorted (NOT INDEXED), by the result's own
+    columns, which the sorter then carries once (a 1M-row sort carries 13 values a row, not 16); an
+    item's history and a --since range still seek their indexes (the unary +), and every form keeps
+    the order reported_on, recorded_at, id."""
+    from tasklist.reports.views import history, history_values
+    from tasklist.storage.connection import connect
+    from tasklist.storage.lookup import resolve_item
+
+    cli("update", "T6", "-s", "推进中", "--on", "2026-11-21")
+    cli("update", "O17", "-a", "各设区市人民政府", "-s", "推进中", "--on", "2026-11-20")
+    cli("update", "T6", "-s", "推进中", "--on", "2026-11-20", "--note", "recorded later, reported earlier")
+    cli("update", "T1", "--all", "-s", "推进中", "--on", "2026-11-20")
+    conn = connect()
+    try:
+        t6 = resolve_item(conn, "T6")
+        for rows in (history(conn), history(conn, item=t6), history(conn, since=date(2026, 11, 20))):
+            keys = [(r.reported_on, r.recorded_at, r.id) for r in rows]
+            assert len(rows) > 1 and keys == sorted(keys)
+        if engine != "sqlite":
+            return
+
+        class Asked:
+            dialect = "sqlite"
+
+            def stream(self, sql, params):
+                return sql, params
+
+        def plan(**how):
+            sql, params = history_values(Asked(), by_id=True, **how)  # type: ignore[arg-type]
+            steps = [r[3] for r in conn.all("EXPLAIN QUERY PLAN " + sql, params)]
+            code = conn.all("EXPLAIN " + sql, params)
+            sorted_values = [code[at - 1][3] for at, r in enumerate(code) if r[1] == "SorterInsert"]
+            return steps, sorted_values
+
+        steps, sorted_values = plan()
+        assert "SCAN u" in steps and not any(s.startswith("SEARCH u") for s in steps), steps
+        assert sorted_values == [13], sorted_values  # the 13 columns, the sort's three among them
+        assert any(s.startswith("SEARCH u USING INDEX") for s in plan(item=t6)[0])
+        assert any(s.startswith("SEARCH u USING INDEX ix_update_reported") for s in plan(since=date(2026, 11, 20))[0])
+    finally:
+        conn.close()
+
+
 def test_streamed_records_write_the_names_of_the_ids_of_named_keys(capsys):
     """print_json_records(named=...): the value of such a key is an id, written as its name; an id not
     among the names given at first is looked up when it comes, and a batch written the general way
@@ -519,6 +563,27 @@ def test_streamed_records_write_the_names_of_the_ids_of_named_keys(capsys):
         print_json_records(keys, iter(rows), repeated=("item",), named={"item": names})
         expected = [dict(zip(keys, (n, names[item], note))) for n, item, note in rows]
         assert capsys.readouterr().out == dumps(expected) + "\n"
+
+
+def test_named_ids_are_looked_up_by_index_and_any_other_id_by_its_name(capsys):
+    """The names of a table's ids (ints from 0 to about their count) are kept in a list at the index
+    of their id (_NamedTexts.by_id: history --json at 100k looks 1M item ids up among 100k codes); an id
+    that list does not hold is still written as its name: a negative one (which would count from the
+    list's end), one beyond it, one in a hole of it (an item recorded since), and an id that is not an int."""
+    from tasklist.cli.common import _NamedTexts, dumps, print_json_records
+
+    class Names(dict[int, str]):
+        def __missing__(self, key: int) -> str:
+            return f"late {key}"
+
+    names = Names({0: "T0", 1: "T1", 2: "中文", 4: "T4"})
+    assert _NamedTexts(names).by_id[4] == b'"T4"'  # the list is used for such ids
+    assert not _NamedTexts(Names({1: "a", 10**9: "b"})).by_id  # too sparse for a list: the dict alone
+    keys = ("id", "item")
+    for items in ([0, 1, 2, 4, 1] * 30, [1, -1, 2, -4], [4, 2, 5, 1000], [1, 3, 0], [1, 2.0, True, None]):
+        rows = [(n, item) for n, item in enumerate(items)]
+        print_json_records(keys, iter(rows), named={"item": names})
+        assert capsys.readouterr().out == dumps([{"id": n, "item": names[item]} for n, item in rows]) + "\n"
 
 
 def test_list_json_makes_the_text_of_each_recurring_value_once(cli, monkeypatch):

@@ -300,15 +300,43 @@ class _Texts(dict[Any, bytes]):
 class _NamedTexts(dict[Any, bytes]):
     """The text of the name of each id of one key of a listing (``names``: id -> name), as
     :func:`_values_text` writes the name: all of them made at once by one call of the encoder; an id
-    not in ``names`` when it is given (looked up there, by its ``__missing__``) made when it comes."""
+    not in ``names`` when it is given (looked up there, by its ``__missing__``) made when it comes.
+
+    When the ids given are ints from 0 to a bound near their count (a table's ids), their texts are
+    kept in a list at the index of their id instead (``by_id``), and :meth:`column` looks a batch's ids
+    up there: history --json at 100k looks 1M item ids up among 100k codes, which as dict lookups
+    (each id a new int, hashed and compared with the key it finds) cost ~0.8 s of CPU and as list
+    indexing ~0.3 s. Any other id (negative, beyond the list, a hole in it, not an int) is looked up
+    in the dict, as before."""
 
     def __init__(self, names: Mapping[Any, str]) -> None:
-        super().__init__(zip(names, _values_text(list(names.values()))))
+        ids, texts = list(names), _values_text(list(names.values()))
+        self.by_id: list[bytes | None] = []
+        if ids and set(map(type, ids)) == {int} and min(ids) >= 0 and max(ids) <= 2 * len(ids) + 1024:
+            super().__init__()
+            self.by_id = [None] * (max(ids) + 1)
+            for at, text in zip(ids, texts):
+                self.by_id[at] = text
+        else:
+            super().__init__(zip(ids, texts))
         self.names = names
 
     def __missing__(self, key: Any) -> bytes:
         self[key] = text = _values_text([self.names[key]])[0]
         return text
+
+    def column(self, ids: Sequence[Any]) -> list[bytes]:
+        """The texts of ``ids`` (one column of a batch), in their order."""
+        by_id = self.by_id
+        if by_id:
+            try:
+                if min(ids) >= 0:  # a negative index would count from the list's end
+                    texts = list(map(by_id.__getitem__, ids))
+                    if None not in texts:
+                        return texts  # type: ignore[return-value]
+            except (IndexError, TypeError):  # beyond the list, or not an int
+                pass
+        return list(map(self.__getitem__, ids))
 
 
 def _records_text(keys: tuple[str, ...], rows: list[Sequence[Any]], lists: tuple[str, ...] = (),
@@ -337,7 +365,9 @@ def _records_text(keys: tuple[str, ...], rows: list[Sequence[Any]], lists: tuple
             columns = list(zip(*rows))
             for at, key in enumerate(keys):
                 if key in texts:
-                    text[2 * at + 1::2 * n] = map(texts[key].__getitem__, columns[at])
+                    known = texts[key]
+                    text[2 * at + 1::2 * n] = (known.column(columns[at]) if type(known) is _NamedTexts
+                                               else map(known.__getitem__, columns[at]))
             for at, key in enumerate(keys):  # a column at a time: most hold only ASCII, which json_safe need not scan
                 if key not in texts and key not in lists:
                     text[2 * at + 1::2 * n] = _values_text(list(columns[at]))
