@@ -612,3 +612,49 @@ def test_week_table_moves_only_parts_with_an_update_dated_after_the_start(cli):
                 assert sorted(conn.all(*aggregates._facts(conn, d.isoformat(), None))) == alone[d], d
     finally:
         conn.close()
+
+
+def test_week_table_writes_the_start_days_facts_only_where_they_may_differ(cli):
+    """The week's table writes the start day's status and last report only for the parts with an update
+    dated in the period (NULL elsewhere: as_of's stand for them), and the start day's due date only
+    where there are extensions (else each part's due date is its item's on both days); the facts it
+    gives for either day are each day's own either way."""
+    cli("list")
+    conn = open_db()
+    try:
+        as_of, start = date(2025, 9, 15), date(2025, 9, 8)
+        aids = [r[0] for r in conn.all("SELECT a.id FROM assignment a JOIN item i ON i.id = a.item_id "
+                                       "WHERE a.archived = 0 AND i.archived = 0 ORDER BY a.id LIMIT 3")]
+        rows = [(0, rules.IN_PROGRESS, "2025-09-01"), (0, rules.DONE, "2025-09-10"),  # moved
+                (1, rules.BLOCKED, "2025-09-08"),  # dated on the start day: not moved
+                (2, rules.IN_PROGRESS, "2025-09-09")]  # moved, from no update at all
+        with conn.transaction():
+            for part, status, day in rows:
+                conn.insert("INSERT INTO status_update (assignment_id, status, reported_on, recorded_at, recorded_by, "
+                            "source) VALUES (?,?,?,?,?,?)", (aids[part], status, day, f"{day}T10:00", "t", "test"))
+        conn.end_read()
+
+        def week_table():
+            alone = {d: sorted(conn.all(*aggregates._facts(conn, d.isoformat(), None))) for d in (as_of, start)}
+            with aggregates.week_facts(conn, as_of, start):
+                for d in (as_of, start):
+                    assert sorted(conn.all(*aggregates._facts(conn, d.isoformat(), None))) == alone[d], d
+                table = aggregates._TABLES[id(conn)][0]
+                return {r[0]: r[1:] for r in conn.all(f"SELECT aid, due_b, status_b, last_b FROM {table}")}
+
+        written = week_table()
+        assert len(written) > 100
+        assert written[aids[0]] == (None, rules.IN_PROGRESS, "2025-09-01")
+        assert written[aids[2]] == (None, rules.NOT_STARTED, None)
+        assert {aid: cols for aid, cols in written.items() if cols != (None, None, None)} == \
+            {aids[0]: written[aids[0]], aids[2]: written[aids[2]]}
+        # with an extension in the database, every part's start-day due date is written
+        item = resolve_item(conn, conn.one("SELECT i.code FROM item i JOIN assignment a ON a.item_id = i.id "
+                                           "WHERE a.id = ?", (aids[1],))[0])
+        extend(conn, item, to=date(2025, 12, 31), reason="调整", as_of=date(2025, 9, 1))
+        conn.end_read()
+        written = week_table()
+        assert written[aids[1]] == ("2025-12-31", None, None)
+        assert sum(cols[0] is not None for cols in written.values()) > 100
+    finally:
+        conn.close()

@@ -26,8 +26,9 @@ def _has_extensions(conn: Connection) -> bool:
 
 #: id(conn) -> {day: a SELECT of that day's facts of the whole plan, from the week's table}; see week_facts
 _SHARED: dict[int, dict[str, str]] = {}
-#: id(conn) -> the week's table, named with its schema (see _scratch)
-_TABLES: dict[int, str] = {}
+#: id(conn) -> the week's table, named with its schema (see _scratch), and its start day's columns
+#: as :func:`_start_columns` gives them
+_TABLES: dict[int, tuple[str, tuple[str, str, str]]] = {}
 #: the columns of a day's facts, as :func:`_facts` gives them
 _FACT_COLUMNS = "f.aid, f.agency_id, f.plan_id, f.item_id, f.due, f.status, f.last_report"
 
@@ -53,7 +54,8 @@ def week_facts(conn: Connection, as_of: date, start: date) -> Iterator[None]:
     if id(conn) in _SHARED:
         yield
         return
-    sql, params = _week_facts(conn, as_of, start)
+    has_ext = _has_extensions(conn)
+    sql, params = _week_facts(conn, as_of, start, has_ext)
     create, table, drop = _scratch(conn, "week_facts")
     # keyed by item on SQLite, whose passes read it in that order; PostgreSQL's plans hash it, and a key
     # built from the INSERT's rows, which come in no particular order, cost the INSERT a quarter more
@@ -80,11 +82,13 @@ def week_facts(conn: Connection, as_of: date, start: date) -> Iterator[None]:
             # the cost (ANALYZE 41 -> 17 ms)
             conn.execute(f"ALTER TABLE {table} ALTER COLUMN item_id SET STATISTICS 10")
             conn.execute(f"ANALYZE {table} (item_id)")
+        due_b, status_b, last_b = starts = _start_columns(has_ext)
         _SHARED[id(conn)] = {
-            day.isoformat(): f"SELECT aid, agency_id, plan_id, item_id, due_{k} AS due, status_{k} AS status, "
-                             f"last_{k} AS last_report FROM {table}"
-            for day, k in ((start, "b"), (as_of, "a"))}
-        _TABLES[id(conn)] = table
+            start.isoformat(): f"SELECT aid, agency_id, plan_id, item_id, {due_b} AS due, {status_b} AS status, "
+                               f"{last_b} AS last_report FROM {table}",
+            as_of.isoformat(): f"SELECT aid, agency_id, plan_id, item_id, due_a AS due, status_a AS status, "
+                               f"last_a AS last_report FROM {table}"}
+        _TABLES[id(conn)] = table, starts
         yield
     except BaseException:
         failed = True
@@ -94,6 +98,16 @@ def week_facts(conn: Connection, as_of: date, start: date) -> Iterator[None]:
         _TABLES.pop(id(conn), None)
         if not failed or conn.dialect == "sqlite":  # PostgreSQL's failed transaction takes no statement
             conn.execute(drop)
+
+
+def _start_columns(has_ext: bool) -> tuple[str, str, str]:
+    """The start day's due date, status and last real report of a row of the week's table, as SQL
+    over its columns. The table writes them (due_b, status_b, last_b) only where they may differ from
+    as_of's: the due date where there are extensions (else it is the item's on both days), status and
+    last report where an update is dated in the week (moved: status_b is never NULL there); elsewhere
+    they are NULL and as_of's stand."""
+    due = "due_b" if has_ext else "due_a"
+    return due, "COALESCE(status_b, status_a)", "CASE WHEN status_b IS NULL THEN last_a ELSE last_b END"
 
 
 #: the schema SQLite's scratch tables are made in, a database in memory (see _scratch)
@@ -119,11 +133,11 @@ def _scratch(conn: Connection, table: str) -> tuple[str, str, str]:
     return f"CREATE TEMP TABLE {name}", name, f"DROP TABLE {name}"
 
 
-def _week_facts(conn: Connection, as_of: date, start: date) -> tuple[str, list]:
+def _week_facts(conn: Connection, as_of: date, start: date, has_ext: bool) -> tuple[str, list]:
     """SQL for the rows of week_facts: one per live assignment, in (item, assignment) order, with
-    its facts on ``as_of`` (due_a, status_a, last_a) and on ``start`` (due_b, status_b, last_b)."""
+    its facts on ``as_of`` (due_a, status_a, last_a) and on ``start`` (due_b, status_b, last_b; NULL
+    where they are as_of's, see :func:`_start_columns`). ``has_ext``: whether there are extensions."""
     a, b = as_of.isoformat(), start.isoformat()
-    has_ext = _has_extensions(conn)
 
     def due(day: str) -> tuple[str, list[str]]:
         return (rules.SQL_CURRENT_DUE, [day, day]) if has_ext else ("i.due", [])
@@ -148,13 +162,14 @@ def _week_facts(conn: Connection, as_of: date, start: date) -> tuple[str, list]:
         u_join = rules.sql_update_in_force_join(conn.dialect, "f.aid")
     joins = f"{u_join} {rules.sql_update_in_force_join(conn.dialect, 'f.aid', alias='ub', when=when)}"
     join_params = [a, b, b]  # u's day; ub's condition (moved), then its day
-    status_b = f"COALESCE(CASE WHEN {when} THEN ub.status ELSE u.status END, 'not_started')"
-    last_b = f"CASE WHEN {when} THEN {last('ub')} ELSE {last('u')} END"
-    last_b_params = [b, b, b, a]
+    # the start day's columns only where they may differ from as_of's, else NULL (see _start_columns)
+    status_b = f"CASE WHEN {when} THEN COALESCE(ub.status, 'not_started') END"
+    last_b = f"CASE WHEN {when} THEN {last('ub')} END"
+    last_b_params = [b, b, b]
     # placeholders in the order they stand in the text
     sql = (
         "SELECT f.item_id, f.aid, f.agency_id, f.plan_id, f.due_a, COALESCE(u.status, 'not_started'), "
-        f"{last('u')}, f.due_b, {status_b}, {last_b} "
+        f"{last('u')}, {'f.due_b' if has_ext else 'NULL'}, {status_b}, {last_b} "
         f"FROM (SELECT a.id AS aid, a.agency_id, i.plan_id, a.item_id, {due_a[0]} AS due_a, {due_b[0]} AS due_b "
         f"FROM assignment a JOIN item i ON i.id = a.item_id WHERE a.archived = 0 AND i.archived = 0) f {joins}"
     )
@@ -277,8 +292,9 @@ def _week_items(conn: Connection, as_of: date, start: date, where: str = "") -> 
     stale_a, stale_a_params = rules.sql_stale(known, as_of)
     stale_b, stale_b_params = rules.sql_stale(known, start)
     overdue = f"CASE WHEN {rules.SQL_OVERDUE} THEN 1 ELSE 0 END"
-    parts_a = ("SELECT item_id, plan_id, due_a AS due, status_a AS status, last_a AS last_report, due_b, status_b, last_b "
-               f"FROM {_TABLES[id(conn)]}")
+    table, (due_b, status_b, last_b) = _TABLES[id(conn)]
+    parts_a = ("SELECT item_id, plan_id, due_a AS due, status_a AS status, last_a AS last_report, "
+               f"{due_b} AS due_b, {status_b} AS status_b, {last_b} AS last_b FROM {table}")
     parts_b = (f"SELECT g.item_id, g.plan_id, g.due_b AS due, g.status_b AS status, g.last_b AS last_report, "
                f"{_PART_FINISHED} AS finished_a, {_PART_MOVING} AS moving_a, {overdue} AS overdue_a, {stale_a} AS stale_a "
                f"FROM ({parts_a}) g")
