@@ -610,9 +610,19 @@ def startup_instructions(python: str, tl: list[str], home: Path, as_of: str) -> 
 def profiles(db: Path, as_of: str, python: str, tl_env: dict[str, str]) -> dict:
     env = dict(tl_env, TASKLIST_DB=str(db))
     cmd = ["overdue", "--as-of", as_of]
-    # cwd: `python -m` puts the current directory first on sys.path; not the checkout, or it would win
-    prof = subprocess.run([python, "-m", "cProfile", "-s", "cumtime", "-m", "tasklist", *cmd], env=env,
-                          capture_output=True, text=True, cwd=db.parent)
+    # cwd: `python -m` puts the current directory first on sys.path; not the checkout, or it would win.
+    # The command line's own entry point, not `python -m cProfile -m tasklist`: tasklist.launch ends the
+    # process with os._exit once its output is flushed, before cProfile could print anything
+    profiled = ("import cProfile, pstats, sys\n"
+                "from tasklist.cli import main\n"
+                "sys.argv[0] = 'tasklist'\n"
+                "profile = cProfile.Profile()\n"
+                "try:\n    profile.runcall(main)\nexcept SystemExit:\n    pass\n"
+                "sys.stdout.flush()\n"
+                "stats = pstats.Stats(profile)\n"
+                "print(f'{stats.total_calls} function calls ({stats.prim_calls} primitive calls) in {stats.total_tt:.3f} seconds')\n"
+                "stats.sort_stats('cumulative').print_stats(40)\n")
+    prof = subprocess.run([python, "-c", profiled, *cmd], env=env, capture_output=True, text=True, cwd=db.parent)
     text = prof.stdout
     start = text.find("   Ordered by: cumulative time")
     top = text[start:].splitlines()[:40] if start >= 0 else [prof.stderr[-2000:]]
@@ -898,7 +908,7 @@ def write_report(data: dict, path: Path) -> None:
     pr = data.get("profile")
     if pr:
         L += [f"## Profile: `tasklist overdue` on {pr['dataset']}", "",
-              f"`python -m cProfile -s cumtime -m tasklist overdue --as-of {data['as_of']}` ({pr['cprofile_head'].strip()}), "
+              f"`cProfile` of `tasklist overdue --as-of {data['as_of']}` (its entry point run under `cProfile.Profile.runcall`) ({pr['cprofile_head'].strip()}), "
               "top of the list:", "", "```", *pr["cprofile"], "```", "",
               f"`python -X importtime -m tasklist overdue …`: imports take {pr['import_total_ms']} ms in all "
               "(self times summed). Largest cumulative imports:", "", "| cumulative ms | self ms | module |", "|---:|---:|---|"]
