@@ -7,21 +7,19 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache
 
 from .. import text as _text
 
 #: ``CODE_RE`` (an item's or target's code: letters, then a number without leading zeros) and
-#: ``EMAIL_RE``, compiled on first use (:func:`__getattr__`): most commands import this module and
-#: never ask (each pattern compiled costs about a million instructions)
+#: ``EMAIL_RE``, compiled on first use (:func:`__getattr__`, by tasklist.text's one cache of patterns):
+#: most commands import this module and never ask (each pattern compiled costs about a million instructions)
 _PATTERNS = {"CODE_RE": r"^([A-Z]+)([1-9][0-9]*)$",
              "EMAIL_RE": r"[^@\s<>,;\"()\[\]\\]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}",
              "_BY_NUMBER_RE": r"^第?(任务|任務|成果)?第?0*([1-9][0-9]*)项?(任务|任務|成果)?$"}
 
 
-@cache
 def _pattern(name: str) -> re.Pattern[str]:
-    return re.compile(_PATTERNS[name])
+    return _text._compiled(_PATTERNS[name])
 
 
 def __getattr__(name: str) -> re.Pattern[str]:
