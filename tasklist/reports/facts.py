@@ -342,7 +342,7 @@ def _parts(conn: Connection, as_of: date, warn_days: int, item_ids: Iterable[int
         _extended(items, item_ext, as_of)
         rows = parts_rows()
     rows.sort(key=_ASSIGNMENT_ORDER)
-    _judged(conn, as_of, warn_days, items, rows, assignment_ext, agency_names, deadlines_of, False)
+    _judged(conn, as_of, warn_days, items, rows, assignment_ext, agency_names, deadlines_of, False, overdue_only=False)
     return list(items.values())
 
 
@@ -418,14 +418,14 @@ def _real_reports(conn: Connection, day: str, undone: list[int]) -> dict[int, st
 
 def _judged(conn: Connection, as_of: date, warn_days: int, items: dict[int, ItemState], rows: list[Any],
             assignment_ext: dict[int, list], agency_names: dict[int, str], deadlines_of: dict[str, Any],
-            parts_only: bool, *, overdue_only: bool = True) -> list[AssignmentState]:
+            parts_only: bool, *, overdue_only: bool) -> list[AssignmentState]:
     """The parts of ``rows`` judged (:func:`_judge_parts`), each an AssignmentState, put in their items'
-    lists of assignments (:func:`_parts`); or, ``parts_only``, returned instead, in their order (the
-    overdue ones, unless not ``overdue_only``: :func:`_overdue_parts`). ``rows``: :data:`_JUDGED_COLUMNS`,
-    then the part's role, progress, note and source."""
+    lists of assignments (:func:`_parts`); or, ``parts_only``, returned instead, in their order
+    (:func:`_overdue_parts`). ``overdue_only``: only the overdue ones are built. ``rows``:
+    :data:`_JUDGED_COLUMNS`, then the part's role, progress, note and source."""
     parts: list[AssignmentState] = []
     judged = _judge_parts(conn, as_of, warn_days, rows, {iid: (item.due, item.plan_id) for iid, item in items.items()},
-                          assignment_ext, deadlines_of, parts_only and overdue_only)
+                          assignment_ext, deadlines_of, overdue_only)
     light, source_return = rules.light, rules.SOURCE_RETURN
     for _, row, status, due, extensions, (overdue, days_overdue, due_soon), (last_report, stale) in judged:
         aid, item_id, agency_id, via_id, _, _, _, _, role, progress, note, source = row
