@@ -368,3 +368,62 @@ def test_the_plain_width_is_the_width_of_richs_console_without_styles(environ, s
         assert con.width == width
     else:
         assert con.color_system is not None or con.options.ascii_only
+
+
+def _fit_by_parts(text: str, width: int, justify: str, overflow: str) -> str:
+    """plain._fit_cell as it was: the text's cells counted (_cells), the text cut (_ellipsized, or
+    Rich's set_cell_size) and its cells counted again, then padded."""
+    from rich.cells import set_cell_size
+
+    from tasklist.output import plain
+
+    if justify == "right":
+        text = text.rstrip()
+    length = plain._cells(text)
+    if length > width:
+        text = plain._ellipsized(text, width) if overflow == "ellipsis" else set_cell_size(text, width)
+        length = plain._cells(text)
+    if length < width:
+        text = text + " " * (width - length) if justify == "left" else " " * (width - length) + text
+    return text
+
+
+# wide (CJK, full-width, the ideographic space), narrow beyond ASCII (quotes, the ellipsis, é), none
+# (a combining mark, the joiner, the variation selector, controls) and an emoji
+FIT_ALPHABET = st.sampled_from(list("ab Z1你好世界，、“”…·１２—🙂") + ["\u0301", "\u200d", "\ufe0f", "é", "\x1b", "\t", "\u3000"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=st.text(alphabet=FIT_ALPHABET, max_size=30), width=st.integers(min_value=-1, max_value=32),
+       justify=st.sampled_from(["left", "right"]), overflow=st.sampled_from(["ellipsis", "crop"]))
+def test_a_cell_fitted_from_one_count_is_the_cell_fitted_by_its_parts(text, width, justify, overflow):
+    """_fit_cell measures a text of one- and two-cell characters once and cuts it where that count
+    passes the width (a long listing's titles): the same line as counting, cutting and counting again."""
+    from tasklist.output import plain
+
+    assert plain._fit_cell(text, width, justify, overflow) == _fit_by_parts(text, width, justify, overflow)
+
+
+@pytest.mark.parametrize("text", ["建成智慧城市大数据中心", "创建5个省级集成电路示范基地", "“数字福建”建设方案", "福州市人民政府"])
+def test_titles_at_the_cut_point_are_fitted_as_by_their_parts(text):
+    from tasklist.output import plain
+
+    cells = terminal.cell_len(text)
+    for width in range(cells - 3, cells + 2):
+        for justify in ("left", "right"):
+            assert plain._fit_cell(text, width, justify, "ellipsis") == _fit_by_parts(text, width, justify, "ellipsis")
+
+
+def test_a_wide_title_is_counted_once_not_cut_and_counted_again(monkeypatch):
+    """A title of one- and two-cell characters is fitted from one count of its characters: neither
+    _cells nor _cut (each a pass over its characters) is asked (10k overdue --all: 2,225 distinct titles)."""
+    from tasklist.output import plain
+
+    def asked(*args):
+        raise AssertionError(f"counted again: {args}")
+
+    expected = _fit_by_parts("“数字福建”建设5个大数据中心", 16, "left", "ellipsis")
+    monkeypatch.setattr(plain, "_cells", asked)
+    monkeypatch.setattr(plain, "_cut", asked)
+    assert plain._fit_cell("“数字福建”建设5个大数据中心", 16, "left", "ellipsis") == expected == "“数字福建”建设5…"
+    assert plain._fit_cell("数字福建", 16, "right", "ellipsis") == " " * 8 + "数字福建"

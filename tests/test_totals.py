@@ -227,8 +227,20 @@ def test_overdue_parts_read_their_items_with_them(cli, monkeypatch):
         monkeypatch.setattr(Connection, "execute", watched)
         assert reports.overdue_parts(conn, date(2024, 7, 15))
         reading_items = [sql for sql in sent if " item i" in sql]
-        assert len(reading_items) == 1 and "FROM assignment a JOIN item i" in reading_items[0], reading_items
+        assert len(reading_items) == 1, reading_items
         assert not [sql for sql in sent if "content" in sql]
+        # on SQLite the items come first, their due date filtering them before their parts are looked up
+        # (10k: 9.4M fewer instructions than every live part read and its item looked up); PostgreSQL
+        # plans the join as it sees fit
+        first = "FROM item i CROSS JOIN assignment a" if conn.dialect == "sqlite" else "FROM assignment a JOIN item i"
+        assert first in reading_items[0], reading_items
+        if conn.dialect == "sqlite":
+            sent.clear()
+            monkeypatch.setattr(Connection, "execute", execute)
+            sql = reading_items[0]
+            params = [date(2024, 7, 15).isoformat()] * sql.count("?")
+            steps = [r[3] for r in conn.all("EXPLAIN QUERY PLAN " + sql, params)]
+            assert steps[0].startswith("SCAN i") and any(s.startswith("SEARCH a USING INDEX") for s in steps), steps
     finally:
         conn.close()
 

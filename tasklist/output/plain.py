@@ -16,7 +16,9 @@ part of Rich this module loads.
 import builtins
 import os
 import sys
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
+from itertools import accumulate
 from typing import IO, Any, NamedTuple
 
 from rich.cells import cell_len, get_character_cell_size, set_cell_size
@@ -60,7 +62,15 @@ def _fit_cell(text: str, width: int, justify: str, overflow: str) -> str:
     too wide already cut by :func:`tasklist.output.terminal._cut_column`."""
     if justify == "right":
         text = text.rstrip()
-    length = _cells(text)
+    ends = None if text.isascii() or width <= 0 else _ends(text)
+    if ends is not None:  # what _cells, _ellipsized and _cells again make of it, from one count of its characters
+        length = ends[-1] if ends else 0
+        if length > width and overflow == "ellipsis":
+            kept = bisect_right(ends, width - 1)  # _cut's start: the characters within width - 1 cells
+            text = text[:kept] + "…"
+            length = (ends[kept - 1] if kept else 0) + _char_cells("…")
+    else:
+        length = _cells(text)
     if length > width:
         text = _ellipsized(text, width) if overflow == "ellipsis" else set_cell_size(text, width)
         length = _cells(text)
@@ -98,6 +108,17 @@ def _cells(text: str) -> int:
     elif "\u200d" not in text and "\ufe0f" not in text:
         return sum(map(_char_cells, text))
     return cell_len(text)
+
+
+def _ends(text: str) -> list[int] | None:
+    """The cells each start of ``text`` takes, as Rich counts them (the first character's, the first
+    two's, ...), when every character of it takes one or two cells; else None (a character of no
+    cell: a combining mark, the joiner or variation selector that make Rich count pairs, a control).
+    Then the last is :func:`_cells`, and :func:`_cut` cuts where they pass its count: measured in one
+    pass of the characters instead of three (a long listing's distinct titles are each measured,
+    cut and measured again)."""
+    widths = list(map(_char_cells, text))
+    return None if 0 in widths else list(accumulate(widths))
 
 
 #: the fewest cells a column that takes what the others leave is given (terminal's ``_fit``)

@@ -161,13 +161,19 @@ _ITEMS_SQL = ("SELECT i.id, i.code, i.plan_id, i.kind, i.no, i.grp, i.title, i.c
               "FROM item i WHERE {item_filter} ORDER BY i.plan_id, i.position, i.id")
 
 
-def _parts_sql(conn: Connection, item_filter: str, more: str = "", *, many: bool = False) -> str:
+def _parts_sql(conn: Connection, item_filter: str, more: str = "", *, many: bool = False,
+               items_first: bool = False) -> str:
     """The live parts of the items ``item_filter`` keeps, each with its update in force: the columns
     :data:`_JUDGED_COLUMNS`, then ``more``. Its placeholders: as_of, then the filter's. ``many``: the
     filter keeps a large share of the plan (the update in force found by one pass over the updates,
-    :func:`rules.sql_updates_in_force_join`, rather than once per part)."""
+    :func:`rules.sql_updates_in_force_join`, rather than once per part). ``items_first``: the filter
+    leaves out many of the items (the overdue ones' due date): on SQLite, the items are read first (in
+    registry order) and only the kept ones' parts looked up, rather than every live part read and its
+    item looked up (10k, the overdue parts: 23,409 item lookups; 9.4M fewer instructions)."""
     in_force = rules.sql_updates_in_force_join if many else rules.sql_update_in_force_join
-    return (f"SELECT {_JUDGED_COLUMNS}{more} FROM assignment a JOIN item i ON i.id = a.item_id "
+    joined = ("item i CROSS JOIN assignment a ON a.item_id = i.id" if items_first and conn.dialect == "sqlite"
+              else "assignment a JOIN item i ON i.id = a.item_id")  # CROSS JOIN: SQLite keeps the order given
+    return (f"SELECT {_JUDGED_COLUMNS}{more} FROM {joined} "
             f"{in_force(conn.dialect)} WHERE a.archived = 0 AND {item_filter}")
 
 
@@ -292,7 +298,7 @@ def _overdue_parts(conn: Connection, as_of: date, warn_days: int = rules.DEFAULT
     deadlines_of, item_ext, assignment_ext, agency_names = _judging_inputs(conn, as_of, day)
     several_plans = _several_plans(conn, deadlines_of)
     more = _OVERDUE_PART_MORE + (", i.due_text" if open_parts else "")
-    sql = _parts_sql(conn, item_filter, more) + f" AND {rules.SQL_MAY_BE_OVERDUE}"
+    sql = _parts_sql(conn, item_filter, more, items_first=not open_parts) + f" AND {rules.SQL_MAY_BE_OVERDUE}"
     if conn.dialect == "postgresql":  # sorted by the server, which then finishes every lookup before its first row
         rows = conn.all(sql + " ORDER BY i.plan_id, i.position, i.id, a.position, a.id", (day, *params))
     else:  # a sort of a few thousand tuples here costs less than SQLite's sorter
