@@ -297,6 +297,25 @@ def test_streamed_records_with_repeated_values_are_the_same_text_as_one_dump_of_
     assert capsys.readouterr().out == dumps([dict(zip(keys, row)) for row in rows]) + "\n"
 
 
+@pytest.mark.parametrize("rows", [
+    [("T1", ["a", "b"], "x", ["a", "b"]), ("T2", ["g"], "y", ["a", "b"]), ("T3", [], "z", []), ("T4", ["中文\u202e"], "", ["中文\u202e"])],
+    [("T1", ["a"], "x", ["a"]), ("T2", ["a"], "y", ["a", "a"])],  # none equal but the first
+    [("T1", [1], "x", [True]), ("T2", [1.0], "y", [1])],  # equal lists, other texts
+    [("T1", ["1"], "x", [1]), ("T2", [True], "y", ["true"])],
+    [("T1", ["a"], "x", ["a"]), ("T2", ["a"], "y", ("a",))],  # not a list: the general way
+])
+def test_streamed_records_with_equal_lists_are_the_same_text_as_one_dump_of_their_dicts(rows, capsys):
+    """A list equal to the one of the key in lists before it (list --json's assignees and agencies, in
+    98 % of the items) takes that one's text only when both are lists of strings: [1] == [True]."""
+    from tasklist.cli.common import dumps, print_json_records
+
+    keys = ("id", "agencies", "note", "assignees")
+    print_json_records(keys, iter(rows), lists=("agencies", "assignees"), repeated=("note",))
+    assert capsys.readouterr().out == dumps([dict(zip(keys, row)) for row in rows]) + "\n"
+    print_json_records(keys, iter(rows), lists=("agencies", "assignees"))
+    assert capsys.readouterr().out == dumps([dict(zip(keys, row)) for row in rows]) + "\n"
+
+
 def test_streamed_records_with_lists_and_repeated_values_are_the_same_text_as_one_dump_of_their_dicts(capsys):
     from tasklist.cli.common import dumps, print_json_records
 
