@@ -246,6 +246,17 @@ def test_streamed_json_is_the_same_text_as_one_dump(rows, capsys):
     assert capsys.readouterr().out == json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
 
 
+def test_each_value_s_text_is_its_own_dump():
+    """_values_text encodes a column in one call and splits the text back into one piece per value, on
+    the line break between values: no value's own text holds one (nor is cut at a comma or a quote)."""
+    from tasklist.cli.common import _values_text, dumps
+
+    values = ["a,\nb", "line\nbreak", "\\n", ",", '","', "", "中文，“引号”\u2028\x1b", "\r\n\t", 1, -2, 2.5, float("nan"),
+              float("inf"), True, False, None, "\U0001f600\ufffe", "]", "[\n"]
+    assert _values_text(values) == [dumps(value).encode() for value in values]
+    assert _values_text([]) == []
+
+
 @pytest.mark.parametrize("rows", [
     [],
     [(1, "T%s1", None, 2.5, True), (2, "中文\n\"引号\"", "\x1b[31m\u202e", -3, False)],  # refused characters escaped

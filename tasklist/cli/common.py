@@ -256,15 +256,17 @@ def _row_text(row: Any) -> str:
     return dumps(row).replace("\n", "\n  ")
 
 
-#: the C encoder with a line break after every comma: a line break never stands raw inside a JSON
-#: string, so the text splits back into one piece per value
-_encode_lines = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",\n", ": ")).encode
+#: the C encoder with a line break between values: a line break never stands raw in the JSON text of a
+#: value (inside a string it is written \n), so the text splits back into one piece per value on that one
+#: byte, which bytes.split finds with memchr; the two bytes ",\n" were searched for at ~2 ns a byte of
+#: UTF-8 Chinese text (a batch of 100 titles: 67 -> 42 us)
+_encode_lines = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=("\n", ": ")).encode
 
 
 def _values_text(values: list[Any]) -> list[bytes]:
     """Each of ``values`` (strings, numbers, booleans, nulls) as :func:`dumps` writes it, in UTF-8, by
     one call of json's C encoder."""
-    return json_safe(_encode_lines(values)[1:-1]).encode().split(b",\n") if values else []
+    return json_safe(_encode_lines(values)[1:-1]).encode().split(b"\n") if values else []
 
 
 #: the C encoder for a list of lists, each list's values one per line as :func:`dumps` indents them
