@@ -314,10 +314,12 @@ def test_streamed_records_with_repeated_values_are_the_same_text_as_one_dump_of_
     [("T1", [1], "x", [True]), ("T2", [1.0], "y", [1])],  # equal lists, other texts
     [("T1", ["1"], "x", [1]), ("T2", [True], "y", ["true"])],
     [("T1", ["a"], "x", ["a"]), ("T2", ["a"], "y", ("a",))],  # not a list: the general way
+    [("T1", ["a", "b"], "x", ["a", "b"]), ("T2", ["b"], "y", [None]), ("T3", [None], "z", [None])],  # not only strings
 ])
 def test_streamed_records_with_equal_lists_are_the_same_text_as_one_dump_of_their_dicts(rows, capsys):
     """A list equal to the one of the key in lists before it (list --json's assignees and agencies, in
-    98 % of the items) takes that one's text only when both are lists of strings: [1] == [True]."""
+    98 % of the items) takes that one's text only when both are lists of strings: [1] == [True]. The
+    text of each string is remembered (the agencies' names), that of no other value: 1 == 1.0 == True."""
     from tasklist.cli.common import dumps, print_json_records
 
     keys = ("id", "agencies", "note", "assignees")
