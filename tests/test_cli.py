@@ -246,6 +246,17 @@ def test_streamed_json_is_the_same_text_as_one_dump(rows, capsys):
     assert capsys.readouterr().out == json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
 
 
+def test_each_value_s_text_is_its_own_dump():
+    """_values_text encodes a column in one call and splits the text back into one piece per value, on
+    the line break between values: no value's own text holds one (nor is cut at a comma or a quote)."""
+    from tasklist.cli.common import _values_text, dumps
+
+    values = ["a,\nb", "line\nbreak", "\\n", ",", '","', "", "中文，“引号”\u2028\x1b", "\r\n\t", 1, -2, 2.5, float("nan"),
+              float("inf"), True, False, None, "\U0001f600\ufffe", "]", "[\n"]
+    assert _values_text(values) == [dumps(value).encode() for value in values]
+    assert _values_text([]) == []
+
+
 @pytest.mark.parametrize("rows", [
     [],
     [(1, "T%s1", None, 2.5, True), (2, "中文\n\"引号\"", "\x1b[31m\u202e", -3, False)],  # refused characters escaped
@@ -294,6 +305,27 @@ def test_streamed_records_with_repeated_values_are_the_same_text_as_one_dump_of_
     print_json_records(keys, iter(rows), repeated=("agency", "status"))
     assert capsys.readouterr().out == dumps([dict(zip(keys, row)) for row in rows]) + "\n"
     print_json_records(keys, iter(rows), repeated=("id", "agency", "status", "note"))  # every key: no value encoded with others
+    assert capsys.readouterr().out == dumps([dict(zip(keys, row)) for row in rows]) + "\n"
+
+
+@pytest.mark.parametrize("rows", [
+    [("T1", ["a", "b"], "x", ["a", "b"]), ("T2", ["g"], "y", ["a", "b"]), ("T3", [], "z", []), ("T4", ["中文\u202e"], "", ["中文\u202e"])],
+    [("T1", ["a"], "x", ["a"]), ("T2", ["a"], "y", ["a", "a"])],  # none equal but the first
+    [("T1", [1], "x", [True]), ("T2", [1.0], "y", [1])],  # equal lists, other texts
+    [("T1", ["1"], "x", [1]), ("T2", [True], "y", ["true"])],
+    [("T1", ["a"], "x", ["a"]), ("T2", ["a"], "y", ("a",))],  # not a list: the general way
+    [("T1", ["a", "b"], "x", ["a", "b"]), ("T2", ["b"], "y", [None]), ("T3", [None], "z", [None])],  # not only strings
+])
+def test_streamed_records_with_equal_lists_are_the_same_text_as_one_dump_of_their_dicts(rows, capsys):
+    """A list equal to the one of the key in lists before it (list --json's assignees and agencies, in
+    98 % of the items) takes that one's text only when both are lists of strings: [1] == [True]. The
+    text of each string is remembered (the agencies' names), that of no other value: 1 == 1.0 == True."""
+    from tasklist.cli.common import dumps, print_json_records
+
+    keys = ("id", "agencies", "note", "assignees")
+    print_json_records(keys, iter(rows), lists=("agencies", "assignees"), repeated=("note",))
+    assert capsys.readouterr().out == dumps([dict(zip(keys, row)) for row in rows]) + "\n"
+    print_json_records(keys, iter(rows), lists=("agencies", "assignees"))
     assert capsys.readouterr().out == dumps([dict(zip(keys, row)) for row in rows]) + "\n"
 
 
