@@ -658,3 +658,38 @@ def test_week_table_writes_the_start_days_facts_only_where_they_may_differ(cli):
         assert sum(cols[0] is not None for cols in written.values()) > 100
     finally:
         conn.close()
+
+
+def test_week_table_scans_the_assignments_themselves_on_sqlite(cli, engine):
+    """SQLite's week table reads the assignments from their table (their rows carry the agency), not
+    through ix_assignment_live_item, whose every entry cost a seek of the row (benchmarks/PLANS.md,
+    round 10); PostgreSQL has no such clause. A part assigned later to an older item comes out of
+    that scan after younger items' parts, and both days' facts are still each day's own."""
+    from tasklist.storage.lookup import resolve_agency as agency_named
+    from tasklist.storage.writes import assign
+
+    cli("list")
+    conn = open_db()
+    try:
+        as_of, start = date(2025, 9, 15), date(2025, 9, 8)
+        first = conn.one("SELECT i.code, i.id FROM item i WHERE i.archived = 0 ORDER BY i.id LIMIT 1")
+        taken = {r[0] for r in conn.all("SELECT agency_id FROM assignment WHERE item_id = ?", (first[1],))}
+        other = next(name for aid, name in conn.all("SELECT id, name FROM agency ORDER BY id") if aid not in taken)
+        assign(conn, resolve_item(conn, first[0]), [agency_named(conn, other)], lead=None, on=date(2025, 9, 10),
+               as_of=as_of)
+        conn.end_read()
+        late = conn.one("SELECT MAX(id) FROM assignment")[0]
+        assert conn.one("SELECT item_id FROM assignment WHERE id = ?", (late,))[0] == first[1]
+        sql, params = aggregates._week_facts(conn, as_of, start, aggregates._has_extensions(conn))
+        if engine == "sqlite":
+            plan = [r[3] for r in conn.all(f"EXPLAIN QUERY PLAN {sql}", params)]
+            assert "SCAN a" in plan, plan
+        else:
+            assert "NOT INDEXED" not in sql
+        alone = {d: sorted(conn.all(*aggregates._facts(conn, d.isoformat(), None))) for d in (as_of, start)}
+        assert any(r[0] == late for r in alone[as_of])
+        with aggregates.week_facts(conn, as_of, start):
+            for d in (as_of, start):
+                assert sorted(conn.all(*aggregates._facts(conn, d.isoformat(), None))) == alone[d], d
+    finally:
+        conn.close()
