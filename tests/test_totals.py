@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -669,4 +669,176 @@ def test_week_table_writes_the_start_days_facts_only_where_they_may_differ(cli):
         assert written[aids[1]] == ("2025-12-31", None, None)
         assert sum(cols[0] is not None for cols in written.values()) > 100
     finally:
+        conn.close()
+
+
+def test_week_table_scans_the_assignments_themselves_on_sqlite(cli, engine):
+    """SQLite's week table reads the assignments from their table (their rows carry the agency), not
+    through ix_assignment_live_item, whose every entry cost a seek of the row (benchmarks/PLANS.md,
+    round 10); PostgreSQL has no such clause. A part assigned later to an older item comes out of
+    that scan after younger items' parts, and both days' facts are still each day's own."""
+    from tasklist.storage.lookup import resolve_agency as agency_named
+    from tasklist.storage.writes import assign
+
+    cli("list")
+    conn = open_db()
+    try:
+        as_of, start = date(2025, 9, 15), date(2025, 9, 8)
+        first = conn.one("SELECT i.code, i.id FROM item i WHERE i.archived = 0 ORDER BY i.id LIMIT 1")
+        taken = {r[0] for r in conn.all("SELECT agency_id FROM assignment WHERE item_id = ?", (first[1],))}
+        other = next(name for aid, name in conn.all("SELECT id, name FROM agency ORDER BY id") if aid not in taken)
+        assign(conn, resolve_item(conn, first[0]), [agency_named(conn, other)], lead=None, on=date(2025, 9, 10),
+               as_of=as_of)
+        conn.end_read()
+        late = conn.one("SELECT MAX(id) FROM assignment")[0]
+        assert conn.one("SELECT item_id FROM assignment WHERE id = ?", (late,))[0] == first[1]
+        sql, params = aggregates._week_facts(conn, as_of, start, aggregates._has_extensions(conn))
+        if engine == "sqlite":
+            plan = [r[3] for r in conn.all(f"EXPLAIN QUERY PLAN {sql}", params)]
+            assert "SCAN a" in plan, plan
+        else:
+            assert "NOT INDEXED" not in sql
+        alone = {d: sorted(conn.all(*aggregates._facts(conn, d.isoformat(), None))) for d in (as_of, start)}
+        assert any(r[0] == late for r in alone[as_of])
+        with aggregates.week_facts(conn, as_of, start):
+            for d in (as_of, start):
+                assert sorted(conn.all(*aggregates._facts(conn, d.isoformat(), None))) == alone[d], d
+    finally:
+        conn.close()
+
+
+def test_week_facts_work_beside_the_caller_on_a_second_connection_and_leave_nothing(cli, engine, monkeypatch):
+    """On SQLite outside a transaction, the work handed to week_facts's Aside runs in a thread of its
+    own on a second connection to the database, which reads the same week's table (the figures are
+    each day's own), ``meanwhile`` first; an error there reaches the caller. When the block ends, by
+    an error or not, the second connection is closed and the database in memory is gone. Within a
+    transaction, on PostgreSQL, and where SQLite reads no URIs, the work runs at once on the caller's
+    connection."""
+    import threading
+
+    cli("list")
+    conn = open_db()
+    names: list[str | None] = []
+    real_scratch = aggregates._scratch
+
+    def scratch(*args):
+        made = real_scratch(*args)
+        names.append(made[3])
+        return made
+
+    monkeypatch.setattr(aggregates, "_scratch", scratch)
+
+    def where(c):  # which connection, in which thread
+        return c, threading.current_thread()
+
+    try:
+        random_history(conn, 5)
+        conn.end_read()
+        as_of, start = date(2024, 7, 15), date(2024, 7, 8)
+        alone = (aggregates.item_totals(conn, as_of), aggregates.item_totals(conn, start))
+        with aggregates.week_facts(conn, as_of, start, meanwhile=where) as aside:
+            first = aside.first()
+            totals = aside.run(lambda c: (where(c), aggregates.week_item_totals(c, as_of, start)))()
+            assert totals[1] == alone
+            second = aside.conn
+        assert first[0] is totals[0][0] is second
+        if engine == "sqlite":
+            assert second is not conn
+            assert threading.current_thread() not in (first[1], totals[0][1])
+            with pytest.raises(Exception, match="closed"):
+                second.raw.execute("SELECT 1")
+            assert names[-1] is not None and names[-1].startswith("file:/tasklist-")
+            conn.execute("ATTACH DATABASE ? AS was", (names[-1],))
+            assert conn.all("SELECT name FROM was.sqlite_master") == []
+            conn.execute("DETACH DATABASE was")
+        else:
+            assert first == (conn, threading.current_thread()) and second is conn
+        # an error of the work beside reaches the caller; one of the caller's closes the second connection
+        with pytest.raises(ZeroDivisionError), aggregates.week_facts(conn, as_of, start) as aside:
+            aside.run(lambda c: 1 / 0)()
+        conn.end_read()  # PostgreSQL: the failed block's transaction, and its table, rolled back
+        with pytest.raises(KeyError), aggregates.week_facts(conn, as_of, start) as aside:
+            aside.run(aggregates.week_item_totals, as_of, start)
+            raise KeyError("the caller's")
+        if engine == "sqlite":
+            with pytest.raises(Exception, match="closed"):
+                aside.conn.raw.execute("SELECT 1")
+        conn.end_read()
+        # in a transaction, or where SQLite reads no URIs: the caller's connection, at once
+        monkeypatch.setattr(aggregates, "_reads_uris", lambda c: False)
+        for block in (conn.transaction, lambda: aggregates.week_facts(conn, as_of, start)):
+            with block(), aggregates.week_facts(conn, as_of, start, meanwhile=where) as aside:
+                assert aside.first() == (conn, threading.current_thread())
+                assert aside.run(aggregates.week_item_totals, as_of, start)() == alone
+        assert names[-1] is None
+    finally:
+        conn.close()
+
+
+def test_weekly_reads_its_summary_beside_its_item_totals(cli, engine, monkeypatch):
+    """The weekly report asks for the agency summary and the changed items on the Aside's connection
+    (SQLite: the second one, in its own thread) while it counts the item totals on its own; the report
+    is the same as with everything on one connection."""
+    import threading
+
+    from tasklist.reports import weekly
+
+    cli("list")
+    conn = open_db()
+    seen: dict[str, tuple] = {}
+    real_fetch = type(conn)._fetch
+
+    def noted(self, sql, params, fetch):
+        for key, mark in (("summary", "GROUP BY g.agency_id"), ("changes", "WITH may_change"),
+                          ("totals", "AS due_soon_a")):
+            if mark in sql:
+                seen[key] = (self is conn, threading.current_thread() is threading.main_thread())
+        return real_fetch(self, sql, params, fetch)
+
+    try:
+        random_history(conn, 6)
+        conn.end_read()
+        now = datetime(2024, 7, 15, 12, tzinfo=UTC)
+        monkeypatch.setattr(type(conn), "_fetch", noted)
+        beside = weekly.weekly_report(conn, date(2024, 7, 15), limit=5, now=now).as_dict()
+        on_sqlite = engine == "sqlite"
+        assert seen == {"summary": (not on_sqlite, not on_sqlite), "changes": (not on_sqlite, not on_sqlite),
+                        "totals": (True, True)}
+        monkeypatch.setattr(aggregates, "_reads_uris", lambda c: False)
+        assert weekly.weekly_report(conn, date(2024, 7, 15), limit=5, now=now).as_dict() == beside
+        assert seen["summary"] == (True, True)
+    finally:
+        conn.close()
+
+
+def test_week_facts_cut_the_work_beside_short_when_the_caller_fails(cli, engine):
+    """When the caller's block fails while the work beside is running a statement (SQLite: on the
+    second connection, in its thread), that statement is interrupted rather than waited for to its end."""
+    import threading
+
+    cli("list")
+    conn = open_db()
+    running, outcome = threading.Event(), []
+
+    def long_count(c):
+        if c is not conn:  # SQLite's second connection: say when its statement is under way
+            c.raw.set_progress_handler(lambda: running.set() and 0, 1000)
+        else:
+            running.set()
+        try:
+            outcome.append(c.one("WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < 200000000) "
+                                 "SELECT COUNT(*) FROM n" if c.dialect == "sqlite" else "SELECT 1"))
+        except Exception as exc:
+            outcome.append(type(exc).__name__)
+            raise
+
+    try:
+        as_of, start = date(2024, 7, 15), date(2024, 7, 8)
+        with pytest.raises(KeyError), aggregates.week_facts(conn, as_of, start) as aside:
+            aside.run(long_count)
+            running.wait()
+            raise KeyError("the caller's")
+        assert outcome == (["DatabaseError"] if engine == "sqlite" else [(1,)])
+    finally:
+        conn.end_read()
         conn.close()

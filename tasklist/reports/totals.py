@@ -6,16 +6,23 @@ both engines, that they give exactly what the Python rules give.
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from .. import rules
 from ..storage.connection import Connection
 from ..storage.lookup import AgencyRef, plans
 from .facts import AgencySummary, _date
+
+if TYPE_CHECKING:
+    import threading
+
+T = TypeVar("T")
 
 _REAL_REPORT = f"(SELECT max(r.reported_on) FROM status_update r WHERE r.assignment_id = f.aid AND {rules.SQL_REAL_REPORT})"
 
@@ -33,8 +40,65 @@ _TABLES: dict[int, tuple[str, tuple[str, str, str]]] = {}
 _FACT_COLUMNS = "f.aid, f.agency_id, f.plan_id, f.item_id, f.due, f.status, f.last_report"
 
 
+class Aside:
+    """Work done beside the caller while it works on: :meth:`run` hands ``fn`` a connection and returns
+    a function that gives ``fn``'s result (or raises its error). Within :func:`week_facts` on SQLite
+    (outside a transaction) that connection is a second one to the same database, which reads the
+    week's table too, and ``fn`` runs in a thread of its own, one after the other: SQLite's module lets
+    go of the interpreter while a statement steps, so its statements and the caller's run at once on
+    two cores. Elsewhere ``fn`` runs at once on the caller's own connection."""
+
+    def __init__(self, conn: Connection, *, threaded: bool) -> None:
+        self.conn = conn
+        self.threaded = threaded
+        self._last: threading.Thread | None = None
+        #: the result of week_facts's ``meanwhile``
+        self.first: Callable[[], Any] = lambda: None
+
+    def run(self, fn: Callable[..., T], *args: Any) -> Callable[[], T]:
+        if not self.threaded:
+            value = fn(self.conn, *args)
+            return lambda: value
+        import threading
+
+        before = self._last
+        values: list[T] = []
+        errors: list[BaseException] = []
+
+        def work() -> None:
+            if before is not None:
+                before.join()
+            try:
+                values.append(fn(self.conn, *args))
+            except BaseException as exc:  # noqa: BLE001  (handed to the caller, raised in its thread)
+                errors.append(exc)
+
+        thread = threading.Thread(target=work, name="tasklist-aside", daemon=True)
+        thread.start()
+        self._last = thread
+
+        def result() -> T:
+            thread.join()
+            if errors:
+                raise errors[0]
+            return values[0]
+        return result
+
+    def close(self, failed: bool) -> None:
+        """Wait for the work handed over (cut short when the caller failed), then close the second
+        connection."""
+        if not self.threaded:
+            return
+        if failed:
+            self.conn.raw.interrupt()
+        if self._last is not None:
+            self._last.join()
+        self.conn.close()
+
+
 @contextmanager
-def week_facts(conn: Connection, as_of: date, start: date) -> Iterator[None]:
+def week_facts(conn: Connection, as_of: date, start: date, *,
+               meanwhile: Callable[[Connection], Any] | None = None) -> Iterator[Aside]:
     """Within: the facts of every live assignment (:func:`_facts`) on ``as_of`` and on ``start`` are
     computed once, side by side in one temp table keyed by item, and every figure here over the whole
     plan on those days (no agency filter) reads them from it: the agency summary, the overdue rows,
@@ -50,24 +114,42 @@ def week_facts(conn: Connection, as_of: date, start: date) -> Iterator[None]:
     transaction to be rolled back, which takes the table with it. On SQLite it is made in a database
     in memory attached for the purpose (see :func:`_scratch`), else in the temp store. Either way it
     is named with its schema wherever it is used: a table of the user's own named week_facts is never
-    read or written."""
+    read or written.
+
+    Yields an :class:`Aside` for work beside the caller's; ``meanwhile`` is handed to it before the
+    table is filled (work that does not read it), its result given by the Aside's ``first``. Nothing
+    is left when the block ends, whether it fails or not: the second connection is closed and the
+    database in memory gone with the last connection to it."""
     if id(conn) in _SHARED:
-        yield
+        aside = Aside(conn, threaded=False)
+        if meanwhile:
+            aside.first = aside.run(meanwhile)
+        yield aside
         return
     has_ext = _has_extensions(conn)
     sql, params = _week_facts(conn, as_of, start, has_ext)
-    create, table, drop = _scratch(conn, "week_facts")
+    create, table, drop, memory = _scratch(conn, "week_facts")
     # keyed by item on SQLite, whose passes read it in that order; PostgreSQL's plans hash it, and a key
     # built from the INSERT's rows, which come in no particular order, cost the INSERT a quarter more
     # (100k: 1,030 -> 780 ms server CPU without it). PostgreSQL makes and fills it in one statement
     # (CREATE TABLE ... AS writes its pages in bulk: 100k, 586 -> 569 ms against CREATE then INSERT),
     # its columns typed by the SELECT's.
-    if conn.dialect == "sqlite":
-        conn.execute(f"{create} (item_id INTEGER NOT NULL, aid INTEGER NOT NULL, agency_id INTEGER, "
-                     "plan_id TEXT, due_a TEXT, status_a TEXT, last_a TEXT, due_b TEXT, status_b TEXT, last_b TEXT, "
-                     "PRIMARY KEY (item_id, aid)) WITHOUT ROWID")
     failed = False
+    aside = Aside(conn, threaded=False)
     try:
+        if conn.dialect == "sqlite":
+            conn.execute(f"{create} (item_id INTEGER NOT NULL, aid INTEGER NOT NULL, agency_id INTEGER, "
+                         "plan_id TEXT, due_a TEXT, status_a TEXT, last_a TEXT, due_b TEXT, status_b TEXT, last_b TEXT, "
+                         "PRIMARY KEY (item_id, aid)) WITHOUT ROWID")
+        if memory is not None:
+            # a second connection, the same database in memory attached to it under the same name
+            from ..storage.connection import connect
+
+            second = connect(conn.url, create=False, any_thread=True)
+            aside = Aside(second, threaded=True)
+            second.execute(f"ATTACH DATABASE ? AS {_SCRATCH}", (memory,))
+        if meanwhile:
+            aside.first = aside.run(meanwhile)
         if conn.dialect == "sqlite":
             conn.execute(f"INSERT INTO {table} {sql}", params)
         else:
@@ -83,19 +165,22 @@ def week_facts(conn: Connection, as_of: date, start: date) -> Iterator[None]:
             conn.execute(f"ALTER TABLE {table} ALTER COLUMN item_id SET STATISTICS 10")
             conn.execute(f"ANALYZE {table} (item_id)")
         due_b, status_b, last_b = starts = _start_columns(has_ext)
-        _SHARED[id(conn)] = {
-            start.isoformat(): f"SELECT aid, agency_id, plan_id, item_id, {due_b} AS due, {status_b} AS status, "
-                               f"{last_b} AS last_report FROM {table}",
-            as_of.isoformat(): f"SELECT aid, agency_id, plan_id, item_id, due_a AS due, status_a AS status, "
-                               f"last_a AS last_report FROM {table}"}
-        _TABLES[id(conn)] = table, starts
-        yield
+        for reader in {id(conn), id(aside.conn)}:
+            _SHARED[reader] = {
+                start.isoformat(): f"SELECT aid, agency_id, plan_id, item_id, {due_b} AS due, {status_b} AS status, "
+                                   f"{last_b} AS last_report FROM {table}",
+                as_of.isoformat(): f"SELECT aid, agency_id, plan_id, item_id, due_a AS due, status_a AS status, "
+                                   f"last_a AS last_report FROM {table}"}
+            _TABLES[reader] = table, starts
+        yield aside
     except BaseException:
         failed = True
         raise
     finally:
-        _SHARED.pop(id(conn), None)
-        _TABLES.pop(id(conn), None)
+        for reader in {id(conn), id(aside.conn)}:
+            _SHARED.pop(reader, None)
+            _TABLES.pop(reader, None)
+        aside.close(failed)
         if not failed or conn.dialect == "sqlite":  # PostgreSQL's failed transaction takes no statement
             conn.execute(drop)
 
@@ -112,25 +197,38 @@ def _start_columns(has_ext: bool) -> tuple[str, str, str]:
 
 #: the schema SQLite's scratch tables are made in, a database in memory (see _scratch)
 _SCRATCH = "scratch"
+#: the databases in memory made by this process so far (each is named after its number)
+_MEMORIES = itertools.count(1)
 
 
-def _scratch(conn: Connection, table: str) -> tuple[str, str, str]:
+def _reads_uris(conn: Connection) -> bool:
+    """Whether SQLite reads the file names of ATTACH as URIs (built so; Python opens its connections
+    without asking for it). Elsewhere ``file:/name?vfs=memdb`` would be a file of that name."""
+    return conn.one("SELECT 1 FROM pragma_compile_options WHERE compile_options = 'USE_URI'") is not None
+
+
+def _scratch(conn: Connection, table: str) -> tuple[str, str, str, str | None]:
     """The statement that makes the scratch table ``table`` (its columns to follow), its name with its
-    schema, and the statement that removes it. The schema is always named: SQLite looks a bare name up
-    in temp, then main, then the attached databases, so a table of the user's own of that name would
-    be read and written instead of one attached (PostgreSQL, like SQLite for temp, looks in the
-    session's temp schema first, but the name is given all the same).
+    schema, the statement that removes it, and the name under which a second connection of this
+    process may attach the same database (None: it may not). The schema is always named: SQLite looks
+    a bare name up in temp, then main, then the attached databases, so a table of the user's own of
+    that name would be read and written instead of one attached (PostgreSQL, like SQLite for temp,
+    looks in the session's temp schema first, but the name is given all the same).
 
     PostgreSQL: a temp table. SQLite: a table of a database in memory attached for it, removed by
     detaching that database, where a temp table spilled past the temp store's cache into a file and
     its DROP read every page back to free it (100k weekly: 5,663 pages; the DROP 50-70 ms, the writes
-    and reads of the file ~0.1 s of system time). Within a transaction SQLite attaches nothing: there
-    it is a temp table."""
+    and reads of the file ~0.1 s of system time). Where SQLite reads file names as URIs, the database
+    is the memdb VFS's named one (``file:/name?vfs=memdb``), which another connection of this process
+    may attach by that name and read at the same time, each with its own cache and locks; it goes
+    with the last connection to detach it. Within a transaction SQLite attaches nothing: there it is
+    a temp table."""
     if conn.dialect == "sqlite" and not conn.in_transaction():
-        conn.execute(f"ATTACH DATABASE ':memory:' AS {_SCRATCH}")
-        return f"CREATE TABLE {_SCRATCH}.{table}", f"{_SCRATCH}.{table}", f"DETACH DATABASE {_SCRATCH}"
+        memory = f"file:/tasklist-{os.getpid()}-{next(_MEMORIES)}?vfs=memdb" if _reads_uris(conn) else None
+        conn.execute(f"ATTACH DATABASE ? AS {_SCRATCH}", (memory or ":memory:",))
+        return f"CREATE TABLE {_SCRATCH}.{table}", f"{_SCRATCH}.{table}", f"DETACH DATABASE {_SCRATCH}", memory
     name = f"{'temp' if conn.dialect == 'sqlite' else 'pg_temp'}.{table}"
-    return f"CREATE TEMP TABLE {name}", name, f"DROP TABLE {name}"
+    return f"CREATE TEMP TABLE {name}", name, f"DROP TABLE {name}", None
 
 
 def _week_facts(conn: Connection, as_of: date, start: date, has_ext: bool) -> tuple[str, list]:
@@ -166,12 +264,18 @@ def _week_facts(conn: Connection, as_of: date, start: date, has_ext: bool) -> tu
     status_b = f"CASE WHEN {when} THEN COALESCE(ub.status, 'not_started') END"
     last_b = f"CASE WHEN {when} THEN {last('ub')} END"
     last_b_params = [b, b, b]
+    # SQLite: the assignments read from the table itself, not through ix_assignment_live_item (the
+    # partial index it picks for archived = 0), whose every entry then cost a seek of the row for its
+    # agency (100k weekly: 10.04G -> 9.90G instructions). The rows then come in assignment order,
+    # which is item order wherever the assignments were made with their items; one added later to an
+    # older item is written out of order into the table's key: a B-tree descent, not a wrong row.
+    scan = "assignment a NOT INDEXED" if conn.dialect == "sqlite" else "assignment a"
     # placeholders in the order they stand in the text
     sql = (
         "SELECT f.item_id, f.aid, f.agency_id, f.plan_id, f.due_a, COALESCE(u.status, 'not_started'), "
         f"{last('u')}, {'f.due_b' if has_ext else 'NULL'}, {status_b}, {last_b} "
         f"FROM (SELECT a.id AS aid, a.agency_id, i.plan_id, a.item_id, {due_a[0]} AS due_a, {due_b[0]} AS due_b "
-        f"FROM assignment a JOIN item i ON i.id = a.item_id WHERE a.archived = 0 AND i.archived = 0) f {joins}"
+        f"FROM {scan} JOIN item i ON i.id = a.item_id WHERE a.archived = 0 AND i.archived = 0) f {joins}"
     )
     params = [a, *last_b_params, *due_a[1], *due_b[1], *join_params]
     return sql, params

@@ -16,9 +16,9 @@ from ..records import Record
 from ..storage.connection import Connection
 from ..storage.lookup import current_plan
 from .claims import PendingClaim, pending_claims
-from .facts import AssignmentState, ItemState, snapshot
+from .facts import AgencySummary, AssignmentState, ItemState, snapshot
 from .targets import TargetState, target_states
-from .totals import agency_summary, item_changes, week_facts, week_item_totals
+from .totals import Aside, agency_summary, item_changes, week_facts, week_item_totals
 from .views import awaiting_assignment, overdue_view
 
 
@@ -318,25 +318,50 @@ def weekly_report(conn: Connection, as_of: date, *, days: int = 7, warn_days: in
     its issue date), for the charts. ``now``: the generation time (default: the clock)."""
     start = as_of - timedelta(days=days)
     # the assignments' facts on both days, once (the agency summary, the overdue rows, the totals and
-    # the changed items read them)
-    with week_facts(conn, as_of, start):
-        return _weekly_report(conn, as_of, start, days=days, warn_days=warn_days, limit=limit, trend=trend, now=now)
+    # the changed items read them); what reads none of them is asked beside the table's filling
+    with week_facts(conn, as_of, start, meanwhile=lambda c: _beside_the_table(c, start, as_of, warn_days)) as aside:
+        return _weekly_report(conn, aside, as_of, start, days=days, warn_days=warn_days, limit=limit, trend=trend,
+                              now=now)
 
 
-def _weekly_report(conn: Connection, as_of: date, start: date, *, days: int, warn_days: int, limit: int | None,
-                   trend: bool, now: datetime | None) -> WeeklyReport:
+def _beside_the_table(conn: Connection, start: date, as_of: date, warn_days: int) -> tuple[
+        list[PeriodReport], list[CompletedPart], list[ItemState], list[TargetState]]:
+    """The parts of the report that read no facts of the week's table: the period's reports, the
+    parts completed in it, the items awaiting assignment (judged once: listed, and the overdue view
+    counts those past due) and the targets."""
+    return (period_reports(conn, start, as_of), completed_parts(conn, start, as_of),
+            awaiting_assignment(conn, as_of, warn_days=warn_days), target_states(conn, as_of))
+
+
+def _summary_and_changes(conn: Connection, as_of: date, start: date, warn_days: int) -> tuple[
+        list[AgencySummary], list[int], list[int], list[ItemState]]:
+    """The agency summary, and the items done and those overdue on as_of and not on start, with
+    those items judged in full."""
+    summary = agency_summary(conn, as_of, warn_days=warn_days)
+    completed, became_overdue = item_changes(conn, start, as_of)
+    return summary, completed, became_overdue, _items(conn, as_of, sorted(set(completed) | set(became_overdue)), warn_days)
+
+
+def _weekly_report(conn: Connection, aside: Aside, as_of: date, start: date, *, days: int, warn_days: int,
+                   limit: int | None, trend: bool, now: datetime | None) -> WeeklyReport:
     from zoneinfo import ZoneInfo
 
     from ..dates import DEFAULT_TIMEZONE
 
-    reports = period_reports(conn, start, as_of)
+    reports, parts_done, unassigned, targets = aside.first()
+    # the agency summary and the changed items beside the item totals: two passes over the week's table
+    beside = aside.run(_summary_and_changes, as_of, start, warn_days)
+    now_totals, start_totals = week_item_totals(conn, as_of, start, warn_days=warn_days,
+                                                unassigned=[i.id for i in unassigned])
+    overall = _overall(*now_totals)
+    summary, completed, became_overdue, changed = beside()
     by_agency: dict[str, int] = {}
     for r in reports:
         by_agency[r.agency] = by_agency.get(r.agency, 0) + 1
     agencies = []
     claimed = 0  # parts whose update in force is a completion claim: none, no claim awaits review
     late_by_agency: dict[str, int] = {}  # overdue parts per agency, those with none left out (as overdue_view counts)
-    for s in agency_summary(conn, as_of, warn_days=warn_days):
+    for s in summary:
         claimed += s.claimed
         if s.overdue:
             late_by_agency[s.agency] = s.overdue
@@ -344,14 +369,7 @@ def _weekly_report(conn: Connection, as_of: date, start: date, *, days: int, war
         row["reported_in_period"] = s.agency in by_agency
         row["updates_in_period"] = by_agency.get(s.agency, 0)
         agencies.append(row)
-    completed, became_overdue = item_changes(conn, start, as_of)
-    changed = _items(conn, as_of, sorted(set(completed) | set(became_overdue)), warn_days)
     by_id = {i.id: i for i in changed}
-    # judged once: the items awaiting assignment are listed, and the overdue view counts those past due
-    unassigned = awaiting_assignment(conn, as_of, warn_days=warn_days)
-    now_totals, start_totals = week_item_totals(conn, as_of, start, warn_days=warn_days,
-                                                unassigned=[i.id for i in unassigned])
-    overall = _overall(*now_totals)
     # the overdue parts are counted already, per agency by the summary and by item in the totals, over
     # the same facts: the overdue view asks only for its first rows
     late = overdue_view(conn, as_of, limit=limit, unassigned=unassigned, counted=(late_by_agency, overall.overdue))
@@ -362,12 +380,12 @@ def _weekly_report(conn: Connection, as_of: date, start: date, *, days: int, war
         as_of=as_of, start=start, days=days,
         generated=(now or datetime.now(ZoneInfo(zone))).astimezone(ZoneInfo(zone)).replace(microsecond=0),
         overall=overall, previous=_overall(*start_totals),
-        agencies=agencies, reports=reports, completed_parts=completed_parts(conn, start, as_of),
+        agencies=agencies, reports=reports, completed_parts=parts_done,
         completed=[by_id[i] for i in completed],
         became_overdue=[by_id[i] for i in became_overdue],
         overdue=late.groups, overdue_totals=late.totals, pending_claims=pending_claims(conn, as_of) if claimed else [],
         unassigned=unassigned,
-        targets=target_states(conn, as_of),
+        targets=targets,
     )
     if trend:
         first = (plan.issued if plan and plan.issued else None) or _first_report(conn) or as_of

@@ -379,18 +379,19 @@ def _is_bad_value(exc: Exception) -> bool:
     return state.startswith("22")
 
 
-def connect(url: str | None = None, *, create: bool = True) -> Connection:
-    """Open the database at ``url`` (see :func:`resolve_url`)."""
+def connect(url: str | None = None, *, create: bool = True, any_thread: bool = False) -> Connection:
+    """Open the database at ``url`` (see :func:`resolve_url`). ``any_thread``: SQLite's connection may
+    be used from another thread than the one that opened it (by one thread at a time)."""
     url = resolve_url(url)
     path = sqlite_path(url)
     if path is not None:
-        return _connect_sqlite(path, url, create=create)
+        return _connect_sqlite(path, url, create=create, any_thread=any_thread)
     if url.startswith(("postgresql://", "postgresql+psycopg://", "postgres://")):
         return _connect_postgres(url)
     raise BadInput("error.db_url", hint="error.db_url_hint", url=url)
 
 
-def _connect_sqlite(path: Path, url: str, *, create: bool) -> Connection:
+def _connect_sqlite(path: Path, url: str, *, create: bool, any_thread: bool = False) -> Connection:
     try:
         size = path.stat().st_size if path.exists() else None
     except OSError as exc:
@@ -412,7 +413,7 @@ def _connect_sqlite(path: Path, url: str, *, create: bool) -> Connection:
                                     reason=os_reason(exc)) from None
     try:
         # Autocommit by default; transaction() issues BEGIN IMMEDIATE explicitly.
-        raw = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        raw = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=not any_thread)
         raw.execute("PRAGMA foreign_keys=ON")
         raw.execute("PRAGMA journal_mode=WAL").fetchone()
         raw.execute("PRAGMA synchronous=NORMAL")
