@@ -119,7 +119,9 @@ def test_whole_plan_summary_and_unassigned_check_are_planned_without_hash_joins(
         assert unassigned + summaries + others == [None] * 4
 
 
-def test_overdue_facts_are_the_overdue_rows_in_report_order(cli):
+def test_overdue_facts_are_the_overdue_rows_in_report_order(cli, engine):
+    """The rules' overdue rows, counted and cut in the database; on PostgreSQL from the statements of
+    the two halves of the items, run side by side on two connections and merged (_merged_halves)."""
     cli("list")
     conn = open_db()
     try:
