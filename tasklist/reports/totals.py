@@ -595,7 +595,7 @@ def unassigned_item_ids(conn: Connection) -> list[int]:
     # PostgreSQL: the items with no live part are found among the ids of all items, which item_pkey
     # holds without a row read (index-only); only those found are then read for whether they are
     # live. The live items' ids alone come from the rows (item_pkey and a filter on archived: 100k
-    # items, ~4,900 pages read against ~280). Server CPU of the statement, 15 alternated runs at 100k:
+    # items, ~4,900 pages read against ~280). Backend CPU of the statement, 21 alternated runs at 100k:
     # 47 -> 25 ms (benchmarks/PLANS.md, round 10). SQLite reads the live items from ix_item_live_order.
     live = "i.archived = 0 AND i.id IN (SELECT j.id FROM item j WHERE NOT EXISTS " \
         "(SELECT 1 FROM assignment a WHERE a.item_id = j.id AND a.archived = 0))" if conn.dialect == "postgresql" \
