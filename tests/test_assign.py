@@ -228,6 +228,32 @@ class TestAssign:
         result = cli("assign", "T30", GXJ, code=2)
         assert "T30 has been removed from the registry (archived)" in result.stderr
 
+    def test_the_items_awaiting_assignment_are_the_live_items_with_no_live_part(self, cli, qingdao):
+        """unassigned_item_ids (every report's check, written for PostgreSQL as a search of all item ids
+        with no live part, then of those the live ones): an item assigned is not among them, nor one
+        removed from the registry (archived) that no agency was ever given; one whose only agency the
+        registry dropped (its part archived) is, in registry order."""
+        from tasklist.reports.totals import unassigned_item_ids
+        from tasklist.storage.schema import open_db
+
+        cli("load", qingdao)
+        cli("assign", "T3", GXJ)
+        tasks = qingdao / "tasks.yaml"
+        text = tasks.read_text(encoding="utf-8")
+        t4 = text[text.index("  - id: T4\n"):text.index("  - id: T5\n")]
+        tasks.write_text(text.replace(t4, t4.replace("agencies: []\n    assigned: false\n", f"agencies: [{FGW}]\n")),
+                         encoding="utf-8")
+        cli("load", qingdao)
+        tasks.write_text(text[:text.index("  - id: T30")], encoding="utf-8")
+        report = cli.json("load", qingdao)
+        assert report["assignments_archived"] == [f"T4/{FGW}"] and report["items_archived"] == ["T30"]
+        ids = dict(query("SELECT code, id FROM item"))
+        conn = open_db()
+        try:
+            assert unassigned_item_ids(conn) == [ids[f"T{n}"] for n in range(4, 30)]
+        finally:
+            conn.close()
+
     def test_no_update_is_taken_for_an_item_no_agency_owes(self, cli, qingdao):
         cli("load", qingdao)
         result = cli("update", "T4", "-s", "in_progress", code=2)

@@ -318,6 +318,44 @@ def test_planner_settings_hold_for_the_block_only(kind, tmp_path, request):
         conn.close()
 
 
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_a_connection_beside_is_a_second_backend_outside_transactions_only(kind, tmp_path, request, monkeypatch):
+    """Connection.beside: on PostgreSQL a second connection (a backend of its own) for the block, whose
+    statement sent with asked runs while this one's does, closed when the block is left; None on
+    SQLite, inside a transaction (its writes are this connection's alone), and when the server
+    refuses a second connection."""
+    from tasklist.errors import DatabaseError
+    from tasklist.storage import connection
+
+    url = str(tmp_path / "beside.db") if kind == "sqlite" else request.getfixturevalue("pg_server").create_database("beside")
+    conn = connect(url)
+    try:
+        if kind == "sqlite":
+            with conn.beside() as other:
+                assert other is None
+            return
+        pid = "SELECT pg_backend_pid()"
+        with conn.beside() as other:
+            assert other is not None and other.value(pid) != conn.value(pid)
+            with other.asked("SELECT n FROM generate_series(1, 3) n") as rows:
+                assert conn.value("SELECT 7") == 7
+                assert rows() == [(1,), (2,), (3,)]
+        assert other.raw.closed
+        with conn.transaction(), conn.beside() as inside:
+            assert inside is None
+        conn.end_read()
+
+        def refused(url: str) -> None:
+            raise DatabaseError("error.db_connect", why="too many clients already")
+
+        monkeypatch.setattr(connection, "_connect_postgres", refused)
+        with conn.beside() as other:
+            assert other is None
+        assert conn.value("SELECT 1") == 1
+    finally:
+        conn.close()
+
+
 def test_postgresql_streams_read_side_by_side_and_close_when_left(pg_server):
     """Two streams of one connection are read in turn (each its own server-side cursor); a stream
     left before its end closes its cursor, and the connection goes on reading."""

@@ -10,7 +10,7 @@ import itertools
 import json
 import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
@@ -598,7 +598,8 @@ def overdue_facts(conn: Connection, as_of: date, *, agency: AgencyRef | None = N
                   limit: int | None = None, counted: bool = True) -> OverdueFacts:
     """The overdue assignments in report order (agencies in registry order, then most overdue first,
     then registry order of the items): the first ``limit`` of them (all with None), and the counts
-    of all of them. One statement, counted and cut inside the database: at 100k only a screenful of
+    of all of them. One statement, counted and cut inside the database (on PostgreSQL from the tables,
+    one for each half of the items, side by side: :func:`_merged_halves`): at 100k only a screenful of
     the 60,383 overdue rows leaves it, and the database keeps the first ``limit`` in order rather than
     sorting all of them (PostgreSQL server CPU 590 -> 500 ms).
 
@@ -606,60 +607,105 @@ def overdue_facts(conn: Connection, as_of: date, *, agency: AgencyRef | None = N
     overdue parts already (the weekly report: its agency summary and item totals). The counts were
     two more passes over the overdue rows (100k weekly, SQLite: the statement ~90 -> ~50 ms)."""
     day = as_of.isoformat()
-    if conn.dialect != "postgresql" or (agency is None and _shared_days(conn, as_of)):
-        # over the facts: within week_facts, those of its table; on SQLite, a lookup per assignment
-        # (the form below reads each update's row there: ix_update_latest carries no status on SQLite)
-        facts, fact_params = _facts(conn, day, agency)
-        overdue = (f"SELECT g.agency_id, g.item_id, g.due, i.plan_id, i.position FROM ({facts}) g "
-                   f"JOIN item i ON i.id = g.item_id WHERE {rules.SQL_OVERDUE}")
-        params = [*fact_params, day]
-    else:
-        # PostgreSQL, straight from the tables (rules.sql_overdue_assignment): the update in force is
-        # looked up only for the parts past their due date that have a done update (100k: server CPU
-        # of the statement 510-540 -> 320-340 ms)
-        due, due_params = (rules.SQL_CURRENT_DUE, [day, day]) if _has_extensions(conn) else ("i.due", [])
-        where, where_params = "a.archived = 0 AND i.archived = 0", []
-        if agency is not None:
-            where, where_params = f"{where} AND {rules.SQL_BELONGS_TO}", [agency.id, agency.id]
-        late, late_params = rules.sql_overdue_assignment(due, due_params, day)
-        overdue = (f"SELECT a.agency_id, a.item_id, {due} AS due, i.plan_id, i.position FROM assignment a "
-                   f"JOIN item i ON i.id = a.item_id WHERE {where} AND {late}")
-        params = [*due_params, *where_params, *late_params]
-    cut = "" if limit is None else " LIMIT ?"
-    first_rows = ("SELECT 2, ag.position, ag.id, o.due, o.plan_id, o.position, o.item_id, ag.name, "
-                  "CAST(NULL AS BIGINT) FROM o JOIN agency ag ON ag.id = o.agency_id "
-                  f"ORDER BY ag.position, ag.id, o.due, o.plan_id, o.position, o.item_id{cut}")
-    if counted:
-        # three parts told apart by the first column: the count per agency, the number of items, the first rows
-        sql = (
-            f"WITH o AS ({overdue}) "
-            "SELECT 0, ag.position, ag.id, NULL, NULL, CAST(NULL AS INTEGER), CAST(NULL AS BIGINT), ag.name, s.n "
-            "FROM (SELECT o.agency_id, COUNT(*) AS n FROM o GROUP BY o.agency_id) s JOIN agency ag ON ag.id = s.agency_id "
-            "UNION ALL SELECT 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, COUNT(*) FROM (SELECT DISTINCT o.item_id FROM o) d "
-            f"UNION ALL SELECT * FROM ({first_rows}) t "
-            "ORDER BY 1, 2, 3, 4, 5, 6, 7"
-        )
-    else:
-        sql = f"WITH o AS ({overdue}) {first_rows}"
+    from_tables = conn.dialect == "postgresql" and not (agency is None and _shared_days(conn, as_of))
+    with conn.beside() if from_tables and counted else nullcontext() as side:
+        halves = side is not None  # the items in two halves, one statement each (_merged_halves)
+        if not from_tables:
+            # over the facts: within week_facts, those of its table; on SQLite, a lookup per assignment
+            # (the form below reads each update's row there: ix_update_latest carries no status on SQLite)
+            facts, fact_params = _facts(conn, day, agency)
+            overdue = (f"SELECT g.agency_id, g.item_id, g.due, i.plan_id, i.position FROM ({facts}) g "
+                       f"JOIN item i ON i.id = g.item_id WHERE {rules.SQL_OVERDUE}")
+            params = [*fact_params, day]
+            late_params: list[Any] = []
+        else:
+            # PostgreSQL, straight from the tables (rules.sql_overdue_assignment): the update in force is
+            # looked up only for the parts past their due date that have a done update (100k: server CPU
+            # of the statement 510-540 -> 320-340 ms)
+            due, due_params = (rules.SQL_CURRENT_DUE, [day, day]) if _has_extensions(conn) else ("i.due", [])
+            where, params = "a.archived = 0 AND i.archived = 0", list(due_params)
+            if agency is not None:
+                where, params = f"{where} AND {rules.SQL_BELONGS_TO}", [*params, agency.id, agency.id]
+            if halves:
+                where += " AND MOD(i.id, 2) = ?"  # the half's parity, given after params
+            late, late_params = rules.sql_overdue_assignment(due, due_params, day)
+            overdue = (f"SELECT a.agency_id, a.item_id, {due} AS due, i.plan_id, i.position FROM assignment a "
+                       f"JOIN item i ON i.id = a.item_id WHERE {where} AND {late}")
+        cut = "" if limit is None else " LIMIT ?"
+        first_rows = ("SELECT 2, ag.position, ag.id, o.due, o.plan_id, o.position, o.item_id, ag.name, "
+                      "CAST(NULL AS BIGINT) FROM o JOIN agency ag ON ag.id = o.agency_id "
+                      f"ORDER BY ag.position, ag.id, o.due, o.plan_id, o.position, o.item_id{cut}")
+        if counted:
+            # three parts told apart by the first column: the count per agency, the number of items, the first rows
+            sql = (
+                f"WITH o AS ({overdue}) "
+                "SELECT 0, ag.position, ag.id, NULL, NULL, CAST(NULL AS INTEGER), CAST(NULL AS BIGINT), ag.name, s.n "
+                "FROM (SELECT o.agency_id, COUNT(*) AS n FROM o GROUP BY o.agency_id) s JOIN agency ag ON ag.id = s.agency_id "
+                "UNION ALL SELECT 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, COUNT(*) FROM (SELECT DISTINCT o.item_id FROM o) d "
+                f"UNION ALL SELECT * FROM ({first_rows}) t "
+                "ORDER BY 1, 2, 3, 4, 5, 6, 7"
+            )
+        else:
+            sql = f"WITH o AS ({overdue}) {first_rows}"
+        cut_params = [] if limit is None else [limit]
+        if side is None:
+            rows = conn.all(sql, [*params, *late_params, *cut_params])
+        else:  # sent on the second connection first, so that both backends work at once
+            with side.asked(sql, [*params, 1, *late_params, *cut_params]) as other:
+                rows = conn.all(sql, [*params, 0, *late_params, *cut_params])
+                rows += other()
+    if halves:
+        rows = _merged_halves(conn, rows, limit)
     first: list[tuple[str, int]] = []
     totals: dict[str, int] = {}
     items = 0
-    for part, *_, item_id, name, n in conn.all(sql, [*params, *([] if limit is None else [limit])]):
+    for part, *_, item_id, name, n in rows:
         if part == 0:
-            totals[name] = n
+            totals[name] = totals.get(name, 0) + n
         elif part == 1:
-            items = n
+            items += n
         else:
             first.append((name, item_id))
     return OverdueFacts(first, totals, items)
 
 
+def _merged_halves(conn: Connection, rows: list[tuple[Any, ...]], limit: int | None) -> list[tuple[Any, ...]]:
+    """The rows of overdue_facts' statement run for each half of the items (by the parity of their id),
+    in the order of the statement run once: the counts per agency in registry order, the number of
+    items, then the first ``limit`` rows in report order.
+
+    On PostgreSQL over the whole plan the second half is sent on a connection of its own
+    (Connection.beside), so that two backends find the updates in force (62,564 index lookups at 100k,
+    which PostgreSQL 15 never gives to a parallel worker: a correlated subquery is parallel-restricted)
+    at once. An item and all of its parts lie in one half, so the counts of the halves add up, and
+    the first rows of the whole are the first ``limit`` of both halves' own first rows. Plan ids are
+    ranked as the database orders them (its collation, which need not be Python's); the due dates
+    (YYYY-MM-DD) and the numbers compare alike everywhere."""
+    rank = {plan_id: n for n, (plan_id,) in enumerate(conn.all("SELECT id FROM plan ORDER BY id"))}
+
+    def key(r: tuple[Any, ...]) -> tuple[Any, ...]:
+        if r[0] != 2:
+            return (r[0], r[1] or 0, r[2] or 0)
+        return (2, r[1], r[2], r[3], rank[r[4]], r[5], r[6])
+
+    rows = sorted(rows, key=key)
+    counts = [r for r in rows if r[0] != 2]
+    shown = [r for r in rows if r[0] == 2]
+    return counts + (shown if limit is None else shown[:limit])
+
+
 def unassigned_item_ids(conn: Connection) -> list[int]:
     """Ids of the live items no agency is assigned (status ``unassigned``, 待交办), in registry order."""
+    # PostgreSQL: the items with no live part are found among the ids of all items, which item_pkey
+    # holds without a row read (index-only); only those found are then read for whether they are
+    # live. The live items' ids alone come from the rows (item_pkey and a filter on archived: 100k
+    # items, ~4,900 pages read against ~280). Backend CPU of the statement, 21 alternated runs at 100k:
+    # 47 -> 25 ms (benchmarks/PLANS.md, round 10). SQLite reads the live items from ix_item_live_order.
+    live = "i.archived = 0 AND i.id IN (SELECT j.id FROM item j WHERE NOT EXISTS " \
+        "(SELECT 1 FROM assignment a WHERE a.item_id = j.id AND a.archived = 0))" if conn.dialect == "postgresql" \
+        else "i.archived = 0 AND NOT EXISTS (SELECT 1 FROM assignment a WHERE a.item_id = i.id AND a.archived = 0)"
     with conn.planned(**_PG_UNASSIGNED_PLAN):
-        return [r[0] for r in conn.all(
-            "SELECT i.id FROM item i WHERE i.archived = 0 AND NOT EXISTS "
-            "(SELECT 1 FROM assignment a WHERE a.item_id = i.id AND a.archived = 0) ORDER BY i.plan_id, i.position, i.id")]
+        return [r[0] for r in conn.all(f"SELECT i.id FROM item i WHERE {live} ORDER BY i.plan_id, i.position, i.id")]
 
 
 def first_items_per_agency(conn: Connection, limit: int, *, agency: AgencyRef | None = None) -> set[int]:

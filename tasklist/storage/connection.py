@@ -197,6 +197,29 @@ class Connection:
             raise
 
     @contextmanager
+    def beside(self) -> Iterator[Connection | None]:
+        """A second connection to the same PostgreSQL database for the block, so that a statement sent on
+        it (:meth:`asked`) runs in a backend of its own while this connection's runs: two processes, on
+        two cores where the machine has them free. Closed when the block is left.
+
+        Outside a transaction each statement here (READ COMMITTED) reads the database as of its own
+        start: two statements on two connections read it as two statements on one would. None, for
+        the caller to do its work on this connection alone: on SQLite (one process), inside a
+        :meth:`transaction` of this connection's (whose writes, not yet committed, another connection
+        would not see), and where the server refuses a second connection (max_connections reached)."""
+        other = None
+        if self.dialect == "postgresql" and not self._depth:
+            with suppress(DatabaseError):
+                other = _connect_postgres(self.url)
+        if other is None:
+            yield None
+            return
+        try:
+            yield other
+        finally:
+            other.close()
+
+    @contextmanager
     def planned(self, **settings: str) -> Iterator[None]:
         """Within: PostgreSQL's planner settings ``settings`` (name=value, e.g. ``enable_hashjoin="off"``)
         for the statements sent in the block; after it, the values they had before it, whatever set
