@@ -283,6 +283,12 @@ SQL_CURRENT_DUE = (
 SQL_ITEM_DUE = f"COALESCE({_SQL_EXTENSION.format(match='e.item_id = i.id AND e.assignment_id IS NULL')}, i.due)"
 #: belongs_to: ?, ? = the agency's id twice
 SQL_BELONGS_TO = "(a.agency_id = ? OR a.via_group_id = ?)"
+#: item_status's first case, unassigned (待交办), over the item whose id is ``item`` (a column): no live
+#: assignment. With the item live (its own archived = 0), the item awaits assignment.
+def sql_no_live_part(item: str = "i.id") -> str:
+    return f"NOT EXISTS (SELECT 1 FROM assignment a WHERE a.item_id = {item} AND a.archived = 0)"
+
+
 #: is_overdue over facts g: ? = as_of
 SQL_OVERDUE = "(g.due IS NOT NULL AND g.due < ? AND g.status <> 'done')"
 #: may_be_overdue over the update in force u (sql_update_in_force_join's; NULL: no update yet)

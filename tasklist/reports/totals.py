@@ -447,8 +447,7 @@ def week_item_totals(conn: Connection, as_of: date, start: date, *, warn_days: i
         if unassigned is not None:
             waiting, waiting_params = "i.id IN (SELECT value FROM json_each(?))", [json.dumps(unassigned)]
         else:
-            waiting = ("i.archived = 0 AND NOT EXISTS (SELECT 1 FROM assignment a WHERE a.item_id = i.id "
-                       "AND a.archived = 0)")
+            waiting = f"i.archived = 0 AND {rules.sql_no_live_part()}"
             waiting_params = []
         items = (f"SELECT {_item_status('f', '_a')} AS status_a, f.overdue_a, f.stale_a, {item_due} AS due_a, "
                  f"{_item_status('f', '_b')} AS status_b, f.overdue_b, f.stale_b, {item_due} AS due_b "
@@ -701,9 +700,8 @@ def unassigned_item_ids(conn: Connection) -> list[int]:
     # live. The live items' ids alone come from the rows (item_pkey and a filter on archived: 100k
     # items, ~4,900 pages read against ~280). Backend CPU of the statement, 21 alternated runs at 100k:
     # 47 -> 25 ms (benchmarks/PLANS.md, round 10). SQLite reads the live items from ix_item_live_order.
-    live = "i.archived = 0 AND i.id IN (SELECT j.id FROM item j WHERE NOT EXISTS " \
-        "(SELECT 1 FROM assignment a WHERE a.item_id = j.id AND a.archived = 0))" if conn.dialect == "postgresql" \
-        else "i.archived = 0 AND NOT EXISTS (SELECT 1 FROM assignment a WHERE a.item_id = i.id AND a.archived = 0)"
+    live = (f"i.archived = 0 AND i.id IN (SELECT j.id FROM item j WHERE {rules.sql_no_live_part('j.id')})"
+            if conn.dialect == "postgresql" else f"i.archived = 0 AND {rules.sql_no_live_part()}")
     with conn.planned(**_PG_UNASSIGNED_PLAN):
         return [r[0] for r in conn.all(f"SELECT i.id FROM item i WHERE {live} ORDER BY i.plan_id, i.position, i.id")]
 
