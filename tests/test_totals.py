@@ -846,3 +846,60 @@ def test_week_facts_cut_the_work_beside_short_when_the_caller_fails(cli, engine)
     finally:
         conn.end_read()
         conn.close()
+
+
+def test_week_facts_begin_no_work_beside_once_the_caller_has_failed(cli, engine):
+    """Once the caller's block has failed, the work beside stops at once: a statement it starts after
+    that is stopped by the second connection's progress handler (an interrupt reaches only the statement
+    running at the time), and work handed over but not yet begun is not begun."""
+    import threading
+
+    cli("list")
+    conn = open_db()
+    gate, outcome = threading.Event(), []
+    count = ("WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < 200000000) "
+             "SELECT COUNT(*) FROM n" if engine == "sqlite" else "SELECT 1")
+
+    def waits_then_counts(c):
+        gate.wait()
+        try:
+            outcome.append(c.one(count))
+        except Exception as exc:
+            outcome.append(type(exc).__name__)
+
+    try:
+        as_of, start = date(2024, 7, 15), date(2024, 7, 8)
+        if engine != "sqlite":
+            gate.set()  # the work runs at once on the caller's connection
+        opened = threading.Timer(0.3, gate.set)  # the count begins after the caller has failed
+        with pytest.raises(KeyError), aggregates.week_facts(conn, as_of, start) as aside:
+            aside.run(waits_then_counts)
+            aside.run(lambda c: outcome.append("begun"))
+            opened.start()
+            raise KeyError("the caller's")
+        opened.join()
+        assert outcome == (["DatabaseError"] if engine == "sqlite" else [(1,), "begun"])
+    finally:
+        conn.end_read()
+        conn.close()
+
+
+def test_a_failure_within_week_facts_is_reported_as_itself_not_as_a_busy_database(cli, engine):
+    """Where the caller failed while a statement of its own still held the week's table (Ctrl-C during
+    a fetch), SQLite refuses to detach the table's database ("locked"): the caller's error is the one
+    that leaves the block, not a "database busy" error in its place (which made Ctrl-C end weekly with
+    exit 1 and 数据库正忙)."""
+    cli("list")
+    conn = open_db()
+    try:
+        random_history(conn, 3)
+        conn.end_read()
+        with pytest.raises(KeyboardInterrupt), aggregates.week_facts(conn, date(2024, 7, 15), date(2024, 7, 8)):
+            table = aggregates._TABLES[id(conn)][0]
+            if engine == "sqlite":
+                held = conn.raw.execute(f"SELECT * FROM {table}")  # left open, as an interrupted fetch leaves it
+                assert held.fetchone() is not None
+            raise KeyboardInterrupt
+    finally:
+        conn.end_read()
+        conn.close()

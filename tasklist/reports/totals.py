@@ -10,11 +10,12 @@ import itertools
 import json
 import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from .. import rules
+from ..errors import DatabaseError
 from ..storage.connection import Connection
 from ..storage.lookup import AgencyRef, plans
 from .facts import AgencySummary, _date
@@ -46,14 +47,22 @@ class Aside:
     (outside a transaction) that connection is a second one to the same database, which reads the
     week's table too, and ``fn`` runs in a thread of its own, one after the other: SQLite's module lets
     go of the interpreter while a statement steps, so its statements and the caller's run at once on
-    two cores. Elsewhere ``fn`` runs at once on the caller's own connection."""
+    two cores. Elsewhere ``fn`` runs at once on the caller's own connection.
+
+    When the caller fails (:meth:`close` with ``failed``), the work beside stops: the statement running
+    is interrupted, any later statement on the second connection is stopped by its progress handler
+    (an interrupt reaches only the statement running at that moment), and work not yet begun is
+    not begun."""
 
     def __init__(self, conn: Connection, *, threaded: bool) -> None:
         self.conn = conn
         self.threaded = threaded
         self._last: threading.Thread | None = None
+        self._stopped = False
         #: the result of week_facts's ``meanwhile``
         self.first: Callable[[], Any] = lambda: None
+        if threaded:  # asked every million of SQLite's steps (a few ms): nothing against the thread's work
+            conn.raw.set_progress_handler(lambda: self._stopped, 1_000_000)
 
     def run(self, fn: Callable[..., T], *args: Any) -> Callable[[], T]:
         if not self.threaded:
@@ -68,6 +77,9 @@ class Aside:
         def work() -> None:
             if before is not None:
                 before.join()
+            if self._stopped:  # the caller failed: nobody will ask for this result
+                errors.append(_NotBegun())
+                return
             try:
                 values.append(fn(self.conn, *args))
             except BaseException as exc:  # noqa: BLE001  (handed to the caller, raised in its thread)
@@ -90,10 +102,15 @@ class Aside:
         if not self.threaded:
             return
         if failed:
+            self._stopped = True
             self.conn.raw.interrupt()
         if self._last is not None:
             self._last.join()
         self.conn.close()
+
+
+class _NotBegun(Exception):
+    """Work handed to an :class:`Aside` that was not begun: its caller had failed."""
 
 
 @contextmanager
@@ -177,12 +194,20 @@ def week_facts(conn: Connection, as_of: date, start: date, *,
         failed = True
         raise
     finally:
-        for reader in {id(conn), id(aside.conn)}:
-            _SHARED.pop(reader, None)
-            _TABLES.pop(reader, None)
-        aside.close(failed)
-        if not failed or conn.dialect == "sqlite":  # PostgreSQL's failed transaction takes no statement
-            conn.execute(drop)
+        try:
+            aside.close(failed)  # the work beside ended first: until then it may read the table
+        finally:
+            for reader in {id(conn), id(aside.conn)}:
+                _SHARED.pop(reader, None)
+                _TABLES.pop(reader, None)
+            if not failed:
+                conn.execute(drop)
+            elif conn.dialect == "sqlite":  # PostgreSQL's failed transaction takes no statement
+                # the caller's error is the one to report: a statement it cut short (Ctrl-C in a
+                # fetch) may still hold the table, and SQLite then refuses to detach it ("locked"),
+                # which was reported as a busy database in place of the interruption
+                with suppress(DatabaseError):
+                    conn.execute(drop)
 
 
 def _start_columns(has_ext: bool) -> tuple[str, str, str]:
@@ -203,8 +228,13 @@ _MEMORIES = itertools.count(1)
 
 def _reads_uris(conn: Connection) -> bool:
     """Whether SQLite reads the file names of ATTACH as URIs (built so; Python opens its connections
-    without asking for it). Elsewhere ``file:/name?vfs=memdb`` would be a file of that name."""
-    return conn.one("SELECT 1 FROM pragma_compile_options WHERE compile_options = 'USE_URI'") is not None
+    without asking for it) and its memdb VFS shares a named database between connections (3.36 and
+    later). Elsewhere ``file:/name?vfs=memdb`` would be a file of that name, or a database of its own
+    for each connection."""
+    import sqlite3
+
+    return sqlite3.sqlite_version_info >= (3, 36) and conn.one(
+        "SELECT 1 FROM pragma_compile_options WHERE compile_options = 'USE_URI'") is not None
 
 
 def _scratch(conn: Connection, table: str) -> tuple[str, str, str, str | None]:
