@@ -718,6 +718,7 @@ def test_week_facts_work_beside_the_caller_on_a_second_connection_and_leave_noth
     an error or not, the second connection is closed and the database in memory is gone. Within a
     transaction, on PostgreSQL, and where SQLite reads no URIs, the work runs at once on the caller's
     connection."""
+    monkeypatch.setattr(aggregates, "_BESIDE_FROM", 0)  # the small test plans too
     import threading
 
     cli("list")
@@ -783,6 +784,7 @@ def test_weekly_reads_its_summary_beside_its_item_totals(cli, engine, monkeypatc
     """The weekly report asks for the agency summary and the changed items on the Aside's connection
     (SQLite: the second one, in its own thread) while it counts the item totals on its own; the report
     is the same as with everything on one connection."""
+    monkeypatch.setattr(aggregates, "_BESIDE_FROM", 0)  # the small test plans too
     import threading
 
     from tasklist.reports import weekly
@@ -815,9 +817,10 @@ def test_weekly_reads_its_summary_beside_its_item_totals(cli, engine, monkeypatc
         conn.close()
 
 
-def test_week_facts_cut_the_work_beside_short_when_the_caller_fails(cli, engine):
+def test_week_facts_cut_the_work_beside_short_when_the_caller_fails(cli, engine, monkeypatch):
     """When the caller's block fails while the work beside is running a statement (SQLite: on the
     second connection, in its thread), that statement is interrupted rather than waited for to its end."""
+    monkeypatch.setattr(aggregates, "_BESIDE_FROM", 0)  # the small test plans too
     import threading
 
     cli("list")
@@ -848,10 +851,11 @@ def test_week_facts_cut_the_work_beside_short_when_the_caller_fails(cli, engine)
         conn.close()
 
 
-def test_week_facts_begin_no_work_beside_once_the_caller_has_failed(cli, engine):
+def test_week_facts_begin_no_work_beside_once_the_caller_has_failed(cli, engine, monkeypatch):
     """Once the caller's block has failed, the work beside stops at once: a statement it starts after
     that is stopped by the second connection's progress handler (an interrupt reaches only the statement
     running at the time), and work handed over but not yet begun is not begun."""
+    monkeypatch.setattr(aggregates, "_BESIDE_FROM", 0)  # the small test plans too
     import threading
 
     cli("list")
@@ -902,4 +906,28 @@ def test_a_failure_within_week_facts_is_reported_as_itself_not_as_a_busy_databas
             raise KeyboardInterrupt
     finally:
         conn.end_read()
+        conn.close()
+
+
+def test_week_facts_keep_a_small_plan_on_the_caller_s_connection(cli, engine, monkeypatch):
+    """Below _BESIDE_FROM assignments (by their largest id) week_facts opens no second connection and no
+    thread: the work beside runs at once on the caller's connection, the week's table in a database in
+    memory of the caller's alone; from that size on (SQLite), a second connection reads it beside."""
+    import threading
+
+    cli("list")
+    conn = open_db()
+    try:
+        random_history(conn, 3)
+        conn.end_read()
+        largest = conn.one("SELECT max(id) FROM assignment")[0]
+        as_of, start = date(2024, 7, 15), date(2024, 7, 8)
+        monkeypatch.setattr(aggregates, "_BESIDE_FROM", largest + 1)
+        with aggregates.week_facts(conn, as_of, start) as aside:
+            assert aside.conn is conn
+            assert aside.run(lambda c: threading.current_thread())() is threading.current_thread()
+        monkeypatch.setattr(aggregates, "_BESIDE_FROM", largest)
+        with aggregates.week_facts(conn, as_of, start) as aside:
+            assert (aside.conn is not conn) == (engine == "sqlite")
+    finally:
         conn.close()

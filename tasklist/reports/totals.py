@@ -226,6 +226,18 @@ _SCRATCH = "scratch"
 _MEMORIES = itertools.count(1)
 
 
+#: the fewest assignments (told by their largest id, one step down the table's key) for which the week's
+#: table is shared with a second connection working beside the caller: on a small plan its opening and
+#: its thread cost more than the overlap saves (the bundled plan's 204 parts: weekly's kernel time up by
+#: a few ms for statements of well under a millisecond); 10k items have ~23,000
+_BESIDE_FROM = 5_000
+
+
+def _beside_pays(conn: Connection) -> bool:
+    """Whether the plan is large enough for week_facts's work beside to pay (:data:`_BESIDE_FROM`)."""
+    return (conn.one("SELECT max(id) FROM assignment")[0] or 0) >= _BESIDE_FROM
+
+
 def _reads_uris(conn: Connection) -> bool:
     """Whether SQLite reads the file names of ATTACH as URIs (built so; Python opens its connections
     without asking for it) and its memdb VFS shares a named database between connections (3.36 and
@@ -254,7 +266,8 @@ def _scratch(conn: Connection, table: str) -> tuple[str, str, str, str | None]:
     with the last connection to detach it. Within a transaction SQLite attaches nothing: there it is
     a temp table."""
     if conn.dialect == "sqlite" and not conn.in_transaction():
-        memory = f"file:/tasklist-{os.getpid()}-{next(_MEMORIES)}?vfs=memdb" if _reads_uris(conn) else None
+        shared = _beside_pays(conn) and _reads_uris(conn)
+        memory = f"file:/tasklist-{os.getpid()}-{next(_MEMORIES)}?vfs=memdb" if shared else None
         conn.execute(f"ATTACH DATABASE ? AS {_SCRATCH}", (memory or ":memory:",))
         return f"CREATE TABLE {_SCRATCH}.{table}", f"{_SCRATCH}.{table}", f"DETACH DATABASE {_SCRATCH}", memory
     name = f"{'temp' if conn.dialect == 'sqlite' else 'pg_temp'}.{table}"
