@@ -235,7 +235,8 @@ _BESIDE_FROM = 5_000
 
 def _beside_pays(conn: Connection) -> bool:
     """Whether the plan is large enough for week_facts's work beside to pay (:data:`_BESIDE_FROM`)."""
-    return (conn.one("SELECT max(id) FROM assignment")[0] or 0) >= _BESIDE_FROM
+    largest = conn.one("SELECT max(id) FROM assignment")  # one row, NULL on an empty table
+    return largest is not None and (largest[0] or 0) >= _BESIDE_FROM
 
 
 def _reads_uris(conn: Connection) -> bool:
