@@ -364,11 +364,12 @@ def write_overdue(listing: OverdueListing, summary: str | None, width: int, file
         return False
     columns = [(w, justify, "ellipsis") for _, w, justify in listing.columns]
     headers = [visible(header) for header, _, _ in listing.columns]
-    room = sum(w for w, _, _ in columns) + OVERDUE_GAP * (len(columns) - 1)
+    if sum(w for w, _, _ in columns) + OVERDUE_GAP * (len(columns) - 1) > width:
+        return False
     heads = []
     for heading, _, several in listing.tables:
         lines = head_lines(heading, headers, columns, OVERDUE_GAP)
-        if several or lines is None or room > width or not heading.isprintable():
+        if several or lines is None or not heading.isprintable():
             return False
         heads.append("\n".join(lines) + "\n")
     out = sys.stdout if file is None else file

@@ -675,6 +675,7 @@ def overdue_tables(groups: dict[str, list[AssignmentState]], labels: Labels, as_
     # the rows stay plain strings (Table.raw): Rich still lays them out where the fast way cannot give
     # exactly its text (a screen too narrow, a cell of several lines)
     first: Table | None = None
+    status_styles = {STATUS_COLUMN: {word: STATUS_STYLE.get(key, "") for key, word in listing.status_words.items()}}
     for heading, raw, several_lines in listing.tables:
         if first is None:
             table = first = _table(heading, gap=OVERDUE_GAP)
@@ -683,7 +684,7 @@ def overdue_tables(groups: dict[str, list[AssignmentState]], labels: Labels, as_
         else:
             table = first.retitled(heading)
         table.raw = raw
-        table.raw_styles = {STATUS_COLUMN: {word: STATUS_STYLE.get(key, "") for key, word in listing.status_words.items()}}
+        table.raw_styles = status_styles
         if several_lines:
             table.materialize()  # a cell of several lines: Rich lays it out
         parts.append(table)
