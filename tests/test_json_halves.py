@@ -252,7 +252,7 @@ def test_a_worker_killed_is_one_line_and_exit_1(tmp_path):
 
 def test_one_process_where_two_cannot_be(tmp_path, monkeypatch):
     """No temporary file (so no worker) where stdout has no descriptor beneath UTF-8 bytes, another
-    thread runs (a fork copies the locks it holds) or a transaction is open."""
+    thread runs (a fork copies the locks it holds), a transaction is open, or on macOS."""
     import io
     import threading
 
@@ -274,6 +274,10 @@ def test_one_process_where_two_cannot_be(tmp_path, monkeypatch):
         conn.open = True
         assert _halves_spill(conn) is None
         conn.open = False
+        monkeypatch.setattr("sys.platform", "darwin")
+        assert _halves_spill(conn) is None
+        monkeypatch.undo()
+        monkeypatch.setattr("sys.stdout", out)
         stop = threading.Event()
         beside = threading.Thread(target=stop.wait)
         beside.start()

@@ -545,8 +545,8 @@ def print_json_halves(conn: Any, keys: tuple[str, ...], rows_of: Callable[[Any, 
     after it (:func:`_reopen`); ``named`` is read once, before it. This process kills the worker and
     reaps it on any failure of its own or interruption (Ctrl-C, a closed pipe); the worker's failure
     is raised here, as it would be raised in one process, once this half is written. One process
-    where it cannot be done so: no fork, a transaction or another thread open, stdout not UTF-8
-    bytes on a file descriptor, no temporary file."""
+    where it cannot be done so: no fork (or macOS), a transaction or another thread open, stdout not
+    UTF-8 bytes on a file descriptor, no temporary file."""
     spill = _halves_spill(conn)
     at = split_at(conn) if spill is not None else None
     if at is None:
@@ -611,7 +611,8 @@ def _halves_spill(conn: Any) -> Any:
     listing cannot be written in two processes."""
     import threading
 
-    if not hasattr(os, "fork") or conn.in_transaction() or threading.active_count() > 1:
+    # macOS: a fork without exec is unsafe once its system libraries have started (libpq's may have)
+    if not hasattr(os, "fork") or sys.platform == "darwin" or conn.in_transaction() or threading.active_count() > 1:
         return None
     out = sys.stdout
     buffer = getattr(out, "buffer", None)
