@@ -515,8 +515,8 @@ def iter_item_values(conn: Connection, as_of: date, *, kind: str | None = None, 
 
 
 #: live items from which list --json is written in two halves at once (:func:`listing_split`): at
-#: 100k items 0.6x main's wall on an idle 2-core machine, +3 % CPU; below, the fork, the second
-#: connection and the copy are not worth it
+#: 100k items 0.61x main's wall with the second core free, +2-8 % CPU (benchmarks/PLANS.md, round
+#: 11); below, the fork, the second connection and the copy are not worth it
 LIST_HALVES_FROM = 20_000
 
 

@@ -220,8 +220,8 @@ def history_values(
 
 
 #: updates from which the whole history is written in two halves at once (:func:`history_split`): at
-#: 100k items (1M updates) 0.60x main's wall on an idle 2-core machine, +10 % CPU; below, the fork,
-#: the second connection and the copy are not worth it
+#: 100k items (1M updates) 0.60x main's wall with the second core free, +5-10 % CPU (benchmarks/PLANS.md,
+#: round 11); below, the fork, the second connection and the copy are not worth it
 HISTORY_HALVES_FROM = 200_000
 
 
