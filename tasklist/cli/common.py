@@ -498,8 +498,23 @@ def print_json_records(keys: tuple[str, ...], rows: Any, lists: tuple[str, ...] 
     ``named`` stands in the rows for its value's id: the value written is ``named[key][id]``, a
     string (history's item codes and agencies, by the ids of their rows)."""
     out = sys.stdout
-    write = None
-    first = True
+    written: list[Callable[[bytes], Any]] = []
+
+    def write(data: bytes) -> None:
+        if not written:  # after the first batch is read: what the rows' reading writes comes first
+            written.append(_utf8_writer(out))
+        written[0](data)
+
+    first = _write_records(write, keys, rows, lists, repeated, named, True)
+    if not written:
+        written.append(_utf8_writer(out))
+    written[0](b"[]\n" if first else b"\n]\n")
+
+
+def _write_records(write: Callable[[bytes], Any], keys: tuple[str, ...], rows: Any, lists: tuple[str, ...],
+                   repeated: tuple[str, ...], named: Mapping[str, Mapping[Any, str]] | None, first: bool) -> bool:
+    """The records of :func:`print_json_records` given to ``write`` a batch at a time, the first one
+    after "[\n  " if ``first``, each other after ",\n  "; no end. Whether none was written."""
     named = named or {}
     texts: dict[str, dict[Any, bytes]] = {key: _Texts() for key in repeated if key not in lists and key not in named}
     texts.update((key, _NamedTexts(names)) for key, names in named.items())
@@ -509,15 +524,189 @@ def print_json_records(keys: tuple[str, ...], rows: Any, lists: tuple[str, ...] 
         if text is None:
             text = ",\n  ".join(_row_text({key: named[key][value] if key in named else value
                                             for key, value in zip(keys, row)}) for row in batch).encode()
-        if write is None:  # after the first batch is read: what the rows' reading writes comes first
-            write = _utf8_writer(out)
         # one write with the text before it: a write that fails (a full disk, an encoding the stream
         # lacks) leaves no "[" behind it, on stdout or in its buffer for the exit to write again
         write(b"".join((b"[\n  " if first else b",\n  ", text)))
         first = False
-    if write is None:
-        write = _utf8_writer(out)
-    write(b"[]\n" if first else b"\n]\n")
+    return first
+
+
+def print_json_halves(conn: Any, keys: tuple[str, ...], rows_of: Callable[[Any, tuple[bool, Any] | None], Any],
+                      split_at: Callable[[Any], Any], lists: tuple[str, ...] = (), repeated: tuple[str, ...] = (),
+                      named: Mapping[str, Mapping[Any, str]] | None = None) -> None:
+    """:func:`print_json_records` of ``rows_of(conn, None)``, the rows of a listing in its own order;
+    for a long listing, in two halves at once on two processors. ``split_at(conn)`` gives a value of
+    the listing's sort key that parts it near its middle (None: too short to pay, see its callers);
+    ``rows_of(conn, (False, at))`` then gives the rows before it, ``rows_of(conn, (True, at))`` the
+    rest. This process writes the first half to stdout while a forked worker writes the second to an
+    unlinked temporary file, which is then copied after it: the same bytes as one process writes.
+
+    No connection crosses the fork: ``conn`` is closed before it, and each process opens its own
+    after it (:func:`_reopen`); ``named`` is read once, before it. This process kills the worker and
+    reaps it on any failure of its own or interruption (Ctrl-C, a closed pipe); the worker's failure
+    is raised here, as it would be raised in one process, once this half is written. One process
+    where it cannot be done so: no fork (or macOS), a transaction or another thread open, stdout not
+    UTF-8 bytes on a file descriptor, no temporary file."""
+    spill = _halves_spill(conn)
+    at = split_at(conn) if spill is not None else None
+    if at is None:
+        if spill is not None:
+            spill.close()
+        print_json_records(keys, rows_of(conn, None), lists, repeated, named)
+        return
+    assert spill is not None
+    import signal
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    conn.close()
+    failed_read, failed_write = os.pipe()
+    try:
+        pid = os.fork()
+    except BaseException:
+        os.close(failed_read)
+        os.close(failed_write)
+        spill.close()
+        raise
+    if pid == 0:  # the worker: the second half into the spill, then out without the parent's exit handlers
+        os.close(failed_read)
+        os._exit(_write_second_half(conn, spill, failed_write, keys, rows_of, at, lists, repeated, named))
+    os.close(failed_write)
+    try:
+        _reopen(conn)
+        write = _utf8_writer(sys.stdout)
+        none = _write_records(write, keys, rows_of(conn, (False, at)), lists, repeated, named, True)
+        with os.fdopen(failed_read, "rb") as pipe:  # read to its end (the worker's exit) before the worker is reaped
+            failed_read = -1
+            failure = pipe.read()
+        _, status = os.waitpid(pid, 0)
+        pid = 0
+        if status:
+            raise _worker_failure(failure, status)
+        size = spill.seek(0, os.SEEK_END)
+        if none and not size:
+            write(b"[]\n")
+            return
+        # the worker's records each come after ",\n  ": the first of them opens the list if this half had none
+        if none:
+            write(b"[\n  ")
+        sys.stdout.flush()
+        _copy_out(spill, 4 if none else 0, size)
+        write(b"\n]\n")
+    finally:
+        if pid:  # this half failed or was interrupted: the worker is stopped, not awaited
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        if failed_read >= 0:
+            os.close(failed_read)
+        spill.close()
+
+
+#: the temporary file's directory in :func:`print_json_halves` (None: tempfile's own choice); for tests
+HALVES_DIR: str | None = None
+
+
+def _halves_spill(conn: Any) -> Any:
+    """The unlinked temporary file the worker of :func:`print_json_halves` writes, or None where the
+    listing cannot be written in two processes."""
+    import threading
+
+    # macOS: a fork without exec is unsafe once its system libraries have started (libpq's may have)
+    if not hasattr(os, "fork") or sys.platform == "darwin" or conn.in_transaction() or threading.active_count() > 1:
+        return None
+    out = sys.stdout
+    buffer = getattr(out, "buffer", None)
+    try:  # the bytes written straight to the buffer beneath stdout, as _utf8_writer does, and a descriptor under it
+        import codecs
+
+        if buffer is None or codecs.lookup(out.encoding).name != "utf-8" or os.linesep != "\n":
+            return None
+        buffer.fileno()
+    except (AttributeError, LookupError, TypeError, OSError, ValueError):
+        return None
+    import tempfile
+
+    try:
+        return tempfile.TemporaryFile(prefix="tasklist-", dir=HALVES_DIR)
+    except OSError:
+        return None
+
+
+def _write_second_half(conn: Any, spill: Any, failed: int, keys: tuple[str, ...],
+                       rows_of: Callable[[Any, tuple[bool, Any] | None], Any], at: Any, lists: tuple[str, ...],
+                       repeated: tuple[str, ...], named: Mapping[str, Mapping[Any, str]] | None) -> int:
+    """The worker of :func:`print_json_halves`: its exit status; a failure is pickled to ``failed``."""
+    import pickle
+
+    try:
+        _reopen(conn)
+        try:
+            _write_records(spill.write, keys, rows_of(conn, (True, at)), lists, repeated, named, False)
+            spill.flush()
+        finally:
+            conn.close()  # the worker's own connection (PostgreSQL: the server sees it end)
+        return 0
+    except BaseException as exc:  # noqa: BLE001  (every failure goes to the parent, which reports it)
+        try:
+            data = pickle.dumps(exc)
+        except Exception:  # noqa: BLE001  (an exception that does not pickle: its type and text)
+            data = pickle.dumps(RuntimeError(f"{type(exc).__name__}: {exc}"))
+        try:
+            os.write(failed, data)
+        except OSError:
+            pass
+        return 1
+
+
+def _worker_failure(data: bytes, status: int) -> BaseException:
+    """The exception the worker of :func:`print_json_halves` sent, or one saying how it ended."""
+    import pickle
+
+    if data:
+        try:
+            exc = pickle.loads(data)
+        except Exception:  # noqa: BLE001
+            exc = None
+        if isinstance(exc, BaseException):
+            return exc
+    from ..errors import DatabaseError
+
+    return DatabaseError("error.worker_ended", status=os.waitstatus_to_exitcode(status))
+
+
+def _copy_out(spill: Any, start: int, end: int) -> None:
+    """Bytes ``start`` to ``end`` of ``spill`` written to stdout's descriptor (its buffer flushed before)."""
+    out = sys.stdout.buffer.fileno()
+    at = start
+    try:
+        while at < end:
+            sent = os.sendfile(out, spill.fileno(), at, end - at)
+            if not sent:
+                break
+            at += sent
+    except OSError as exc:
+        import errno
+
+        if exc.errno not in (errno.EINVAL, errno.ENOSYS):  # a descriptor sendfile does not take: copied below
+            raise
+    if at < end:
+        spill.seek(at)
+        while at < end and (chunk := spill.read(min(1 << 20, end - at))):
+            at += len(chunk)
+            view = memoryview(chunk)
+            while view:
+                view = view[os.write(out, view):]
+
+
+def _reopen(conn: Any) -> None:
+    """``conn`` given a connection of its own to its database, its plan chosen again (lookup.use_plan)."""
+    from ..storage.connection import connect
+    from ..storage.lookup import use_plan
+
+    conn.raw = connect(conn.url, create=False).raw
+    scope = getattr(conn, "plan_scope", None)
+    if scope is not None:
+        use_plan(conn, scope)
 
 
 def print_json_list(rows: Any) -> None:

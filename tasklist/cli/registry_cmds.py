@@ -19,7 +19,7 @@ from .common import (
     labels,
     parse_day,
     print_json,
-    print_json_records,
+    print_json_halves,
     resolve_as_of,
     screen_limit,
 )
@@ -141,7 +141,15 @@ def list_items(
     """List the plan's items (tasks and outcomes) with their status."""
     from ..errors import BadInput
     from ..registry.names import parse_kind
-    from ..reports.facts import ITEM_FIELDS, ITEM_LIST_FIELDS, ITEM_REPEATED, filter_items, iter_item_values, snapshot
+    from ..reports.facts import (
+        ITEM_FIELDS,
+        ITEM_LIST_FIELDS,
+        ITEM_REPEATED,
+        filter_items,
+        iter_item_values,
+        listing_split,
+        snapshot,
+    )
     from ..rules import parse_status
 
     if kind is not None:
@@ -163,9 +171,10 @@ def list_items(
         day = resolve_as_of(as_of, conn)
         who = agency_named(conn, agency) if agency else None
         if json_:  # judged and written a batch of items at a time
-            print_json_records(ITEM_FIELDS, iter_item_values(conn, day, kind=kind, agency=who, status=status_key,
-                                                             overdue=overdue, due_before=before), lists=ITEM_LIST_FIELDS,
-                               repeated=ITEM_REPEATED)
+            # judged and written in two halves at once where the plan is long (print_json_halves)
+            print_json_halves(conn, ITEM_FIELDS, lambda c, part: iter_item_values(
+                c, day, kind=kind, agency=who, status=status_key, overdue=overdue, due_before=before, part=part),
+                listing_split, lists=ITEM_LIST_FIELDS, repeated=ITEM_REPEATED)
             return
         items = filter_items(snapshot(conn, day, overdue_only=overdue), kind=kind, agency=who, status=status_key, overdue=overdue, due_before=before)
     from ..output.terminal import items_table

@@ -14,7 +14,7 @@ from .common import (
     labels,
     parse_day,
     print_json,
-    print_json_records,
+    print_json_halves,
     resolve_as_of,
     screen_limit,
 )
@@ -199,7 +199,7 @@ def history(
     show_all: ShowAll = False,
 ) -> None:
     """List recorded updates, oldest first."""
-    from ..reports.views import HISTORY_FIELDS, HISTORY_REPEATED, history_names, history_values
+    from ..reports.views import HISTORY_FIELDS, HISTORY_REPEATED, history_names, history_split, history_values
     from ..reports.views import history as history_rows
     from ..storage.lookup import resolve_item
     from .common import agency_named
@@ -212,8 +212,12 @@ def history(
             # the whole history (or one item's) names most of the items, whose codes are read once; a
             # part of it (an agency's, since a day) is given its items' codes with its rows
             by_id = who is None and start is None
-            print_json_records(HISTORY_FIELDS, history_values(conn, item=ref, agency=who, since=start, by_id=by_id),
-                               repeated=HISTORY_REPEATED, named=history_names(conn, item=ref) if by_id else None)
+            # the whole history, long, is written in two halves at once (print_json_halves)
+            whole = by_id and ref is None
+            print_json_halves(conn, HISTORY_FIELDS,
+                              lambda c, part: history_values(c, item=ref, agency=who, since=start, by_id=by_id, part=part),
+                              history_split if whole else lambda c: None, repeated=HISTORY_REPEATED,
+                              named=history_names(conn, item=ref) if by_id else None)
             return
         rows = history_rows(conn, item=ref, agency=who, since=start)
     from ..output.terminal import history_table

@@ -494,7 +494,8 @@ def _judge_parts(conn: Connection, as_of: date, warn_days: int, rows: list[Any],
 
 def iter_item_values(conn: Connection, as_of: date, *, kind: str | None = None, agency: AgencyRef | None = None,
                      status: str | None = None, overdue: bool = False, due_before: date | None = None,
-                     warn_days: int = rules.DEFAULT_WARN_DAYS, batch: int = 5000) -> Iterator[tuple[Any, ...]]:
+                     warn_days: int = rules.DEFAULT_WARN_DAYS, batch: int = 5000,
+                     part: tuple[bool, tuple[Any, ...]] | None = None) -> Iterator[tuple[Any, ...]]:
     """:meth:`ItemState.values` of each item ``filter_items(snapshot(conn, as_of, overdue_only=overdue), ...)``
     keeps, in the same order, read and judged ``batch`` items at a time: a long listing (list --json)
     never holds every item. Only what those values show is read; each part is judged by
@@ -505,9 +506,31 @@ def iter_item_values(conn: Connection, as_of: date, *, kind: str | None = None, 
     Python's cycle collector is off from the first value until the listing ends or is closed, the
     caller's work on each value included (it is back on as it was, as when a snapshot is built): the
     listing makes no cyclic garbage, yet its rows and values, and list --json's text of them, started
-    a thousand passes, seven of them over every object of the process (0.17-0.2 s at 100k items)."""
+    a thousand passes, seven of them over every object of the process (0.17-0.2 s at 100k items).
+
+    ``part``: (False, key) only the items before ``key`` in registry order, (True, key) the others
+    (:func:`listing_split`)."""
     with collector_off():
-        yield from _item_values(conn, as_of, kind, agency, status, overdue, due_before, warn_days, batch)
+        yield from _item_values(conn, as_of, kind, agency, status, overdue, due_before, warn_days, batch, part)
+
+
+#: live items from which list --json is written in two halves at once (:func:`listing_split`): at
+#: 100k items 0.61x main's wall with the second core free, +2-8 % CPU (benchmarks/PLANS.md, round
+#: 11); below, the fork, the second connection and the copy are not worth it
+LIST_HALVES_FROM = 20_000
+
+
+def listing_split(conn: Connection) -> tuple[Any, ...] | None:
+    """For list --json: the (plan, position, id) of the live item in the middle of the registry
+    order (read down ix_item_live_order), which parts a listing (``part`` of :func:`iter_item_values`)
+    into two contiguous runs of its order; None for a plan too short to part (fewer than
+    :data:`LIST_HALVES_FROM` items, told by the largest id)."""
+    largest = conn.one("SELECT max(id) FROM item")  # one row, NULL on an empty table
+    count = (largest[0] or 0) if largest is not None else 0
+    if count < max(LIST_HALVES_FROM, 2):
+        return None
+    return conn.one("SELECT plan_id, position, id FROM item WHERE archived = 0 ORDER BY plan_id, position, id "
+                    "LIMIT 1 OFFSET ?", (count // 2,))
 
 
 def _chunk_rows(conn: Connection, day: str, where: str, params: list[Any], ids: list[int],
@@ -559,10 +582,14 @@ def _chunk_rows(conn: Connection, day: str, where: str, params: list[Any], ids: 
 
 
 def _item_values(conn: Connection, as_of: date, kind: str | None, agency: AgencyRef | None, status: str | None,
-                 overdue: bool, due_before: date | None, warn_days: int, batch: int) -> Iterator[tuple[Any, ...]]:
+                 overdue: bool, due_before: date | None, warn_days: int, batch: int,
+                 part: tuple[bool, tuple[Any, ...]] | None = None) -> Iterator[tuple[Any, ...]]:
     """:func:`iter_item_values`, the collector aside."""
     day = as_of.isoformat()
     where, params = _item_filter(conn, day, None, False, overdue)
+    if part is not None:  # a half of the listing: its items (and on PostgreSQL its parts' statement) limited to it
+        where += f" AND (i.plan_id, i.position, i.id) {'>=' if part[0] else '<'} (?, ?, ?)"
+        params = [*params, *part[1]]
     ids = [r[0] for r in conn.all(f"SELECT i.id FROM item i WHERE {where} ORDER BY i.plan_id, i.position, i.id", params)]
     if not ids:
         return

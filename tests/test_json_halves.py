@@ -1,0 +1,293 @@
+"""list --json and history --json written in two halves by two processes (cli.common.print_json_halves):
+the same bytes as one process writes, and every way it can fail ends as one process would.
+
+The commands run as processes of their own (stdout a pipe, as a user's), through a prelude that can
+lower the thresholds (TL_HALVES), move the split (TL_AT), record each worker's pid (TL_FORKS), slow
+the worker down (TL_SLOW) or make it fail (TL_FAIL)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+PRELUDE = r"""
+import os, sys, time
+import tasklist.cli.common as common
+import tasklist.reports.facts as facts
+import tasklist.reports.views as views
+
+if os.environ.get("TL_HALVES"):
+    views.HISTORY_HALVES_FROM = facts.LIST_HALVES_FROM = int(os.environ["TL_HALVES"])
+if os.environ.get("TL_DIR"):
+    common.HALVES_DIR = os.environ["TL_DIR"]
+if os.environ.get("TL_AT"):  # the split moved: "first" (the first half empty) or "last" (the second)
+    first = os.environ["TL_AT"] == "first"
+    views.history_split = lambda conn: "0000-01-01" if first else "9999-12-31"
+    facts.listing_split = lambda conn: ("", -1, 0) if first else ("\U0010ffff", 1 << 60, 0)
+parent = os.getpid()
+fork = os.fork
+
+
+def counted():
+    pid = fork()
+    if pid and os.environ.get("TL_FORKS"):
+        with open(os.environ["TL_FORKS"], "a") as out:
+            out.write(f"{pid}\n")
+    return pid
+
+
+os.fork = counted
+reopen = common._reopen
+
+
+def worker_reopen(conn):
+    if os.getpid() != parent:
+        if os.environ.get("TL_SLOW"):
+            time.sleep(float(os.environ["TL_SLOW"]))
+        if os.environ.get("TL_FAIL") == "gone":
+            from tasklist.errors import DatabaseError
+            raise DatabaseError("error.db_open_dir", path="/no/such/file.db")
+    reopen(conn)
+
+
+common._reopen = worker_reopen
+if os.environ.get("TL_FAIL") in ("row", "any row"):  # a row the database cannot read (in the worker's half)
+    import sqlite3
+    rows = views.history_values
+
+    def bad_rows(conn, **kw):
+        for row in rows(conn, **kw):
+            if os.getpid() != parent or os.environ["TL_FAIL"] == "any row":
+                raise sqlite3.DatabaseError("database disk image is malformed")
+            yield row
+
+    views.history_values = bad_rows
+from tasklist.launch import main
+sys.argv = ["tasklist", *sys.argv[1:]]
+sys.exit(main())
+"""
+
+
+def _env(**more: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(more)
+    return env
+
+
+def _run(*args: str, **env: str) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run([sys.executable, "-c", PRELUDE, *args], env=_env(**env), capture_output=True, timeout=120)
+
+
+def _forked(path: Path) -> list[int]:
+    return [int(p) for p in path.read_text().split()] if path.exists() else []
+
+
+def _gone(pid: int) -> bool:
+    """The process no longer runs (or is a zombie its dead parent left to init)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return True
+    return state in ("Z", "X")
+
+
+@pytest.fixture
+def history_made(cli):
+    """Updates on several days, their notes odd unicode (CJK, emoji, combining marks, U+3000, a long note)."""
+    notes = ["推进中　备注", "\U0001f600 emoji \U0001f1e8\U0001f1f3", "e\u0301 combining \u0302\u0303", "长" * 2000,
+             'a "quoted" \\ note', "\u3000\u3000全角空格"]
+    for day, note in enumerate(notes, start=10):
+        cli("update", "T6", "-s", "推进中", "--on", f"2026-11-{day}", "--note", note)
+        cli("update", "O17", "-a", "各设区市人民政府", "-s", "推进中", "--on", f"2026-11-{day}", "--note", note)
+    cli("done", "--verified", "T1", "--all", "--on", "2026-11-19", "--note", "\U0001f600 done")
+
+
+LISTINGS = [
+    ("history", "--json"),
+    ("history", "--json", "--lang", "en"),
+    ("list", "--json", "--as-of", "2026-11-20"),
+    ("list", "--json", "--as-of", "2026-11-20", "--lang", "en"),
+    ("list", "--json", "--as-of", "2025-09-15", "--overdue"),
+    ("list", "--json", "--as-of", "2026-11-20", "--agency", "福州市"),
+    ("list", "--json", "--as-of", "2026-11-20", "--status", "done"),
+]
+FILTERED = [  # written by one process whatever the threshold
+    ("history", "--json", "--since", "2026-11-12"),
+    ("history", "--json", "-a", "福州市"),
+    ("history", "--json", "T6"),
+]
+
+
+@pytest.mark.usefixtures("engine", "history_made")
+def test_two_halves_are_the_bytes_one_process_writes(tmp_path):
+    """Forced to split (threshold 0) the listing is byte for byte what one process writes (the default
+    threshold: a small plan is one process), stderr and exit code the same; the split happened."""
+    for at, args in enumerate(LISTINGS + FILTERED):
+        forks, none = tmp_path / f"forks-{at}", tmp_path / f"none-{at}"
+        one, two = _run(*args, TL_FORKS=str(none)), _run(*args, TL_HALVES="0", TL_FORKS=str(forks))
+        assert (two.returncode, two.stdout, two.stderr) == (one.returncode, one.stdout, one.stderr), args
+        assert one.returncode == 0 and one.stdout.startswith(b"[\n  {"), args
+        assert len(_forked(forks)) == (0 if args in FILTERED else 1), args
+        assert not _forked(none), args  # a small plan, under the thresholds: one process
+
+
+@pytest.mark.usefixtures("engine", "history_made")
+@pytest.mark.parametrize("at", ["first", "last"])
+def test_a_half_that_is_empty_leaves_the_text_whole(tmp_path, at):
+    """Split before every record (the first half empty: the worker's text opens the list) or after every
+    one (the second half empty): the same bytes."""
+    for n, args in enumerate(LISTINGS[:3]):
+        forks = tmp_path / f"forks-{at}-{n}"
+        one, two = _run(*args), _run(*args, TL_HALVES="0", TL_AT=at, TL_FORKS=str(forks))
+        assert (two.returncode, two.stdout, two.stderr) == (one.returncode, one.stdout, one.stderr), args
+        assert len(_forked(forks)) == 1
+
+
+@pytest.mark.usefixtures("history_made")
+def test_an_empty_listing_is_an_empty_list(tmp_path):
+    """No record in either half: "[]", as one process writes it."""
+    one = _run("list", "--json", "--as-of", "2026-11-20", "--due-before", "2000-01-01")
+    two = _run("list", "--json", "--as-of", "2026-11-20", "--due-before", "2000-01-01", TL_HALVES="0",
+               TL_FORKS=str(tmp_path / "forks"))
+    assert (two.returncode, two.stdout, two.stderr) == (one.returncode, one.stdout, one.stderr)
+    assert one.stdout == b"[]\n" and len(_forked(tmp_path / "forks")) == 1
+
+
+@pytest.mark.usefixtures("engine", "history_made")
+@pytest.mark.parametrize("how", ["gone", "row"])
+def test_a_failed_worker_is_one_line_and_exit_1_nothing_left(tmp_path, how):
+    """The worker fails (its database cannot be opened; a value it cannot write): exit 1, the worker's
+    error once on stderr, no worker left running and no temporary file left behind."""
+    spill, forks = tmp_path / "spill", tmp_path / "forks"
+    spill.mkdir()
+    done = _run("history", "--json", TL_HALVES="0", TL_FAIL=how, TL_DIR=str(spill), TL_FORKS=str(forks))
+    assert done.returncode == 1, done.stderr
+    err = done.stderr.decode()
+    if how == "gone":
+        assert err == "error: cannot open database /no/such/file.db: it is a directory\n", err
+    else:  # as the same failure is told by one process
+        one = _run("history", "--json", TL_FAIL="any row")
+        assert (one.returncode, one.stderr) == (1, done.stderr)
+        assert err.startswith("error: unexpected DatabaseError: database disk image is malformed\n"), err
+    assert "Traceback" not in err and err.count("error:") == 1
+    (pid,) = _forked(forks)
+    assert _gone(pid)
+    assert not list(spill.iterdir())
+
+
+@pytest.mark.usefixtures("history_made")
+@pytest.mark.parametrize("group", [True, False])
+def test_ctrl_c_ends_both_processes_with_130(tmp_path, group):
+    """SIGINT to the process group (Ctrl-C) or to the parent alone, the worker still at work: the
+    command ends as it does in one process (killed by SIGINT, 130 in a shell), the worker with it."""
+    forks = tmp_path / "forks"
+    proc = subprocess.Popen([sys.executable, "-c", PRELUDE, "history", "--json"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, start_new_session=True,
+                            env=_env(TL_HALVES="0", TL_SLOW="30", TL_FORKS=str(forks)))
+    try:
+        deadline = time.monotonic() + 60
+        while not _forked(forks) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        (pid,) = _forked(forks)
+        time.sleep(0.3)  # the parent's half written, waiting for the worker's
+        if group:
+            os.killpg(proc.pid, signal.SIGINT)
+        else:
+            os.kill(proc.pid, signal.SIGINT)
+        proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode in (130, -signal.SIGINT)
+    assert _gone(pid)
+
+
+@pytest.mark.usefixtures("history_made")
+def test_a_closed_pipe_ends_quietly_and_the_worker_with_it(tmp_path):
+    """`| head -1` once head has gone: the command ends as one process does (exit 0, nothing on
+    stderr), and the worker (slowed down, still at work) does not outlive it."""
+    forks = tmp_path / "forks"
+    ends = []
+    for halves in (None, "0"):
+        read, write = os.pipe()
+        os.close(read)  # the reader gone before the first write
+        try:
+            proc = subprocess.Popen([sys.executable, "-c", PRELUDE, "history", "--json"], stdout=write,
+                                    stderr=subprocess.PIPE,
+                                    env=_env(TL_SLOW="30", TL_FORKS=str(forks), **({"TL_HALVES": halves} if halves else {})))
+        finally:
+            os.close(write)
+        err = proc.communicate(timeout=20)[1]
+        ends.append((proc.returncode, err))
+    assert ends[0] == ends[1] == (0, b"")
+    (pid,) = _forked(forks)
+    assert _gone(pid)
+
+
+@pytest.mark.usefixtures("history_made")
+def test_a_worker_killed_is_one_line_and_exit_1(tmp_path):
+    """The worker ended by a signal (no failure of its own to tell): exit 1, one line saying so."""
+    forks = tmp_path / "forks"
+    proc = subprocess.Popen([sys.executable, "-c", PRELUDE, "history", "--json"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=_env(TL_HALVES="0", TL_SLOW="30", TL_FORKS=str(forks)))
+    try:
+        deadline = time.monotonic() + 60
+        while not _forked(forks) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        (pid,) = _forked(forks)
+        os.kill(pid, signal.SIGKILL)
+        err = proc.communicate(timeout=20)[1]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 1
+    assert err == b"error: the process writing the second half of the listing ended unexpectedly (status -9)\n"
+
+
+def test_one_process_where_two_cannot_be(tmp_path, monkeypatch):
+    """No temporary file (so no worker) where stdout has no descriptor beneath UTF-8 bytes, another
+    thread runs (a fork copies the locks it holds), a transaction is open, or on macOS."""
+    import io
+    import threading
+
+    from tasklist.cli.common import _halves_spill
+
+    class Conn:
+        open = False
+
+        def in_transaction(self):
+            return self.open
+
+    real = tmp_path / "out"
+    with open(real, "w", encoding="utf-8") as out:
+        monkeypatch.setattr("sys.stdout", out)
+        conn = Conn()
+        spill = _halves_spill(conn)
+        assert spill is not None
+        spill.close()
+        conn.open = True
+        assert _halves_spill(conn) is None
+        conn.open = False
+        monkeypatch.setattr("sys.platform", "darwin")
+        assert _halves_spill(conn) is None
+        monkeypatch.undo()
+        monkeypatch.setattr("sys.stdout", out)
+        stop = threading.Event()
+        beside = threading.Thread(target=stop.wait)
+        beside.start()
+        try:
+            assert _halves_spill(conn) is None
+        finally:
+            stop.set()
+            beside.join()
+    with open(real, "w", encoding="gb18030") as out:
+        monkeypatch.setattr("sys.stdout", out)
+        assert _halves_spill(Conn()) is None
+    monkeypatch.setattr("sys.stdout", io.TextIOWrapper(io.BytesIO(), encoding="utf-8"))
+    assert _halves_spill(Conn()) is None
