@@ -8,7 +8,7 @@ import os
 import shutil
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import date
 from itertools import chain, islice
 from json.encoder import encode_basestring as _encode_str  # what json.dumps(ensure_ascii=False) uses
@@ -543,10 +543,12 @@ def print_json_halves(conn: Any, keys: tuple[str, ...], rows_of: Callable[[Any, 
 
     No connection crosses the fork: ``conn`` is closed before it, and each process opens its own
     after it (:func:`_reopen`); ``named`` is read once, before it. This process kills the worker and
-    reaps it on any failure of its own or interruption (Ctrl-C, a closed pipe); the worker's failure
-    is raised here, as it would be raised in one process, once this half is written. One process
-    where it cannot be done so: no fork (or macOS), a transaction or another thread open, stdout not
-    UTF-8 bytes on a file descriptor, no temporary file."""
+    reaps it on any failure of its own or interruption (Ctrl-C, a closed pipe). The worker only saves
+    time: where it did not end well (its own failure, a full temporary directory, a signal), its
+    file is dropped and this process writes the second half itself, so that the command fails only
+    where one process would, with the error one process reports. One process where it cannot be
+    done so: no fork (or macOS), a transaction or another thread open, stdout not UTF-8 bytes on a
+    file descriptor, no temporary file."""
     spill = _halves_spill(conn)
     at = split_at(conn) if spill is not None else None
     if at is None:
@@ -560,29 +562,25 @@ def print_json_halves(conn: Any, keys: tuple[str, ...], rows_of: Callable[[Any, 
     sys.stdout.flush()
     sys.stderr.flush()
     conn.close()
-    failed_read, failed_write = os.pipe()
     try:
         pid = os.fork()
-    except BaseException:
-        os.close(failed_read)
-        os.close(failed_write)
+    except OSError:  # no process to be had (EAGAIN, ENOMEM): one process, as where there is no fork
         spill.close()
-        raise
+        _reopen(conn)
+        print_json_records(keys, rows_of(conn, None), lists, repeated, named)
+        return
     if pid == 0:  # the worker: the second half into the spill, then out without the parent's exit handlers
-        os.close(failed_read)
-        os._exit(_write_second_half(conn, spill, failed_write, keys, rows_of, at, lists, repeated, named))
-    os.close(failed_write)
+        os._exit(_write_second_half(conn, spill, keys, rows_of, at, lists, repeated, named))
     try:
         _reopen(conn)
         write = _utf8_writer(sys.stdout)
         none = _write_records(write, keys, rows_of(conn, (False, at)), lists, repeated, named, True)
-        with os.fdopen(failed_read, "rb") as pipe:  # read to its end (the worker's exit) before the worker is reaped
-            failed_read = -1
-            failure = pipe.read()
         _, status = os.waitpid(pid, 0)
         pid = 0
-        if status:
-            raise _worker_failure(failure, status)
+        if status:  # the worker's half not written: written here, as one process writes it
+            none = _write_records(write, keys, rows_of(conn, (True, at)), lists, repeated, named, none)
+            write(b"[]\n" if none else b"\n]\n")
+            return
         size = spill.seek(0, os.SEEK_END)
         if none and not size:
             write(b"[]\n")
@@ -595,10 +593,12 @@ def print_json_halves(conn: Any, keys: tuple[str, ...], rows_of: Callable[[Any, 
         write(b"\n]\n")
     finally:
         if pid:  # this half failed or was interrupted: the worker is stopped, not awaited
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-        if failed_read >= 0:
-            os.close(failed_read)
+            # unless it was reaped already (an interruption between waitpid's return and the line after
+            # it): a child not yet reaped keeps its pid, so the one killed is ours
+            with suppress(ChildProcessError):
+                if os.waitpid(pid, os.WNOHANG)[0] == 0:
+                    os.kill(pid, signal.SIGKILL)
+                    os.waitpid(pid, 0)
         spill.close()
 
 
@@ -632,12 +632,12 @@ def _halves_spill(conn: Any) -> Any:
         return None
 
 
-def _write_second_half(conn: Any, spill: Any, failed: int, keys: tuple[str, ...],
+def _write_second_half(conn: Any, spill: Any, keys: tuple[str, ...],
                        rows_of: Callable[[Any, tuple[bool, Any] | None], Any], at: Any, lists: tuple[str, ...],
                        repeated: tuple[str, ...], named: Mapping[str, Mapping[Any, str]] | None) -> int:
-    """The worker of :func:`print_json_halves`: its exit status; a failure is pickled to ``failed``."""
-    import pickle
-
+    """The worker of :func:`print_json_halves`: its exit status, 0 when its whole half is in ``spill``.
+    Its failure is not told: the parent then writes that half itself, and meets the failure if it is
+    the database's."""
     try:
         _reopen(conn)
         try:
@@ -646,32 +646,8 @@ def _write_second_half(conn: Any, spill: Any, failed: int, keys: tuple[str, ...]
         finally:
             conn.close()  # the worker's own connection (PostgreSQL: the server sees it end)
         return 0
-    except BaseException as exc:  # noqa: BLE001  (every failure goes to the parent, which reports it)
-        try:
-            data = pickle.dumps(exc)
-        except Exception:  # noqa: BLE001  (an exception that does not pickle: its type and text)
-            data = pickle.dumps(RuntimeError(f"{type(exc).__name__}: {exc}"))
-        try:
-            os.write(failed, data)
-        except OSError:
-            pass
+    except BaseException:  # noqa: BLE001  (the parent writes the half instead)
         return 1
-
-
-def _worker_failure(data: bytes, status: int) -> BaseException:
-    """The exception the worker of :func:`print_json_halves` sent, or one saying how it ended."""
-    import pickle
-
-    if data:
-        try:
-            exc = pickle.loads(data)
-        except Exception:  # noqa: BLE001
-            exc = None
-        if isinstance(exc, BaseException):
-            return exc
-    from ..errors import DatabaseError
-
-    return DatabaseError("error.worker_ended", status=os.waitstatus_to_exitcode(status))
 
 
 def _copy_out(spill: Any, start: int, end: int) -> None:

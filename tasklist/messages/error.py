@@ -81,8 +81,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "db_open_empty_hint": ("该文件保持原样；请删除它或另用 --db 指定", "it is left as it is; remove it or give another --db"),
     "db_create_nodir": ("无法创建数据库 {path}：目录 {folder} 不存在",
                         "cannot create database {path}: directory {folder} does not exist"),
-    "worker_ended": ("写出列表后半部分的进程意外结束（退出状态 {status}）",
-                     "the process writing the second half of the listing ended unexpectedly (status {status})"),
     "db_missing": ("数据库 {path} 不存在", "database {path} does not exist"),
     "db_missing_hint": ("用“tasklist load”或“tasklist db upgrade”创建它", "`tasklist load` or `tasklist db upgrade` creates it"),
     "db_create_folder": ("无法创建 {folder}：{reason}", "cannot create {folder}: {reason}"),
