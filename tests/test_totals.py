@@ -931,3 +931,64 @@ def test_week_facts_keep_a_small_plan_on_the_caller_s_connection(cli, engine, mo
             assert (aside.conn is not conn) == (engine == "sqlite")
     finally:
         conn.close()
+
+
+@pytest.mark.parametrize("seed", [3, 6])
+def test_week_facts_in_two_halves_give_the_figures_of_one_whole_table(cli, engine, seed, monkeypatch):
+    """On PostgreSQL outside a transaction (from _BESIDE_FROM assignments) the week's table is made in two
+    halves by item id, the caller's on its connection and the other on a second one, and each statement
+    that reads it runs over both, their rows merged: counts added per agency and per combination of
+    figures, the latest report the later of the two, the changed items and the first overdue rows in
+    report order. Every figure, and the whole report, is that of one whole table; the halves hold parts
+    of the same agencies, and (seed 6) the registry's order is not the items' ids'. A reader that does not
+    run over both halves reads the tables themselves."""
+    from tasklist.reports import weekly
+
+    cli("list")
+    conn = open_db()
+    now = datetime(2024, 7, 15, 12, tzinfo=UTC)
+
+    def figures(as_of, start, warn, limit):
+        return (aggregates.week_item_totals(conn, as_of, start, warn_days=warn),
+                aggregates.agency_summary(conn, as_of, warn_days=warn),
+                aggregates.agency_summary(conn, start, warn_days=warn),
+                aggregates.item_changes(conn, start, as_of),
+                aggregates.overdue_facts(conn, as_of, limit=limit),
+                aggregates.overdue_facts(conn, as_of, limit=limit, counted=False))
+
+    try:
+        random_history(conn, seed)
+        if seed == 6:  # the registry in the reverse order of the items' ids: the upper half's items come first
+            with conn.transaction():
+                conn.execute("UPDATE item SET position = -position")
+        conn.end_read()
+        split = conn.one("SELECT (MIN(id) + MAX(id)) / 2 FROM item")[0]
+        agencies = [{r[0] for r in conn.all(f"SELECT agency_id FROM assignment WHERE archived = 0 AND item_id {op} ?",
+                                            [split])} for op in ("<=", ">")]
+        assert len(agencies[0] & agencies[1]) > 10  # the same agencies' parts in both halves
+        both_halves_late = False
+        for as_of in AS_OFS:
+            for days, warn, limit in ((7, 30, 5), (90, 0, None), (400, 400, 3)):
+                start = as_of - timedelta(days=days)
+                alone = aggregates.item_totals(conn, as_of, warn_days=warn)
+                monkeypatch.setattr(aggregates, "_BESIDE_FROM", 10 ** 9)  # one whole table
+                whole = weekly.weekly_report(conn, as_of, days=days, warn_days=warn, limit=limit, now=now).as_dict()
+                with aggregates.week_facts(conn, as_of, start):
+                    assert id(conn) not in aggregates._HALVES
+                    one = figures(as_of, start, warn, limit)
+                monkeypatch.setattr(aggregates, "_BESIDE_FROM", 0)
+                with aggregates.week_facts(conn, as_of, start):
+                    assert (id(conn) in aggregates._HALVES) == (engine == "postgresql")
+                    second = aggregates._HALVES.get(id(conn), (None,))[0]
+                    two = figures(as_of, start, warn, limit)
+                    assert aggregates.item_totals(conn, as_of, warn_days=warn) == alone
+                assert two == one, (as_of, days)
+                assert weekly.weekly_report(conn, as_of, days=days, warn_days=warn, limit=limit, now=now).as_dict() \
+                    == whole, (as_of, days)
+                late = {item_id > split for _, item_id in one[4].first}
+                both_halves_late = both_halves_late or late == {True, False}
+                assert not aggregates._HALVES
+                assert second is None or second.raw.closed  # the second half's connection closed with the block
+        assert both_halves_late  # the first overdue rows merged from both halves on some day
+    finally:
+        conn.close()
