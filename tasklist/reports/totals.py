@@ -136,10 +136,21 @@ def week_facts(conn: Connection, as_of: date, start: date, *,
     is named with its schema wherever it is used: a table of the user's own named week_facts is never
     read or written.
 
+    On PostgreSQL outside a transaction, from :data:`_BESIDE_FROM` assignments, the table is made in two
+    halves by item id, each a temp table of its own backend's: the caller's connection holds the items
+    up to the middle id, a second connection (:meth:`Connection.beside`) those above it (:data:`_HALVES`).
+    The second half's statements are sent first, and both backends make their halves at once; every
+    statement here that reads the table then runs over both at once (:func:`_both_halves`) and their
+    rows are merged. An item and all its parts lie in one half, so counts per agency, per item and per
+    combination of figures add up. No server process works on another's temp table, and PostgreSQL 15
+    hands no part of these statements (a write to a temp table, correlated lookups) to parallel workers:
+    the two backends are the way to two cores. Where the server refuses a second connection, the table
+    is made whole on the caller's.
+
     Yields an :class:`Aside` for work beside the caller's; ``meanwhile`` is handed to it before the
     table is filled (work that does not read it), its result given by the Aside's ``first``. Nothing
-    is left when the block ends, whether it fails or not: the second connection is closed and the
-    database in memory gone with the last connection to it."""
+    is left when the block ends, whether it fails or not: the second connection is closed (its
+    backend's temp table with it) and the database in memory gone with the last connection to it."""
     if id(conn) in _SHARED:
         aside = Aside(conn, threaded=False)
         if meanwhile:
@@ -646,14 +657,24 @@ def item_changes(conn: Connection, start: date, as_of: date) -> tuple[list[int],
     if _shared_days(conn, as_of, start):
         # both days from one pass over the changed items' rows of the week's table; an item with no
         # live part is never done nor overdue
-        grouped, params = _week_items(conn, as_of, start, "g.item_id IN (SELECT id FROM may_change)")
-        changes = (f"{may_change}SELECT f.item_id, {_item_status('f', '_a')}, f.overdue_a, {_item_status('f', '_b')}, "
-                   f"f.overdue_b, i.plan_id, i.position FROM ({grouped}) f JOIN item i ON i.id = f.item_id "
-                   "ORDER BY i.plan_id, i.position, i.id")
-        both = _both_halves(conn, lambda upper: (changes, [*may_change_params, *params]))
-        if both is None:
-            rows = conn.all(changes, [*may_change_params, *params])
-        else:  # each half's items in registry order: the two merged so
+        def changes(where: str) -> str:  # the changed items among those ``where`` (a condition on g.item_id)
+            grouped, _ = _week_items(conn, as_of, start, where)
+            return (f"SELECT f.item_id, {_item_status('f', '_a')}, f.overdue_a, {_item_status('f', '_b')}, "
+                    f"f.overdue_b, i.plan_id, i.position FROM ({grouped}) f JOIN item i ON i.id = f.item_id "
+                    "ORDER BY i.plan_id, i.position, i.id")
+        params = _week_items(conn, as_of, start)[1]
+        halves = _HALVES.get(id(conn))
+        if halves is None:
+            rows = conn.all(may_change + changes("g.item_id IN (SELECT id FROM may_change)"), [*may_change_params, *params])
+        else:
+            # the items that may change found once, then each half's among them in its own half (both halves
+            # finding them all took the statement's whole time twice: 100k, ~130 ms each), merged in
+            # registry order
+            split = halves[1]
+            found = [r[0] for r in conn.all(f"{may_change}SELECT id FROM may_change", may_change_params)]
+            ids = ([i for i in found if i <= split], [i for i in found if i > split])
+            both = _both_halves(conn, lambda upper: (changes("g.item_id = ANY(?)"), [*params, ids[upper]]))
+            assert both is not None
             rank = _plan_rank(conn)
             rows = sorted(both, key=lambda r: (rank[r[5]], r[6], r[0]))
         return ([item_id for item_id, now, _, was, *_ in rows if now == rules.DONE and was != rules.DONE],
