@@ -715,9 +715,10 @@ def test_week_facts_work_beside_the_caller_on_a_second_connection_and_leave_noth
     """On SQLite outside a transaction, the work handed to week_facts's Aside runs in a thread of its
     own on a second connection to the database, which reads the same week's table (the figures are
     each day's own), ``meanwhile`` first; an error there reaches the caller. When the block ends, by
-    an error or not, the second connection is closed and the database in memory is gone. Within a
-    transaction, on PostgreSQL, and where SQLite reads no URIs, the work runs at once on the caller's
-    connection."""
+    an error or not, the second connection is closed and the database in memory is gone. On PostgreSQL
+    ``meanwhile`` runs so on a third connection (the table's halves are on the other two) and the rest
+    at once on the caller's; within a transaction, and where SQLite reads no URIs, all of it runs at
+    once on the caller's connection."""
     monkeypatch.setattr(aggregates, "_BESIDE_FROM", 0)  # the small test plans too
     import threading
 
@@ -746,9 +747,9 @@ def test_week_facts_work_beside_the_caller_on_a_second_connection_and_leave_noth
             totals = aside.run(lambda c: (where(c), aggregates.week_item_totals(c, as_of, start)))()
             assert totals[1] == alone
             second = aside.conn
-        assert first[0] is totals[0][0] is second
+        assert totals[0][0] is second
         if engine == "sqlite":
-            assert second is not conn
+            assert first[0] is second and second is not conn
             assert threading.current_thread() not in (first[1], totals[0][1])
             with pytest.raises(Exception, match="closed"):
                 second.raw.execute("SELECT 1")
@@ -756,8 +757,9 @@ def test_week_facts_work_beside_the_caller_on_a_second_connection_and_leave_noth
             conn.execute("ATTACH DATABASE ? AS was", (names[-1],))
             assert conn.all("SELECT name FROM was.sqlite_master") == []
             conn.execute("DETACH DATABASE was")
-        else:
-            assert first == (conn, threading.current_thread()) and second is conn
+        else:  # meanwhile on a third connection, in a thread of its own, closed with the block
+            assert first[0] is not conn and first[1] is not threading.current_thread() and first[0].raw.closed
+            assert totals[0] == (conn, threading.current_thread()) and second is conn
         # an error of the work beside reaches the caller; one of the caller's closes the second connection
         with pytest.raises(ZeroDivisionError), aggregates.week_facts(conn, as_of, start) as aside:
             aside.run(lambda c: 1 / 0)()
@@ -990,5 +992,47 @@ def test_week_facts_in_two_halves_give_the_figures_of_one_whole_table(cli, engin
                 assert not aggregates._HALVES
                 assert second is None or second.raw.closed  # the second half's connection closed with the block
         assert both_halves_late  # the first overdue rows merged from both halves on some day
+    finally:
+        conn.close()
+
+
+def test_week_facts_halves_make_their_tables_while_meanwhile_runs_beside_and_stop_it_when_they_fail(cli, engine,
+                                                                                                       monkeypatch):
+    """On PostgreSQL with the week's table in halves, ``meanwhile`` runs on a third connection in a thread
+    of its own while both halves are made: its error reaches the caller at ``first``; when the caller
+    fails, its running statement is cancelled (without that the test waits for a long count and fails)
+    and its connection closed, and nothing of the halves is left."""
+    import threading
+
+    monkeypatch.setattr(aggregates, "_BESIDE_FROM", 0)
+    cli("list")
+    conn = open_db()
+    as_of, start = date(2024, 7, 15), date(2024, 7, 8)
+    try:
+        conn.end_read()
+        with pytest.raises(ZeroDivisionError), aggregates.week_facts(conn, as_of, start, meanwhile=lambda c: 1 / 0) as aside:
+            aside.first()
+        conn.end_read()
+        if engine != "postgresql":
+            return
+        seen: list = []
+        running = threading.Event()
+
+        def count(c):
+            seen.append(c)
+            running.set()
+            try:
+                return c.value("SELECT COUNT(*) FROM generate_series(1, 200000000)")
+            except Exception as exc:
+                seen.append(exc)
+                raise
+
+        with pytest.raises(KeyError), aggregates.week_facts(conn, as_of, start, meanwhile=count):
+            assert running.wait(10)
+            raise KeyError("the caller's")
+        # the count cancelled by the server, not run to its end
+        assert type(seen[1].__cause__).__name__ == "QueryCanceled", seen
+        assert seen[0] is not conn and seen[0].raw.closed and not aggregates._HALVES
+        conn.end_read()
     finally:
         conn.close()

@@ -64,7 +64,7 @@ class Aside:
         self._stopped = False
         #: the result of week_facts's ``meanwhile``
         self.first: Callable[[], Any] = lambda: None
-        if threaded:  # asked every million of SQLite's steps (a few ms): nothing against the thread's work
+        if threaded and conn.dialect == "sqlite":  # asked every million of SQLite's steps (a few ms)
             conn.raw.set_progress_handler(lambda: self._stopped, 1_000_000)
 
     def run(self, fn: Callable[..., T], *args: Any) -> Callable[[], T]:
@@ -106,7 +106,11 @@ class Aside:
             return
         if failed:
             self._stopped = True
-            self.conn.raw.interrupt()
+            if self.conn.dialect == "sqlite":
+                self.conn.raw.interrupt()
+            else:  # the server asked to cancel the statement running (none: nothing happens)
+                with suppress(Exception):
+                    self.conn.raw.cancel_safe()
         if self._last is not None:
             self._last.join()
         self.conn.close()
@@ -196,7 +200,14 @@ def week_facts(conn: Connection, as_of: date, start: date, *,
             made = [_pg_week_table(conn, create, table, as_of, start, has_ext, None if split is None else (False, split))]
             with other.sent(*_pg_week_table(conn, create, table, as_of, start, has_ext, (True, split))) \
                     if other is not None and split is not None else nullcontext():
-                if meanwhile:
+                third = halves.enter_context(conn.beside()) if other is not None and meanwhile else None
+                if third is not None and meanwhile:
+                    # ``meanwhile`` on a third connection in a thread of its own, while both halves are
+                    # made: on the caller's it came before its half (100k: ~0.2 s of its ~0.5 s)
+                    early = Aside(third, threaded=True)
+                    halves.callback(lambda: early.close(failed))
+                    aside.first = early.run(meanwhile)
+                elif meanwhile:
                     aside.first = aside.run(meanwhile)
                 for statement in made[0]:
                     conn.execute(*statement)
