@@ -720,6 +720,7 @@ def test_week_facts_work_beside_the_caller_on_a_second_connection_and_leave_noth
     at once on the caller's; within a transaction, and where SQLite reads no URIs, all of it runs at
     once on the caller's connection."""
     monkeypatch.setattr(aggregates, "_BESIDE_FROM", 0)  # the small test plans too
+    monkeypatch.setattr(aggregates, "_HALVES_FROM", 0)
     import threading
 
     cli("list")
@@ -974,11 +975,13 @@ def test_week_facts_in_two_halves_give_the_figures_of_one_whole_table(cli, engin
                 start = as_of - timedelta(days=days)
                 alone = aggregates.item_totals(conn, as_of, warn_days=warn)
                 monkeypatch.setattr(aggregates, "_BESIDE_FROM", 10 ** 9)  # one whole table
+                monkeypatch.setattr(aggregates, "_HALVES_FROM", 10 ** 9)
                 whole = weekly.weekly_report(conn, as_of, days=days, warn_days=warn, limit=limit, now=now).as_dict()
                 with aggregates.week_facts(conn, as_of, start):
                     assert id(conn) not in aggregates._HALVES
                     one = figures(as_of, start, warn, limit)
                 monkeypatch.setattr(aggregates, "_BESIDE_FROM", 0)
+                monkeypatch.setattr(aggregates, "_HALVES_FROM", 0)
                 with aggregates.week_facts(conn, as_of, start):
                     assert (id(conn) in aggregates._HALVES) == (engine == "postgresql")
                     second = aggregates._HALVES.get(id(conn), (None,))[0]
@@ -1005,6 +1008,7 @@ def test_week_facts_halves_make_their_tables_while_meanwhile_runs_beside_and_sto
     import threading
 
     monkeypatch.setattr(aggregates, "_BESIDE_FROM", 0)
+    monkeypatch.setattr(aggregates, "_HALVES_FROM", 0)
     cli("list")
     conn = open_db()
     as_of, start = date(2024, 7, 15), date(2024, 7, 8)
@@ -1034,5 +1038,25 @@ def test_week_facts_halves_make_their_tables_while_meanwhile_runs_beside_and_sto
         assert type(seen[1].__cause__).__name__ == "QueryCanceled", seen
         assert seen[0] is not conn and seen[0].raw.closed and not aggregates._HALVES
         conn.end_read()
+    finally:
+        conn.close()
+
+
+def test_week_facts_keep_a_plan_below_the_halves_threshold_in_one_table(cli, engine, monkeypatch):
+    """Below _HALVES_FROM assignments (by their largest id) PostgreSQL's week table is made whole on the
+    caller's connection, whatever _BESIDE_FROM says; from that size on, in halves (never on SQLite)."""
+    cli("list")
+    conn = open_db()
+    try:
+        conn.end_read()
+        largest = conn.one("SELECT max(id) FROM assignment")[0]
+        as_of, start = date(2024, 7, 15), date(2024, 7, 8)
+        monkeypatch.setattr(aggregates, "_BESIDE_FROM", 0)
+        monkeypatch.setattr(aggregates, "_HALVES_FROM", largest + 1)
+        with aggregates.week_facts(conn, as_of, start):
+            assert id(conn) not in aggregates._HALVES
+        monkeypatch.setattr(aggregates, "_HALVES_FROM", largest)
+        with aggregates.week_facts(conn, as_of, start):
+            assert (id(conn) in aggregates._HALVES) == (engine == "postgresql")
     finally:
         conn.close()

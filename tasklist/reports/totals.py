@@ -50,7 +50,9 @@ class Aside:
     (outside a transaction) that connection is a second one to the same database, which reads the
     week's table too, and ``fn`` runs in a thread of its own, one after the other: SQLite's module lets
     go of the interpreter while a statement steps, so its statements and the caller's run at once on
-    two cores. Elsewhere ``fn`` runs at once on the caller's own connection.
+    two cores. On PostgreSQL with the table in halves, ``meanwhile`` alone runs so, on a third
+    connection (psycopg lets go of it while it waits for the server). Elsewhere ``fn`` runs at once on
+    the caller's own connection.
 
     When the caller fails (:meth:`close` with ``failed``), the work beside stops: the statement running
     is interrupted, any later statement on the second connection is stopped by its progress handler
@@ -140,7 +142,7 @@ def week_facts(conn: Connection, as_of: date, start: date, *,
     is named with its schema wherever it is used: a table of the user's own named week_facts is never
     read or written.
 
-    On PostgreSQL outside a transaction, from :data:`_BESIDE_FROM` assignments, the table is made in two
+    On PostgreSQL outside a transaction, from :data:`_HALVES_FROM` assignments, the table is made in two
     halves by item id, each a temp table of its own backend's: the caller's connection holds the items
     up to the middle id, a second connection (:meth:`Connection.beside`) those above it (:data:`_HALVES`).
     The second half's statements are sent first, and both backends make their halves at once; every
@@ -173,7 +175,7 @@ def week_facts(conn: Connection, as_of: date, start: date, *,
     halves = ExitStack()
     other = None
     try:
-        if conn.dialect == "postgresql" and _beside_pays(conn):
+        if conn.dialect == "postgresql" and _beside_pays(conn, _HALVES_FROM):
             # the table in two halves by item id, each made and read by a backend of its own (_HALVES)
             other = halves.enter_context(conn.beside())
         if conn.dialect == "sqlite":
@@ -287,10 +289,18 @@ _MEMORIES = itertools.count(1)
 _BESIDE_FROM = 5_000
 
 
-def _beside_pays(conn: Connection) -> bool:
-    """Whether the plan is large enough for week_facts's work beside to pay (:data:`_BESIDE_FROM`)."""
+#: ... and on PostgreSQL for the week's table in halves with the work beside on a third connection: at
+#: 10k (~23,000 assignments) the two more backends cost ~50 ms of server CPU (164 -> 216 ms) for a table
+#: made in ~50 ms, and weekly took 1.03x the wall time of one whole table (11 pairs); at 100k (~235,000)
+#: the halves pay (benchmarks/PLANS.md, round 11)
+_HALVES_FROM = 50_000
+
+
+def _beside_pays(conn: Connection, least: int | None = None) -> bool:
+    """Whether the plan is large enough for week_facts's work beside to pay: ``least`` assignments
+    (default :data:`_BESIDE_FROM`)."""
     largest = conn.one("SELECT max(id) FROM assignment")  # one row, NULL on an empty table
-    return largest is not None and (largest[0] or 0) >= _BESIDE_FROM
+    return largest is not None and (largest[0] or 0) >= (_BESIDE_FROM if least is None else least)
 
 
 def _reads_uris(conn: Connection) -> bool:
