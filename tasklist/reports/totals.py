@@ -111,8 +111,8 @@ class Aside:
             if self.conn.dialect == "sqlite":
                 self.conn.raw.interrupt()
             else:  # the server asked to cancel the statement running (none: nothing happens)
-                with suppress(Exception):
-                    self.conn.raw.cancel_safe()
+                with suppress(Exception):  # cancel_safe from psycopg 3.2; pyproject allows 3.1
+                    (getattr(self.conn.raw, "cancel_safe", None) or self.conn.raw.cancel)()
         if self._last is not None:
             self._last.join()
         self.conn.close()
