@@ -256,10 +256,13 @@ def sql_update_in_force_join(dialect: str, aid: str = "a.id", *, alias: str = "u
 #: keeping each assignment's first row, instead of one index descent per assignment (100k items: about
 #: 18k buffers read instead of 700k). SQLite has no DISTINCT ON: there it is the per-assignment join.
 #: A pass over a few assignments (one agency's, the items that changed) keeps the per-assignment join.
-def sql_updates_in_force_join(dialect: str, aid: str = "a.id") -> str:
+def sql_updates_in_force_join(dialect: str, aid: str = "a.id", *, span: tuple[str, str] | None = None) -> str:
+    """``span`` (PostgreSQL): (operator, bound), only the assignments whose id is so to the bound (SQL; its
+    placeholders follow the day's) are looked for: a narrower stretch of the one pass."""
     if dialect == "postgresql":
+        within = f"AND u.assignment_id {span[0]} {span[1]} " if span else ""
         return ("LEFT JOIN (SELECT DISTINCT ON (u.assignment_id) u.assignment_id, u.status, u.reported_on, u.reverses_id "
-                "FROM status_update u WHERE u.reported_on <= ? "
+                f"FROM status_update u WHERE u.reported_on <= ? {within}"
                 f"ORDER BY u.assignment_id DESC, u.reported_on DESC, u.recorded_at DESC, u.id DESC) u ON u.assignment_id = {aid}")
     return sql_update_in_force_join(dialect, aid)
 

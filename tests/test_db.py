@@ -412,3 +412,27 @@ def test_a_statement_asked_before_its_rows_are_read_gives_the_rows_of_all(kind, 
         assert conn.value("SELECT max(n) FROM t") == 2000
     finally:
         conn.close()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_statements_sent_run_while_the_caller_works_and_their_error_is_raised_at_the_block_s_end(kind, tmp_path,
+                                                                                                   request):
+    """Connection.sent: statements that give no rows, sent on entering the block (PostgreSQL: at once, in
+    a pipeline, so the server runs them while the caller works), all run by the block's end; a failing
+    one raises the connection's DatabaseError there, and the connection stays usable after a rollback."""
+    from tasklist.errors import DatabaseError
+
+    url = str(tmp_path / "sent.db") if kind == "sqlite" else request.getfixturevalue("pg_server").create_database("sent")
+    conn = connect(url)
+    temp = "pg_temp" if kind == "postgresql" else "temp"
+    try:
+        with conn.sent((f"CREATE TEMP TABLE {temp}.t AS SELECT 1 AS n", []),
+                       (f"INSERT INTO {temp}.t VALUES (?)", [2])):
+            pass
+        assert conn.all(f"SELECT n FROM {temp}.t ORDER BY n") == [(1,), (2,)]
+        with pytest.raises(DatabaseError), conn.sent((f"INSERT INTO {temp}.nowhere VALUES (?)", [1])):
+            pass
+        conn.end_read()
+        assert conn.value("SELECT 5") == 5
+    finally:
+        conn.close()

@@ -715,10 +715,12 @@ def test_week_facts_work_beside_the_caller_on_a_second_connection_and_leave_noth
     """On SQLite outside a transaction, the work handed to week_facts's Aside runs in a thread of its
     own on a second connection to the database, which reads the same week's table (the figures are
     each day's own), ``meanwhile`` first; an error there reaches the caller. When the block ends, by
-    an error or not, the second connection is closed and the database in memory is gone. Within a
-    transaction, on PostgreSQL, and where SQLite reads no URIs, the work runs at once on the caller's
-    connection."""
+    an error or not, the second connection is closed and the database in memory is gone. On PostgreSQL
+    ``meanwhile`` runs so on a third connection (the table's halves are on the other two) and the rest
+    at once on the caller's; within a transaction, and where SQLite reads no URIs, all of it runs at
+    once on the caller's connection."""
     monkeypatch.setattr(aggregates, "_BESIDE_FROM", 0)  # the small test plans too
+    monkeypatch.setattr(aggregates, "_HALVES_FROM", 0)
     import threading
 
     cli("list")
@@ -746,9 +748,9 @@ def test_week_facts_work_beside_the_caller_on_a_second_connection_and_leave_noth
             totals = aside.run(lambda c: (where(c), aggregates.week_item_totals(c, as_of, start)))()
             assert totals[1] == alone
             second = aside.conn
-        assert first[0] is totals[0][0] is second
+        assert totals[0][0] is second
         if engine == "sqlite":
-            assert second is not conn
+            assert first[0] is second and second is not conn
             assert threading.current_thread() not in (first[1], totals[0][1])
             with pytest.raises(Exception, match="closed"):
                 second.raw.execute("SELECT 1")
@@ -756,8 +758,9 @@ def test_week_facts_work_beside_the_caller_on_a_second_connection_and_leave_noth
             conn.execute("ATTACH DATABASE ? AS was", (names[-1],))
             assert conn.all("SELECT name FROM was.sqlite_master") == []
             conn.execute("DETACH DATABASE was")
-        else:
-            assert first == (conn, threading.current_thread()) and second is conn
+        else:  # meanwhile on a third connection, in a thread of its own, closed with the block
+            assert first[0] is not conn and first[1] is not threading.current_thread() and first[0].raw.closed
+            assert totals[0] == (conn, threading.current_thread()) and second is conn
         # an error of the work beside reaches the caller; one of the caller's closes the second connection
         with pytest.raises(ZeroDivisionError), aggregates.week_facts(conn, as_of, start) as aside:
             aside.run(lambda c: 1 / 0)()
@@ -929,5 +932,131 @@ def test_week_facts_keep_a_small_plan_on_the_caller_s_connection(cli, engine, mo
         monkeypatch.setattr(aggregates, "_BESIDE_FROM", largest)
         with aggregates.week_facts(conn, as_of, start) as aside:
             assert (aside.conn is not conn) == (engine == "sqlite")
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("seed", [3, 6])
+def test_week_facts_in_two_halves_give_the_figures_of_one_whole_table(cli, engine, seed, monkeypatch):
+    """On PostgreSQL outside a transaction (from _BESIDE_FROM assignments) the week's table is made in two
+    halves by item id, the caller's on its connection and the other on a second one, and each statement
+    that reads it runs over both, their rows merged: counts added per agency and per combination of
+    figures, the latest report the later of the two, the changed items and the first overdue rows in
+    report order. Every figure, and the whole report, is that of one whole table; the halves hold parts
+    of the same agencies, and (seed 6) the registry's order is not the items' ids'. A reader that does not
+    run over both halves reads the tables themselves."""
+    from tasklist.reports import weekly
+
+    cli("list")
+    conn = open_db()
+    now = datetime(2024, 7, 15, 12, tzinfo=UTC)
+
+    def figures(as_of, start, warn, limit):
+        return (aggregates.week_item_totals(conn, as_of, start, warn_days=warn),
+                aggregates.agency_summary(conn, as_of, warn_days=warn),
+                aggregates.agency_summary(conn, start, warn_days=warn),
+                aggregates.item_changes(conn, start, as_of),
+                aggregates.overdue_facts(conn, as_of, limit=limit),
+                aggregates.overdue_facts(conn, as_of, limit=limit, counted=False))
+
+    try:
+        random_history(conn, seed)
+        if seed == 6:  # the registry in the reverse order of the items' ids: the upper half's items come first
+            with conn.transaction():
+                conn.execute("UPDATE item SET position = -position")
+        conn.end_read()
+        split = conn.one("SELECT (MIN(id) + MAX(id)) / 2 FROM item")[0]
+        agencies = [{r[0] for r in conn.all(f"SELECT agency_id FROM assignment WHERE archived = 0 AND item_id {op} ?",
+                                            [split])} for op in ("<=", ">")]
+        assert len(agencies[0] & agencies[1]) > 10  # the same agencies' parts in both halves
+        both_halves_late = False
+        for as_of in AS_OFS:
+            for days, warn, limit in ((7, 30, 5), (90, 0, None), (400, 400, 3)):
+                start = as_of - timedelta(days=days)
+                alone = aggregates.item_totals(conn, as_of, warn_days=warn)
+                monkeypatch.setattr(aggregates, "_BESIDE_FROM", 10 ** 9)  # one whole table
+                monkeypatch.setattr(aggregates, "_HALVES_FROM", 10 ** 9)
+                whole = weekly.weekly_report(conn, as_of, days=days, warn_days=warn, limit=limit, now=now).as_dict()
+                with aggregates.week_facts(conn, as_of, start):
+                    assert id(conn) not in aggregates._HALVES
+                    one = figures(as_of, start, warn, limit)
+                monkeypatch.setattr(aggregates, "_BESIDE_FROM", 0)
+                monkeypatch.setattr(aggregates, "_HALVES_FROM", 0)
+                with aggregates.week_facts(conn, as_of, start):
+                    assert (id(conn) in aggregates._HALVES) == (engine == "postgresql")
+                    second = aggregates._HALVES.get(id(conn), (None,))[0]
+                    two = figures(as_of, start, warn, limit)
+                    assert aggregates.item_totals(conn, as_of, warn_days=warn) == alone
+                assert two == one, (as_of, days)
+                assert weekly.weekly_report(conn, as_of, days=days, warn_days=warn, limit=limit, now=now).as_dict() \
+                    == whole, (as_of, days)
+                late = {item_id > split for _, item_id in one[4].first}
+                both_halves_late = both_halves_late or late == {True, False}
+                assert not aggregates._HALVES
+                assert second is None or second.raw.closed  # the second half's connection closed with the block
+        assert both_halves_late  # the first overdue rows merged from both halves on some day
+    finally:
+        conn.close()
+
+
+def test_week_facts_halves_make_their_tables_while_meanwhile_runs_beside_and_stop_it_when_they_fail(cli, engine,
+                                                                                                       monkeypatch):
+    """On PostgreSQL with the week's table in halves, ``meanwhile`` runs on a third connection in a thread
+    of its own while both halves are made: its error reaches the caller at ``first``; when the caller
+    fails, its running statement is cancelled (without that the test waits for a long count and fails)
+    and its connection closed, and nothing of the halves is left."""
+    import threading
+
+    monkeypatch.setattr(aggregates, "_BESIDE_FROM", 0)
+    monkeypatch.setattr(aggregates, "_HALVES_FROM", 0)
+    cli("list")
+    conn = open_db()
+    as_of, start = date(2024, 7, 15), date(2024, 7, 8)
+    try:
+        conn.end_read()
+        with pytest.raises(ZeroDivisionError), aggregates.week_facts(conn, as_of, start, meanwhile=lambda c: 1 / 0) as aside:
+            aside.first()
+        conn.end_read()
+        if engine != "postgresql":
+            return
+        seen: list = []
+        running = threading.Event()
+
+        def count(c):
+            seen.append(c)
+            running.set()
+            try:
+                return c.value("SELECT COUNT(*) FROM generate_series(1, 200000000)")
+            except Exception as exc:
+                seen.append(exc)
+                raise
+
+        with pytest.raises(KeyError), aggregates.week_facts(conn, as_of, start, meanwhile=count):
+            assert running.wait(10)
+            raise KeyError("the caller's")
+        # the count cancelled by the server, not run to its end
+        assert type(seen[1].__cause__).__name__ == "QueryCanceled", seen
+        assert seen[0] is not conn and seen[0].raw.closed and not aggregates._HALVES
+        conn.end_read()
+    finally:
+        conn.close()
+
+
+def test_week_facts_keep_a_plan_below_the_halves_threshold_in_one_table(cli, engine, monkeypatch):
+    """Below _HALVES_FROM assignments (by their largest id) PostgreSQL's week table is made whole on the
+    caller's connection, whatever _BESIDE_FROM says; from that size on, in halves (never on SQLite)."""
+    cli("list")
+    conn = open_db()
+    try:
+        conn.end_read()
+        largest = conn.one("SELECT max(id) FROM assignment")[0]
+        as_of, start = date(2024, 7, 15), date(2024, 7, 8)
+        monkeypatch.setattr(aggregates, "_BESIDE_FROM", 0)
+        monkeypatch.setattr(aggregates, "_HALVES_FROM", largest + 1)
+        with aggregates.week_facts(conn, as_of, start):
+            assert id(conn) not in aggregates._HALVES
+        monkeypatch.setattr(aggregates, "_HALVES_FROM", largest)
+        with aggregates.week_facts(conn, as_of, start):
+            assert (id(conn) in aggregates._HALVES) == (engine == "postgresql")
     finally:
         conn.close()

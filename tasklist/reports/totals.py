@@ -10,7 +10,7 @@ import itertools
 import json
 import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext, suppress
+from contextlib import ExitStack, contextmanager, nullcontext, suppress
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
@@ -37,6 +37,9 @@ _SHARED: dict[int, dict[str, str]] = {}
 #: id(conn) -> the week's table, named with its schema (see _scratch), and its start day's columns
 #: as :func:`_start_columns` gives them
 _TABLES: dict[int, tuple[str, tuple[str, str, str]]] = {}
+#: id(conn) -> the week's table in two halves (PostgreSQL, see week_facts): the second connection, which
+#: holds the items above the split in a table of its own, and the split (conn holds the items up to it)
+_HALVES: dict[int, tuple[Connection, int]] = {}
 #: the columns of a day's facts, as :func:`_facts` gives them
 _FACT_COLUMNS = "f.aid, f.agency_id, f.plan_id, f.item_id, f.due, f.status, f.last_report"
 
@@ -47,7 +50,9 @@ class Aside:
     (outside a transaction) that connection is a second one to the same database, which reads the
     week's table too, and ``fn`` runs in a thread of its own, one after the other: SQLite's module lets
     go of the interpreter while a statement steps, so its statements and the caller's run at once on
-    two cores. Elsewhere ``fn`` runs at once on the caller's own connection.
+    two cores. On PostgreSQL with the table in halves, ``meanwhile`` alone runs so, on a third
+    connection (psycopg lets go of it while it waits for the server). Elsewhere ``fn`` runs at once on
+    the caller's own connection.
 
     When the caller fails (:meth:`close` with ``failed``), the work beside stops: the statement running
     is interrupted, any later statement on the second connection is stopped by its progress handler
@@ -61,7 +66,7 @@ class Aside:
         self._stopped = False
         #: the result of week_facts's ``meanwhile``
         self.first: Callable[[], Any] = lambda: None
-        if threaded:  # asked every million of SQLite's steps (a few ms): nothing against the thread's work
+        if threaded and conn.dialect == "sqlite":  # asked every million of SQLite's steps (a few ms)
             conn.raw.set_progress_handler(lambda: self._stopped, 1_000_000)
 
     def run(self, fn: Callable[..., T], *args: Any) -> Callable[[], T]:
@@ -103,7 +108,11 @@ class Aside:
             return
         if failed:
             self._stopped = True
-            self.conn.raw.interrupt()
+            if self.conn.dialect == "sqlite":
+                self.conn.raw.interrupt()
+            else:  # the server asked to cancel the statement running (none: nothing happens)
+                with suppress(Exception):  # cancel_safe from psycopg 3.2; pyproject allows 3.1
+                    (getattr(self.conn.raw, "cancel_safe", None) or self.conn.raw.cancel)()
         if self._last is not None:
             self._last.join()
         self.conn.close()
@@ -133,10 +142,21 @@ def week_facts(conn: Connection, as_of: date, start: date, *,
     is named with its schema wherever it is used: a table of the user's own named week_facts is never
     read or written.
 
+    On PostgreSQL outside a transaction, from :data:`_HALVES_FROM` assignments, the table is made in two
+    halves by item id, each a temp table of its own backend's: the caller's connection holds the items
+    up to the middle id, a second connection (:meth:`Connection.beside`) those above it (:data:`_HALVES`).
+    The second half's statements are sent first, and both backends make their halves at once; every
+    statement here that reads the table then runs over both at once (:func:`_both_halves`) and their
+    rows are merged. An item and all its parts lie in one half, so counts per agency, per item and per
+    combination of figures add up. No server process works on another's temp table, and PostgreSQL 15
+    hands no part of these statements (a write to a temp table, correlated lookups) to parallel workers:
+    the two backends are the way to two cores. Where the server refuses a second connection, the table
+    is made whole on the caller's.
+
     Yields an :class:`Aside` for work beside the caller's; ``meanwhile`` is handed to it before the
     table is filled (work that does not read it), its result given by the Aside's ``first``. Nothing
-    is left when the block ends, whether it fails or not: the second connection is closed and the
-    database in memory gone with the last connection to it."""
+    is left when the block ends, whether it fails or not: the second connection is closed (its
+    backend's temp table with it) and the database in memory gone with the last connection to it."""
     if id(conn) in _SHARED:
         aside = Aside(conn, threaded=False)
         if meanwhile:
@@ -144,7 +164,6 @@ def week_facts(conn: Connection, as_of: date, start: date, *,
         yield aside
         return
     has_ext = _has_extensions(conn)
-    sql, params = _week_facts(conn, as_of, start, has_ext)
     create, table, drop, memory = _scratch(conn, "week_facts")
     # keyed by item on SQLite, whose passes read it in that order; PostgreSQL's plans hash it, and a key
     # built from the INSERT's rows, which come in no particular order, cost the INSERT a quarter more
@@ -153,7 +172,12 @@ def week_facts(conn: Connection, as_of: date, start: date, *,
     # its columns typed by the SELECT's.
     failed = False
     aside = Aside(conn, threaded=False)
+    halves = ExitStack()
+    other = None
     try:
+        if conn.dialect == "postgresql" and _beside_pays(conn, _HALVES_FROM):
+            # the table in two halves by item id, each made and read by a backend of its own (_HALVES)
+            other = halves.enter_context(conn.beside())
         if conn.dialect == "sqlite":
             conn.execute(f"{create} (item_id INTEGER NOT NULL, aid INTEGER NOT NULL, agency_id INTEGER, "
                          "plan_id TEXT, due_a TEXT, status_a TEXT, last_a TEXT, due_b TEXT, status_b TEXT, last_b TEXT, "
@@ -165,22 +189,32 @@ def week_facts(conn: Connection, as_of: date, start: date, *,
             second = connect(conn.url, create=False, any_thread=True)
             aside = Aside(second, threaded=True)
             second.execute(f"ATTACH DATABASE ? AS {_SCRATCH}", (memory,))
-        if meanwhile:
-            aside.first = aside.run(meanwhile)
         if conn.dialect == "sqlite":
+            if meanwhile:
+                aside.first = aside.run(meanwhile)
+            sql, params = _week_facts(conn, as_of, start, has_ext)
             conn.execute(f"INSERT INTO {table} {sql}", params)
         else:
-            conn.execute(f"{create} (item_id, aid, agency_id, plan_id, due_a, status_a, last_a, due_b, status_b, "
-                         f"last_b) AS {sql}", params)
-        if conn.dialect == "postgresql":
-            # the table's size and item count: unanalyzed, PostgreSQL guessed 200 items and joined the
-            # item totals' 100k groups to item by 100k index lookups (100k: that statement 700 -> 490 ms
-            # server CPU). Only the number of items is wanted of it, and a sample of 3,000 rows
-            # (statistics target 10) tells it as well as the default 30,000 for that (100k: an
-            # estimate of 0.29 against 0.33 items per row, 0.42 in fact; the same plans), at a third of
-            # the cost (ANALYZE 41 -> 17 ms)
-            conn.execute(f"ALTER TABLE {table} ALTER COLUMN item_id SET STATISTICS 10")
-            conn.execute(f"ANALYZE {table} (item_id)")
+            split = None
+            if other is not None:  # the items' ids halved (their ids' range, not their count)
+                row = conn.one("SELECT (MIN(id) + MAX(id)) / 2 FROM item")
+                split = int(row[0]) if row and row[0] is not None else 0
+            made = [_pg_week_table(conn, create, table, as_of, start, has_ext, None if split is None else (False, split))]
+            with other.sent(*_pg_week_table(conn, create, table, as_of, start, has_ext, (True, split))) \
+                    if other is not None and split is not None else nullcontext():
+                third = halves.enter_context(conn.beside()) if other is not None and meanwhile else None
+                if third is not None and meanwhile:
+                    # ``meanwhile`` on a third connection in a thread of its own, while both halves are
+                    # made: on the caller's it came before its half (100k: ~0.2 s of its ~0.5 s)
+                    early = Aside(third, threaded=True)
+                    halves.callback(lambda: early.close(failed))
+                    aside.first = early.run(meanwhile)
+                elif meanwhile:
+                    aside.first = aside.run(meanwhile)
+                for statement in made[0]:
+                    conn.execute(*statement)
+            if other is not None and split is not None:
+                _HALVES[id(conn)] = other, split
         due_b, status_b, last_b = starts = _start_columns(has_ext)
         for reader in {id(conn), id(aside.conn)}:
             _SHARED[reader] = {
@@ -200,14 +234,36 @@ def week_facts(conn: Connection, as_of: date, start: date, *,
             for reader in {id(conn), id(aside.conn)}:
                 _SHARED.pop(reader, None)
                 _TABLES.pop(reader, None)
-            if not failed:
-                conn.execute(drop)
-            elif conn.dialect == "sqlite":  # PostgreSQL's failed transaction takes no statement
-                # the caller's error is the one to report: a statement it cut short (Ctrl-C in a
-                # fetch) may still hold the table, and SQLite then refuses to detach it ("locked"),
-                # which was reported as a busy database in place of the interruption
-                with suppress(DatabaseError):
+                _HALVES.pop(reader, None)
+            try:
+                if not failed:
                     conn.execute(drop)
+                elif conn.dialect == "sqlite":  # PostgreSQL's failed transaction takes no statement
+                    # the caller's error is the one to report: a statement it cut short (Ctrl-C in a
+                    # fetch) may still hold the table, and SQLite then refuses to detach it ("locked"),
+                    # which was reported as a busy database in place of the interruption
+                    with suppress(DatabaseError):
+                        conn.execute(drop)
+            finally:
+                # the second half's connection closed, its temp table with it (its own session's)
+                halves.close()
+
+
+def _pg_week_table(conn: Connection, create: str, table: str, as_of: date, start: date, has_ext: bool,
+                   half: tuple[bool, int] | None) -> list[tuple[str, list]]:
+    """PostgreSQL's statements that make the week's table (of the items of ``half``, see _week_facts)
+    and analyze it."""
+    sql, params = _week_facts(conn, as_of, start, has_ext, half)
+    # the table's size and item count: unanalyzed, PostgreSQL guessed 200 items and joined the
+    # item totals' 100k groups to item by 100k index lookups (100k: that statement 700 -> 490 ms
+    # server CPU). Only the number of items is wanted of it, and a sample of 3,000 rows
+    # (statistics target 10) tells it as well as the default 30,000 for that (100k: an
+    # estimate of 0.29 against 0.33 items per row, 0.42 in fact; the same plans), at a third of
+    # the cost (ANALYZE 41 -> 17 ms)
+    return [(f"{create} (item_id, aid, agency_id, plan_id, due_a, status_a, last_a, due_b, status_b, last_b) AS {sql}",
+             params),
+            (f"ALTER TABLE {table} ALTER COLUMN item_id SET STATISTICS 10", []),
+            (f"ANALYZE {table} (item_id)", [])]
 
 
 def _start_columns(has_ext: bool) -> tuple[str, str, str]:
@@ -233,10 +289,18 @@ _MEMORIES = itertools.count(1)
 _BESIDE_FROM = 5_000
 
 
-def _beside_pays(conn: Connection) -> bool:
-    """Whether the plan is large enough for week_facts's work beside to pay (:data:`_BESIDE_FROM`)."""
+#: ... and on PostgreSQL for the week's table in halves with the work beside on a third connection: at
+#: 10k (~23,000 assignments) the two more backends cost ~50 ms of server CPU (164 -> 216 ms) for a table
+#: made in ~50 ms, and weekly took 1.03x the wall time of one whole table (11 pairs); at 100k (~235,000)
+#: the halves pay (benchmarks/PLANS.md, round 11)
+_HALVES_FROM = 50_000
+
+
+def _beside_pays(conn: Connection, least: int | None = None) -> bool:
+    """Whether the plan is large enough for week_facts's work beside to pay: ``least`` assignments
+    (default :data:`_BESIDE_FROM`)."""
     largest = conn.one("SELECT max(id) FROM assignment")  # one row, NULL on an empty table
-    return largest is not None and (largest[0] or 0) >= _BESIDE_FROM
+    return largest is not None and (largest[0] or 0) >= (_BESIDE_FROM if least is None else least)
 
 
 def _reads_uris(conn: Connection) -> bool:
@@ -275,10 +339,12 @@ def _scratch(conn: Connection, table: str) -> tuple[str, str, str, str | None]:
     return f"CREATE TEMP TABLE {name}", name, f"DROP TABLE {name}", None
 
 
-def _week_facts(conn: Connection, as_of: date, start: date, has_ext: bool) -> tuple[str, list]:
+def _week_facts(conn: Connection, as_of: date, start: date, has_ext: bool,
+                half: tuple[bool, int] | None = None) -> tuple[str, list]:
     """SQL for the rows of week_facts: one per live assignment, in (item, assignment) order, with
     its facts on ``as_of`` (due_a, status_a, last_a) and on ``start`` (due_b, status_b, last_b; NULL
-    where they are as_of's, see :func:`_start_columns`). ``has_ext``: whether there are extensions."""
+    where they are as_of's, see :func:`_start_columns`). ``has_ext``: whether there are extensions.
+    ``half`` (PostgreSQL): (upper, split), only the items above ``split`` (upper) or up to it."""
     a, b = as_of.isoformat(), start.isoformat()
 
     def due(day: str) -> tuple[str, list[str]]:
@@ -298,8 +364,18 @@ def _week_facts(conn: Connection, as_of: date, start: date, has_ext: bool) -> tu
     # u now answers, cost it ~60 ms more (100k: the INSERT 620 -> 560 ms). SQLite looks u up per part
     # and, where nothing moved, does not fetch u's row again as ub (100k: the INSERT ~13 % faster).
     when = "u.reported_on > ?"
+    items, half_params = "", list[Any]()
     if conn.dialect == "postgresql":
-        u_join = rules.sql_updates_in_force_join(conn.dialect, "f.aid")
+        # a half's one pass reads only the stretch of ix_update_latest (by assignment id, its first
+        # column) between the half's smallest and largest assignment ids, not the whole index: where the
+        # parts were made with their items, the half of it that holds the half's parts
+        span: tuple[str, str] | None = None
+        if half is not None:
+            upper, split = half
+            items, half_params = (" AND i.id > ?", [split]) if upper else (" AND i.id <= ?", [split])
+            span = ((">=", "(SELECT MIN(sp.id) FROM assignment sp WHERE sp.item_id > ?)") if upper else
+                    ("<=", "(SELECT MAX(sp.id) FROM assignment sp WHERE sp.item_id <= ?)"))
+        u_join = rules.sql_updates_in_force_join(conn.dialect, "f.aid", span=span)
     else:
         u_join = rules.sql_update_in_force_join(conn.dialect, "f.aid")
     joins = f"{u_join} {rules.sql_update_in_force_join(conn.dialect, 'f.aid', alias='ub', when=when)}"
@@ -319,19 +395,23 @@ def _week_facts(conn: Connection, as_of: date, start: date, has_ext: bool) -> tu
         "SELECT f.item_id, f.aid, f.agency_id, f.plan_id, f.due_a, COALESCE(u.status, 'not_started'), "
         f"{last('u')}, {'f.due_b' if has_ext else 'NULL'}, {status_b}, {last_b} "
         f"FROM (SELECT a.id AS aid, a.agency_id, i.plan_id, a.item_id, {due_a[0]} AS due_a, {due_b[0]} AS due_b "
-        f"FROM {scan} JOIN item i ON i.id = a.item_id WHERE a.archived = 0 AND i.archived = 0) f {joins}"
+        f"FROM {scan} JOIN item i ON i.id = a.item_id WHERE a.archived = 0 AND i.archived = 0{items}) f {joins}"
     )
-    params = [a, *last_b_params, *due_a[1], *due_b[1], *join_params]
+    params = [a, *last_b_params, *due_a[1], *due_b[1], *half_params, join_params[0], *half_params, *join_params[1:]]
     return sql, params
 
 
 def _facts(conn: Connection, day: str, agency: AgencyRef | None,
-           items: tuple[str, list] | None = None) -> tuple[str, list]:
+           items: tuple[str, list] | None = None, *, halved: bool = False) -> tuple[str, list]:
     """SQL for one row per live assignment: aid, agency_id, plan_id, item_id, due, status, last_report.
     ``items``: a condition on the item (alias i) and its parameters, to judge only those items.
     Over the whole plan, every update in force is found in one pass
-    (:func:`rules.sql_updates_in_force_join`); for one agency or some items, one lookup per assignment."""
-    shared = _SHARED.get(id(conn), {}).get(day) if agency is None else None
+    (:func:`rules.sql_updates_in_force_join`); for one agency or some items, one lookup per assignment.
+    Within week_facts the day's facts are read from the week's table, and where that is in two halves
+    (:data:`_HALVES`) only for a caller that runs the statement over both (``halved``): the caller's
+    own half is not the plan."""
+    whole_table = halved or id(conn) not in _HALVES
+    shared = _SHARED.get(id(conn), {}).get(day) if agency is None and whole_table else None
     if shared is not None:
         if items is None:
             return f"SELECT {_FACT_COLUMNS} FROM ({shared}) f", []
@@ -428,6 +508,33 @@ def _shared_days(conn: Connection, *days: date) -> bool:
     return all(d.isoformat() in shared for d in days)
 
 
+def _both_halves(conn: Connection, statement: Callable[[bool], tuple[str, list]]) -> list[tuple[Any, ...]] | None:
+    """Within week_facts with its table in two halves (:data:`_HALVES`): the rows of ``statement(upper)``
+    over each half's table at once, the caller's half (``upper`` False) first, then the other's (sent
+    first, on the second connection); None where the table is whole. An item and all of its parts lie
+    in one half: counts per agency, per item or per combination of figures add up."""
+    halves = _HALVES.get(id(conn))
+    if halves is None:
+        return None
+    with halves[0].asked(*statement(True)) as theirs:
+        rows = conn.all(*statement(False))
+        return rows + theirs()
+
+
+def _item_half(conn: Connection, upper: bool) -> tuple[str, list]:
+    """The condition on the item (alias i) of the half ``upper`` of the week's table (:data:`_HALVES`),
+    for a statement that reads the items besides the table's rows; nothing where the table is whole."""
+    halves = _HALVES.get(id(conn))
+    if halves is None:
+        return "", []
+    return (" AND i.id > ?" if upper else " AND i.id <= ?"), [halves[1]]
+
+
+def _plan_rank(conn: Connection) -> dict[str, int]:
+    """Each plan id's rank as the database orders plan ids (its collation, which need not be Python's)."""
+    return {plan_id: n for n, (plan_id,) in enumerate(conn.all("SELECT id FROM plan ORDER BY id"))}
+
+
 def _week_items(conn: Connection, as_of: date, start: date, where: str = "") -> tuple[str, list]:
     """SQL for one row per item with live parts (alias f), both days side by side from the week's
     table (:func:`week_facts`): item_id, finished_a, moving_a, overdue_a, stale_a, finished_b,
@@ -483,6 +590,9 @@ def week_item_totals(conn: Connection, as_of: date, start: date, *, warn_days: i
                  f"COALESCE(f.overdue_b, 0) AS overdue_b, COALESCE(f.stale_b, 0) AS stale_b, {item_due} AS due_b "
                  f"FROM item i LEFT JOIN ({grouped}) f ON f.item_id = i.id WHERE i.archived = 0")
         items_params = [*due_params(a), *due_params(b), *grouped_params]
+        # within the table's halves, each half's live items, those with no row in it counted there alone
+        halved = [(f"{items}{cond}", [*items_params, *cond_params])
+                  for cond, cond_params in (_item_half(conn, upper) for upper in (False, True))]
     else:
         # CROSS JOIN: SQLite's word for "in this order" (the join is an inner one); so ordered, it reads
         # the groups as they are made (a co-routine) rather than writing all 100k of them to a scratch
@@ -503,10 +613,13 @@ def week_item_totals(conn: Connection, as_of: date, start: date, *, warn_days: i
     due_soon = f"CASE WHEN {rules.SQL_DUE_SOON} THEN 1 ELSE 0 END"
     soon_a = (as_of + timedelta(days=warn_days)).isoformat()
     soon_b = (start + timedelta(days=warn_days)).isoformat()
-    items_a = ("SELECT status_a AS status, overdue_a AS overdue, stale_a AS stale, due_a AS due, status_b, overdue_b, "
-               f"stale_b, due_b FROM ({items}) x")
-    items_b = (f"SELECT g.status AS status_a, g.overdue AS overdue_a, g.stale AS stale_a, {due_soon} AS due_soon_a, "
-               f"g.status_b AS status, g.overdue_b AS overdue, g.stale_b AS stale, g.due_b AS due FROM ({items_a}) g")
+
+    def layered(rows_of: str) -> str:  # over the items' rows ``rows_of``
+        items_a = ("SELECT status_a AS status, overdue_a AS overdue, stale_a AS stale, due_a AS due, status_b, "
+                   f"overdue_b, stale_b, due_b FROM ({rows_of}) x")
+        return (f"SELECT g.status AS status_a, g.overdue AS overdue_a, g.stale AS stale_a, {due_soon} AS due_soon_a, "
+                f"g.status_b AS status, g.overdue_b AS overdue, g.stale_b AS stale, g.due_b AS due FROM ({items_a}) g")
+    items_b = layered(items)
 
     params = [b, soon_b, a, soon_a, *items_params]
     if conn.dialect == "postgresql":
@@ -514,9 +627,14 @@ def week_item_totals(conn: Connection, as_of: date, start: date, *, warn_days: i
         # hundred combinations at most), the totals summed here: PostgreSQL's one hash of ~100 groups
         # costs less than nineteen aggregates of CASEs over 100k items (100k: the statement
         # 365 -> 320 ms). SQLite found no gain in it (benchmarks/PLANS.md, round 4).
-        rows = conn.all("SELECT g.status_a, g.overdue_a, g.stale_a, g.due_soon_a, g.status, g.overdue, g.stale, "
-                        f"{due_soon}, COUNT(*) FROM ({items_b}) g "
-                        "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8", params)
+        def combinations(upper: bool) -> tuple[str, list]:
+            rows_of, params_of = halved[upper]
+            return ("SELECT g.status_a, g.overdue_a, g.stale_a, g.due_soon_a, g.status, g.overdue, g.stale, "
+                    f"{due_soon}, COUNT(*) FROM ({layered(rows_of)}) g GROUP BY 1, 2, 3, 4, 5, 6, 7, 8",
+                    [b, soon_b, a, soon_a, *params_of])
+
+        both = _both_halves(conn, combinations)  # the counts of each combination: the halves' rows add up
+        rows = both if both is not None else conn.all(*combinations(False))
         n = sum(r[8] for r in rows)
         out = []
         for at in (0, 4):  # as_of's figures, then start's
@@ -560,12 +678,31 @@ def item_changes(conn: Connection, start: date, as_of: date) -> tuple[list[int],
     if _shared_days(conn, as_of, start):
         # both days from one pass over the changed items' rows of the week's table; an item with no
         # live part is never done nor overdue
-        grouped, params = _week_items(conn, as_of, start, "g.item_id IN (SELECT id FROM may_change)")
-        rows = conn.all(f"{may_change}SELECT f.item_id, {_item_status('f', '_a')}, f.overdue_a, {_item_status('f', '_b')}, "
-                        f"f.overdue_b FROM ({grouped}) f JOIN item i ON i.id = f.item_id ORDER BY i.plan_id, i.position, i.id",
-                        [*may_change_params, *params])
-        return ([item_id for item_id, now, _, was, _ in rows if now == rules.DONE and was != rules.DONE],
-                [item_id for item_id, _, now, _, was in rows if now and not was])
+        def changes(where: str) -> str:  # the changed items among those ``where`` (a condition on g.item_id)
+            grouped, _ = _week_items(conn, as_of, start, where)
+            return (f"SELECT f.item_id, {_item_status('f', '_a')}, f.overdue_a, {_item_status('f', '_b')}, "
+                    f"f.overdue_b, i.plan_id, i.position FROM ({grouped}) f JOIN item i ON i.id = f.item_id "
+                    "ORDER BY i.plan_id, i.position, i.id")
+        params = _week_items(conn, as_of, start)[1]
+        halves = _HALVES.get(id(conn))
+        if halves is None:
+            rows = conn.all(may_change + changes("g.item_id IN (SELECT id FROM may_change)"), [*may_change_params, *params])
+        else:
+            # the items that may change found once, then each half's among them in its own half (both halves
+            # finding them all took the statement's whole time twice: 100k, ~130 ms each), merged in
+            # registry order
+            split = halves[1]
+            found = [r[0] for r in conn.all(f"{may_change}SELECT id FROM may_change", may_change_params)]
+            # each half's ids as one array's text: psycopg quotes a list's every element by a pattern (100k:
+            # ~4,000 ids, 8M of the client's instructions)
+            ids = ["{" + ",".join(str(i) for i in found if (i > split) == upper) + "}" for upper in (False, True)]
+            both = _both_halves(conn, lambda upper: (changes("g.item_id = ANY(CAST(? AS INTEGER[]))"),
+                                                     [*params, ids[upper]]))
+            assert both is not None
+            rank = _plan_rank(conn)
+            rows = sorted(both, key=lambda r: (rank[r[5]], r[6], r[0]))
+        return ([item_id for item_id, now, _, was, *_ in rows if now == rules.DONE and was != rules.DONE],
+                [item_id for item_id, _, now, _, was, *_ in rows if now and not was])
     items: tuple[str, list] = ("i.id IN (SELECT id FROM may_change)", [])
     sql, params = _item_facts(conn, start, items)
     before = {r[0]: (r[3], r[4]) for r in conn.all(may_change + sql, [*may_change_params, *params])}
@@ -600,12 +737,12 @@ def agency_summary(conn: Connection, as_of: date, *, warn_days: int = rules.DEFA
     """The same rows as ``summarize(conn, agency_assignments(snapshot(...), agency))``, in SQL."""
     day = as_of.isoformat()
     soon = (as_of + timedelta(days=warn_days)).isoformat()
-    facts, fact_params = _facts(conn, day, agency)
+    from_table = agency is None and day in _SHARED.get(id(conn), {})
+    facts, fact_params = _facts(conn, day, agency, halved=from_table)
     stale, stale_params = rules.sql_stale(((p.id, p.reporting, p.issued) for p in plans(conn)), as_of)
     statuses = ", ".join(f"SUM(CASE WHEN g.status = '{s}' THEN 1 ELSE 0 END)" for s in rules.STATUSES)
     counts = (f"g.agency_id, COUNT(*), {statuses}, SUM(CASE WHEN {rules.SQL_OVERDUE} THEN 1 ELSE 0 END), "
               f"SUM(CASE WHEN {rules.SQL_DUE_SOON} THEN 1 ELSE 0 END), SUM({stale}), MAX(g.last_report)")
-    from_table = agency is None and day in _SHARED.get(id(conn), {})
     if conn.dialect == "postgresql" or from_table:
         # Counted per agency first, then joined to the 100 agency names: grouped by the agency row,
         # PostgreSQL sorted the assignments by agency ahead of the latest-update lookups, which then
@@ -620,13 +757,35 @@ def agency_summary(conn: Connection, as_of: date, *, warn_days: int = rules.DEFA
         sql = (f"SELECT ag.name, {counts} FROM ({facts}) g JOIN agency ag ON ag.id = g.agency_id "
                "GROUP BY ag.id, ag.name, ag.position ORDER BY ag.position, ag.id")
     params = [day, day, soon, *stale_params, *fact_params]
-    with conn.planned(**(_PG_ONE_PASS_PLAN if agency is None and not from_table else {})):
-        rows = conn.all(sql, params)
+    both = _both_halves(conn, lambda upper: (sql, params)) if from_table else None
+    if both is not None:
+        rows = _agencies_summed(conn, both)
+    else:
+        with conn.planned(**(_PG_ONE_PASS_PLAN if agency is None and not from_table else {})):
+            rows = conn.all(sql, params)
     out = []
     for name, _, assigned, not_started, in_progress, done, blocked, claimed, overdue, due_soon, stale_n, last in rows:
         out.append(AgencySummary(name, assigned, done, in_progress, not_started, blocked, overdue, due_soon, stale_n,
                                  _date(last), claimed))
     return out
+
+
+def _agencies_summed(conn: Connection, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """agency_summary's rows of the week's table's two halves (name, agency id, counts..., latest report),
+    one per agency in registry order: the counts added, the later of the latest reports (an agency's
+    parts may lie in both halves)."""
+    merged: dict[int, list[Any]] = {}
+    for name, agency_id, *counts, last in rows:
+        have = merged.get(agency_id)
+        if have is None:
+            merged[agency_id] = [name, agency_id, *counts, last]
+            continue
+        for at, n in enumerate(counts, 2):
+            have[at] += n
+        if last is not None and (have[-1] is None or last > have[-1]):
+            have[-1] = last
+    order = [agency_id for (agency_id,) in conn.all("SELECT id FROM agency ORDER BY position, id")]
+    return [tuple(merged[agency_id]) for agency_id in order if agency_id in merged]
 
 
 class OverdueFacts(NamedTuple):
@@ -656,7 +815,7 @@ def overdue_facts(conn: Connection, as_of: date, *, agency: AgencyRef | None = N
         if not from_tables:
             # over the facts: within week_facts, those of its table; on SQLite, a lookup per assignment
             # (the form below reads each update's row there: ix_update_latest carries no status on SQLite)
-            facts, fact_params = _facts(conn, day, agency)
+            facts, fact_params = _facts(conn, day, agency, halved=agency is None)
             overdue = (f"SELECT g.agency_id, g.item_id, g.due, i.plan_id, i.position FROM ({facts}) g "
                        f"JOIN item i ON i.id = g.item_id WHERE {rules.SQL_OVERDUE}")
             params = [*fact_params, day]
@@ -692,7 +851,11 @@ def overdue_facts(conn: Connection, as_of: date, *, agency: AgencyRef | None = N
             sql = f"WITH o AS ({overdue}) {first_rows}"
         cut_params = [] if limit is None else [limit]
         if side is None:
-            rows = conn.all(sql, [*params, *late_params, *cut_params])
+            # within week_facts with its table in two halves, the statement over each (_both_halves)
+            both = None if from_tables or agency is not None else \
+                _both_halves(conn, lambda upper: (sql, [*params, *late_params, *cut_params]))
+            halves = both is not None
+            rows = both if both is not None else conn.all(sql, [*params, *late_params, *cut_params])
         else:  # sent on the second connection first, so that both backends work at once
             with side.asked(sql, [*params, 1, *late_params, *cut_params]) as other:
                 rows = conn.all(sql, [*params, 0, *late_params, *cut_params])
@@ -724,7 +887,7 @@ def _merged_halves(conn: Connection, rows: list[tuple[Any, ...]], limit: int | N
     the first rows of the whole are the first ``limit`` of both halves' own first rows. Plan ids are
     ranked as the database orders them (its collation, which need not be Python's); the due dates
     (YYYY-MM-DD) and the numbers compare alike everywhere."""
-    rank = {plan_id: n for n, (plan_id,) in enumerate(conn.all("SELECT id FROM plan ORDER BY id"))}
+    rank = _plan_rank(conn)
 
     def key(r: tuple[Any, ...]) -> tuple[Any, ...]:
         if r[0] != 2:

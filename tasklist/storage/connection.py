@@ -197,6 +197,28 @@ class Connection:
             raise
 
     @contextmanager
+    def sent(self, *statements: tuple[str, Sequence[Any]]) -> Iterator[None]:
+        """Statements that give no rows (each ``(sql, params)``), sent on entering the block and waited
+        for when it is left, whose error, if any, is raised there: the caller works on something else
+        meanwhile. On PostgreSQL they go at once, one after the other (psycopg's pipeline mode), and the
+        server runs them while the caller works; SQLite runs them on entering the block."""
+        if self.dialect != "postgresql":
+            for sql, params in statements:
+                self.execute(sql, params)
+            yield
+            return
+        try:
+            with self.raw.pipeline():
+                cur = self.raw.cursor()
+                for sql, params in statements:
+                    cur.execute(self._sql(sql), tuple(params))
+                yield
+        except Exception as exc:
+            if type(exc).__module__.startswith("psycopg"):  # the statements'; the caller's own pass as they are
+                raise self.translate(exc) from exc
+            raise
+
+    @contextmanager
     def beside(self) -> Iterator[Connection | None]:
         """A second connection to the same PostgreSQL database for the block, so that a statement sent on
         it (:meth:`asked`) runs in a backend of its own while this connection's runs: two processes, on
