@@ -133,3 +133,33 @@ def test_overdue_parts_come_in_registry_order_when_the_ids_do_not(cli, second_pl
         assert "fujian-2025" in plans and "fujian-dez-2021" in plans
     finally:
         conn.close()
+
+
+def test_connections_working_beside_see_the_chosen_plan(cli, second_plan, monkeypatch):
+    """weekly's and overdue's further connections (PostgreSQL's halves and the third connection,
+    SQLite's second) see the plan chosen, as the caller's own does: the same report as one connection
+    gives, where a connection of their own would read both plans' items and updates."""
+    from contextlib import contextmanager
+
+    from tasklist.reports import totals
+    from tasklist.storage.connection import Connection
+
+    cli("update", "T6", *NYT, "-s", "推进中", "--plan", "fujian-2025", "--on", "2026-11-20")
+
+    def reports() -> tuple:
+        week = cli.json("weekly", "--plan", "fujian-dez-2021", *AS_OF)
+        week.pop("generated", None)
+        return week, cli("overdue", "--plan", "fujian-dez-2021", *AS_OF).stdout
+
+    @contextmanager
+    def none(self):
+        yield None
+
+    beside = Connection.beside
+    monkeypatch.setattr(totals, "_BESIDE_FROM", 10 ** 9)
+    monkeypatch.setattr(Connection, "beside", none)
+    alone = reports()
+    monkeypatch.setattr(Connection, "beside", beside)
+    monkeypatch.setattr(totals, "_BESIDE_FROM", 0)
+    monkeypatch.setattr(totals, "_HALVES_FROM", 0)
+    assert reports() == alone

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 from .. import rules
 from ..errors import DatabaseError
 from ..storage.connection import Connection
-from ..storage.lookup import AgencyRef, plans
+from ..storage.lookup import AgencyRef, plans, same_plan
 from .facts import AgencySummary, _date
 
 if TYPE_CHECKING:
@@ -188,6 +188,7 @@ def week_facts(conn: Connection, as_of: date, start: date, *,
 
             second = connect(conn.url, create=False, any_thread=True)
             aside = Aside(second, threaded=True)
+            same_plan(conn, second)
             second.execute(f"ATTACH DATABASE ? AS {_SCRATCH}", (memory,))
         if conn.dialect == "sqlite":
             if meanwhile:

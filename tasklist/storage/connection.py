@@ -228,7 +228,8 @@ class Connection:
         start: two statements on two connections read it as two statements on one would. None, for
         the caller to do its work on this connection alone: on SQLite (one process), inside a
         :meth:`transaction` of this connection's (whose writes, not yet committed, another connection
-        would not see), and where the server refuses a second connection (max_connections reached)."""
+        would not see), and where the server refuses a second connection (max_connections reached).
+        It sees the plan this one sees (:func:`lookup.same_plan`)."""
         other = None
         if self.dialect == "postgresql" and not self._depth:
             with suppress(DatabaseError):
@@ -237,6 +238,9 @@ class Connection:
             yield None
             return
         try:
+            from .lookup import same_plan  # lookup reads through connections: imported when one is made
+
+            same_plan(self, other)
             yield other
         finally:
             other.close()

@@ -82,6 +82,15 @@ def use_plan(conn: Connection, wanted: str | None) -> PlanInfo | None:
     return current_plan(conn)
 
 
+def same_plan(conn: Connection, other: Connection) -> None:
+    """``other``, a further connection to ``conn``'s database (one working beside it), made to see the
+    plan ``conn`` sees (:func:`use_plan`): where the database holds several plans, a connection of its
+    own reads every plan's items until one is chosen on it."""
+    scope = getattr(conn, "plan_scope", None)
+    if scope is not None:
+        use_plan(other, scope)
+
+
 class AgencyRef(NamedTuple):
     id: int
     name: str
