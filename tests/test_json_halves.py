@@ -7,6 +7,7 @@ the worker down (TL_SLOW) or make it fail (TL_FAIL)."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -28,8 +29,15 @@ if os.environ.get("TL_DIR"):
     common.HALVES_DIR = os.environ["TL_DIR"]
 if os.environ.get("TL_AT"):  # the split moved: "first" (the first half empty) or "last" (the second)
     first = os.environ["TL_AT"] == "first"
-    views.history_split = lambda conn: "0000-01-01" if first else "9999-12-31"
-    facts.listing_split = lambda conn: ("", -1, 0) if first else ("\U0010ffff", 1 << 60, 0)
+    views.history_split = lambda conn: ("0000-01-01" if first else "9999-12-31", 1 << 62)
+    whole_list = facts.listing_split
+
+    def moved(conn, as_of, overdue=False):
+        halves = whole_list(conn, as_of, overdue=overdue)
+        ids = [] if halves is None else halves[0] + halves[1]
+        return ([], ids) if first else (ids, [])
+
+    facts.listing_split = moved
 parent = os.getpid()
 fork = os.fork
 
@@ -50,6 +58,16 @@ def worker_reopen(conn):
     if os.getpid() != parent:
         if os.environ.get("TL_SLOW"):
             time.sleep(float(os.environ["TL_SLOW"]))
+        if os.environ.get("TL_MEANWHILE") == "update":  # an update recorded after the split, before this half is read
+            import subprocess
+            subprocess.run([sys.executable, "-m", "tasklist", "update", "T6", "-s", "推进中", "--on", "2026-11-20",
+                            "--note", "meanwhile"], check=True, capture_output=True)
+        if os.environ.get("TL_MEANWHILE") == "reorder":  # the registry's order turned round (a reload)
+            from tasklist.storage.connection import connect
+            other = connect()
+            with other.transaction():
+                other.execute("UPDATE item SET position = 100000 - position")
+            other.close()
         if os.environ.get("TL_FAIL") == "gone":
             from tasklist.errors import DatabaseError
             raise DatabaseError("error.db_open_dir", path="/no/such/file.db")
@@ -57,6 +75,25 @@ def worker_reopen(conn):
 
 
 common._reopen = worker_reopen
+if os.environ.get("TL_NO_SECOND"):  # the server gives no connection after the fork (a role's CONNECTION LIMIT 1)
+    import tasklist.storage.connection as connection
+    opened = connection.connect
+
+    def limited(*args, **kw):
+        if os.getpid() != parent or os.environ.get("TL_FORKED"):
+            from tasklist.errors import DatabaseError
+            raise DatabaseError("error.db_open_dir", path="(too many connections)")
+        return opened(*args, **kw)
+
+    connection.connect = limited
+    forked = os.fork
+
+    def marked():
+        pid = forked()
+        os.environ["TL_FORKED"] = "1"
+        return pid
+
+    os.fork = marked
 if os.environ.get("TL_FAIL") in ("row", "any row"):  # a row the database cannot read (in the worker's half)
     import sqlite3
     rows = views.history_values
@@ -314,3 +351,57 @@ def test_one_process_where_two_cannot_be(tmp_path, monkeypatch):
         assert _halves_spill(Conn()) is None
     monkeypatch.setattr("sys.stdout", io.TextIOWrapper(io.BytesIO(), encoding="utf-8"))
     assert _halves_spill(Conn()) is None
+
+
+@pytest.mark.usefixtures("engine", "history_made")
+def test_the_halves_are_of_one_moment(tmp_path):
+    """What is recorded or reordered between the split and the worker's reading: the history's halves
+    hold only the updates recorded when the split was read (none shown without those before it), and
+    each item is listed once (the ids read once, by one statement, then parted)."""
+    before = _run("history", "--json")
+    during = _run("history", "--json", TL_HALVES="0", TL_MEANWHILE="update")
+    assert (during.returncode, during.stdout) == (0, before.stdout), during.stderr
+    assert "meanwhile" in _run("history", "--json").stdout.decode()  # recorded, and shown by the next listing
+    listed = json.loads(_run("list", "--json", "--as-of", "2026-11-20").stdout)
+    during = _run("list", "--json", "--as-of", "2026-11-20", TL_HALVES="0", TL_MEANWHILE="reorder")
+    assert during.returncode == 0, during.stderr
+    # each item once, none lost (the worker's chunks are read in the order as it then stands, as one
+    # process's later chunks would be)
+    assert sorted(i["id"] for i in json.loads(during.stdout)) == sorted(i["id"] for i in listed)
+
+
+@pytest.mark.usefixtures("history_made")
+def test_postgres_keeps_its_connection_where_no_second_is_given(engine):
+    """PostgreSQL: the parent keeps the connection it had across the fork; where the server gives no
+    further one (a role's CONNECTION LIMIT 1, max_connections reached) the worker fails to connect and
+    the parent writes its half: the bytes of one process, exit 0."""
+    if engine != "postgresql":
+        pytest.skip("SQLite has no limit on connections; each process opens its own there")
+    for args in (("history", "--json"), ("list", "--json", "--as-of", "2026-11-20")):
+        one = _run(*args)
+        two = _run(*args, TL_HALVES="0", TL_NO_SECOND="1")
+        assert (two.returncode, two.stdout, two.stderr) == (0, one.stdout, b""), (args, two.stderr)
+
+
+@pytest.mark.usefixtures("history_made")
+def test_a_parent_killed_takes_its_worker_with_it(tmp_path):
+    """SIGKILL to the parent (no finally of its own runs): the worker does not read on for nobody."""
+    forks = tmp_path / "forks"
+    # no pipes: the worker would hold them open, and reading them to their end wait for it
+    proc = subprocess.Popen([sys.executable, "-c", PRELUDE, "history", "--json"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, env=_env(TL_HALVES="0", TL_SLOW="20", TL_FORKS=str(forks)))
+    try:
+        deadline = time.monotonic() + 60
+        while not _forked(forks) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        (pid,) = _forked(forks)
+        time.sleep(0.5)  # the worker's death signal set (its first step)
+        proc.kill()
+        proc.wait(timeout=20)
+        deadline = time.monotonic() + 5  # well before its 20 s of sleep are over
+        while not _gone(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _gone(pid)
+    finally:
+        if proc.poll() is None:
+            proc.kill()

@@ -561,18 +561,27 @@ def print_json_halves(conn: Any, keys: tuple[str, ...], rows_of: Callable[[Any, 
 
     sys.stdout.flush()
     sys.stderr.flush()
-    conn.close()
+    # SQLite: no connection crosses the fork (a lock the parent's holds would be the child's to think it
+    # holds); each process opens its own after it. PostgreSQL: this process keeps its own, so that a
+    # server or role with no second connection to give leaves it the one it had, the worker failing in
+    # its place (then this process writes its half, as below); the worker leaves the parent's alone
+    reopen = conn.dialect == "sqlite"
+    if reopen:
+        conn.close()
+    parent = os.getpid()
     try:
         pid = os.fork()
     except OSError:  # no process to be had (EAGAIN, ENOMEM): one process, as where there is no fork
         spill.close()
-        _reopen(conn)
+        if reopen:
+            _reopen(conn)
         print_json_records(keys, rows_of(conn, None), lists, repeated, named)
         return
     if pid == 0:  # the worker: the second half into the spill, then out without the parent's exit handlers
-        os._exit(_write_second_half(conn, spill, keys, rows_of, at, lists, repeated, named))
+        os._exit(_write_second_half(conn, parent, spill, keys, rows_of, at, lists, repeated, named))
     try:
-        _reopen(conn)
+        if reopen:
+            _reopen(conn)
         write = _utf8_writer(sys.stdout)
         none = _write_records(write, keys, rows_of(conn, (False, at)), lists, repeated, named, True)
         _, status = os.waitpid(pid, 0)
@@ -632,13 +641,22 @@ def _halves_spill(conn: Any) -> Any:
         return None
 
 
-def _write_second_half(conn: Any, spill: Any, keys: tuple[str, ...],
+#: in a worker of :func:`print_json_halves`, the connection it inherited (see there)
+_INHERITED: list[Any] = []
+
+
+def _write_second_half(conn: Any, parent: int, spill: Any, keys: tuple[str, ...],
                        rows_of: Callable[[Any, tuple[bool, Any] | None], Any], at: Any, lists: tuple[str, ...],
                        repeated: tuple[str, ...], named: Mapping[str, Mapping[Any, str]] | None) -> int:
     """The worker of :func:`print_json_halves`: its exit status, 0 when its whole half is in ``spill``.
     Its failure is not told: the parent then writes that half itself, and meets the failure if it is
-    the database's."""
+    the database's. It ends with ``parent``, whatever ends that (SIGKILL, SIGTERM: no ``finally`` of
+    the parent's runs then), rather than read on for nobody."""
+    # PostgreSQL: the parent's session, never used here nor closed: its object kept until os._exit, which
+    # runs no finalizer (freed, libpq would send the server the end of the parent's session)
+    _INHERITED.append(conn.raw)
     try:
+        _dies_with(parent)
         _reopen(conn)
         try:
             _write_records(spill.write, keys, rows_of(conn, (True, at)), lists, repeated, named, False)
@@ -648,6 +666,19 @@ def _write_second_half(conn: Any, spill: Any, keys: tuple[str, ...],
         return 0
     except BaseException:  # noqa: BLE001  (the parent writes the half instead)
         return 1
+
+
+def _dies_with(parent: int) -> None:
+    """This process (a worker) killed when ``parent`` ends: Linux's parent-death signal, and the parent
+    asked after it is set, in case it ended before."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        with suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:
+        raise ProcessLookupError(parent)
 
 
 def _copy_out(spill: Any, start: int, end: int) -> None:
@@ -675,14 +706,12 @@ def _copy_out(spill: Any, start: int, end: int) -> None:
 
 
 def _reopen(conn: Any) -> None:
-    """``conn`` given a connection of its own to its database, its plan chosen again (lookup.use_plan)."""
+    """``conn`` given a connection of its own to its database, seeing the plan it saw (lookup.same_plan)."""
     from ..storage.connection import connect
-    from ..storage.lookup import use_plan
+    from ..storage.lookup import same_plan
 
     conn.raw = connect(conn.url, create=False).raw
-    scope = getattr(conn, "plan_scope", None)
-    if scope is not None:
-        use_plan(conn, scope)
+    same_plan(conn, conn)
 
 
 def print_json_list(rows: Any) -> None:

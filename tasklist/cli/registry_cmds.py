@@ -174,7 +174,7 @@ def list_items(
             # judged and written in two halves at once where the plan is long (print_json_halves)
             print_json_halves(conn, ITEM_FIELDS, lambda c, part: iter_item_values(
                 c, day, kind=kind, agency=who, status=status_key, overdue=overdue, due_before=before, part=part),
-                listing_split, lists=ITEM_LIST_FIELDS, repeated=ITEM_REPEATED)
+                lambda c: listing_split(c, day, overdue=overdue), lists=ITEM_LIST_FIELDS, repeated=ITEM_REPEATED)
             return
         items = filter_items(snapshot(conn, day, overdue_only=overdue), kind=kind, agency=who, status=status_key, overdue=overdue, due_before=before)
     from ..output.terminal import items_table

@@ -495,7 +495,7 @@ def _judge_parts(conn: Connection, as_of: date, warn_days: int, rows: list[Any],
 def iter_item_values(conn: Connection, as_of: date, *, kind: str | None = None, agency: AgencyRef | None = None,
                      status: str | None = None, overdue: bool = False, due_before: date | None = None,
                      warn_days: int = rules.DEFAULT_WARN_DAYS, batch: int = 5000,
-                     part: tuple[bool, tuple[Any, ...]] | None = None) -> Iterator[tuple[Any, ...]]:
+                     part: tuple[bool, tuple[list[int], list[int]]] | None = None) -> Iterator[tuple[Any, ...]]:
     """:meth:`ItemState.values` of each item ``filter_items(snapshot(conn, as_of, overdue_only=overdue), ...)``
     keeps, in the same order, read and judged ``batch`` items at a time: a long listing (list --json)
     never holds every item. Only what those values show is read; each part is judged by
@@ -508,8 +508,8 @@ def iter_item_values(conn: Connection, as_of: date, *, kind: str | None = None, 
     listing makes no cyclic garbage, yet its rows and values, and list --json's text of them, started
     a thousand passes, seven of them over every object of the process (0.17-0.2 s at 100k items).
 
-    ``part``: (False, key) only the items before ``key`` in registry order, (True, key) the others
-    (:func:`listing_split`)."""
+    ``part``: (False, halves) only the items of the first of :func:`listing_split`'s two lists of ids,
+    (True, halves) those of the second."""
     with collector_off():
         yield from _item_values(conn, as_of, kind, agency, status, overdue, due_before, warn_days, batch, part)
 
@@ -520,17 +520,19 @@ def iter_item_values(conn: Connection, as_of: date, *, kind: str | None = None, 
 LIST_HALVES_FROM = 20_000
 
 
-def listing_split(conn: Connection) -> tuple[Any, ...] | None:
-    """For list --json: the (plan, position, id) of the live item in the middle of the registry
-    order (read down ix_item_live_order), which parts a listing (``part`` of :func:`iter_item_values`)
-    into two contiguous runs of its order; None for a plan too short to part (fewer than
-    :data:`LIST_HALVES_FROM` items, told by the largest id)."""
-    largest = conn.one("SELECT max(id) FROM item")  # one row, NULL on an empty table
-    count = (largest[0] or 0) if largest is not None else 0
-    if count < max(LIST_HALVES_FROM, 2):
+def listing_split(conn: Connection, as_of: date, *, overdue: bool = False) -> tuple[list[int], list[int]] | None:
+    """For list --json: the ids of the listing's items in registry order (as :func:`iter_item_values`
+    reads them), read once and cut in two at the middle, for its two halves (``part``) to be written
+    by two processes. Read once, by one statement: a registry reloaded meanwhile (its items' positions
+    changed) cannot put an item in both halves or in neither, as a split by the order's key, read
+    again by each half, could. None for a listing too short to part (fewer than
+    :data:`LIST_HALVES_FROM` items)."""
+    where, params = _item_filter(conn, as_of.isoformat(), None, False, overdue)
+    ids = [r[0] for r in conn.all(f"SELECT i.id FROM item i WHERE {where} ORDER BY i.plan_id, i.position, i.id", params)]
+    if len(ids) < max(LIST_HALVES_FROM, 2):
         return None
-    return conn.one("SELECT plan_id, position, id FROM item WHERE archived = 0 ORDER BY plan_id, position, id "
-                    "LIMIT 1 OFFSET ?", (count // 2,))
+    middle = len(ids) // 2
+    return ids[:middle], ids[middle:]
 
 
 def _chunk_rows(conn: Connection, day: str, where: str, params: list[Any], ids: list[int],
@@ -583,14 +585,16 @@ def _chunk_rows(conn: Connection, day: str, where: str, params: list[Any], ids: 
 
 def _item_values(conn: Connection, as_of: date, kind: str | None, agency: AgencyRef | None, status: str | None,
                  overdue: bool, due_before: date | None, warn_days: int, batch: int,
-                 part: tuple[bool, tuple[Any, ...]] | None = None) -> Iterator[tuple[Any, ...]]:
+                 part: tuple[bool, tuple[list[int], list[int]]] | None = None) -> Iterator[tuple[Any, ...]]:
     """:func:`iter_item_values`, the collector aside."""
     day = as_of.isoformat()
     where, params = _item_filter(conn, day, None, False, overdue)
-    if part is not None:  # a half of the listing: its items (and on PostgreSQL its parts' statement) limited to it
-        where += f" AND (i.plan_id, i.position, i.id) {'>=' if part[0] else '<'} (?, ?, ?)"
-        params = [*params, *part[1]]
-    ids = [r[0] for r in conn.all(f"SELECT i.id FROM item i WHERE {where} ORDER BY i.plan_id, i.position, i.id", params)]
+    if part is not None:  # a half of the listing (listing_split): its items, and PostgreSQL's parts statement limited to them
+        ids = list(part[1][1] if part[0] else part[1][0])
+        if conn.dialect == "postgresql":
+            where, params = _item_filter(conn, day, ids, False, overdue)
+    else:
+        ids = [r[0] for r in conn.all(f"SELECT i.id FROM item i WHERE {where} ORDER BY i.plan_id, i.position, i.id", params)]
     if not ids:
         return
     deadlines_of, item_ext, assignment_ext, agency_names = _judging_inputs(conn, as_of, day)

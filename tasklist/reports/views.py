@@ -171,15 +171,16 @@ def history_values(
     since: date | None = None,
     ids: Collection[int] | None = None,
     by_id: bool = False,
-    part: tuple[bool, str] | None = None,
+    part: tuple[bool, tuple[str, int]] | None = None,
 ) -> Iterator[tuple[Any, ...]]:
     """The rows of :func:`iter_history` as the database gives them: a tuple of the values of
     :data:`HISTORY_FIELDS` each (history --json writes a million of them). ``ids``: only these
     updates (what a write just recorded), looked up by id rather than found in the whole history.
     ``by_id``: the item and the agency given as their ids, whose texts :func:`history_names` reads
     once, rather than read as text from each row (and the agency joined to every update).
-    ``part``: (False, day) only the updates reported before ``day``, (True, day) the others
-    (:func:`history_split`); the whole history's statement is otherwise unchanged."""
+    ``part``: (False, (day, last)) only the updates reported before ``day``, (True, (day, last)) the
+    others, of those numbered up to ``last`` (:func:`history_split`); the whole history's statement is
+    otherwise unchanged."""
     params: list[int | str]
     where, params = ["1=1"], []
     if item is not None:
@@ -201,9 +202,11 @@ def history_values(
     # at 10k); filtered, the unary + does it, so that a --since range or an item's assignments still
     # seek their indexes
     whole = conn.dialect == "sqlite" and where == ["1=1"]
-    if part is not None:  # a half of the whole history: read as the whole is, its day filtered
-        where.append("u.reported_on >= ?" if part[0] else "u.reported_on < ?")
-        params.append(part[1])
+    if part is not None:  # a half of the whole history: read as the whole is, its day filtered, and the updates
+        # those recorded when the split was read (history_split): the halves, read at two moments, then hold
+        # no update recorded between them, which one of them would show without the other's of before it
+        where.append("u.reported_on >= ? AND u.id <= ?" if part[0] else "u.reported_on < ? AND u.id <= ?")
+        params += [part[1][0], part[1][1]]
     plus = "+" if conn.dialect == "sqlite" and not whole else ""
     # the item is joined either way: `item` is the chosen plan's items where the database holds several
     # (lookup.use_plan's view), and the history is that plan's
@@ -225,17 +228,18 @@ def history_values(
 HISTORY_HALVES_FROM = 200_000
 
 
-def history_split(conn: Connection) -> str | None:
+def history_split(conn: Connection) -> tuple[str, int] | None:
     """For history --json of the whole history: a day that parts it near its middle (the updates
     reported before it, then the rest: each a contiguous run of :func:`history_values`' order, the
-    day being its first key), read down ix_update_reported; None for a history too short to part
-    (fewer than :data:`HISTORY_HALVES_FROM` updates, told by the largest id)."""
+    day being its first key), read down ix_update_reported, and the largest update id then, which
+    bounds both halves (``part``); None for a history too short to part (fewer than
+    :data:`HISTORY_HALVES_FROM` updates, told by the largest id)."""
     largest = conn.one("SELECT max(id) FROM status_update")  # one row, NULL on an empty table
     count = (largest[0] or 0) if largest is not None else 0
     if count < max(HISTORY_HALVES_FROM, 2):
         return None
     middle = conn.one("SELECT reported_on FROM status_update ORDER BY reported_on LIMIT 1 OFFSET ?", (count // 2,))
-    return middle[0] if middle is not None else None
+    return (middle[0], count) if middle is not None else None
 
 
 class _Names(dict[int, str]):
