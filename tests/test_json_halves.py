@@ -35,7 +35,7 @@ if os.environ.get("TL_AT"):  # the split moved: "first" (the first half empty) o
     def moved(conn, as_of, overdue=False):
         halves = whole_list(conn, as_of, overdue=overdue)
         ids = [] if halves is None else halves[0] + halves[1]
-        return ([], ids) if first else (ids, [])
+        return ([], ids, ("", -1, 0)) if first else (ids, [], ("\U0010ffff", 1 << 60, 0))
 
     facts.listing_split = moved
 parent = os.getpid()

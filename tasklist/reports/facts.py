@@ -388,8 +388,10 @@ def _item_filter(conn: Connection, day: str, item_ids: Iterable[int] | None, inc
     if item_ids is not None:
         ids = list(item_ids)
         if conn.dialect == "postgresql":  # one array parameter: planning IN with 5,000 values took 20 ms a statement
-            where.append("i.id = ANY(?)")
-            params.append(ids)
+            # sent as the array's text: psycopg quotes a list's every element through a pattern (a half of
+            # list --json at 100k: 50,000 ids)
+            where.append("i.id = ANY(CAST(? AS INTEGER[]))")
+            params.append("{" + ",".join(map(str, ids)) + "}")
         else:
             where.append(f"i.id IN ({','.join('?' * len(ids))})" if ids else "1=0")
             params += ids
@@ -495,7 +497,7 @@ def _judge_parts(conn: Connection, as_of: date, warn_days: int, rows: list[Any],
 def iter_item_values(conn: Connection, as_of: date, *, kind: str | None = None, agency: AgencyRef | None = None,
                      status: str | None = None, overdue: bool = False, due_before: date | None = None,
                      warn_days: int = rules.DEFAULT_WARN_DAYS, batch: int = 5000,
-                     part: tuple[bool, tuple[list[int], list[int]]] | None = None) -> Iterator[tuple[Any, ...]]:
+                     part: tuple[bool, tuple[list[int], list[int], tuple[Any, ...]]] | None = None) -> Iterator[tuple[Any, ...]]:
     """:meth:`ItemState.values` of each item ``filter_items(snapshot(conn, as_of, overdue_only=overdue), ...)``
     keeps, in the same order, read and judged ``batch`` items at a time: a long listing (list --json)
     never holds every item. Only what those values show is read; each part is judged by
@@ -509,7 +511,7 @@ def iter_item_values(conn: Connection, as_of: date, *, kind: str | None = None, 
     a thousand passes, seven of them over every object of the process (0.17-0.2 s at 100k items).
 
     ``part``: (False, halves) only the items of the first of :func:`listing_split`'s two lists of ids,
-    (True, halves) those of the second."""
+    (True, halves) those of the second (``halves[2]``: the second's first key, see there)."""
     with collector_off():
         yield from _item_values(conn, as_of, kind, agency, status, overdue, due_before, warn_days, batch, part)
 
@@ -520,19 +522,23 @@ def iter_item_values(conn: Connection, as_of: date, *, kind: str | None = None, 
 LIST_HALVES_FROM = 20_000
 
 
-def listing_split(conn: Connection, as_of: date, *, overdue: bool = False) -> tuple[list[int], list[int]] | None:
+def listing_split(conn: Connection, as_of: date, *,
+                  overdue: bool = False) -> tuple[list[int], list[int], tuple[Any, ...]] | None:
     """For list --json: the ids of the listing's items in registry order (as :func:`iter_item_values`
     reads them), read once and cut in two at the middle, for its two halves (``part``) to be written
-    by two processes. Read once, by one statement: a registry reloaded meanwhile (its items' positions
-    changed) cannot put an item in both halves or in neither, as a split by the order's key, read
-    again by each half, could. None for a listing too short to part (fewer than
-    :data:`LIST_HALVES_FROM` items)."""
+    by two processes, and the (plan, position, id) of the second half's first item. Read once, by one
+    statement: a registry reloaded meanwhile (its items' positions changed) cannot put an item in both
+    halves or in neither, as a split by the order's key, read again by each half, could. None for a
+    listing too short to part (fewer than :data:`LIST_HALVES_FROM` items)."""
     where, params = _item_filter(conn, as_of.isoformat(), None, False, overdue)
     ids = [r[0] for r in conn.all(f"SELECT i.id FROM item i WHERE {where} ORDER BY i.plan_id, i.position, i.id", params)]
     if len(ids) < max(LIST_HALVES_FROM, 2):
         return None
     middle = len(ids) // 2
-    return ids[:middle], ids[middle:]
+    key = conn.one("SELECT plan_id, position, id FROM item WHERE id = ?", (ids[middle],))
+    if key is None:  # the item gone since (a reload): no key to keep the parts' statement to
+        return None
+    return ids[:middle], ids[middle:], tuple(key)
 
 
 def _chunk_rows(conn: Connection, day: str, where: str, params: list[Any], ids: list[int],
@@ -585,14 +591,17 @@ def _chunk_rows(conn: Connection, day: str, where: str, params: list[Any], ids: 
 
 def _item_values(conn: Connection, as_of: date, kind: str | None, agency: AgencyRef | None, status: str | None,
                  overdue: bool, due_before: date | None, warn_days: int, batch: int,
-                 part: tuple[bool, tuple[list[int], list[int]]] | None = None) -> Iterator[tuple[Any, ...]]:
+                 part: tuple[bool, tuple[list[int], list[int], tuple[Any, ...]]] | None = None) -> Iterator[tuple[Any, ...]]:
     """:func:`iter_item_values`, the collector aside."""
     day = as_of.isoformat()
     where, params = _item_filter(conn, day, None, False, overdue)
-    if part is not None:  # a half of the listing (listing_split): its items, and PostgreSQL's parts statement limited to them
+    if part is not None:  # a half of the listing (listing_split): its items
         ids = list(part[1][1] if part[0] else part[1][0])
-        if conn.dialect == "postgresql":
-            where, params = _item_filter(conn, day, ids, False, overdue)
+        # PostgreSQL's parts statement (of the whole listing, read as a stream) kept to the half by the order's
+        # key, as it stood when the ids were read: its index gives the range, where a list of 50,000 ids
+        # cost it ~10 % (100k). A part met out of its item's order is taken as one process takes it (_chunk_rows)
+        where += f" AND (i.plan_id, i.position, i.id) {'>=' if part[0] else '<'} (?, ?, ?)"
+        params = [*params, *part[1][2]]
     else:
         ids = [r[0] for r in conn.all(f"SELECT i.id FROM item i WHERE {where} ORDER BY i.plan_id, i.position, i.id", params)]
     if not ids:
