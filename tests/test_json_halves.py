@@ -125,6 +125,15 @@ def _forked(path: Path) -> list[int]:
     return [int(p) for p in path.read_text().split()] if path.exists() else []
 
 
+def _worker_waiting(forks: Path) -> int:
+    """The pid of the worker the command started (see TL_FORKS), once it has forked."""
+    deadline = time.monotonic() + 60
+    while not _forked(forks) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    (pid,) = _forked(forks)
+    return pid
+
+
 def _gone(pid: int) -> bool:
     """The process no longer runs (or is a zombie its dead parent left to init)."""
     try:
@@ -240,10 +249,7 @@ def test_ctrl_c_ends_both_processes_with_130(tmp_path, group):
                             stderr=subprocess.PIPE, start_new_session=True,
                             env=_env(TL_HALVES="0", TL_SLOW="30", TL_FORKS=str(forks)))
     try:
-        deadline = time.monotonic() + 60
-        while not _forked(forks) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        (pid,) = _forked(forks)
+        pid = _worker_waiting(forks)
         time.sleep(0.3)  # the parent's half written, waiting for the worker's
         if group:
             os.killpg(proc.pid, signal.SIGINT)
@@ -288,10 +294,7 @@ def test_a_worker_killed_leaves_its_half_to_the_parent(tmp_path):
     proc = subprocess.Popen([sys.executable, "-c", PRELUDE, "history", "--json"], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, env=_env(TL_HALVES="0", TL_SLOW="30", TL_FORKS=str(forks)))
     try:
-        deadline = time.monotonic() + 60
-        while not _forked(forks) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        (pid,) = _forked(forks)
+        pid = _worker_waiting(forks)
         os.kill(pid, signal.SIGKILL)
         out, err = proc.communicate(timeout=60)
     finally:
@@ -391,10 +394,7 @@ def test_a_parent_killed_takes_its_worker_with_it(tmp_path):
     proc = subprocess.Popen([sys.executable, "-c", PRELUDE, "history", "--json"], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, env=_env(TL_HALVES="0", TL_SLOW="20", TL_FORKS=str(forks)))
     try:
-        deadline = time.monotonic() + 60
-        while not _forked(forks) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        (pid,) = _forked(forks)
+        pid = _worker_waiting(forks)
         time.sleep(0.5)  # the worker's death signal set (its first step)
         proc.kill()
         proc.wait(timeout=20)
