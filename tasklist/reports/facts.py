@@ -14,7 +14,7 @@ from typing import Any, ParamSpec, TypeVar
 from .. import rules
 from ..collector import collector_off
 from ..records import Record
-from ..storage.connection import Connection
+from ..storage.connection import Connection, int_array
 from ..storage.lookup import ALL_PLANS, AgencyRef, agencies_in_order, plans
 
 _d = date.fromisoformat
@@ -388,10 +388,8 @@ def _item_filter(conn: Connection, day: str, item_ids: Iterable[int] | None, inc
     if item_ids is not None:
         ids = list(item_ids)
         if conn.dialect == "postgresql":  # one array parameter: planning IN with 5,000 values took 20 ms a statement
-            # sent as the array's text: psycopg quotes a list's every element through a pattern (a half of
-            # list --json at 100k: 50,000 ids)
             where.append("i.id = ANY(CAST(? AS INTEGER[]))")
-            params.append("{" + ",".join(map(str, ids)) + "}")
+            params.append(int_array(ids))
         else:
             where.append(f"i.id IN ({','.join('?' * len(ids))})" if ids else "1=0")
             params += ids

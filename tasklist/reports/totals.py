@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from .. import rules
 from ..errors import DatabaseError
-from ..storage.connection import Connection
+from ..storage.connection import Connection, int_array
 from ..storage.lookup import AgencyRef, plans, same_plan
 from .facts import AgencySummary, _date
 
@@ -200,7 +200,7 @@ def week_facts(conn: Connection, as_of: date, start: date, *,
             if other is not None:  # the items' ids halved (their ids' range, not their count)
                 row = conn.one("SELECT (MIN(id) + MAX(id)) / 2 FROM item")
                 split = int(row[0]) if row and row[0] is not None else 0
-            made = [_pg_week_table(conn, create, table, as_of, start, has_ext, None if split is None else (False, split))]
+            own = _pg_week_table(conn, create, table, as_of, start, has_ext, None if split is None else (False, split))
             with other.sent(*_pg_week_table(conn, create, table, as_of, start, has_ext, (True, split))) \
                     if other is not None and split is not None else nullcontext():
                 third = halves.enter_context(conn.beside()) if other is not None and meanwhile else None
@@ -212,7 +212,7 @@ def week_facts(conn: Connection, as_of: date, start: date, *,
                     aside.first = early.run(meanwhile)
                 elif meanwhile:
                     aside.first = aside.run(meanwhile)
-                for statement in made[0]:
+                for statement in own:
                     conn.execute(*statement)
             if other is not None and split is not None:
                 _HALVES[id(conn)] = other, split
@@ -373,7 +373,7 @@ def _week_facts(conn: Connection, as_of: date, start: date, has_ext: bool,
         span: tuple[str, str] | None = None
         if half is not None:
             upper, split = half
-            items, half_params = (" AND i.id > ?", [split]) if upper else (" AND i.id <= ?", [split])
+            items, half_params = _half_items(upper, split)
             span = ((">=", "(SELECT MIN(sp.id) FROM assignment sp WHERE sp.item_id > ?)") if upper else
                     ("<=", "(SELECT MAX(sp.id) FROM assignment sp WHERE sp.item_id <= ?)"))
         u_join = rules.sql_updates_in_force_join(conn.dialect, "f.aid", span=span)
@@ -526,9 +526,13 @@ def _item_half(conn: Connection, upper: bool) -> tuple[str, list]:
     """The condition on the item (alias i) of the half ``upper`` of the week's table (:data:`_HALVES`),
     for a statement that reads the items besides the table's rows; nothing where the table is whole."""
     halves = _HALVES.get(id(conn))
-    if halves is None:
-        return "", []
-    return (" AND i.id > ?" if upper else " AND i.id <= ?"), [halves[1]]
+    return ("", []) if halves is None else _half_items(upper, halves[1])
+
+
+def _half_items(upper: bool, split: int) -> tuple[str, list[int]]:
+    """The condition (`` AND ...`` on alias i) of the items of the week's table's half ``upper``: above
+    ``split`` or up to it, and its parameters."""
+    return (" AND i.id > ?" if upper else " AND i.id <= ?"), [split]
 
 
 def _plan_rank(conn: Connection) -> dict[str, int]:
@@ -694,9 +698,7 @@ def item_changes(conn: Connection, start: date, as_of: date) -> tuple[list[int],
             # registry order
             split = halves[1]
             found = [r[0] for r in conn.all(f"{may_change}SELECT id FROM may_change", may_change_params)]
-            # each half's ids as one array's text: psycopg quotes a list's every element by a pattern (100k:
-            # ~4,000 ids, 8M of the client's instructions)
-            ids = ["{" + ",".join(str(i) for i in found if (i > split) == upper) + "}" for upper in (False, True)]
+            ids = [int_array(i for i in found if (i > split) == upper) for upper in (False, True)]
             both = _both_halves(conn, lambda upper: (changes("g.item_id = ANY(CAST(? AS INTEGER[]))"),
                                                      [*params, ids[upper]]))
             assert both is not None

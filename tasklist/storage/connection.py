@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
@@ -382,6 +382,13 @@ class Connection:
         if path is not None:
             return str(path)
         return re.sub(r"://([^:/@]+):[^@]*@", r"://\1@", self.url)
+
+
+def int_array(ids: Iterable[int]) -> str:
+    """The text of an array of ids for PostgreSQL (a statement's ``CAST(? AS INTEGER[])``): sent as one
+    text, where psycopg quoted a list parameter's every element through a pattern (100k: the changed
+    items' ~4,000 ids, 8M of weekly's client instructions; a half of list --json, 50,000 ids)."""
+    return "{" + ",".join(map(str, ids)) + "}"
 
 
 def _file_identity(path: Path | None) -> tuple[int, int] | None:
